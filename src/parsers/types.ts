@@ -1,0 +1,43 @@
+// Shared shapes for every parser: (text, origin) -> { value, diagnostics }. Parsers are pure and total.
+
+/** Where a value came from: a file path (as seen on the target host) or a command label, and a 1-based line. */
+export interface Origin {
+  readonly file: string;
+  readonly line?: number;
+}
+
+export type DiagnosticSeverity = 'error' | 'warning' | 'info';
+
+/** A problem found in the input; never an exception. `code` is a stable kebab-case id for tests and tools. */
+export interface Diagnostic {
+  readonly at: Origin;
+  readonly severity: DiagnosticSeverity;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Parsed<T> {
+  readonly value: T;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** "file:line" or "file" for messages and evidence. */
+export function formatOrigin(at: Origin): string {
+  return at.line === undefined ? at.file : `${at.file}:${at.line}`;
+}
+
+/**
+ * Splits text into lines the way line-oriented config readers do: LF or CRLF, a UTF-8 BOM dropped,
+ * no phantom empty line after a final newline. Line numbers are the 1-based index + 1.
+ */
+export function splitLines(text: string): string[] {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (body === '') {
+    return [];
+  }
+  const lines = body.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') {
+    lines.pop();
+  }
+  return lines;
+}
