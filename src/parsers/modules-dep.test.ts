@@ -1,0 +1,118 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadOrder, parseModulesDep } from './modules-dep.ts';
+import { KERNELS, checkTotal, kernelFile, readKernel } from './__samples__/kmod/test-helpers.ts';
+
+describe('parseModulesDep on real Debian kernels', () => {
+  it('6.1.0-56-amd64: 4023 modules, no diagnostics, closure and paths kept', () => {
+    const r = parseModulesDep(readKernel('6.1.0-56-amd64', 'modules.dep'), 'modules.dep');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value).toHaveLength(4023);
+    const xtSet = r.value.find((d) => d.name === 'xt_set');
+    expect(xtSet).toMatchObject({
+      path: 'kernel/net/netfilter/xt_set.ko',
+      deps: ['ip_set', 'nfnetlink', 'x_tables'],
+      depPaths: [
+        'kernel/net/netfilter/ipset/ip_set.ko',
+        'kernel/net/netfilter/nfnetlink.ko',
+        'kernel/net/netfilter/x_tables.ko',
+      ],
+    });
+    expect(r.value.find((d) => d.name === 'x_tables')?.deps).toEqual([]);
+  });
+
+  it('loadOrder is the reversed closure, as kmod 30 modprobe --show-depends prints it', () => {
+    const r = parseModulesDep(readKernel('6.1.0-56-amd64', 'modules.dep'), 'modules.dep');
+    expect(loadOrder(r.value, 'xt_conntrack')).toEqual([
+      'libcrc32c',
+      'x_tables',
+      'nf_defrag_ipv4',
+      'nf_defrag_ipv6',
+      'nf_conntrack',
+      'xt_conntrack',
+    ]);
+    expect(loadOrder(r.value, 'nft_chain_nat')).toEqual([
+      'libcrc32c',
+      'nf_defrag_ipv4',
+      'nf_defrag_ipv6',
+      'nf_conntrack',
+      'nf_nat',
+      'nfnetlink',
+      'nf_tables',
+      'nft_chain_nat',
+    ]);
+    expect(loadOrder(r.value, 'no_such_module')).toBeUndefined();
+  });
+
+  it('trixie 6.12 cloud: .ko.xz paths, names without the extension', () => {
+    const r = parseModulesDep(readKernel('6.12.117+deb13-cloud-amd64', 'modules.dep'), 'modules.dep');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value).toHaveLength(1138);
+    expect(r.value.find((d) => d.name === 'xt_recent')).toMatchObject({
+      path: 'kernel/net/netfilter/xt_recent.ko.xz',
+      deps: ['x_tables'],
+      depPaths: ['kernel/net/netfilter/x_tables.ko.xz'],
+    });
+  });
+
+  it.each(KERNELS)('%s: every netfilter module has an empty stub file, and only those', (release) => {
+    const r = parseModulesDep(readKernel(release, 'modules.dep'), 'modules.dep');
+    const netfilter = r.value.filter((d) => /^kernel\/net\/.*netfilter/.test(d.path));
+    expect(netfilter).toHaveLength(244);
+    for (const d of netfilter) {
+      const f = kernelFile(release, d.path);
+      expect(existsSync(f), d.path).toBe(true);
+      expect(statSync(f).size).toBe(0);
+    }
+    const stubs: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) {
+          walk(p);
+        } else {
+          stubs.push(p);
+        }
+      }
+    };
+    walk(kernelFile(release, 'kernel'));
+    expect(stubs).toHaveLength(244);
+  });
+});
+
+describe('parseModulesDep edge cases', () => {
+  it('reports malformed lines with line numbers and keeps going', () => {
+    const text = [
+      '# comment',
+      'kernel/a.ko:',
+      'no colon here',
+      'kernel/b.ko: kernel/a.ko notamodule',
+      'README: kernel/a.ko',
+      'kernel/a.ko: kernel/c.ko',
+      '/lib/modules/5.10.0/kernel/d.ko.zst:\tkernel/a-b.ko.gz',
+      '',
+    ].join('\r\n');
+    const r = parseModulesDep(text, 'f');
+    expect(r.value.map((d) => [d.name, d.deps, d.line])).toEqual([
+      ['a', [], 2],
+      ['b', ['a'], 4],
+      ['a', ['c'], 6],
+      ['d', ['a_b'], 7],
+    ]);
+    expect(r.diagnostics.map((d) => [d.code, d.at.line])).toEqual([
+      ['dep-missing-colon', 3],
+      ['dep-not-a-module-path', 4],
+      ['dep-not-a-module-path', 5],
+      ['dep-duplicate-module', 6],
+    ]);
+  });
+
+  it('empty input', () => {
+    expect(parseModulesDep('', 'f')).toEqual({ value: [], diagnostics: [] });
+  });
+
+  it('never throws, diagnostics in range', () => {
+    checkTotal(parseModulesDep, ['kernel/x.ko:', 'kernel/y.ko', 'a.ko.xz', ':', 'x.ko.zst:']);
+  });
+});
