@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { configString, decodeMaybeGzip, parseKernelConfig } from './kernel-config.ts';
+import { checkTotal, readKernel, sampleFile } from './__samples__/kmod/test-helpers.ts';
+
+describe('parseKernelConfig on real Debian configs', () => {
+  it('6.1.0-56-amd64: netfilter symbols, "is not set" as n', () => {
+    const r = parseKernelConfig(readKernel('6.1.0-56-amd64', 'config-6.1.0-56-amd64'), 'config');
+    expect(r.diagnostics).toEqual([]);
+    const c = r.value;
+    expect(c.get('CONFIG_NETFILTER_XT_MATCH_RECENT')?.value).toBe('m');
+    expect(c.get('CONFIG_NETFILTER')?.value).toBe('y');
+    expect(c.get('CONFIG_NETFILTER_NETLINK_HOOK')?.value).toBe('n');
+    expect(c.get('CONFIG_IP_SET_MAX')?.value).toBe('256');
+    expect(c.get('CONFIG_MODULE_COMPRESS_NONE')?.value).toBe('y');
+    expect(c.get('CONFIG_LOCALVERSION')?.value).toBe('""');
+    expect(configString(c.get('CONFIG_CC_VERSION_TEXT')?.value ?? '')).toMatch(/^gcc/);
+  });
+
+  it('trixie 6.12 cloud: xz-compressed modules, netlink hook built', () => {
+    const c = parseKernelConfig(
+      readKernel('6.12.117+deb13-cloud-amd64', 'config-6.12.117+deb13-cloud-amd64'),
+      'c',
+    ).value;
+    expect(c.get('CONFIG_MODULE_COMPRESS_XZ')?.value).toBe('y');
+    expect(c.get('CONFIG_NETFILTER_NETLINK_HOOK')?.value).toBe('m');
+  });
+
+  it('/proc/config.gz of the build machine: gunzipped, modules not supported', () => {
+    const d = decodeMaybeGzip(readFileSync(sampleFile('proc-config.gz')));
+    expect('text' in d).toBe(true);
+    const text = 'text' in d ? d.text : '';
+    const r = parseKernelConfig(text, '/proc/config.gz');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value.get('CONFIG_MODULES')?.value).toBe('n');
+    expect(r.value.get('CONFIG_IKCONFIG_PROC')?.value).toBe('y');
+    expect(r.value.get('CONFIG_NF_TABLES')?.value).toBe('y');
+  });
+});
+
+describe('decodeMaybeGzip', () => {
+  it('plain text passes through, gzip is decoded, broken gzip is an error', () => {
+    expect(decodeMaybeGzip(new TextEncoder().encode('CONFIG_A=y\n'))).toEqual({ text: 'CONFIG_A=y\n' });
+    expect(decodeMaybeGzip(gzipSync('CONFIG_A=m\n'))).toEqual({ text: 'CONFIG_A=m\n' });
+    const broken = gzipSync('CONFIG_A=m\n').subarray(0, 12);
+    expect(decodeMaybeGzip(broken)).toHaveProperty('error');
+  });
+
+  it('never throws', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, magic) => {
+        const data = magic ? Uint8Array.from([0x1f, 0x8b, ...bytes]) : bytes;
+        const r = decodeMaybeGzip(data);
+        expect('text' in r || 'error' in r).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('parseKernelConfig edge cases', () => {
+  it('malformed lines, empty values, unterminated strings, duplicates (later wins)', () => {
+    const r = parseKernelConfig(
+      [
+        '# comment',
+        'CONFIG_A=y',
+        'FOO=bar',
+        'CONFIG_B=',
+        'CONFIG_C="open',
+        'CONFIG_A=m',
+        '# CONFIG_D is not set',
+        '',
+      ].join('\n'),
+      'f',
+    );
+    expect([...r.value].map(([k, v]) => [k, v.value, v.line])).toEqual([
+      ['CONFIG_A', 'm', 6],
+      ['CONFIG_B', '', 4],
+      ['CONFIG_C', '"open', 5],
+      ['CONFIG_D', 'n', 7],
+    ]);
+    expect(r.diagnostics.map((d) => [d.code, d.at.line])).toEqual([
+      ['config-malformed-line', 3],
+      ['config-empty-value', 4],
+      ['config-unterminated-string', 5],
+      ['config-duplicate-symbol', 6],
+    ]);
+    expect(configString('"a\\"b"')).toBe('a"b');
+  });
+
+  it('never throws, diagnostics in range', () => {
+    checkTotal(parseKernelConfig, ['CONFIG_X=y', 'CONFIG_Y', '=m', '# CONFIG_Z is not set', '"s']);
+  });
+});
