@@ -84,6 +84,10 @@ describe('parseJournalJson', () => {
     ].join('\n');
     const r = parseJournalJson(text, 'j');
     expect(r.value[0]).toMatchObject({ message: 'hi\n\uFFFD', priority: 3, pid: 12 });
+    expect([...(r.value[0]?.fields.keys() ?? [])]).toEqual(['MESSAGE', 'PRIORITY', '_PID']);
+    expect(r.value[0]?.fields.size).toBe(3);
+    expect(r.value[0]?.fields.get('PRIORITY')).toEqual(['3']);
+    expect(r.value[0]?.fields.has('UNIT')).toBe(false);
     expect(r.value[1]?.message).toBe('');
     expect(r.value[1]?.fields.get('X')).toEqual(['a', 'b', '']);
     expect(r.diagnostics.map((d) => [d.code, d.at.line])).toEqual([
@@ -97,13 +101,16 @@ describe('parseJournalJson', () => {
   it('100k lines in well under a second', () => {
     const line = sample('modules-load-fails-requires.json').split('\n')[12] ?? '';
     const text = `${line}\n`.repeat(100_000);
-    // Best of three, so a GC pause or a busy CI neighbour does not decide; ~0.7 s on the 2-core dev box.
+    // CPU time of this process, best of three: other test files and other processes share the 2 cores, and
+    // wall-clock time under that contention says nothing about the parser (~0.5 s CPU on the dev box).
     let best = Infinity;
     for (let k = 0; k < 3; k++) {
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const r = parseJournalJson(text, 'j');
-      best = Math.min(best, performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      best = Math.min(best, (c.user + c.system) / 1000);
       expect(r.value).toHaveLength(100_000);
+      expect(r.value[99_999]?.message).toMatch(/^Dependency failed/);
     }
     expect(best).toBeLessThan(1000);
   });

@@ -63,47 +63,48 @@ function toBigInt(s: string | undefined): bigint | undefined {
 }
 
 function entryFromFields(
-  fields: Map<string, string[]>,
+  fields: ReadonlyMap<string, readonly string[]>,
   line: number,
   extra?: { timeText?: string },
+  firstOf: (name: string) => string | undefined = (name) => first(fields, name),
 ): JournalEntry {
   // Built as one mutable record (no spreads): this runs once per entry and must stay cheap (100k entries).
   const e: {
     -readonly [K in keyof JournalEntry]: JournalEntry[K];
-  } = { message: first(fields, 'MESSAGE') ?? '', fields, line };
-  const realtimeUs = toBigInt(first(fields, '__REALTIME_TIMESTAMP'));
+  } = { message: firstOf('MESSAGE') ?? '', fields, line };
+  const realtimeUs = toBigInt(firstOf('__REALTIME_TIMESTAMP'));
   if (realtimeUs !== undefined) {
     e.realtimeUs = realtimeUs;
   }
-  const priority = toInt(first(fields, 'PRIORITY'));
+  const priority = toInt(firstOf('PRIORITY'));
   if (priority !== undefined) {
     e.priority = priority;
   }
-  const sourceUnit = first(fields, '_SYSTEMD_UNIT');
+  const sourceUnit = firstOf('_SYSTEMD_UNIT');
   if (sourceUnit !== undefined) {
     e.sourceUnit = sourceUnit;
   }
-  const unit = first(fields, 'UNIT') ?? first(fields, 'USER_UNIT') ?? sourceUnit;
+  const unit = firstOf('UNIT') ?? firstOf('USER_UNIT') ?? sourceUnit;
   if (unit !== undefined) {
     e.unit = unit;
   }
-  const syslogIdentifier = first(fields, 'SYSLOG_IDENTIFIER');
+  const syslogIdentifier = firstOf('SYSLOG_IDENTIFIER');
   if (syslogIdentifier !== undefined) {
     e.syslogIdentifier = syslogIdentifier;
   }
-  const pid = toInt(first(fields, '_PID') ?? first(fields, 'SYSLOG_PID'));
+  const pid = toInt(firstOf('_PID') ?? firstOf('SYSLOG_PID'));
   if (pid !== undefined) {
     e.pid = pid;
   }
-  const transport = first(fields, '_TRANSPORT');
+  const transport = firstOf('_TRANSPORT');
   if (transport !== undefined) {
     e.transport = transport;
   }
-  const bootId = first(fields, '_BOOT_ID');
+  const bootId = firstOf('_BOOT_ID');
   if (bootId !== undefined) {
     e.bootId = bootId;
   }
-  const hostname = first(fields, '_HOSTNAME');
+  const hostname = firstOf('_HOSTNAME');
   if (hostname !== undefined) {
     e.hostname = hostname;
   }
@@ -163,6 +164,64 @@ function decodeJsonValue(v: unknown): string | null | undefined {
   return undefined;
 }
 
+/** The fields of one `-o json` entry, decoded lazily from the parsed object. */
+class JsonFields implements ReadonlyMap<string, readonly string[]> {
+  constructor(
+    private readonly rec: Record<string, unknown>,
+    private readonly decoded: Map<string, string[]> | undefined,
+  ) {}
+  first(name: string): string | undefined {
+    const v = this.rec[name];
+    if (typeof v === 'string') {
+      return Object.hasOwn(this.rec, name) ? v : undefined;
+    }
+    return this.decoded?.get(name)?.[0];
+  }
+  get(name: string): readonly string[] | undefined {
+    if (!Object.hasOwn(this.rec, name)) {
+      return undefined;
+    }
+    const v = this.rec[name];
+    return typeof v === 'string' ? [v] : this.decoded?.get(name);
+  }
+  has(name: string): boolean {
+    return Object.hasOwn(this.rec, name) && this.get(name) !== undefined;
+  }
+  get size(): number {
+    return [...this.keys()].length;
+  }
+  *keys(): MapIterator<string> {
+    for (const k of Object.keys(this.rec)) {
+      if (this.get(k) !== undefined) {
+        yield k;
+      }
+    }
+  }
+  *values(): MapIterator<readonly string[]> {
+    for (const [, v] of this.entries()) {
+      yield v;
+    }
+  }
+  *entries(): MapIterator<[string, readonly string[]]> {
+    for (const k of Object.keys(this.rec)) {
+      const v = this.get(k);
+      if (v !== undefined) {
+        yield [k, v];
+      }
+    }
+  }
+  [Symbol.iterator](): MapIterator<[string, readonly string[]]> {
+    return this.entries();
+  }
+  forEach(
+    cb: (value: readonly string[], key: string, map: ReadonlyMap<string, readonly string[]>) => void,
+  ): void {
+    for (const [k, v] of this.entries()) {
+      cb(v, k, this);
+    }
+  }
+}
+
 /** `journalctl -o json`: one object per line; never throws. */
 export function parseJournalJson(text: string, file: string): Parsed<JournalEntry[]> {
   const out: JournalEntry[] = [];
@@ -186,17 +245,18 @@ export function parseJournalJson(text: string, file: string): Parsed<JournalEntr
       sink.add(line, 'warning', 'journal-json-invalid', `not a JSON object: ${raw.slice(0, 80)}`);
       continue;
     }
-    const fields = new Map<string, string[]>();
     const rec = obj as Record<string, unknown>;
+    // String values (nearly all of them) are read straight from the parsed object; only the rare byte arrays,
+    // nulls and repeated fields are decoded up front. This keeps -o json of a whole boot fast.
+    let decoded: Map<string, string[]> | undefined;
     for (const name in rec) {
       const v = rec[name];
       if (typeof v === 'string') {
-        fields.set(name, [v]);
         continue;
       }
       // An array whose elements are not all numbers is a repeated field; an array of numbers is one blob.
       const values = Array.isArray(v) && !v.every((b) => typeof b === 'number') ? (v as unknown[]) : [v];
-      const decoded: string[] = [];
+      const list: string[] = [];
       for (const one of values) {
         const d = decodeJsonValue(one);
         if (d === undefined) {
@@ -211,14 +271,16 @@ export function parseJournalJson(text: string, file: string): Parsed<JournalEntr
               `field ${name} is null: larger than journalctl's field size limit (rerun with --all)`,
             );
           }
-          decoded.push('');
+          list.push('');
         } else {
-          decoded.push(d);
+          list.push(d);
         }
       }
-      fields.set(name, decoded);
+      decoded ??= new Map();
+      decoded.set(name, list);
     }
-    out.push(entryFromFields(fields, line));
+    const fields = new JsonFields(rec, decoded);
+    out.push(entryFromFields(fields, line, undefined, (n) => fields.first(n)));
   }
   return { value: out, diagnostics: sink.finish() };
 }
