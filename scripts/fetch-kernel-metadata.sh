@@ -137,13 +137,13 @@ fetch() {
   [[ -f $config ]] || die "$release: boot/config-$release not in the package"
   cp "$config" "$dst/config-$release"
 
-  # Empty stubs for netfilter module files only (never a real .ko in the repository).
+  # Empty stubs for netfilter modules and everything they depend on (libcrc32c, bridge ...), never a real .ko.
   local stubs=0 path
   while IFS= read -r path; do
     mkdir -p "$dst/$(dirname "$path")"
     : >"$dst/$path"
     stubs=$((stubs + 1))
-  done < <(cut -d: -f1 "$src/modules.dep" | grep -E '^kernel/net/.*netfilter' | sort)
+  done < <(grep -E '^kernel/net/[^:]*netfilter[^:]*:' "$src/modules.dep" | tr -d ':' | tr ' ' '\n' | grep -v '^$' | sort -u)
 
   README_ROWS+=("| \`$release\` | \`$image\` | $version | \`$meta\` | ${suite:-$label} | \`$sha\` | $stubs |")
   SUMMARY+=("$label $release $image $version $sha")

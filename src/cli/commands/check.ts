@@ -1,0 +1,246 @@
+// nfdoctor check RULES... [--kernel DIR | --root DIR [--kernel-release R]] [--backend nft|legacy] [--ipsets FILE] [--format text|json]
+import { parseArgs } from 'node:util';
+import { basename, dirname, join, resolve } from 'node:path';
+import { release as osRelease } from 'node:os';
+import { readdir } from 'node:fs/promises';
+import pc from 'picocolors';
+import {
+  checkRules,
+  type BackendChoice,
+  type IpsetInput,
+  type RulesInput,
+} from '../../resolve/check-rules.ts';
+import { hostKernelLayout, kernelDirLayout, type KernelLayout } from '../../resolve/kernel-view.ts';
+import { renderCheckText, PLAIN, type Style } from '../../report/check-text.ts';
+import { checkResultToJson } from '../../report/check-json.ts';
+import type { HostReader } from '../../sources/host-reader.ts';
+import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
+import { InputError, UsageError, EXIT } from '../errors.ts';
+import { readTextInput, requireDirectory } from '../read-input.ts';
+import { detectHostBackend } from '../../resolve/host-backend.ts';
+import type { Family } from '../../knowledge/extensions.ts';
+
+export const CHECK_HELP = `Usage: nfdoctor check RULES... [options]
+
+Checks that the kernel can provide every module the saved rules need, and that the
+userspace extension libraries exist. RULES are iptables-save / ip6tables-save files.
+
+Target kernel (default: the running kernel of this host):
+  --kernel DIR          a modules directory shaped like /lib/modules/RELEASE (modules.dep,
+                        modules.alias, ...; the kernel config beside or inside it)
+  --root DIR            a whole filesystem root, e.g. a mounted disk
+  --kernel-release R    which kernel under DIR/lib/modules (with --root) or the release of --kernel DIR
+
+Options:
+  --backend nft|legacy  the iptables backend that will load the rules (default: the host's
+                        iptables alternative, else the rules file header, else nft)
+  --family ipv4|ipv6    family of every RULES file (default: from the file name and header)
+  --ipsets FILE         an ipset save file defining the sets the rules use (repeatable;
+                        default: the ipsets file beside the rules, /etc/iptables/ipsets)
+  --format text|json    output format (default text)
+  --output FILE         write the report to FILE instead of standard output
+
+Exit status: 0 everything can be provided, 1 something cannot, 2 unusable input.
+`;
+
+export interface CommandOutput {
+  readonly text: string;
+  readonly exitCode: number;
+}
+
+function parseBackend(value: string | undefined): BackendChoice | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (value !== 'nft' && value !== 'legacy') {
+    throw new UsageError(`--backend must be nft or legacy, not "${value}"`);
+  }
+  return { value, why: `--backend ${value}` };
+}
+
+function parseFamily(value: string | undefined): Family | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (value !== 'ipv4' && value !== 'ipv6') {
+    throw new UsageError(`--family must be ipv4 or ipv6, not "${value}"`);
+  }
+  return value;
+}
+
+async function releaseUnderRoot(root: string, given: string | undefined): Promise<string> {
+  if (given !== undefined) {
+    return given;
+  }
+  const dir = join(root, 'lib/modules');
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    throw new InputError(
+      dir,
+      'no kernel modules directory under this root; name the kernel with --kernel-release',
+    );
+  }
+  const [only, ...others] = names.sort();
+  if (only === undefined) {
+    throw new InputError(dir, 'is empty; name the kernel with --kernel-release');
+  }
+  if (others.length > 0) {
+    throw new UsageError(
+      `several kernels under ${dir} (${names.join(', ')}): choose one with --kernel-release`,
+    );
+  }
+  return only;
+}
+
+interface Target {
+  readonly kernelReader: HostReader;
+  readonly layout: KernelLayout;
+  readonly userspaceReader: HostReader;
+  readonly ipsetCandidates: readonly string[];
+}
+
+async function chooseTarget(values: {
+  kernel?: string;
+  root?: string;
+  'kernel-release'?: string;
+}): Promise<Target> {
+  if (values.kernel !== undefined && values.root !== undefined) {
+    throw new UsageError('--kernel and --root cannot be used together');
+  }
+  if (values.kernel !== undefined) {
+    const dir = resolve(values.kernel);
+    await requireDirectory(dir, 'a kernel modules directory (/lib/modules/RELEASE)');
+    const release = values['kernel-release'] ?? basename(dir);
+    const local = new RootReader('/');
+    return {
+      kernelReader: local,
+      layout: kernelDirLayout(dir, release),
+      userspaceReader: local,
+      ipsetCandidates: [],
+    };
+  }
+  if (values.root !== undefined) {
+    const root = resolve(values.root);
+    await requireDirectory(root, 'a filesystem root');
+    const release = await releaseUnderRoot(root, values['kernel-release']);
+    const reader = new RootReader(root);
+    return {
+      kernelReader: reader,
+      layout: hostKernelLayout(release, 'root', root),
+      userspaceReader: reader,
+      ipsetCandidates: [join(root, 'etc/iptables/ipsets')],
+    };
+  }
+  const live = new LiveReader();
+  const release = values['kernel-release'] ?? osRelease();
+  return {
+    kernelReader: live,
+    layout: hostKernelLayout(release, 'live', 'this host'),
+    userspaceReader: live,
+    ipsetCandidates: ['/etc/iptables/ipsets'],
+  };
+}
+
+async function defaultIpsets(rules: readonly string[], candidates: readonly string[]): Promise<IpsetInput[]> {
+  const paths = [...new Set([...rules.map((r) => join(dirname(r), 'ipsets')), ...candidates])];
+  const found: IpsetInput[] = [];
+  for (const path of paths) {
+    try {
+      found.push({ path, text: await readTextInput(path, 'an ipset save file') });
+      break;
+    } catch {
+      // Only an explicit --ipsets must exist; a default location simply may not.
+    }
+  }
+  return found;
+}
+
+export async function runCheck(
+  argv: readonly string[],
+  version: string,
+  color: boolean,
+): Promise<CommandOutput> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      kernel: { type: 'string' },
+      root: { type: 'string' },
+      'kernel-release': { type: 'string' },
+      backend: { type: 'string' },
+      family: { type: 'string' },
+      ipsets: { type: 'string', multiple: true },
+      format: { type: 'string', default: 'text' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    return { text: CHECK_HELP, exitCode: EXIT.ok };
+  }
+  if (positionals.length === 0) {
+    throw new UsageError('check needs at least one rules file (try: nfdoctor check /etc/iptables/rules.v4)');
+  }
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') {
+    throw new UsageError(`--format must be text or json for check, not "${format}"`);
+  }
+  const backend = parseBackend(values.backend);
+  const family = parseFamily(values.family);
+  const target = await chooseTarget(values);
+
+  const rules: RulesInput[] = [];
+  for (const path of positionals) {
+    const text = await readTextInput(path, 'an iptables-save rules file');
+    rules.push({ path, text, ...(family === undefined ? {} : { family }) });
+  }
+  const ipsets: IpsetInput[] = [];
+  for (const path of values.ipsets ?? []) {
+    ipsets.push({ path, text: await readTextInput(path, 'an ipset save file') });
+  }
+  if (ipsets.length === 0) {
+    ipsets.push(...(await defaultIpsets(positionals, target.ipsetCandidates)));
+  }
+  const hostBackend =
+    backend === undefined && target.layout.sourceKind !== 'kernel-dir'
+      ? await detectHostBackend(target.userspaceReader)
+      : undefined;
+
+  const result = await checkRules({
+    rules,
+    ipsets,
+    kernelReader: target.kernelReader,
+    layout: target.layout,
+    userspaceReader: target.userspaceReader,
+    ...(backend === undefined ? {} : { backend }),
+    ...(hostBackend === undefined ? {} : { hostBackend }),
+  });
+  assertLooksLikeRuleset(result.files, rules);
+  const style: Style = color
+    ? { bad: pc.red, good: pc.green, warn: pc.yellow, dim: pc.dim, bold: pc.bold }
+    : PLAIN;
+  const text =
+    format === 'json'
+      ? `${JSON.stringify(checkResultToJson(result, version), null, 2)}\n`
+      : renderCheckText(result, style);
+  return { text, exitCode: result.ok ? EXIT.ok : EXIT.findings };
+}
+
+/** A file with no table and no rule is not a ruleset at all (a wrong path, a config file): say so, exit 2. */
+function assertLooksLikeRuleset(
+  files: readonly { path: string; tables: readonly string[] }[],
+  inputs: readonly RulesInput[],
+): void {
+  for (const f of files) {
+    const input = inputs.find((i) => i.path === f.path);
+    if (f.tables.length === 0 && input !== undefined && input.text.trim() !== '') {
+      throw new InputError(f.path, 'not an iptables-save ruleset (no "*table" line found)');
+    }
+    if (input !== undefined && input.text.trim() === '') {
+      throw new InputError(f.path, 'is empty: no rules to check');
+    }
+  }
+}

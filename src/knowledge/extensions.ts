@@ -1,0 +1,141 @@
+// What an iptables extension name asks of the kernel and of userspace, where the kernel's own metadata
+// cannot say it. Every table here cites how it was measured.
+import { KNOWN_REGISTRATIONS, type KnownRegistration } from './extensions.generated.ts';
+
+export type Family = 'ipv4' | 'ipv6';
+export type Backend = 'nft' | 'legacy';
+export type ExtensionKind = 'match' | 'target';
+
+/** Verdicts handled by libxt_standard and the core; they need no extension module (iptables-extensions(8)). */
+export const STANDARD_TARGETS: ReadonlySet<string> = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
+
+/** The prefix x_tables.c's xt_request_find_match/target() puts before the name: request_module("%st_%s"). */
+export function requestPrefix(family: Family): string {
+  return family === 'ipv4' ? 'ipt_' : 'ip6t_';
+}
+
+/** The legacy table module the kernel requests: request_module("%stable_%s") (x_tables.c xt_find_table_lock). */
+export function legacyTableModule(family: Family, table: string): string {
+  return `${family === 'ipv4' ? 'iptable' : 'ip6table'}_${table}`;
+}
+
+/** The legacy core module that registers the family's tables and its built-in matches (icmp lives in ip_tables). */
+export function legacyCoreModule(family: Family): string {
+  return family === 'ipv4' ? 'ip_tables' : 'ip6_tables';
+}
+
+/** nf_tables NAT chains are a separate module requested as nft-chain-<NFPROTO>-nat (nft_chain_nat.c MODULE_ALIAS_NFT_CHAIN). */
+export function nftNatChainRequest(family: Family): string {
+  return family === 'ipv4' ? 'nft-chain-2-nat' : 'nft-chain-10-nat';
+}
+
+/**
+ * Kernel extension names a userspace name can be satisfied by, best first. libxtables tries the highest
+ * revision the kernel reports, and some user names are registered under another kernel name: `state`
+ * revisions 1-3 are registered by libxt_conntrack with real_name "conntrack", `NOTRACK` revisions 0-2 by
+ * libxt_CT with real_name "CT" (src/knowledge/data/iptables-1.8.9-extensions.tsv).
+ */
+export function kernelNamesFor(name: string, kind: ExtensionKind): string[] {
+  const names = new Set<string>();
+  for (const reg of registrationsFor(name, kind)) {
+    names.add(reg.kernelName);
+  }
+  names.add(name);
+  return [...names].sort((a, b) => (a === name ? 1 : b === name ? -1 : a.localeCompare(b)));
+}
+
+export function registrationsFor(name: string, kind: ExtensionKind): KnownRegistration[] {
+  return KNOWN_REGISTRATIONS.filter((r) => r.name === name && (r.kind === kind || r.kind === 'none'));
+}
+
+/** The package that ships the userspace library for `name`, when we know it. */
+export function packageForExtension(name: string, kind: ExtensionKind): string | undefined {
+  return registrationsFor(name, kind)[0]?.package;
+}
+
+/** Library file names libxtables' load_extension() tries, in order (libxtables/xtables.c: afinfo prefix, then libxt_). */
+export function userspaceLibraryCandidates(name: string, family: Family): string[] {
+  return [`${family === 'ipv4' ? 'libipt_' : 'libip6t_'}${name}.so`, `libxt_${name}.so`];
+}
+
+/** Directories iptables builds use for XTABLES_LIBDIR across distributions (Debian multiarch, RHEL lib64, Arch). */
+export const XTABLES_DIR_CANDIDATES: readonly string[] = [
+  '/usr/lib/x86_64-linux-gnu/xtables',
+  '/usr/lib/aarch64-linux-gnu/xtables',
+  '/usr/lib/i386-linux-gnu/xtables',
+  '/usr/lib/arm-linux-gnueabihf/xtables',
+  '/usr/lib/powerpc64le-linux-gnu/xtables',
+  '/usr/lib/s390x-linux-gnu/xtables',
+  '/usr/lib/riscv64-linux-gnu/xtables',
+  '/usr/lib64/xtables',
+  '/usr/lib/xtables',
+  '/lib64/xtables',
+  '/lib/xtables',
+];
+
+/**
+ * With the nf_tables backend, iptables 1.8.9 translates a few matches into native nf_tables expressions
+ * instead of an xt "match" via nft_compat (iptables/nft.c add_match). Measured with iptables 1.8.9-2 and
+ * `nft --debug=netlink list ruleset` in a network namespace:
+ *   -p tcp --dport 22 / --syn      -> meta l4proto + payload + cmp (nf_tables core)
+ *   -p tcp --tcp-option 5          -> [ match name tcp ] (falls back to xt)
+ *   -m mark --mark 1               -> meta mark + cmp (core)
+ *   -m limit --limit 5/s           -> [ limit ... ] (nft_limit, requested as nft-expr-limit)
+ *   -m comment, pkttype, conntrack, state, icmp -> xt matches
+ * Returns the native request names, [] when only the core is needed, or undefined when xt is used.
+ */
+export function nftNativeTranslation(name: string, optionNames: readonly string[]): string[] | undefined {
+  if (name === 'tcp' || name === 'udp') {
+    const portOrFlag = new Set([
+      '--sport',
+      '--dport',
+      '--source-port',
+      '--destination-port',
+      '--tcp-flags',
+      '--syn',
+    ]);
+    const hasPortOrFlag = optionNames.some((o) => portOrFlag.has(o));
+    const hasOption = optionNames.includes('--tcp-option');
+    return hasPortOrFlag && !hasOption ? [] : undefined;
+  }
+  if (name === 'mark') {
+    return [];
+  }
+  if (name === 'limit') {
+    return ['nft-expr-limit'];
+  }
+  return undefined;
+}
+
+/** Protocol names libxtables maps -p values to when it loads a protocol match implicitly. */
+export const PROTOCOL_NUMBERS: ReadonlyMap<string, string> = new Map([
+  ['1', 'icmp'],
+  ['6', 'tcp'],
+  ['17', 'udp'],
+  ['33', 'dccp'],
+  ['50', 'esp'],
+  ['51', 'ah'],
+  ['58', 'icmpv6'],
+  ['132', 'sctp'],
+  ['136', 'udplite'],
+]);
+
+/**
+ * xtables-addons extensions are out-of-tree: their kernel modules come from xtables-addons-dkms built for
+ * each kernel, never from the distribution kernel (data/xtables-addons-3.23-extensions.tsv). Note: Debian's
+ * dkms.conf for 3.23-1 builds xt_asn but does not install it.
+ */
+export function outOfTreeModuleFor(
+  kernelName: string,
+): { module: string; dkmsInstalls: boolean } | undefined {
+  const reg = KNOWN_REGISTRATIONS.find(
+    (r) =>
+      r.package === 'xtables-addons-common' &&
+      r.name === kernelName &&
+      r.kernelModule !== undefined &&
+      r.kernelModule !== '',
+  );
+  return reg?.kernelModule === undefined
+    ? undefined
+    : { module: reg.kernelModule, dkmsInstalls: reg.dkmsInstalls === true };
+}

@@ -1,0 +1,213 @@
+// `nfdoctor check`: a saved ruleset against one kernel and one userspace. Library entry point; no printing.
+import type { HostReader } from '../sources/host-reader.ts';
+import { parseIptablesSaveFamily, type Ruleset } from '../parsers/iptables-save.ts';
+import { parseIpsetSave } from '../parsers/ipset-save.ts';
+import type { Diagnostic } from '../parsers/types.ts';
+import { deriveRequirements, type Requirement, type SetUse } from './requirements.ts';
+import {
+  loadKernelView,
+  probeModuleFiles,
+  type KernelLayout,
+  type KernelView,
+  type MissingInput,
+} from './kernel-view.ts';
+import { evaluateRequirement, type RequirementResult } from './evaluate.ts';
+import { resolveRequestName } from './module-state.ts';
+import { findXtablesDir, userspaceStatus, type UserspaceStatus } from './userspace.ts';
+import type { Backend, Family } from '../knowledge/extensions.ts';
+
+export const CHECK_SCHEMA_VERSION = 1;
+
+export interface RulesInput {
+  readonly path: string;
+  readonly text: string;
+  readonly family?: Family;
+}
+
+export interface IpsetInput {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface BackendChoice {
+  readonly value: Backend;
+  readonly why: string;
+}
+
+export interface CheckOptions {
+  readonly rules: readonly RulesInput[];
+  readonly ipsets: readonly IpsetInput[];
+  readonly kernelReader: HostReader;
+  readonly layout: KernelLayout;
+  /** Where userspace (xtables libraries) is looked up; undefined: not checked. */
+  readonly userspaceReader?: HostReader;
+  readonly backend?: BackendChoice;
+  /** The backend the host's `iptables` uses, when known. */
+  readonly hostBackend?: BackendChoice;
+}
+
+export interface SetResult {
+  readonly set: string;
+  readonly family: Family;
+  readonly file: string;
+  readonly lines: readonly number[];
+  readonly defined: boolean | 'unknown';
+  readonly type?: string;
+  readonly definedAt?: { readonly file: string; readonly line: number };
+}
+
+export interface FileSummary {
+  readonly path: string;
+  readonly family: Family;
+  readonly tables: readonly string[];
+  readonly rules: number;
+}
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly kernel: KernelView;
+  readonly backend: BackendChoice;
+  readonly files: readonly FileSummary[];
+  readonly results: readonly RequirementResult[];
+  readonly sets: readonly SetResult[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly xtablesDir?: string;
+}
+
+/** iptables-save writes "(nf_tables)" or "(legacy)" in its header line; that says which backend saved it. */
+function backendFromHeaders(rulesets: readonly Ruleset[]): BackendChoice | undefined {
+  for (const rs of rulesets) {
+    const b = rs.generatedBy?.backend;
+    if (b !== undefined) {
+      return {
+        value: b === 'legacy' ? 'legacy' : 'nft',
+        why: `the rules file header says it was saved by iptables-save (${b}) (line ${rs.generatedBy?.line ?? 1})`,
+      };
+    }
+  }
+  return undefined;
+}
+
+function chooseBackend(opts: CheckOptions, rulesets: readonly Ruleset[]): BackendChoice {
+  return (
+    opts.backend ??
+    opts.hostBackend ??
+    backendFromHeaders(rulesets) ?? {
+      value: 'nft',
+      why: 'no --backend given and nothing says otherwise; iptables-nft is the default on current distributions',
+    }
+  );
+}
+
+function setDefinitions(ipsets: readonly IpsetInput[], diagnostics: Diagnostic[]) {
+  const defs = new Map<string, { type: string; file: string; line: number }>();
+  for (const f of ipsets) {
+    const parsed = parseIpsetSave(f.text, f.path);
+    diagnostics.push(...parsed.diagnostics);
+    for (const s of parsed.value.sets) {
+      defs.set(s.name, { type: s.type, file: f.path, line: s.line });
+    }
+  }
+  return defs;
+}
+
+function setResults(
+  uses: readonly SetUse[],
+  defs: ReturnType<typeof setDefinitions>,
+  haveIpsetFiles: boolean,
+): SetResult[] {
+  return uses.map((u) => {
+    const def = defs.get(u.set);
+    const base = { set: u.set, family: u.family, file: u.file, lines: u.lines };
+    if (def !== undefined) {
+      return { ...base, defined: true, type: def.type, definedAt: { file: def.file, line: def.line } };
+    }
+    return { ...base, defined: haveIpsetFiles ? false : 'unknown' };
+  });
+}
+
+function modulesToProbe(view: KernelView, reqs: readonly Requirement[]): Set<string> {
+  const names = new Set<string>();
+  for (const r of reqs) {
+    for (const request of r.requests) {
+      for (const m of resolveRequestName(view, request).modules) {
+        names.add(m);
+        for (const d of view.deps?.get(m)?.deps ?? []) {
+          names.add(d);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
+  const diagnostics: Diagnostic[] = [];
+  const parsed = opts.rules.map((r) => {
+    const family = r.family ?? (/(^|[/._-])(v6|ip6)/.test(r.path) ? 'ipv6' : 'ipv4');
+    const p = parseIptablesSaveFamily(r.text, r.path, family);
+    diagnostics.push(...p.diagnostics);
+    return { input: r, family, ruleset: p.value };
+  });
+  const backend = chooseBackend(
+    opts,
+    parsed.map((p) => p.ruleset),
+  );
+  const defs = setDefinitions(opts.ipsets, diagnostics);
+  const setTypes = new Map([...defs].map(([name, d]) => [name, d.type]));
+
+  const needs = parsed.map((p) =>
+    deriveRequirements(p.ruleset, { family: p.family, backend: backend.value, file: p.input.path, setTypes }),
+  );
+  const requirements = needs.flatMap((n) => n.requirements);
+
+  const baseView = await loadKernelView(opts.kernelReader, opts.layout);
+  const moduleFiles =
+    baseView.deps === undefined
+      ? undefined
+      : await probeModuleFiles(opts.kernelReader, baseView, modulesToProbe(baseView, requirements));
+  const view: KernelView = moduleFiles === undefined ? baseView : { ...baseView, moduleFiles };
+
+  const xtables = opts.userspaceReader === undefined ? undefined : await findXtablesDir(opts.userspaceReader);
+  const libCache = new Map<string, boolean>();
+  const results: RequirementResult[] = [];
+  for (const req of requirements) {
+    let userspace: UserspaceStatus | undefined;
+    if (req.userspace !== undefined && opts.userspaceReader !== undefined) {
+      userspace = await userspaceStatus(
+        opts.userspaceReader,
+        xtables,
+        req.userspace.name,
+        req.userspace.kind,
+        req.family,
+        libCache,
+      );
+    }
+    results.push(evaluateRequirement(view, req, userspace));
+  }
+  const sets = setResults(
+    needs.flatMap((n) => n.setUses),
+    defs,
+    opts.ipsets.length > 0,
+  );
+  // A rules file iptables-restore would reject for syntax loads nothing, whatever the kernel has.
+  const syntaxOk = !diagnostics.some((d) => d.severity === 'error');
+  const ok = syntaxOk && results.every((r) => r.ok) && sets.every((s) => s.defined !== false);
+  return {
+    ok,
+    kernel: view,
+    backend,
+    files: parsed.map((p) => ({
+      path: p.input.path,
+      family: p.family,
+      tables: p.ruleset.tables.map((t) => t.name),
+      rules: p.ruleset.tables.reduce((n, t) => n + t.rules.length, 0),
+    })),
+    results,
+    sets,
+    diagnostics: [...diagnostics, ...view.diagnostics],
+    ...(xtables === undefined ? {} : { xtablesDir: xtables.path }),
+  };
+}
+
+export type { MissingInput };

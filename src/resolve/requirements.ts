@@ -1,0 +1,270 @@
+// From a parsed ruleset to what the kernel must provide: table modules per backend, explicit and implicit
+// matches, extension targets, ipset types. Pure: no I/O, no knowledge of the target kernel.
+import type { Rule, Ruleset, MatchUse, OptionUse } from '../parsers/iptables-save.ts';
+import {
+  STANDARD_TARGETS,
+  kernelNamesFor,
+  legacyTableModule,
+  nftNatChainRequest,
+  nftNativeTranslation,
+  requestPrefix,
+  type Backend,
+  type Family,
+} from '../knowledge/extensions.ts';
+
+export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend';
+
+export interface Requirement {
+  /** Stable key: family/kind/extension. */
+  readonly key: string;
+  readonly kind: RequirementKind;
+  /** The user-facing name: "recent", "REJECT", "nat", "hash:ip", "nf_tables". */
+  readonly extension: string;
+  readonly family: Family;
+  readonly tables: readonly string[];
+  readonly lines: readonly number[];
+  readonly file: string;
+  /** Names the kernel will request_module(); any one of them satisfies the requirement (best first). */
+  readonly requests: readonly string[];
+  /** Extension names as the kernel registers them (for /proc/net/ip_tables_matches and revision probes). */
+  readonly kernelNames: readonly string[];
+  /** Userspace extension library to look for (matches and targets only). */
+  readonly userspace?: { readonly name: string; readonly kind: 'match' | 'target' };
+  readonly note?: string;
+}
+
+export interface SetUse {
+  readonly set: string;
+  readonly family: Family;
+  readonly lines: readonly number[];
+  readonly file: string;
+}
+
+export interface RulesetNeeds {
+  readonly requirements: readonly Requirement[];
+  readonly setUses: readonly SetUse[];
+}
+
+export interface DeriveOptions {
+  readonly family: Family;
+  readonly backend: Backend;
+  readonly file: string;
+  /** Set name -> ipset type, from the saved ipsets file(s). */
+  readonly setTypes?: ReadonlyMap<string, string>;
+}
+
+interface Draft {
+  kind: RequirementKind;
+  extension: string;
+  tables: Set<string>;
+  lines: Set<number>;
+  requests: string[];
+  kernelNames: string[];
+  userspace?: { name: string; kind: 'match' | 'target' };
+  note?: string;
+}
+
+class NeedsBuilder {
+  private readonly drafts = new Map<string, Draft>();
+  private readonly sets = new Map<string, Set<number>>();
+
+  constructor(private readonly opts: DeriveOptions) {}
+
+  add(
+    kind: RequirementKind,
+    extension: string,
+    table: string,
+    line: number,
+    init: () => Omit<Draft, 'tables' | 'lines'>,
+  ): void {
+    const key = `${this.opts.family}/${kind}/${extension}`;
+    let draft = this.drafts.get(key);
+    if (draft === undefined) {
+      draft = { ...init(), tables: new Set(), lines: new Set() };
+      this.drafts.set(key, draft);
+    }
+    draft.tables.add(table);
+    draft.lines.add(line);
+  }
+
+  useSet(name: string, line: number): void {
+    const lines = this.sets.get(name) ?? new Set<number>();
+    lines.add(line);
+    this.sets.set(name, lines);
+  }
+
+  build(): RulesetNeeds {
+    const { family, file } = this.opts;
+    const requirements = [...this.drafts.entries()].map(([key, d]) => ({
+      key,
+      kind: d.kind,
+      extension: d.extension,
+      family,
+      tables: [...d.tables],
+      lines: [...d.lines].sort((a, b) => a - b),
+      file,
+      requests: d.requests,
+      kernelNames: d.kernelNames,
+      ...(d.userspace === undefined ? {} : { userspace: d.userspace }),
+      ...(d.note === undefined ? {} : { note: d.note }),
+    }));
+    const setUses = [...this.sets.entries()].map(([set, lines]) => ({
+      set,
+      family,
+      lines: [...lines].sort((a, b) => a - b),
+      file,
+    }));
+    return { requirements, setUses };
+  }
+}
+
+function optionNames(options: readonly OptionUse[]): string[] {
+  return options.map((o) => o.name);
+}
+
+/** Set names a rule refers to: -m set --match-set NAME dir, -j SET --add-set/--del-set/--map-set NAME. */
+function setNamesIn(options: readonly OptionUse[]): string[] {
+  const setOptions = new Set(['--match-set', '--set', '--add-set', '--del-set', '--map-set']);
+  return options
+    .filter((o) => setOptions.has(o.name))
+    .flatMap((o) => (o.values[0] === undefined ? [] : [o.values[0]]));
+}
+
+function addTable(b: NeedsBuilder, opts: DeriveOptions, table: string, line: number): void {
+  if (opts.backend === 'legacy') {
+    const module = legacyTableModule(opts.family, table);
+    b.add('table', table, table, line, () => ({
+      kind: 'table',
+      extension: table,
+      requests: [module],
+      kernelNames: [table],
+    }));
+    return;
+  }
+  // iptables-nft talks nfnetlink; the kernel autoloads nf_tables as nfnetlink-subsys-10 (NFNL_SUBSYS_NFTABLES).
+  b.add('backend', 'nf_tables', table, line, () => ({
+    kind: 'backend',
+    extension: 'nf_tables',
+    requests: ['nfnetlink-subsys-10'],
+    kernelNames: ['nf_tables'],
+  }));
+  if (table === 'nat') {
+    const request = nftNatChainRequest(opts.family);
+    b.add('table', 'nat', table, line, () => ({
+      kind: 'table',
+      extension: 'nat',
+      requests: [request],
+      kernelNames: ['nat'],
+      note: 'nf_tables nat chains come from nft_chain_nat',
+    }));
+  }
+}
+
+function addCompat(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  kind: 'match' | 'target',
+  table: string,
+  line: number,
+): void {
+  if (opts.backend !== 'nft') {
+    return;
+  }
+  // xt matches/targets reach nf_tables through nft_compat (aliases nft-expr-match / nft-expr-target).
+  const request = kind === 'match' ? 'nft-expr-match' : 'nft-expr-target';
+  b.add('backend', `nft_compat (${kind})`, table, line, () => ({
+    kind: 'backend',
+    extension: `nft_compat (${kind})`,
+    requests: [request],
+    kernelNames: [],
+    note: 'iptables-nft runs xt extensions through nft_compat',
+  }));
+}
+
+function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse): void {
+  const native =
+    opts.backend === 'nft' ? nftNativeTranslation(match.name, optionNames(match.options)) : undefined;
+  if (native !== undefined) {
+    if (native.length > 0) {
+      b.add('match', match.name, rule.table, rule.line, () => ({
+        kind: 'match',
+        extension: match.name,
+        requests: native,
+        kernelNames: [],
+        userspace: { name: match.name, kind: 'match' },
+        note: 'translated to a native nf_tables expression by iptables-nft',
+      }));
+    }
+    return;
+  }
+  const names = kernelNamesFor(match.name, 'match');
+  b.add('match', match.name, rule.table, rule.line, () => ({
+    kind: 'match',
+    extension: match.name,
+    requests: names.map((n) => requestPrefix(opts.family) + n),
+    kernelNames: names,
+    userspace: { name: match.name, kind: 'match' },
+    ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
+  }));
+  addCompat(b, opts, 'match', rule.table, rule.line);
+  if (match.name === 'set') {
+    for (const s of setNamesIn(match.options)) {
+      b.useSet(s, rule.line);
+    }
+  }
+}
+
+function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
+  const target = rule.target;
+  if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
+    return;
+  }
+  const names = kernelNamesFor(target.name, 'target');
+  b.add('target', target.name, rule.table, rule.line, () => ({
+    kind: 'target',
+    extension: target.name,
+    requests: names.map((n) => requestPrefix(opts.family) + n),
+    kernelNames: names,
+    userspace: { name: target.name, kind: 'target' },
+  }));
+  addCompat(b, opts, 'target', rule.table, rule.line);
+  if (target.name === 'SET') {
+    for (const s of setNamesIn(target.options)) {
+      b.useSet(s, rule.line);
+    }
+  }
+}
+
+function addSetTypes(b: NeedsBuilder, opts: DeriveOptions, needs: RulesetNeeds): RulesetNeeds {
+  for (const use of needs.setUses) {
+    const type = opts.setTypes?.get(use.set);
+    if (type === undefined) {
+      continue;
+    }
+    for (const line of use.lines) {
+      // ipset asks the kernel for "ip_set_<type>" (ip_set_core.c find_set_type_get -> request_module).
+      b.add('set-type', type, 'ipset', line, () => ({
+        kind: 'set-type',
+        extension: type,
+        requests: [`ip_set_${type}`],
+        kernelNames: [type],
+      }));
+    }
+  }
+  return b.build();
+}
+
+/** Everything the kernel must provide for `ruleset` to load, grouped per extension. */
+export function deriveRequirements(ruleset: Ruleset, opts: DeriveOptions): RulesetNeeds {
+  const b = new NeedsBuilder(opts);
+  for (const table of ruleset.tables) {
+    addTable(b, opts, table.name, table.line);
+    for (const rule of table.rules) {
+      for (const match of rule.matches) {
+        addMatch(b, opts, rule, match);
+      }
+      addTarget(b, opts, rule);
+    }
+  }
+  return addSetTypes(b, opts, b.build());
+}
