@@ -178,12 +178,13 @@ Each directory holds, byte for byte:
 
 Not copied on purpose: the `.bin` indexes, `modules.symbols`, `modules.devname`, every real module.
 
-**The `.ko` / `.ko.xz` files under `kernel/net/` are EMPTY stubs**, created only for netfilter modules
+**The `.ko` / `.ko.xz` files under `kernel/` are EMPTY stubs**, created only for netfilter modules
 (module paths under `kernel/net/` that contain `netfilter`: net/netfilter incl. ipset and ipvs,
-ipv4/netfilter, ipv6/netfilter, bridge/netfilter, bridge/br_netfilter) so tests can ask "is the module
-file present". They contain no code; do not try to load or modinfo them.
+ipv4/netfilter, ipv6/netfilter, bridge/netfilter, bridge/br_netfilter: 244 per kernel) and for the
+modules their `modules.dep` lines depend on (libcrc32c, bridge, stp, llc), so tests can ask "is the
+module file present". They contain no code; do not try to load or modinfo them.
 
-| release | package | version | via metapackage | suite | sha256 of the .deb | netfilter stubs |
+| release | package | version | via metapackage | suite | sha256 of the .deb | stub files |
 |---|---|---|---|---|---|---|
 EOF
     printf '%s\n' "${README_ROWS[@]}"

@@ -56,29 +56,34 @@ describe('parseModulesDep on real Debian kernels', () => {
     });
   });
 
-  it.each(KERNELS)('%s: every netfilter module has an empty stub file, and only those', (release) => {
-    const r = parseModulesDep(readKernel(release, 'modules.dep'), 'modules.dep');
-    const netfilter = r.value.filter((d) => /^kernel\/net\/.*netfilter/.test(d.path));
-    expect(netfilter).toHaveLength(244);
-    for (const d of netfilter) {
-      const f = kernelFile(release, d.path);
-      expect(existsSync(f), d.path).toBe(true);
-      expect(statSync(f).size).toBe(0);
-    }
-    const stubs: string[] = [];
-    const walk = (dir: string): void => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        const p = join(dir, e.name);
-        if (e.isDirectory()) {
-          walk(p);
-        } else {
-          stubs.push(p);
-        }
+  it.each(KERNELS)(
+    '%s: netfilter modules and their dependencies have empty stub files, nothing else',
+    (release) => {
+      const r = parseModulesDep(readKernel(release, 'modules.dep'), 'modules.dep');
+      const netfilter = r.value.filter((d) => /^kernel\/net\/.*netfilter/.test(d.path));
+      expect(netfilter).toHaveLength(244);
+      const wanted = new Set(netfilter.flatMap((d) => [d.path, ...d.depPaths]));
+      expect(wanted.size).toBe(248);
+      for (const p of wanted) {
+        const f = kernelFile(release, p);
+        expect(existsSync(f), p).toBe(true);
+        expect(statSync(f).size).toBe(0);
       }
-    };
-    walk(kernelFile(release, 'kernel'));
-    expect(stubs).toHaveLength(244);
-  });
+      const stubs: string[] = [];
+      const walk = (dir: string): void => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const p = join(dir, e.name);
+          if (e.isDirectory()) {
+            walk(p);
+          } else {
+            stubs.push(p);
+          }
+        }
+      };
+      walk(kernelFile(release, 'kernel'));
+      expect(stubs).toHaveLength(wanted.size);
+    },
+  );
 });
 
 describe('parseModulesDep edge cases', () => {
