@@ -1,13 +1,19 @@
 // nfdoctor command line: the only place that prints or exits.
 import { writeFile } from 'node:fs/promises';
-import { runCheck, CHECK_HELP, type CommandOutput } from './commands/check.ts';
+import { runCheck, type CommandOutput } from './commands/check.ts';
+import { runDiagnose } from './commands/diagnose.ts';
+import { runCollect } from './commands/collect.ts';
+import { runChecksList, runExplain } from './commands/info.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 
 const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
 
 Usage:
+  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
+  nfdoctor collect [--output FILE] [--root DIR]
+  nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
 Run "nfdoctor COMMAND --help" for a command's options.
@@ -15,8 +21,13 @@ Run "nfdoctor COMMAND --help" for a command's options.
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
-const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
-  check: { run: runCheck, help: CHECK_HELP },
+/** `report`: the command's text is a report that --output redirects; collect uses --output itself. */
+const COMMANDS: Readonly<Record<string, { run: Command; report: boolean }>> = {
+  diagnose: { run: runDiagnose, report: true },
+  check: { run: runCheck, report: true },
+  collect: { run: runCollect, report: false },
+  checks: { run: runChecksList, report: true },
+  explain: { run: runExplain, report: true },
 };
 
 function outputFileOf(argv: readonly string[]): string | undefined {
@@ -42,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined) {
     throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
   }
-  const output = outputFileOf(rest);
+  const output = command.report ? outputFileOf(rest) : undefined;
   const color = output === undefined && process.stdout.isTTY && process.env.NO_COLOR === undefined;
   const result = await command.run(rest, VERSION, color);
   if (output !== undefined && output !== '') {

@@ -36,7 +36,7 @@ export function memoryReader(host: MemoryHost): HostReader {
     kind: host.kind ?? 'snapshot',
     label: 'memory host',
     readFile(path: string): Promise<FileFact> {
-      const content = files.get(path);
+      const content = files.get(followLinks(path, links));
       if (content !== undefined) {
         return Promise.resolve({ path, status: 'ok', content });
       }
@@ -67,4 +67,27 @@ export function memoryReader(host: MemoryHost): HostReader {
       return Promise.resolve({ id, argv: [], status: 'ok', stdout: '', stderr: '', ...c });
     },
   };
+}
+
+/** Resolves symlinks (relative or absolute targets) in the last component, as a reader following them would. */
+function followLinks(path: string, links: ReadonlyMap<string, string>): string {
+  let current = path;
+  for (let hops = 0; hops < 40; hops++) {
+    const target = links.get(current);
+    if (target === undefined) {
+      return current;
+    }
+    const base = current.slice(0, current.lastIndexOf('/'));
+    const joined = target.startsWith('/') ? target : `${base}/${target}`;
+    const parts: string[] = [];
+    for (const c of joined.split('/')) {
+      if (c === '..') {
+        parts.pop();
+      } else if (c !== '' && c !== '.') {
+        parts.push(c);
+      }
+    }
+    current = `/${parts.join('/')}`;
+  }
+  return current;
 }

@@ -1,0 +1,100 @@
+// Commands to put in fixes, per distribution and loader, so that what nfdoctor prints is ready to paste.
+import type { HostModel, LoaderId } from '../model/host-model.ts';
+
+export type DistroFamily = 'debian' | 'ubuntu' | 'rhel' | 'arch' | 'alpine' | 'suse' | 'unknown';
+
+export function distroFamily(model: HostModel): DistroFamily {
+  const os = model.os;
+  if (os === undefined) {
+    return 'unknown';
+  }
+  const ids = [os.id ?? '', ...os.idLike];
+  if (ids.includes('ubuntu')) {
+    return 'ubuntu';
+  }
+  if (ids.includes('debian')) {
+    return 'debian';
+  }
+  if (ids.some((i) => ['rhel', 'fedora', 'centos', 'rocky', 'almalinux'].includes(i))) {
+    return 'rhel';
+  }
+  if (ids.includes('arch')) {
+    return 'arch';
+  }
+  if (ids.includes('alpine')) {
+    return 'alpine';
+  }
+  if (ids.some((i) => i.includes('suse'))) {
+    return 'suse';
+  }
+  return 'unknown';
+}
+
+/** The firewall loader the saved rules belong to, best evidence first. */
+export function primaryLoader(model: HostModel): LoaderId | undefined {
+  return model.savedRules[0]?.loader;
+}
+
+export function loaderUnit(loader: LoaderId | undefined): string {
+  switch (loader) {
+    case 'netfilter-persistent':
+      return 'netfilter-persistent.service';
+    case 'iptables-services':
+    case 'arch-iptables':
+    case 'sysv-iptables':
+      return 'iptables.service';
+    case 'ufw':
+      return 'ufw.service';
+    case 'firewalld':
+      return 'firewalld.service';
+    case 'nftables':
+      return 'nftables.service';
+    case undefined:
+      return 'netfilter-persistent.service';
+  }
+}
+
+export function restartLoaderCommand(model: HostModel): string {
+  const unit = loaderUnit(primaryLoader(model));
+  return model.systemd
+    ? `sudo systemctl restart ${unit}`
+    : `sudo service ${unit.replace(/\.service$/, '')} restart`;
+}
+
+/** Packages that carry the module tree of the running kernel `release`. */
+export function kernelModulePackages(model: HostModel, release: string): string {
+  switch (distroFamily(model)) {
+    case 'ubuntu':
+      return `sudo apt-get install linux-modules-${release} linux-modules-extra-${release}`;
+    case 'debian':
+      return `sudo apt-get install --reinstall linux-image-${release}`;
+    case 'rhel':
+      return `sudo dnf install kernel-modules-${release} kernel-modules-extra-${release}`;
+    case 'arch':
+      return "sudo pacman -S linux   # then reboot: Arch keeps only the newest kernel's modules";
+    case 'suse':
+      return `sudo zypper install -f kernel-default`;
+    case 'alpine':
+      return 'sudo apk add linux-lts';
+    case 'unknown':
+      return `install the package that provides /lib/modules/${release} for this kernel`;
+  }
+}
+
+const CONTAINER_VIRT = new Set([
+  'lxc',
+  'lxc-libvirt',
+  'docker',
+  'podman',
+  'openvz',
+  'systemd-nspawn',
+  'rkt',
+  'wsl',
+  'proot',
+  'pouch',
+  'container-other',
+]);
+
+export function isContainer(model: HostModel): boolean {
+  return model.virt !== undefined && CONTAINER_VIRT.has(model.virt);
+}

@@ -1,0 +1,10 @@
+// Every check, in the order they run: root causes (kernel, modules, configuration) before the symptoms that
+// link to them (a failed loader unit, an empty live ruleset). A meta-test proves this list is complete.
+import type { CheckDefinition } from './types.ts';
+import moduleUnavailable from './kmod/module-unavailable/check.ts';
+
+export const CHECKS: readonly CheckDefinition[] = [moduleUnavailable];
+
+export function findCheck(id: string): CheckDefinition | undefined {
+  return CHECKS.find((c) => c.meta.id === id);
+}

@@ -1,0 +1,79 @@
+import { describe, it, expect } from 'vitest';
+import { runCheckOn } from '../../testing.ts';
+import { labHost, labAvailable } from '../../../testing/lab-host.ts';
+import { memoryReader } from '../../../testing/memory-reader.ts';
+import { kernelFiles } from '../../../testing/kernel-fixture.ts';
+
+const ID = 'kmod/module-unavailable';
+const RELEASE = '6.1.0-56-cloud-amd64';
+const RULES =
+  '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate NEW -m recent --set --name SSH\nCOMMIT\n';
+
+function host(files: Record<string, string | Buffer>, commands: Record<string, string> = {}) {
+  return memoryReader({
+    files: {
+      '/etc/iptables/rules.v4': RULES,
+      '/etc/os-release': 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12"\n',
+      ...files,
+    },
+    commands: Object.fromEntries(
+      Object.entries({ 'uname-r': `${RELEASE}\n`, ...commands }).map(([id, stdout]) => [id, { stdout }]),
+    ),
+  });
+}
+
+describe.skipIf(!labAvailable)('kmod/module-unavailable on real lab captures', () => {
+  it('fails on missing-xt-recent: install xt_recent /bin/false blocks the module the rules use', async () => {
+    const { run } = await runCheckOn(ID, labHost('missing-xt-recent'));
+    expect(run.status).toBe('fail');
+    expect(run.findings.map((f) => `${f.id} ${f.messageId}`)).toEqual([`${ID}#xt_recent:blocked blocked`]);
+    const f = run.findings[0]!;
+    expect(f.evidence[0]).toMatchObject({ source: '/etc/modprobe.d/nflab-no-xt-recent.conf', line: 1 });
+    expect(f.evidence.some((e) => e.source === '/etc/iptables/rules.v4' && e.line === 7)).toBe(true);
+    expect(f.subjects).toContain('rules:/etc/iptables/rules.v4:7');
+    expect(f.fix?.steps[0]?.command).toBe(
+      "sudo sed -i '1s/^/# disabled by nfdoctor: /' /etc/modprobe.d/nflab-no-xt-recent.conf",
+    );
+  });
+
+  it('passes on the healthy host', async () => {
+    const { run } = await runCheckOn(ID, labHost('healthy'));
+    expect(run.status).toBe('pass');
+  });
+
+  it('passes on the provider-kernel simulation, where the modules are loaded although /lib/modules is gone', async () => {
+    const { run } = await runCheckOn(ID, labHost('linode-modules-load'));
+    expect(run.status).toBe('pass');
+  });
+});
+
+describe('kmod/module-unavailable on generated hosts', () => {
+  it('says fileMissing with the package to install when /lib/modules/$(uname -r) is gone', async () => {
+    const config = kernelFiles(RELEASE)[`/boot/config-${RELEASE}`]!;
+    const { run } = await runCheckOn(ID, host({ [`/boot/config-${RELEASE}`]: config, '/proc/modules': '' }));
+    expect(run.status).toBe('fail');
+    const recent = run.findings.find((f) => f.key === 'xt_recent:file-missing');
+    expect(recent?.messageId).toBe('fileMissing');
+    expect(recent?.fix?.steps[0]?.command).toBe(`sudo apt-get install --reinstall linux-image-${RELEASE}`);
+  });
+
+  it('tells a container to load the module on its host', async () => {
+    const files = {
+      ...kernelFiles(RELEASE),
+      '/proc/modules': '',
+      '/proc/sys/kernel/modules_disabled': '0\n',
+    };
+    const { run } = await runCheckOn(ID, host(files, { 'systemd-detect-virt': 'lxc\n' }));
+    // The module is loadable in principle; inside a container nothing but the host can load it.
+    expect(run.status).toBe('fail');
+    const recent = run.findings.find((f) => f.data.module === 'xt_recent');
+    expect(recent?.messageId).toBe('container');
+    expect(recent?.fix?.steps[0]?.command).toMatch(/^sudo modprobe xt_recent +# on the container HOST/);
+  });
+
+  it('is not-applicable without saved rules and unknown without a kernel release', async () => {
+    expect((await runCheckOn(ID, memoryReader({ files: {} }))).run.status).toBe('not-applicable');
+    const noRelease = memoryReader({ files: { '/etc/iptables/rules.v4': RULES } });
+    expect((await runCheckOn(ID, noRelease)).run.status).toBe('unknown');
+  });
+});

@@ -1,0 +1,268 @@
+// A kernel module the saved rules need cannot be provided by the running kernel: one finding per module and
+// reason, with the fix for that reason.
+import { defineCheck, notApplicable, unknown, type Fix, type FindingInput } from '../../types.ts';
+import type { HostModel } from '../../../model/host-model.ts';
+import type { RequirementResult } from '../../../resolve/evaluate.ts';
+import type { ModuleStatus } from '../../../resolve/module-state.ts';
+import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
+import { isContainer, kernelModulePackages, restartLoaderCommand } from '../../host-commands.ts';
+
+const ID = 'kmod/module-unavailable';
+
+function commentOutCommand(file: string, line: number): string {
+  return `sudo sed -i '${line}s/^/# disabled by nfdoctor: /' ${file}`;
+}
+
+function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undefined {
+  const restart = restartLoaderCommand(model);
+  const at = m.evidence[0];
+  const verify = `modprobe -n -v ${m.name}   # prints the insmod it would run; then: sudo iptables-save | grep -c -- '-A'`;
+  if (isContainer(model) && m.state !== 'not-built' && m.state !== 'blocked') {
+    return {
+      steps: [
+        {
+          command: `sudo modprobe ${m.name}   # on the container HOST, not inside the container`,
+          why: 'A container shares the host kernel and may not load modules; only the host can.',
+        },
+        {
+          command: `echo ${m.name} | sudo tee /etc/modules-load.d/nfdoctor-${m.name}.conf   # on the host`,
+          why: 'Loads it on every host boot, before containers start.',
+        },
+        {
+          command: `${restart}   # in the container`,
+          why: 'Restores the rules now that the kernel has the module.',
+        },
+      ],
+      persistence: 'The host loads the module at boot from modules-load.d; the container needs no change.',
+      verify: 'lsmod | grep ' + m.name + '   # on the host',
+    };
+  }
+  switch (m.state) {
+    case 'blocked':
+      if ((m.blockedBy === 'install' || m.blockedBy === 'blacklist') && at?.line !== undefined) {
+        return {
+          steps: [
+            {
+              command: commentOutCommand(at.source, at.line),
+              why: `Line ${at.line} of ${at.source} is what stops modprobe from loading ${m.name}.`,
+            },
+            {
+              command: restart,
+              why: 'Restores the saved rules; the kernel now autoloads the module on first use.',
+            },
+          ],
+          persistence:
+            'modprobe reads modprobe.d on every load, including at boot; with the line gone the block is gone for good. If a hardening policy (CIS, a config management role) wrote that line, change it there or it will come back.',
+          verify,
+        };
+      }
+      if (m.blockedBy === 'module_blacklist' || m.blockedBy === 'modprobe.blacklist') {
+        return {
+          steps: [
+            {
+              command: `sudoedit /etc/default/grub   # remove ${m.blockedBy}=…${m.name}… from GRUB_CMDLINE_LINUX`,
+              why: 'The kernel command line is where the block comes from.',
+            },
+            {
+              command: 'sudo update-grub || sudo grub2-mkconfig -o /boot/grub2/grub.cfg',
+              why: 'Writes the boot loader configuration with the new command line.',
+            },
+            { command: 'sudo reboot', why: 'The command line only changes at boot.' },
+          ],
+          persistence: 'The boot loader configuration carries the new command line on every boot.',
+          verify: `grep -o '${m.blockedBy}=[^ ]*' /proc/cmdline   # should no longer list ${m.name}`,
+        };
+      }
+      return undefined;
+    case 'file-missing':
+      return {
+        steps: [
+          {
+            command: kernelModulePackages(model, release),
+            why: `Puts back /lib/modules/${release} with ${m.name} for the kernel that is running.`,
+          },
+          { command: 'sudo depmod -a', why: 'Rebuilds modules.dep so modprobe finds the module.' },
+          { command: restart, why: 'Restores the saved rules.' },
+        ],
+        persistence:
+          'The package owns the module files; they stay until the kernel package is removed. If the running kernel is no longer installable (upgraded and not rebooted), reboot into the installed kernel instead.',
+        verify,
+      };
+    case 'not-built':
+      return {
+        steps: [
+          {
+            command: `zgrep ${m.config ?? 'CONFIG_…'} /proc/config.gz /boot/config-$(uname -r) 2>/dev/null`,
+            why: 'Shows the option is off in the running kernel.',
+          },
+          {
+            command: `boot your distribution's kernel (e.g. apt-get install linux-image-amd64, or the provider's "distribution kernel" boot setting), or rebuild with ${m.config ?? 'the option'}=m`,
+            why: 'Only a kernel built with the option can provide the extension; nothing on this kernel can load it.',
+          },
+        ],
+        persistence:
+          'The kernel you boot decides; set it as the default boot entry (grub-set-default / the provider panel).',
+        verify: `nfdoctor check ${model.savedRules[0]?.path ?? '/etc/iptables/rules.v4'}`,
+      };
+    case 'no-module-support':
+      return {
+        steps: [
+          {
+            command: 'boot a kernel with module support (CONFIG_MODULES=y) or with the extension built in',
+            why: 'This kernel cannot load any module.',
+          },
+        ],
+        persistence: 'Make that kernel the default boot entry.',
+        verify: 'test -e /proc/modules && echo modules supported',
+      };
+    case 'loading-disabled':
+      return {
+        steps: [
+          {
+            command: `grep -rn modules_disabled /etc/sysctl.conf /etc/sysctl.d /usr/lib/sysctl.d 2>/dev/null`,
+            why: 'Finds what sets kernel.modules_disabled=1.',
+          },
+          {
+            command: `echo ${m.name} | sudo tee /etc/modules-load.d/nfdoctor-${m.name}.conf`,
+            why: 'systemd-modules-load runs before systemd-sysctl, so the module is loaded before loading gets disabled.',
+          },
+          {
+            command: 'sudo reboot',
+            why: 'kernel.modules_disabled cannot be set back to 0 without a reboot.',
+          },
+        ],
+        persistence: 'modules-load.d is read on every boot before sysctl settings apply.',
+        verify: `lsmod | grep ${m.name}`,
+      };
+    case 'builtin':
+    case 'loaded':
+    case 'loadable':
+    case 'unknown':
+      return undefined;
+  }
+}
+
+function nextFor(m: ModuleStatus): string {
+  switch (m.state) {
+    case 'blocked':
+      return 'If a hardening baseline wrote the block, the next compliance run puts it back; after that, iptables-restore may still fail on the next extension in the file, so re-run nfdoctor.';
+    case 'file-missing':
+      return 'After a kernel upgrade without reboot every not-yet-loaded module is missing: expect the next extension (and conntrack helpers, ipset types) to fail the same way until you reboot.';
+    default:
+      return 'With the module available, the restore may stop at the next rule that needs something else: re-run nfdoctor after the fix.';
+  }
+}
+
+function messageIdFor(m: ModuleStatus): string {
+  switch (m.state) {
+    case 'blocked':
+      return m.blockedBy === 'blacklist' ? 'blacklisted' : 'blocked';
+    case 'file-missing':
+      return 'fileMissing';
+    case 'not-built':
+      return 'notBuilt';
+    case 'no-module-support':
+      return 'noModuleSupport';
+    case 'loading-disabled':
+      return 'loadingDisabled';
+    default:
+      return 'unavailable';
+  }
+}
+
+function ruleEvidence(r: RequirementResult): Evidence[] {
+  return r.requirement.lines
+    .slice(0, 3)
+    .map((l) =>
+      evidenceAt(r.requirement.file, l, undefined, `uses ${r.requirement.kind} ${r.requirement.extension}`),
+    );
+}
+
+function findingFor(model: HostModel, r: RequirementResult, m: ModuleStatus, release: string): FindingInput {
+  const req = r.requirement;
+  const fix = fixFor(model, m, release);
+  return {
+    messageId:
+      isContainer(model) && m.state !== 'not-built' && m.state !== 'blocked' ? 'container' : messageIdFor(m),
+    key: `${m.name}:${m.state}`,
+    data: {
+      module: m.name,
+      requestedAs: m.requestedAs,
+      extension: `${req.kind} ${req.extension}`,
+      file: req.file,
+      lines: req.lines.join(', '),
+      reason: m.reason ?? m.state,
+      config: m.config ?? 'its CONFIG option',
+      virt: model.virt ?? '',
+    },
+    evidence: [...m.evidence, ...ruleEvidence(r)],
+    subjects: [
+      `module:${m.name}`,
+      `extension:${req.family}/${req.kind}/${req.extension}`,
+      ...req.lines.map((l) => `rules:${req.file}:${l}`),
+    ],
+    ...(fix === undefined ? {} : { fix }),
+    next: nextFor(m),
+  };
+}
+
+export default defineCheck({
+  meta: {
+    id: ID,
+    title: 'Every kernel module the saved rules need can be loaded by the running kernel',
+    severity: 'error',
+    messages: {
+      blocked: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      blacklisted:
+        '{{module}} (for {{extension}}, {{file}} line {{lines}}) is blacklisted, so the kernel cannot autoload it: {{reason}}',
+      fileMissing:
+        '{{module}} (for {{extension}}, {{file}} line {{lines}}) is not installed for the running kernel: {{reason}}',
+      notBuilt:
+        '{{module}} (for {{extension}}, {{file}} line {{lines}}) does not exist for this kernel: {{reason}}',
+      noModuleSupport: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      loadingDisabled: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      container:
+        '{{module}} (for {{extension}}, {{file}} line {{lines}}) is not loaded and this is a {{virt}} container, which cannot load modules: {{reason}}',
+      unavailable: '{{module}} (for {{extension}}, {{file}} line {{lines}}) is unavailable: {{reason}}',
+    },
+  },
+  run(ctx) {
+    const { model } = ctx;
+    if (model.savedRules.length === 0) {
+      return notApplicable('no saved iptables rules on this host');
+    }
+    const needs = model.needs;
+    if (needs === undefined || model.release === undefined) {
+      return unknown('the running kernel release is unknown (no uname -r, no single /lib/modules entry)');
+    }
+    let undecided = 0;
+    const container = isContainer(model);
+    for (const r of needs.results) {
+      const by = r.modules.find((m) => m.name === r.satisfiedBy);
+      if (by !== undefined && container && by.state === 'loadable') {
+        // A container shares its host's kernel and has no CAP_SYS_MODULE: "loadable" only on the host.
+        ctx.report(findingFor(model, r, by, model.release.value));
+        continue;
+      }
+      if (r.satisfiedBy !== undefined) {
+        continue;
+      }
+      const decisive = r.modules.filter((m) => m.state !== 'unknown');
+      if (decisive.length === 0) {
+        undecided++;
+        continue;
+      }
+      // The first candidate is the one the kernel asks for first; its reason is the one that matters.
+      const first = decisive[0];
+      if (first !== undefined) {
+        ctx.report(findingFor(model, r, first, model.release.value));
+      }
+    }
+    if (undecided > 0) {
+      return unknown(
+        `${undecided} requirement(s) could not be resolved: ${needs.kernel.missing.map((m) => m.path).join(', ') || 'kernel metadata missing'}`,
+      );
+    }
+    return undefined;
+  },
+});

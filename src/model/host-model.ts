@@ -1,0 +1,386 @@
+// The host model: every fact the checks reason about, read once through a HostReader (live host, --root,
+// snapshot) and parsed. Unavailable facts are recorded with their reason; nothing is guessed.
+import type { CommandFact, HostReader } from '../sources/host-reader.ts';
+import { RELEVANT_UNITS, UNIT_DIRS, MODULES_LOAD_DIRS } from '../sources/registry.ts';
+import { parseOsRelease, type OsRelease } from '../parsers/os-release.ts';
+import { parseIptablesSaveFamily, type Ruleset } from '../parsers/iptables-save.ts';
+import { parseIpsetSave, type IpsetSave } from '../parsers/ipset-save.ts';
+import { parseJournalJson, parseJournalShort, type JournalEntry } from '../parsers/journal.ts';
+import { parseModulesLoad, orderModulesLoadFiles, type ModulesLoadEntry } from '../parsers/modules-load-d.ts';
+import { parseShellVars, type ShellAssignment } from '../parsers/shell-vars.ts';
+import { parseSystemctlShow } from '../parsers/systemctl-show.ts';
+import { parseSystemctlIsEnabled } from '../parsers/systemctl-text.ts';
+import { resolveUnit, type EffectiveUnit, type UnitSource } from './units.ts';
+import { checkRules, type CheckResult, type BackendChoice } from '../resolve/check-rules.ts';
+import { hostKernelLayout } from '../resolve/kernel-view.ts';
+import { detectHostBackend } from '../resolve/host-backend.ts';
+import type { Family } from '../knowledge/extensions.ts';
+import type { Diagnostic } from '../parsers/types.ts';
+
+export type LoaderId =
+  | 'netfilter-persistent'
+  | 'iptables-services'
+  | 'arch-iptables'
+  | 'sysv-iptables'
+  | 'ufw'
+  | 'firewalld'
+  | 'nftables';
+
+export interface SavedRules {
+  readonly path: string;
+  readonly family: Family;
+  readonly loader: LoaderId;
+  readonly text: string;
+  readonly ruleset: Ruleset;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface LiveRules {
+  readonly id: string;
+  readonly family: Family;
+  readonly backend: 'default' | 'nft' | 'legacy';
+  readonly fact: CommandFact;
+  readonly ruleset?: Ruleset;
+}
+
+export interface UnitInfo {
+  readonly name: string;
+  readonly effective?: EffectiveUnit;
+  /** `systemctl show` properties (Id, ActiveState, SubState, Result, LoadState, UnitFileState ...). */
+  readonly show?: ReadonlyMap<string, string>;
+  readonly showFact?: CommandFact;
+  /** `systemctl is-enabled` (live/snapshot) or derived from .wants symlinks (--root). */
+  readonly enabled?: { readonly state: string; readonly source: string };
+  readonly statusFact?: CommandFact;
+}
+
+export interface FileText {
+  readonly path: string;
+  readonly text: string;
+}
+
+export interface JournalView {
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly source: string;
+  readonly entries: readonly JournalEntry[];
+}
+
+export interface HostModel {
+  readonly source: { readonly kind: HostReader['kind']; readonly label: string };
+  readonly release?: { readonly value: string; readonly source: string };
+  readonly os?: OsRelease & { readonly source: string };
+  /** systemd is PID 1 (live/snapshot: /run/systemd/system exists), or unit files exist (--root). */
+  readonly systemd: boolean;
+  readonly savedRules: readonly SavedRules[];
+  readonly savedIpsets: readonly (FileText & { readonly parsed: IpsetSave })[];
+  /** What the saved rules need and whether the running kernel can give it (`nfdoctor check` on the host). */
+  readonly needs?: CheckResult;
+  readonly backend?: BackendChoice;
+  readonly liveRules: readonly LiveRules[];
+  readonly units: ReadonlyMap<string, UnitInfo>;
+  readonly journal: JournalView;
+  readonly previousJournal: JournalView;
+  readonly modulesLoad: { readonly entries: readonly ModulesLoadEntry[]; readonly files: readonly string[] };
+  readonly nfpDefaults?: FileText & { readonly vars: readonly ShellAssignment[] };
+  readonly sysconfigIptables?: FileText & { readonly vars: readonly ShellAssignment[] };
+  readonly netfilterPersistentPlugins: readonly string[];
+  readonly virt?: string;
+  readonly packages: ReadonlyMap<string, string>;
+  readonly iptablesVersion?: string;
+  readonly libModules?: readonly string[];
+  readonly commands: ReadonlyMap<string, CommandFact>;
+  readonly reader: HostReader;
+}
+
+/** Saved rule files and who restores them, per distribution layout. */
+export const SAVED_RULES_LAYOUT: readonly { path: string; family: Family; loader: LoaderId }[] = [
+  { path: '/etc/iptables/rules.v4', family: 'ipv4', loader: 'netfilter-persistent' },
+  { path: '/etc/iptables/rules.v6', family: 'ipv6', loader: 'netfilter-persistent' },
+  { path: '/etc/sysconfig/iptables', family: 'ipv4', loader: 'iptables-services' },
+  { path: '/etc/sysconfig/ip6tables', family: 'ipv6', loader: 'iptables-services' },
+  { path: '/etc/iptables/iptables.rules', family: 'ipv4', loader: 'arch-iptables' },
+  { path: '/etc/iptables/ip6tables.rules', family: 'ipv6', loader: 'arch-iptables' },
+];
+
+const IPSET_FILES = ['/etc/iptables/ipsets', '/etc/sysconfig/ipset'];
+
+async function readText(reader: HostReader, path: string): Promise<string | undefined> {
+  const f = await reader.readFile(path);
+  return f.status === 'ok' ? f.content.toString('utf8') : undefined;
+}
+
+async function findRelease(reader: HostReader): Promise<HostModel['release']> {
+  if (reader.kind !== 'root') {
+    const uname = await reader.runCommand('uname-r');
+    if (uname.status === 'ok' && uname.stdout.trim() !== '') {
+      return { value: uname.stdout.trim(), source: 'command: uname -r' };
+    }
+    const osrelease = await readText(reader, '/proc/sys/kernel/osrelease');
+    if (osrelease !== undefined && osrelease.trim() !== '') {
+      return { value: osrelease.trim(), source: '/proc/sys/kernel/osrelease' };
+    }
+    return undefined;
+  }
+  // A mounted disk has no running kernel; with exactly one kernel installed, that is the one it boots.
+  const dirs = await reader.listDir('/lib/modules');
+  if (dirs.status !== 'ok') {
+    return undefined;
+  }
+  const names = dirs.entries.filter((e) => e.type === 'dir').map((e) => e.name);
+  return names.length === 1 && names[0] !== undefined
+    ? { value: names[0], source: '/lib/modules' }
+    : undefined;
+}
+
+async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
+  const fragments: UnitSource[] = [];
+  const dropIns: UnitSource[] = [];
+  let masked: { path: string } | undefined;
+  for (const dir of UNIT_DIRS) {
+    const listing = await reader.listDir(dir);
+    if (listing.status === 'ok') {
+      const entry = listing.entries.find((e) => e.name === name);
+      if (entry?.type === 'symlink' && entry.target === '/dev/null') {
+        masked ??= { path: `${dir}/${name}` };
+      }
+    }
+    const text = await readText(reader, `${dir}/${name}`);
+    if (text !== undefined) {
+      fragments.push({ path: `${dir}/${name}`, text });
+    }
+    const dropDir = await reader.listDir(`${dir}/${name}.d`);
+    if (dropDir.status === 'ok') {
+      for (const e of dropDir.entries.filter((x) => x.name.endsWith('.conf'))) {
+        const t = await readText(reader, `${dir}/${name}.d/${e.name}`);
+        if (t !== undefined) {
+          dropIns.push({ path: `${dir}/${name}.d/${e.name}`, text: t });
+        }
+      }
+    }
+  }
+  const effective =
+    fragments.length > 0 || masked !== undefined
+      ? resolveUnit(name, { fragments, dropIns, ...(masked === undefined ? {} : { masked }) })
+      : undefined;
+  const short = name.replace(/\.service$/, '');
+  const showFact = await reader.runCommand(`systemctl.show.${short}`);
+  const show =
+    showFact.status === 'ok'
+      ? parseSystemctlShow(showFact.stdout, `systemctl show ${name}`).value[0]
+      : undefined;
+  const enabledFact = await reader.runCommand(`systemctl.is-enabled.${short}`);
+  const enabledState =
+    enabledFact.status === 'ok' || enabledFact.status === 'exit-nonzero'
+      ? parseSystemctlIsEnabled(enabledFact.stdout, `systemctl is-enabled ${name}`).value[0]?.state
+      : undefined;
+  const enabled =
+    enabledState !== undefined
+      ? { state: enabledState, source: `command: systemctl is-enabled ${name}` }
+      : await enabledFromLinks(reader, name, masked);
+  const statusFact = await reader.runCommand(`systemctl.status.${short}`);
+  return {
+    name,
+    ...(effective === undefined ? {} : { effective }),
+    ...(show === undefined ? {} : { show }),
+    showFact,
+    ...(enabled === undefined ? {} : { enabled }),
+    statusFact,
+  };
+}
+
+/** Without systemctl (a mounted disk), enablement is the .wants/ symlinks in /etc/systemd/system. */
+async function enabledFromLinks(
+  reader: HostReader,
+  name: string,
+  masked: { path: string } | undefined,
+): Promise<UnitInfo['enabled']> {
+  if (masked !== undefined) {
+    return { state: 'masked', source: `${masked.path} -> /dev/null` };
+  }
+  const etc = await reader.listDir('/etc/systemd/system');
+  if (etc.status !== 'ok') {
+    return undefined;
+  }
+  for (const e of etc.entries.filter((x) => x.name.endsWith('.wants') || x.name.endsWith('.requires'))) {
+    const wants = await reader.listDir(`/etc/systemd/system/${e.name}`);
+    if (wants.status === 'ok' && wants.entries.some((w) => w.name === name)) {
+      return { state: 'enabled', source: `/etc/systemd/system/${e.name}/${name}` };
+    }
+  }
+  return undefined;
+}
+
+function journalFrom(fact: CommandFact, label: string): JournalView {
+  if (fact.status !== 'ok') {
+    return {
+      available: false,
+      reason: `${fact.status}${fact.reason === undefined ? '' : `: ${fact.reason}`}`,
+      source: label,
+      entries: [],
+    };
+  }
+  const text = fact.stdout;
+  const parsed = text.trimStart().startsWith('{')
+    ? parseJournalJson(text, label)
+    : parseJournalShort(text, label);
+  return { available: true, source: label, entries: parsed.value };
+}
+
+async function loadModulesLoad(reader: HostReader): Promise<HostModel['modulesLoad']> {
+  const candidates: { dir: string; name: string; isSymlinkTo?: string }[] = [];
+  for (const dir of MODULES_LOAD_DIRS) {
+    const listing = await reader.listDir(dir);
+    if (listing.status === 'ok') {
+      for (const e of listing.entries) {
+        candidates.push({ dir, name: e.name, ...(e.target === undefined ? {} : { isSymlinkTo: e.target }) });
+      }
+    }
+  }
+  const entries: ModulesLoadEntry[] = [];
+  const files: string[] = [];
+  for (const f of orderModulesLoadFiles(candidates).files) {
+    if (f.masked) {
+      continue;
+    }
+    const text = await readText(reader, f.path);
+    if (text !== undefined) {
+      files.push(f.path);
+      entries.push(...parseModulesLoad(text, f.path).value);
+    }
+  }
+  return { entries, files };
+}
+
+function parsePackages(fact: CommandFact): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of fact.stdout.split('\n')) {
+    const [name, version, status] = line.split('\t');
+    if (name !== undefined && version !== undefined && version !== '' && (status ?? 'ii').startsWith('ii')) {
+      out.set(name, version);
+    }
+  }
+  return out;
+}
+
+const LIVE_RULE_COMMANDS: readonly { id: string; family: Family; backend: LiveRules['backend'] }[] = [
+  { id: 'iptables-save.default', family: 'ipv4', backend: 'default' },
+  { id: 'iptables-save.nft', family: 'ipv4', backend: 'nft' },
+  { id: 'iptables-save.legacy', family: 'ipv4', backend: 'legacy' },
+  { id: 'ip6tables-save.default', family: 'ipv6', backend: 'default' },
+  { id: 'ip6tables-save.nft', family: 'ipv6', backend: 'nft' },
+  { id: 'ip6tables-save.legacy', family: 'ipv6', backend: 'legacy' },
+];
+
+export async function buildHostModel(reader: HostReader): Promise<HostModel> {
+  const commands = new Map<string, CommandFact>();
+  const run = async (id: string): Promise<CommandFact> => {
+    const fact = await reader.runCommand(id);
+    commands.set(id, fact);
+    return fact;
+  };
+  const release = await findRelease(reader);
+  const osPath =
+    (await readText(reader, '/etc/os-release')) !== undefined ? '/etc/os-release' : '/usr/lib/os-release';
+  const osText = await readText(reader, osPath);
+  const os = osText === undefined ? undefined : { ...parseOsRelease(osText, osPath).value, source: osPath };
+
+  const savedRules: SavedRules[] = [];
+  for (const l of SAVED_RULES_LAYOUT) {
+    const text = await readText(reader, l.path);
+    if (text !== undefined) {
+      const parsed = parseIptablesSaveFamily(text, l.path, l.family);
+      savedRules.push({ ...l, text, ruleset: parsed.value, diagnostics: parsed.diagnostics });
+    }
+  }
+  const savedIpsets: (FileText & { parsed: IpsetSave })[] = [];
+  for (const path of IPSET_FILES) {
+    const text = await readText(reader, path);
+    if (text !== undefined) {
+      savedIpsets.push({ path, text, parsed: parseIpsetSave(text, path).value });
+    }
+  }
+
+  const backend = await detectHostBackend(reader);
+  const needs =
+    release === undefined || savedRules.length === 0
+      ? undefined
+      : await checkRules({
+          rules: savedRules.map((r) => ({ path: r.path, text: r.text, family: r.family })),
+          ipsets: savedIpsets.map((s) => ({ path: s.path, text: s.text })),
+          kernelReader: reader,
+          layout: hostKernelLayout(release.value, reader.kind, reader.label),
+          userspaceReader: reader,
+          ...(backend === undefined ? {} : { hostBackend: backend }),
+        });
+
+  const liveRules: LiveRules[] = [];
+  for (const c of LIVE_RULE_COMMANDS) {
+    const fact = await run(c.id);
+    const ruleset =
+      fact.status === 'ok'
+        ? parseIptablesSaveFamily(fact.stdout + fact.stderr, `command: ${fact.argv.join(' ')}`, c.family)
+            .value
+        : undefined;
+    liveRules.push({ ...c, fact, ...(ruleset === undefined ? {} : { ruleset }) });
+  }
+
+  const units = new Map<string, UnitInfo>();
+  for (const u of RELEVANT_UNITS) {
+    units.set(u, await loadUnit(reader, u));
+  }
+  const journal = journalFrom(await run('journal.boot'), 'journalctl -b');
+  const previousJournal = journalFrom(await run('journal.prev-boot'), 'journalctl -b -1');
+  const nfpText = await readText(reader, '/etc/default/netfilter-persistent');
+  const sysconfigText = await readText(reader, '/etc/sysconfig/iptables-config');
+  const plugins = await reader.listDir('/usr/share/netfilter-persistent/plugins.d');
+  const virt = await run('systemd-detect-virt');
+  const dpkg = await run('dpkg-query');
+  const version = await run('iptables-version');
+  const libModules = await reader.listDir('/lib/modules');
+  const runSystemd = await reader.listDir('/run/systemd/system');
+
+  return {
+    source: { kind: reader.kind, label: reader.label },
+    ...(release === undefined ? {} : { release }),
+    ...(os === undefined ? {} : { os }),
+    systemd:
+      reader.kind === 'root'
+        ? [...units.values()].some((u) => u.effective !== undefined)
+        : runSystemd.status === 'ok',
+    savedRules,
+    savedIpsets,
+    ...(needs === undefined ? {} : { needs }),
+    ...(backend === undefined ? {} : { backend }),
+    liveRules,
+    units,
+    journal,
+    previousJournal,
+    modulesLoad: await loadModulesLoad(reader),
+    ...(nfpText === undefined
+      ? {}
+      : {
+          nfpDefaults: {
+            path: '/etc/default/netfilter-persistent',
+            text: nfpText,
+            vars: parseShellVars(nfpText, '/etc/default/netfilter-persistent').value,
+          },
+        }),
+    ...(sysconfigText === undefined
+      ? {}
+      : {
+          sysconfigIptables: {
+            path: '/etc/sysconfig/iptables-config',
+            text: sysconfigText,
+            vars: parseShellVars(sysconfigText, '/etc/sysconfig/iptables-config').value,
+          },
+        }),
+    netfilterPersistentPlugins: plugins.status === 'ok' ? plugins.entries.map((e) => e.name).sort() : [],
+    ...(virt.status === 'ok' || virt.status === 'exit-nonzero' ? { virt: virt.stdout.trim() } : {}),
+    packages: dpkg.status === 'ok' || dpkg.status === 'exit-nonzero' ? parsePackages(dpkg) : new Map(),
+    ...(version.status === 'ok' ? { iptablesVersion: (version.stdout + version.stderr).trim() } : {}),
+    ...(libModules.status === 'ok' ? { libModules: libModules.entries.map((e) => e.name).sort() } : {}),
+    commands,
+    reader,
+  };
+}

@@ -1,0 +1,73 @@
+// Terminal form of a diagnosis: a verdict line, then findings as a tree (root causes first), each with its
+// evidence, fix commands ready to paste, why, persistence, verification and what comes next.
+import type { DiagnosisResult } from '../checks/engine.ts';
+import type { Finding } from '../checks/types.ts';
+import type { HostModel } from '../model/host-model.ts';
+import { formatEvidence } from '../findings/evidence.ts';
+import { PLAIN, type Style } from './check-text.ts';
+
+function findingBlock(f: Finding, depth: number, style: Style): string[] {
+  const pad = '  '.repeat(depth);
+  const mark =
+    f.severity === 'error' ? style.bad('✗') : f.severity === 'warning' ? style.warn('!') : style.dim('i');
+  const arrow = depth > 0 ? `${style.dim('└─ which causes:')} ` : '';
+  const out = [`${pad}${arrow}${mark} ${style.bold(f.message)} ${style.dim(`[${f.checkId}]`)}`];
+  const inner = `${pad}    `;
+  out.push(`${inner}${style.dim('evidence:')}`);
+  for (const e of f.evidence.slice(0, 8)) {
+    out.push(`${inner}  ${formatEvidence(e)}`);
+  }
+  if (f.fix !== undefined) {
+    out.push(`${inner}${style.dim('fix:')}`);
+    for (const s of f.fix.steps) {
+      out.push(`${inner}  ${style.good(s.command)}`, `${inner}    ${style.dim(`why: ${s.why}`)}`);
+    }
+    out.push(`${inner}${style.dim('persists:')} ${f.fix.persistence}`);
+    out.push(`${inner}${style.dim('verify:')} ${f.fix.verify}`);
+  }
+  if (f.next !== undefined) {
+    out.push(`${inner}${style.dim('next:')} ${f.next}`);
+  }
+  return out;
+}
+
+export function renderDiagnosisText(model: HostModel, result: DiagnosisResult, style: Style = PLAIN): string {
+  const errors = result.findings.filter((f) => f.severity === 'error');
+  const warnings = result.findings.filter((f) => f.severity === 'warning');
+  const unknowns = result.checks.filter((c) => c.status === 'unknown' || c.status === 'error');
+  const host = `${model.source.label}${model.release === undefined ? '' : `, kernel ${model.release.value}`}${model.os?.prettyName === undefined ? '' : `, ${model.os.prettyName}`}`;
+  const lines: string[] = [];
+  if (errors.length > 0) {
+    lines.push(
+      `${style.bad('FIREWALL PROBLEM')} on ${host}: ${errors.length} error(s), ${warnings.length} warning(s). Root cause first.`,
+    );
+  } else if (warnings.length > 0) {
+    lines.push(`${style.warn('WARNINGS')} on ${host}: ${warnings.length} warning(s), no error.`);
+  } else if (unknowns.length > 0) {
+    lines.push(
+      `${style.warn('INCOMPLETE')} on ${host}: no problem found, but ${unknowns.length} check(s) could not decide (below).`,
+    );
+  } else {
+    lines.push(`${style.good('OK')} on ${host}: no problem found by ${result.checks.length} checks.`);
+  }
+  lines.push('');
+  const byId = new Map(result.findings.map((f) => [f.id, f]));
+  const printed = new Set<string>();
+  const visit = (f: Finding, depth: number): void => {
+    if (printed.has(f.id)) {
+      return;
+    }
+    printed.add(f.id);
+    lines.push(...findingBlock(f, depth, style), '');
+    for (const child of result.findings.filter((c) => c.causedBy.includes(f.id))) {
+      visit(child, depth + 1);
+    }
+  };
+  for (const f of result.findings.filter((x) => !x.causedBy.some((c) => byId.has(c)))) {
+    visit(f, 0);
+  }
+  for (const c of unknowns) {
+    lines.push(`${style.warn('?')} ${c.checkId}: ${c.status} — ${c.reason ?? ''}`);
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
