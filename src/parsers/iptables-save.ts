@@ -1133,6 +1133,9 @@ interface ParsedCommandLine {
   deprecatedNegation?: LineError;
 }
 
+/** Bounds the shared-option tables on input where every value is distinct. */
+const MAX_SHARED_VALUES_PER_OPTION = 20_000;
+
 /** Bounds the intern table on hostile input (every word distinct). */
 const MAX_INTERNED_NAMES = 50_000;
 
@@ -1205,6 +1208,37 @@ class CommandLineParser {
       this.names.set(name, name);
     }
     return name;
+  }
+
+  /**
+   * Options with one value repeat across rules (`--ctstate RELATED,ESTABLISHED`, `--mode random`, a
+   * service's comment): rules share one frozen-by-convention OptionUse for them, which keeps a 100k-rule
+   * model small and the garbage collector quiet. Nothing mutates an option after it is built.
+   */
+  private readonly sharedOptions = [
+    new Map<string, Map<string, MutableOption>>(),
+    new Map<string, Map<string, MutableOption>>(),
+  ];
+
+  private option1(name: string, values: string[], negated: boolean): MutableOption {
+    const value = values[0];
+    if (values.length !== 1 || value === undefined) {
+      return { name, values, negated };
+    }
+    const byName = this.sharedOptions[negated ? 1 : 0];
+    let byValue = byName?.get(name);
+    if (byValue === undefined) {
+      byValue = new Map();
+      byName?.set(name, byValue);
+    }
+    let option = byValue.get(value);
+    if (option === undefined) {
+      option = { name, values, negated };
+      if (byValue.size < MAX_SHARED_VALUES_PER_OPTION) {
+        byValue.set(value, option);
+      }
+    }
+    return option;
   }
 
   /** Parses the words currently in the shared LineWords buffer. */
@@ -1434,7 +1468,7 @@ class CommandLineParser {
         this.match(value);
         return;
       default:
-        this.out.generic.push({ name: spec.flag, values, negated });
+        this.out.generic.push(this.option1(spec.flag, values, negated));
         this.contextMatch = undefined;
         this.contextTarget = undefined;
     }
@@ -1546,7 +1580,7 @@ class CommandLineParser {
     } else {
       values = this.takeLooseValues();
     }
-    owner.push({ name: this.intern(name), values, negated });
+    owner.push(this.option1(this.intern(name), values, negated));
   }
 
   private nextIsValueAfterBang(): boolean {

@@ -1,0 +1,110 @@
+// Helpers for scripts/bench.mjs: timed child processes with peak RSS, throwaway network namespaces,
+// and (when run as `node --import tsx scripts/bench-lib.mjs parse FILE`) a timing of the parser alone.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('..', import.meta.url));
+const GNU_TIME = '/usr/bin/time';
+
+export function haveTool(tool) {
+  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin']);
+  return dirs.some((dir) => dir !== '' && existsSync(join(dir, tool)));
+}
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/**
+ * Runs argv (no shell), returns wall seconds, exit status and peak RSS in KiB. Peak RSS comes from GNU
+ * time's %M when installed, else from VmHWM in /proc/PID/status polled while the child runs.
+ */
+export function measure(argv, { cwd = REPO, prefix = [] } = {}) {
+  const scratch = mkdtempSync(join(tmpdir(), 'nfd-bench-'));
+  try {
+    const rssFile = join(scratch, 'rss');
+    const useGnuTime = existsSync(GNU_TIME);
+    const full = useGnuTime
+      ? [...prefix, GNU_TIME, '-f', '%M', '-o', rssFile, ...argv]
+      : [...prefix, ...argv];
+    const start = process.hrtime.bigint();
+    const result = spawnSync(full[0], full.slice(1), {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, LC_ALL: 'C' },
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 600_000,
+    });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    let peakRssKb;
+    if (useGnuTime && existsSync(rssFile)) {
+      const value = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+      peakRssKb = Number.isFinite(value) ? value : undefined;
+    }
+    return {
+      seconds,
+      status: result.status,
+      stdout: result.stdout ?? '',
+      stderr: result.stderr ?? '',
+      peakRssKb,
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Creates a fresh network namespace, runs fn(name), always deletes it. */
+export function withNetns(fn) {
+  const name = `nfd-bench-${randomBytes(4).toString('hex')}`;
+  const added = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  if (added.status !== 0) {
+    throw new Error(`ip netns add ${name}: ${added.stderr}`);
+  }
+  try {
+    return fn(name);
+  } finally {
+    spawnSync('ip', ['netns', 'del', name]);
+  }
+}
+
+/** Times parseIptablesSave on FILE (best of `runs`) and the heap it keeps; prints one JSON line. */
+async function timeParser(file, runs) {
+  const { parseIptablesSave, allRules } = await import(
+    pathToFileURL(join(REPO, 'src/parsers/iptables-save.ts')).href
+  );
+  const text = readFileSync(file, 'utf8');
+  globalThis.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let kept;
+  let best = Infinity;
+  let bestCpu = Infinity;
+  for (let i = 0; i < runs; i++) {
+    kept = undefined;
+    globalThis.gc?.();
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    kept = parseIptablesSave(text, file);
+    best = Math.min(best, performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1000);
+  }
+  globalThis.gc?.();
+  const retainedBytes = process.memoryUsage().heapUsed - heapBefore;
+  process.stdout.write(
+    `${JSON.stringify({
+      bestMs: best,
+      bestCpuMs: bestCpu,
+      rules: allRules(kept.value).length,
+      diagnostics: kept.diagnostics.length,
+      retainedHeapMB: globalThis.gc ? retainedBytes / 1e6 : undefined,
+      heapUsedMB: process.memoryUsage().heapUsed / 1e6,
+      textMB: text.length / 1e6,
+    })}\n`,
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'parse') {
+  await timeParser(process.argv[3], Number(process.argv[4] ?? 3));
+}
