@@ -1,0 +1,49 @@
+import { describe, it, expect } from 'vitest';
+import { join } from 'node:path';
+import { runCheckOn } from '../../testing.ts';
+import { labHost, labAvailable } from '../../../testing/lab-host.ts';
+import { memoryReader } from '../../../testing/memory-reader.ts';
+import { openSnapshot } from '../../../sources/snapshot-reader.ts';
+
+const ID = 'loader/no-rules-configured';
+const DEV_VM = join(import.meta.dirname, '../../../../fixtures/hosts/dev-vm-no-modules.tar.gz');
+const LIVE =
+  '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+
+describe('loader/no-rules-configured', () => {
+  it.skipIf(!labAvailable)('passes on the lab healthy host, which has /etc/iptables/rules.v4', async () => {
+    expect((await runCheckOn(ID, labHost('healthy'))).run.status).toBe('pass');
+  });
+
+  it('fails as an error when rules are loaded but not saved anywhere', async () => {
+    const host = memoryReader({
+      files: { '/etc/os-release': 'ID=debian\n' },
+      commands: { 'iptables-save.nft': { stdout: LIVE, argv: ['iptables-nft-save'] } },
+    });
+    const { run } = await runCheckOn(ID, host);
+    expect(run.status).toBe('fail');
+    expect(run.findings[0]).toMatchObject({
+      messageId: 'notPersisted',
+      severity: 'error',
+      data: { count: 2 },
+    });
+    expect(run.findings[0]?.fix?.steps.map((s) => s.command)).toContain('sudo netfilter-persistent save');
+  });
+
+  it('warns on the real dev VM snapshot: no systemd, no module support, nothing saved', async () => {
+    const { run } = await runCheckOn(ID, await openSnapshot(DEV_VM));
+    expect(run.status).toBe('fail');
+    expect(run.findings[0]).toMatchObject({ messageId: 'nothingConfigured', severity: 'warning' });
+    expect(
+      run.findings[0]?.evidence.some((e) => e.source === '/etc/iptables/rules.v4' && e.note === 'absent'),
+    ).toBe(true);
+  });
+
+  it('does not apply when ufw manages the firewall', async () => {
+    const host = memoryReader({
+      files: {},
+      commands: { 'systemctl.is-enabled.ufw': { stdout: 'enabled\n' } },
+    });
+    expect((await runCheckOn(ID, host)).run.status).toBe('not-applicable');
+  });
+});

@@ -1,0 +1,132 @@
+// Nothing restores iptables rules at boot: no saved ruleset in any known layout and no other firewall
+// service. If rules are loaded right now, they are lost at the next reboot.
+import { defineCheck, notApplicable, type Fix } from '../../types.ts';
+import { SAVED_RULES_LAYOUT, type HostModel, type LiveRules } from '../../../model/host-model.ts';
+import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
+import { distroFamily } from '../../host-commands.ts';
+
+const OTHER_FIREWALLS = ['ufw.service', 'firewalld.service', 'nftables.service'];
+
+function enabledOtherFirewall(model: HostModel): { unit: string; source: string } | undefined {
+  for (const unit of OTHER_FIREWALLS) {
+    const info = model.units.get(unit);
+    if (info?.enabled?.state === 'enabled' || info?.show?.get('ActiveState') === 'active') {
+      return { unit, source: info.enabled?.source ?? `systemctl show ${unit}` };
+    }
+  }
+  return undefined;
+}
+
+function liveRuleCount(live: LiveRules): number | undefined {
+  return live.ruleset?.tables.reduce(
+    (n, t) => n + t.rules.filter((r) => r.command === 'append' || r.command === 'insert').length,
+    0,
+  );
+}
+
+function saveFix(model: HostModel): Fix {
+  switch (distroFamily(model)) {
+    case 'rhel':
+      return {
+        steps: [
+          {
+            command: 'sudo dnf install iptables-services',
+            why: 'Provides iptables.service, which restores /etc/sysconfig/iptables at boot.',
+          },
+          {
+            command:
+              'sudo sh -c "iptables-save > /etc/sysconfig/iptables && ip6tables-save > /etc/sysconfig/ip6tables"',
+            why: 'Saves the rules loaded now.',
+          },
+          { command: 'sudo systemctl enable iptables ip6tables', why: 'Restores them on every boot.' },
+        ],
+        persistence: 'iptables.service reads /etc/sysconfig/iptables on every boot.',
+        verify: 'systemctl is-enabled iptables && sudo iptables-save | grep -c -- "-A"',
+      };
+    case 'arch':
+      return {
+        steps: [
+          {
+            command:
+              'sudo sh -c "iptables-save > /etc/iptables/iptables.rules && ip6tables-save > /etc/iptables/ip6tables.rules"',
+            why: "Saves the rules loaded now where Arch's iptables.service reads them.",
+          },
+          { command: 'sudo systemctl enable iptables ip6tables', why: 'Restores them on every boot.' },
+        ],
+        persistence: 'iptables.service runs iptables-restore /etc/iptables/iptables.rules on every boot.',
+        verify: 'systemctl is-enabled iptables',
+      };
+    default:
+      return {
+        steps: [
+          {
+            command: 'sudo apt-get install iptables-persistent',
+            why: 'Provides netfilter-persistent, which restores /etc/iptables/rules.v4 and rules.v6 at boot.',
+          },
+          {
+            command: 'sudo netfilter-persistent save',
+            why: 'Saves the rules loaded now to /etc/iptables/rules.v4 and rules.v6.',
+          },
+        ],
+        persistence:
+          'netfilter-persistent.service is enabled on install and restores the saved files early in every boot.',
+        verify: 'systemctl is-enabled netfilter-persistent && sudo iptables-save | grep -c -- "-A"',
+      };
+  }
+}
+
+export default defineCheck({
+  meta: {
+    id: 'loader/no-rules-configured',
+    title: 'Some firewall configuration is restored at boot',
+    severity: 'warning',
+    messages: {
+      notPersisted:
+        '{{count}} iptables rules are loaded now, but no saved ruleset exists in any known location: they are gone after the next reboot',
+      nothingConfigured:
+        'No saved iptables ruleset in any known location and no firewall service enabled: nothing loads a firewall at boot',
+    },
+  },
+  run(ctx) {
+    const { model } = ctx;
+    if (model.savedRules.length > 0) {
+      return undefined;
+    }
+    const other = enabledOtherFirewall(model);
+    if (other !== undefined) {
+      return notApplicable(
+        `the firewall is managed by ${other.unit} (${other.source}), not by saved iptables rules`,
+      );
+    }
+    const looked: Evidence[] = SAVED_RULES_LAYOUT.map((l) =>
+      evidenceAt(l.path, undefined, undefined, 'absent'),
+    );
+    const live = model.liveRules.filter((l) => l.fact.status === 'ok' && l.backend !== 'default');
+    const counted = live.map((l) => ({ l, n: liveRuleCount(l) ?? 0 })).filter((x) => x.n > 0);
+    const liveEvidence = model.liveRules.map((l) =>
+      evidenceAt(
+        `command: ${l.fact.argv.join(' ') || l.id}`,
+        undefined,
+        undefined,
+        l.fact.status === 'ok'
+          ? `${liveRuleCount(l) ?? 0} rules`
+          : `${l.fact.status}${l.fact.reason === undefined ? '' : `: ${l.fact.reason}`}`,
+      ),
+    );
+    const total = counted.reduce((n, x) => n + x.n, 0);
+    ctx.report({
+      messageId: total > 0 ? 'notPersisted' : 'nothingConfigured',
+      key: 'saved-rules',
+      data: { count: total },
+      evidence: [...looked, ...liveEvidence],
+      subjects: ['loader:none'],
+      fix: saveFix(model),
+      next:
+        total > 0
+          ? 'After saving, the rules depend on every module they use being available at boot: run nfdoctor again to check them against the kernel.'
+          : 'Write the ruleset you want (iptables-restore format) to the saved location, then run nfdoctor again to check it against the kernel before rebooting.',
+      ...(total > 0 ? { severity: 'error' as const } : {}),
+    });
+    return undefined;
+  },
+});
