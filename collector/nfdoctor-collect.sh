@@ -87,7 +87,7 @@ R=$ROOT
 [ "$R" = / ] && R=
 
 have() { command -v "$1" >/dev/null 2>&1; }
-for t in tar gzip sed sort; do
+for t in tar gzip sort awk; do
   have "$t" || die "needs $t"
 done
 
@@ -139,6 +139,20 @@ fi
 # first N bytes of stdin (everything when head -c is missing; the caller checks the size)
 cap() {
   if [ "$HAVE_HEAD_C" = 1 ]; then head -c "$1"; else cat; fi
+}
+
+# symlink targets already read, as "<NL>path<TAB>target" records (saves a fork per repeated lookup)
+LINK_CACHE=$NL
+cached_link() {
+  case $LINK_CACHE in
+    *"$NL$1$TAB"*)
+      _cl_rest=${LINK_CACHE#*"$NL$1$TAB"}
+      LINK_TARGET=${_cl_rest%%"$NL"*}
+      return 0
+      ;;
+  esac
+  LINK_TARGET=$(read_link "$2")
+  LINK_CACHE=$LINK_CACHE$1$TAB$LINK_TARGET$NL
 }
 
 read_link() {
@@ -238,7 +252,8 @@ resolve() {
         RES_ERR=loop
         return 1
       fi
-      _t=$(read_link "$R$_p")
+      cached_link "$_p" "$R$_p"
+      _t=$LINK_TARGET
       record_link "$_p" "$_t"
       case $_t in
         /*) _done= ;;
@@ -369,7 +384,7 @@ collect_file() {
     file_fact "$_cc" permission-denied "permission denied: $_cc"
     return 0
   fi
-  _sz=$(wc -c <"$SNAP/root$_cc" | tr -d ' ')
+  _sz=$(($(wc -c <"$SNAP/root$_cc")))
   if [ "$_sz" -gt "$MAX_FILE_BYTES" ]; then
     rm -f "$SNAP/root$_cc"
     file_fact "$_cc" too-large "$_cc is larger than $MAX_FILE_BYTES bytes"
@@ -599,9 +614,10 @@ precondition() {
 }
 
 # ---------------------------------------------------------------- commands
+CMD_ARGV=
 cmd_fact() {
-  # id, status, exit code (or -), reason
-  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$STAGE/commands.tsv"
+  # id, status, exit code (or -), reason, argv (words separated by spaces)
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$CMD_ARGV" >>"$STAGE/commands.tsv"
 }
 
 run_cmd() {
@@ -609,7 +625,7 @@ run_cmd() {
   _pre=$2
   _to=$3
   shift 3
-  printf '%s\n' "$*" >"$STAGE/argv.$_id"
+  CMD_ARGV=$*
   if [ "$ROOTMODE" = 1 ]; then
     cmd_fact "$_id" not-available - "--root $ROOT: commands describe a running host, and none runs on a mounted root"
     return 0
@@ -642,9 +658,9 @@ run_cmd() {
       echo $? >"$_x"
     } | cap "$MAX_OUTPUT_BYTES" >"$_o"
   )
-  _rc=$(cat "$_x")
-  _osz=$(wc -c <"$_o" | tr -d ' ')
-  _esz=$(wc -c <"$_e" | tr -d ' ')
+  read -r _rc <"$_x" || _rc=255
+  _osz=$(($(wc -c <"$_o")))
+  _esz=$(($(wc -c <"$_e")))
   if [ "$_esz" -gt "$MAX_OUTPUT_BYTES" ]; then
     cap "$MAX_OUTPUT_BYTES" <"$_e" >"$_e.cut" && mv "$_e.cut" "$_e"
   fi
@@ -1035,67 +1051,61 @@ done <"$STAGE/table.expanded"
 sort -u "$STAGE/links.raw" >"$SNAP/links.tsv"
 
 # ---------------------------------------------------------------- manifest.json
-json_str() {
-  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e "s/$TAB/\\\\t/g" | tr -d '\000-\010\012-\037')"
+# One awk process writes it (JSON escaping per string in sh would cost a fork each).
+NFD_COLLECTOR_VERSION=$COLLECTOR_VERSION
+NFD_SCHEMA_VERSION=$SCHEMA_VERSION
+NFD_TIME=$NOW
+NFD_HOSTNAME=$HOSTNAME_
+NFD_UNAME=$(uname -a 2>/dev/null || echo unknown)
+NFD_UID=$(id -u 2>/dev/null || echo -1)
+NFD_ROOT=$ROOT
+NFD_ROOTMODE=$ROOTMODE
+NFD_LIMITS="\"maxFileBytes\": $MAX_FILE_BYTES, \"maxOutputBytes\": $MAX_OUTPUT_BYTES, \"maxDirEntries\": $MAX_DIR_ENTRIES"
+export NFD_COLLECTOR_VERSION NFD_SCHEMA_VERSION NFD_TIME NFD_HOSTNAME NFD_UNAME NFD_UID NFD_ROOT NFD_ROOTMODE NFD_LIMITS
+awk -F '\t' '
+function j(s) {
+  gsub(/\\/, "\\\\", s)
+  gsub(/"/, "\\\"", s)
+  gsub(/\t/, "\\t", s)
+  gsub(/[\001-\037\177]/, "", s)
+  return "\"" s "\""
 }
-
-json_argv() {
-  _ja=
-  _saved_ifs=$IFS
-  IFS=' '
-  set -f
-  # shellcheck disable=SC2086
-  set -- $1
-  set +f
-  IFS=$_saved_ifs
-  for _w in "$@"; do
-    _ja="$_ja${_ja:+,}$(json_str "$_w")"
-  done
-  printf '[%s]' "$_ja"
-}
-
-UNAME=$(uname -a 2>/dev/null || echo unknown)
-UID_=$(id -u 2>/dev/null || echo -1)
-{
-  printf '{\n'
-  printf '  "schemaVersion": %s,\n' "$SCHEMA_VERSION"
-  printf '  "collector": "nfdoctor-collect.sh",\n'
-  printf '  "collectorVersion": %s,\n' "$(json_str "$COLLECTOR_VERSION")"
-  printf '  "time": %s,\n' "$(json_str "$NOW")"
-  printf '  "hostname": %s,\n' "$(json_str "$HOSTNAME_")"
-  printf '  "uname": %s,\n' "$(json_str "$UNAME")"
-  if [ "$ROOTMODE" = 1 ]; then
-    printf '  "root": %s,\n' "$(json_str "$ROOT")"
-  else
-    printf '  "root": null,\n'
-  fi
-  printf '  "uid": %s,\n' "$UID_"
-  _rl=
-  while IFS= read -r _rel; do
-    _rl="$_rl${_rl:+, }$(json_str "$_rel")"
-  done <"$STAGE/releases"
-  printf '  "kernelReleases": [%s],\n' "$_rl"
-  printf '  "limits": { "maxFileBytes": %s, "maxOutputBytes": %s, "maxDirEntries": %s },\n' \
-    "$MAX_FILE_BYTES" "$MAX_OUTPUT_BYTES" "$MAX_DIR_ENTRIES"
-  printf '  "commands": ['
-  _sep=
-  while IFS=$TAB read -r _cid _cst _cx _crs; do
-    printf '%s\n    { "id": %s, "argv": %s, "status": %s' "$_sep" "$(json_str "$_cid")" \
-      "$(json_argv "$(cat "$STAGE/argv.$_cid")")" "$(json_str "$_cst")"
-    [ "$_cx" != - ] && printf ', "exitCode": %s' "$_cx"
-    [ -n "$_crs" ] && printf ', "reason": %s' "$(json_str "$_crs")"
-    printf ' }'
-    _sep=,
-  done <"$STAGE/commands.tsv"
-  printf '\n  ],\n'
-  printf '  "warnings": ['
-  _sep=
-  while IFS= read -r _w; do
-    printf '%s\n    %s' "$_sep" "$(json_str "$_w")"
-    _sep=,
-  done <"$STAGE/warnings.txt"
-  printf '\n  ]\n}\n'
-} >"$SNAP/manifest.json"
+FILENAME == ARGV[1] { rel[++nrel] = $0; next }
+FILENAME == ARGV[2] { cmd[++ncmd] = $0; next }
+FILENAME == ARGV[3] { wrn[++nwrn] = $0; next }
+END {
+  E = "\n"
+  out = "{" E
+  out = out "  \"schemaVersion\": " (ENVIRON["NFD_SCHEMA_VERSION"] + 0) "," E
+  out = out "  \"collector\": \"nfdoctor-collect.sh\"," E
+  out = out "  \"collectorVersion\": " j(ENVIRON["NFD_COLLECTOR_VERSION"]) "," E
+  out = out "  \"time\": " j(ENVIRON["NFD_TIME"]) "," E
+  out = out "  \"hostname\": " j(ENVIRON["NFD_HOSTNAME"]) "," E
+  out = out "  \"uname\": " j(ENVIRON["NFD_UNAME"]) "," E
+  out = out "  \"root\": " (ENVIRON["NFD_ROOTMODE"] == "1" ? j(ENVIRON["NFD_ROOT"]) : "null") "," E
+  out = out "  \"uid\": " (ENVIRON["NFD_UID"] + 0) "," E
+  s = ""
+  for (i = 1; i <= nrel; i++) s = s (i > 1 ? ", " : "") j(rel[i])
+  out = out "  \"kernelReleases\": [" s "]," E
+  out = out "  \"limits\": { " ENVIRON["NFD_LIMITS"] " }," E
+  out = out "  \"commands\": ["
+  for (i = 1; i <= ncmd; i++) {
+    n = split(cmd[i], f, "\t")
+    w = split(f[5], a, " ")
+    av = ""
+    for (k = 1; k <= w; k++) av = av (k > 1 ? "," : "") j(a[k])
+    line = "    { \"id\": " j(f[1]) ", \"argv\": [" av "], \"status\": " j(f[2])
+    if (f[3] != "-" && f[3] != "") line = line ", \"exitCode\": " (f[3] + 0)
+    if (f[4] != "") line = line ", \"reason\": " j(f[4])
+    out = out (i > 1 ? "," : "") E line " }"
+  }
+  out = out E "  ]," E
+  out = out "  \"warnings\": ["
+  for (i = 1; i <= nwrn; i++) out = out (i > 1 ? "," : "") E "    " j(wrn[i])
+  out = out E "  ]" E "}"
+  print out
+}' "$STAGE/releases" "$STAGE/commands.tsv" "$STAGE/warnings.txt" >"$SNAP/manifest.json" ||
+  die "cannot write manifest.json"
 
 # ---------------------------------------------------------------- the archive
 _tmp_out=$OUT.partial.$$
@@ -1107,6 +1117,6 @@ fi
 mv -f "$_tmp_out" "$OUT" || die "cannot write $OUT"
 _files_ok=$(grep -c "${TAB}ok${TAB}" "$SNAP/files.tsv")
 _cmds_ok=$(grep -c "${TAB}ok${TAB}" "$STAGE/commands.tsv")
-_cmds=$(wc -l <"$STAGE/commands.tsv" | tr -d ' ')
+_cmds=$(($(wc -l <"$STAGE/commands.tsv")))
 printf 'nfdoctor-collect: wrote %s (%s files copied, %s of %s commands ok)\n' "$OUT" "$_files_ok" "$_cmds_ok" "$_cmds" >&2
 exit 0

@@ -133,3 +133,15 @@ describe('LiveReader', () => {
     expect(await live.runCommand('uname-r')).toBe(a);
   });
 });
+
+describe('openHost', () => {
+  it('picks the reader for --root, --snapshot or the live host', async () => {
+    const { openHost, HostSourceError } = await import('./open.ts');
+    expect((await openHost()).kind).toBe('live');
+    expect((await openHost({ root: fixtureRoot })).kind).toBe('root');
+    await expect(openHost({ root: '/nonexistent-nfdoctor' })).rejects.toBeInstanceOf(HostSourceError);
+    await expect(openHost({ root: '/', snapshot: 'x' })).rejects.toThrow(/cannot be used together/);
+    const snap = new URL('../../fixtures/hosts/dev-vm-no-modules.tar.gz', import.meta.url).pathname;
+    expect((await openHost({ snapshot: snap })).kind).toBe('snapshot');
+  });
+});
