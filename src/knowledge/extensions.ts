@@ -35,7 +35,20 @@ export function nftNatChainRequest(family: Family): string {
  * revisions 1-3 are registered by libxt_conntrack with real_name "conntrack", `NOTRACK` revisions 0-2 by
  * libxt_CT with real_name "CT" (src/knowledge/data/iptables-1.8.9-extensions.tsv).
  */
-export function kernelNamesFor(name: string, kind: ExtensionKind): string[] {
+const kernelNamesCache = new Map<string, readonly string[]>();
+
+export function kernelNamesFor(name: string, kind: ExtensionKind): readonly string[] {
+  const key = `${kind}/${name}`;
+  const cached = kernelNamesCache.get(key);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const computed = computeKernelNames(name, kind);
+  kernelNamesCache.set(key, computed);
+  return computed;
+}
+
+function computeKernelNames(name: string, kind: ExtensionKind): string[] {
   const names = new Set<string>();
   for (const reg of registrationsFor(name, kind)) {
     names.add(reg.kernelName);
@@ -84,25 +97,36 @@ export const XTABLES_DIR_CANDIDATES: readonly string[] = [
  *   -m comment, pkttype, conntrack, state, icmp -> xt matches
  * Returns the native request names, [] when only the core is needed, or undefined when xt is used.
  */
-export function nftNativeTranslation(name: string, optionNames: readonly string[]): string[] | undefined {
+const PORT_OR_FLAG_OPTIONS: ReadonlySet<string> = new Set([
+  '--sport',
+  '--dport',
+  '--source-port',
+  '--destination-port',
+  '--tcp-flags',
+  '--syn',
+]);
+const NO_REQUESTS: readonly string[] = [];
+const LIMIT_REQUESTS: readonly string[] = ['nft-expr-limit'];
+
+export function nftNativeTranslation(
+  name: string,
+  options: readonly { readonly name: string }[],
+): readonly string[] | undefined {
   if (name === 'tcp' || name === 'udp') {
-    const portOrFlag = new Set([
-      '--sport',
-      '--dport',
-      '--source-port',
-      '--destination-port',
-      '--tcp-flags',
-      '--syn',
-    ]);
-    const hasPortOrFlag = optionNames.some((o) => portOrFlag.has(o));
-    const hasOption = optionNames.includes('--tcp-option');
-    return hasPortOrFlag && !hasOption ? [] : undefined;
+    let hasPortOrFlag = false;
+    for (const o of options) {
+      if (o.name === '--tcp-option') {
+        return undefined;
+      }
+      hasPortOrFlag ||= PORT_OR_FLAG_OPTIONS.has(o.name);
+    }
+    return hasPortOrFlag ? NO_REQUESTS : undefined;
   }
   if (name === 'mark') {
-    return [];
+    return NO_REQUESTS;
   }
   if (name === 'limit') {
-    return ['nft-expr-limit'];
+    return LIMIT_REQUESTS;
   }
   return undefined;
 }

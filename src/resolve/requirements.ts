@@ -57,15 +57,17 @@ interface Draft {
   kind: RequirementKind;
   extension: string;
   tables: Set<string>;
-  lines: Set<number>;
-  requests: string[];
-  kernelNames: string[];
+  /** Rules come in file order, so lines only grow: an array with the last one deduplicated. */
+  lines: number[];
+  requests: readonly string[];
+  kernelNames: readonly string[];
   userspace?: { name: string; kind: 'match' | 'target' };
   note?: string;
 }
 
 class NeedsBuilder {
-  private readonly drafts = new Map<string, Draft>();
+  /** kind -> extension -> draft; nested maps avoid building a key string per rule (100k-rule files). */
+  private readonly drafts = new Map<RequirementKind, Map<string, Draft>>();
   private readonly sets = new Map<string, Set<number>>();
 
   constructor(private readonly opts: DeriveOptions) {}
@@ -77,14 +79,20 @@ class NeedsBuilder {
     line: number,
     init: () => Omit<Draft, 'tables' | 'lines'>,
   ): void {
-    const key = `${this.opts.family}/${kind}/${extension}`;
-    let draft = this.drafts.get(key);
+    let byExtension = this.drafts.get(kind);
+    if (byExtension === undefined) {
+      byExtension = new Map();
+      this.drafts.set(kind, byExtension);
+    }
+    let draft = byExtension.get(extension);
     if (draft === undefined) {
-      draft = { ...init(), tables: new Set(), lines: new Set() };
-      this.drafts.set(key, draft);
+      draft = { ...init(), tables: new Set(), lines: [] };
+      byExtension.set(extension, draft);
     }
     draft.tables.add(table);
-    draft.lines.add(line);
+    if (draft.lines[draft.lines.length - 1] !== line) {
+      draft.lines.push(line);
+    }
   }
 
   useSet(name: string, line: number): void {
@@ -95,13 +103,14 @@ class NeedsBuilder {
 
   build(): RulesetNeeds {
     const { family, file } = this.opts;
-    const requirements = [...this.drafts.entries()].map(([key, d]) => ({
-      key,
+    const drafts = [...this.drafts.values()].flatMap((m) => [...m.values()]);
+    const requirements = drafts.map((d) => ({
+      key: `${family}/${d.kind}/${d.extension}`,
       kind: d.kind,
       extension: d.extension,
       family,
       tables: [...d.tables],
-      lines: [...d.lines].sort((a, b) => a - b),
+      lines: d.lines,
       file,
       requests: d.requests,
       kernelNames: d.kernelNames,
@@ -116,10 +125,6 @@ class NeedsBuilder {
     }));
     return { requirements, setUses };
   }
-}
-
-function optionNames(options: readonly OptionUse[]): string[] {
-  return options.map((o) => o.name);
 }
 
 /** Set names a rule refers to: -m set --match-set NAME dir, -j SET --add-set/--del-set/--map-set NAME. */
@@ -182,8 +187,7 @@ function addCompat(
 }
 
 function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse): void {
-  const native =
-    opts.backend === 'nft' ? nftNativeTranslation(match.name, optionNames(match.options)) : undefined;
+  const native = opts.backend === 'nft' ? nftNativeTranslation(match.name, match.options) : undefined;
   if (native !== undefined) {
     if (native.length > 0) {
       b.add('match', match.name, rule.table, rule.line, () => ({
