@@ -31,6 +31,26 @@ function findingBlock(f: Finding, depth: number, style: Style): string[] {
   return out;
 }
 
+/** What kind of host this is, in a few facts: the frame every finding is read in. */
+function hostSummary(model: HostModel, style: Style): string[] {
+  const kernel = model.kernel;
+  const support = kernel?.moduleSupport.value;
+  const modules =
+    support === 'no'
+      ? 'no module support (only built-in netfilter code works)'
+      : kernel?.deps === undefined
+        ? `no ${kernel?.modulesDir ?? '/lib/modules/<release>'}/modules.dep`
+        : `${kernel.deps.size} modules in ${kernel.modulesDir}`;
+  const loaders = model.savedRules.map((r) => `${r.path} (${r.loader})`).join(', ');
+  const facts = [
+    `kernel: ${model.release?.value ?? 'unknown'}, ${modules}`,
+    `init: ${model.systemd ? 'systemd' : 'not systemd'}${model.virt === undefined || model.virt === '' ? '' : `, virtualisation: ${model.virt}`}`,
+    `iptables: ${model.iptablesVersion ?? 'version unknown'}${model.backend === undefined ? '' : ` (backend ${model.backend.value}: ${model.backend.why})`}`,
+    `saved rules: ${loaders === '' ? 'none' : loaders}`,
+  ];
+  return facts.map((f) => style.dim(`  ${f}`));
+}
+
 export function renderDiagnosisText(model: HostModel, result: DiagnosisResult, style: Style = PLAIN): string {
   const errors = result.findings.filter((f) => f.severity === 'error');
   const warnings = result.findings.filter((f) => f.severity === 'warning');
@@ -50,7 +70,7 @@ export function renderDiagnosisText(model: HostModel, result: DiagnosisResult, s
   } else {
     lines.push(`${style.good('OK')} on ${host}: no problem found by ${result.checks.length} checks.`);
   }
-  lines.push('');
+  lines.push(...hostSummary(model, style), '');
   const byId = new Map(result.findings.map((f) => [f.id, f]));
   const printed = new Set<string>();
   const visit = (f: Finding, depth: number): void => {

@@ -1,0 +1,81 @@
+// The command-line contract: exit codes, one-line errors on bad input, never a stack trace.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '../..');
+const KERNEL = join(ROOT, 'fixtures/kernels/6.1.0-56-cloud-amd64');
+
+function nfdoctor(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-cli-'));
+
+describe('nfdoctor command line', () => {
+  it('exits 0 and prints JSON for rules the kernel can load', () => {
+    const r = nfdoctor(
+      'check',
+      join(ROOT, 'examples/rules.v4'),
+      '--ipsets',
+      join(ROOT, 'examples/ipsets'),
+      '--kernel',
+      KERNEL,
+      '--format',
+      'json',
+    );
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: 1, ok: true });
+  });
+
+  it('exits 1 when a module is missing from the target kernel', () => {
+    const rules = join(scratch, 'clusterip.v4');
+    writeFileSync(rules, '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m geoip --src-cc XX -j DROP\nCOMMIT\n');
+    const r = nfdoctor('check', rules, '--kernel', KERNEL);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^PROBLEM:/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['a missing file', ['check', join(scratch, 'nope')], /nope: no such file$/],
+    ['a directory', ['check', scratch], /is a directory/],
+    ['binary junk', ['check', process.execPath], /contains NUL bytes/],
+    ['a file that is not a ruleset', ['check', join(ROOT, 'package.json')], /not an iptables-save ruleset/],
+    ['an unknown option', ['check', '--frobnicate'], /Unknown option '--frobnicate'/],
+    ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+    [
+      'a bad --kernel',
+      ['check', join(ROOT, 'examples/rules.v4'), '--kernel', join(scratch, 'nope')],
+      /no such file/,
+    ],
+    [
+      'a corrupt snapshot',
+      ['diagnose', '--snapshot', join(ROOT, 'examples/rules.v4')],
+      /examples\/rules\.v4|rules\.v4/,
+    ],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`exits 2 with one line for ${what}`, () => {
+      const r = nfdoctor(...args);
+      expect(r.status).toBe(2);
+      const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('npm warn'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^nfdoctor: /);
+      expect(lines[0]).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('lists checks and explains one', () => {
+    expect(nfdoctor('checks').stdout).toMatch(/kmod\/module-unavailable/);
+    const explain = nfdoctor('explain', 'kmod/module-unavailable');
+    expect(explain.status).toBe(0);
+    expect(explain.stdout).toMatch(/^# kmod\/module-unavailable/);
+  });
+});
