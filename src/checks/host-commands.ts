@@ -1,5 +1,6 @@
 // Commands to put in fixes, per distribution and loader, so that what nfdoctor prints is ready to paste.
 import type { HostModel, LoaderId } from '../model/host-model.ts';
+import type { Evidence } from '../findings/evidence.ts';
 
 export type DistroFamily = 'debian' | 'ubuntu' | 'rhel' | 'arch' | 'alpine' | 'suse' | 'unknown';
 
@@ -97,4 +98,49 @@ const CONTAINER_VIRT = new Set([
 
 export function isContainer(model: HostModel): boolean {
   return model.virt !== undefined && CONTAINER_VIRT.has(model.virt);
+}
+
+/** Journal entries of this boot whose MESSAGE matches, as evidence (the journal source and its line). */
+export function journalEvidence(model: HostModel, pattern: RegExp, note?: string, limit = 3): Evidence[] {
+  return model.journal.entries
+    .filter((e) => pattern.test(e.message))
+    .slice(0, limit)
+    .map((e) => ({
+      source: model.journal.source,
+      line: e.line,
+      text: `${e.syslogIdentifier ?? e.unit ?? ''}${e.pid === undefined ? '' : `[${e.pid}]`}: ${e.message}`,
+      ...(note === undefined ? {} : { note }),
+    }));
+}
+
+/** The package manager command that installs `pkgs` on this host's distribution. */
+export function installCommand(
+  model: HostModel,
+  debPkgs: string,
+  rpmPkgs: string,
+  archPkgs = rpmPkgs,
+): string {
+  switch (distroFamily(model)) {
+    case 'debian':
+    case 'ubuntu':
+      return `sudo apt-get install ${debPkgs}`;
+    case 'rhel':
+      return `sudo dnf install ${rpmPkgs}`;
+    case 'arch':
+      return `sudo pacman -S ${archPkgs}`;
+    case 'suse':
+      return `sudo zypper install ${rpmPkgs}`;
+    case 'alpine':
+      return `sudo apk add ${archPkgs}`;
+    case 'unknown':
+      return `install ${debPkgs} (Debian/Ubuntu name) with your package manager`;
+  }
+}
+
+/** Whether the model has the output of `id` (ok, or a non-zero exit that still printed). */
+export function commandOutput(model: HostModel, id: string): string | undefined {
+  const fact = model.commands.get(id);
+  return fact !== undefined && (fact.status === 'ok' || fact.status === 'exit-nonzero')
+    ? fact.stdout + fact.stderr
+    : undefined;
 }

@@ -2,9 +2,10 @@
 // link to them (a failed loader unit, an empty live ruleset). A meta-test proves this list is complete.
 import type { CheckDefinition } from './types.ts';
 import moduleUnavailable from './kmod/module-unavailable/check.ts';
+import setUnavailable from './ipset/set-unavailable/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
 
-export const CHECKS: readonly CheckDefinition[] = [moduleUnavailable, noRulesConfigured];
+export const CHECKS: readonly CheckDefinition[] = [moduleUnavailable, setUnavailable, noRulesConfigured];
 
 export function findCheck(id: string): CheckDefinition | undefined {
   return CHECKS.find((c) => c.meta.id === id);

@@ -1,6 +1,6 @@
 // The host model: every fact the checks reason about, read once through a HostReader (live host, --root,
 // snapshot) and parsed. Unavailable facts are recorded with their reason; nothing is guessed.
-import type { CommandFact, HostReader } from '../sources/host-reader.ts';
+import type { CommandFact, DirFact, FileStatus, HostReader } from '../sources/host-reader.ts';
 import { RELEVANT_UNITS, UNIT_DIRS, MODULES_LOAD_DIRS } from '../sources/registry.ts';
 import { parseOsRelease, type OsRelease } from '../parsers/os-release.ts';
 import { parseIptablesSaveFamily, type Ruleset } from '../parsers/iptables-save.ts';
@@ -85,6 +85,10 @@ export interface HostModel {
   readonly nfpDefaults?: FileText & { readonly vars: readonly ShellAssignment[] };
   readonly sysconfigIptables?: FileText & { readonly vars: readonly ShellAssignment[] };
   readonly netfilterPersistentPlugins: readonly string[];
+  /** Whether the plugins.d listing was read ('ok'), is absent, or could not be read: [] above is only proof with 'ok'. */
+  readonly netfilterPersistentPluginsStatus: DirFact['status'];
+  /** What reading each saved rules and ipset file gave (ok, absent, permission-denied, not-collected ...). */
+  readonly savedFileStatus: ReadonlyMap<string, { readonly status: FileStatus; readonly reason?: string }>;
   readonly virt?: string;
   readonly packages: ReadonlyMap<string, string>;
   readonly iptablesVersion?: string;
@@ -301,6 +305,12 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     }
   }
 
+  const savedFileStatus = new Map<string, { status: FileStatus; reason?: string }>();
+  for (const path of [...SAVED_RULES_LAYOUT.map((l) => l.path), ...IPSET_FILES]) {
+    const f = await reader.readFile(path);
+    savedFileStatus.set(path, f.status === 'ok' ? { status: 'ok' } : { status: f.status, reason: f.reason });
+  }
+
   const backend = await detectHostBackend(reader);
   const needs =
     release === undefined || savedRules.length === 0
@@ -337,6 +347,9 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
   const virt = await run('systemd-detect-virt');
   const dpkg = await run('dpkg-query');
   const version = await run('iptables-version');
+  // Read by checks through `commands`: the alternatives choice (Debian) and the live ipsets.
+  await run('update-alternatives.iptables');
+  await run('ipset-save');
   const libModules = await reader.listDir('/lib/modules');
   const runSystemd = await reader.listDir('/run/systemd/system');
 
@@ -376,6 +389,8 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
           },
         }),
     netfilterPersistentPlugins: plugins.status === 'ok' ? plugins.entries.map((e) => e.name).sort() : [],
+    netfilterPersistentPluginsStatus: plugins.status,
+    savedFileStatus,
     ...(virt.status === 'ok' || virt.status === 'exit-nonzero' ? { virt: virt.stdout.trim() } : {}),
     packages: dpkg.status === 'ok' || dpkg.status === 'exit-nonzero' ? parsePackages(dpkg) : new Map(),
     ...(version.status === 'ok' ? { iptablesVersion: (version.stdout + version.stderr).trim() } : {}),
