@@ -745,6 +745,17 @@ file	rules.sysconfig	/etc/sysconfig/ip6tables-config
 file	rules.sysconfig	/etc/sysconfig/ipset
 file	rules.sysconfig	/etc/sysconfig/ipset-config
 dir	rules-dir	/etc/iptables
+dir	xtables-dirs	/usr/lib/x86_64-linux-gnu/xtables
+dir	xtables-dirs	/usr/lib/aarch64-linux-gnu/xtables
+dir	xtables-dirs	/usr/lib/i386-linux-gnu/xtables
+dir	xtables-dirs	/usr/lib/arm-linux-gnueabihf/xtables
+dir	xtables-dirs	/usr/lib/powerpc64le-linux-gnu/xtables
+dir	xtables-dirs	/usr/lib/s390x-linux-gnu/xtables
+dir	xtables-dirs	/usr/lib/riscv64-linux-gnu/xtables
+dir	xtables-dirs	/usr/lib64/xtables
+dir	xtables-dirs	/usr/lib/xtables
+dir	xtables-dirs	/lib64/xtables
+dir	xtables-dirs	/lib/xtables
 file	netfilter-persistent	/etc/default/netfilter-persistent
 file	netfilter-persistent	/usr/sbin/netfilter-persistent
 file	netfilter-persistent	/etc/init.d/netfilter-persistent

@@ -6,6 +6,8 @@
 // on a live host, every directory under /lib/modules with --root. Glob patterns match names inside one
 // directory and use only `*` and `?` (sh `case` patterns), so the shell and TypeScript agree on them.
 
+import { XTABLES_DIR_CANDIDATES } from '../knowledge/extensions.ts';
+
 /** Conditions that must hold before a command may run; each keeps collection free of side effects. */
 export type Precondition =
   /** systemd is PID 1 (sd_booted(3): /run/systemd/system is a directory); systemctl needs it. */
@@ -330,6 +332,12 @@ export const FACTS: readonly FactSpec[] = [
     kind: 'dir',
     paths: ['/etc/iptables'],
     why: 'Which rules files exist (e.g. a rules.v4 saved under another name).',
+  },
+  {
+    id: 'xtables-dirs',
+    kind: 'dir',
+    paths: XTABLES_DIR_CANDIDATES,
+    why: 'The libxt_*/libipt_* extension libraries iptables loads for -m/-j (a missing one fails the restore).',
   },
   // --- boot machinery for the rules
   {
