@@ -209,6 +209,14 @@ describe('checkRules against a kernel without the extension', () => {
     });
   });
 
+  it('resolves the same ruleset on the generic Debian 6.1 kernel (26k aliases) for both backends', async () => {
+    for (const backend of ['nft', 'legacy'] as const) {
+      const r = await check(HEALTHY_RULES, { release: '6.1.0-56-amd64', backend });
+      expect(r.ok).toBe(true);
+      expect(requirement(r, 'recent').modules[0]).toMatchObject({ name: 'xt_recent', state: 'loadable' });
+    }
+  });
+
   it('loads .ko.xz modules of Debian 13 through modules.dep', async () => {
     const r = await check(HEALTHY_RULES, { release: TRIXIE });
     expect(r.ok).toBe(true);
