@@ -144,3 +144,39 @@ export function commandOutput(model: HostModel, id: string): string | undefined 
     ? fact.stdout + fact.stderr
     : undefined;
 }
+
+/**
+ * The systemd release (the major number, e.g. 252) from the package database: dpkg's "252.39-1~deb12u2" or
+ * rpm's "systemd-252-18.el9.x86_64". undefined when neither was collected.
+ */
+export function systemdVersion(model: HostModel): { major: number; source: string } | undefined {
+  const deb = model.packages.get('systemd');
+  const debMajor = deb === undefined ? undefined : /^(?:\d+:)?(\d+)/.exec(deb)?.[1];
+  if (deb !== undefined && debMajor !== undefined) {
+    return { major: Number(debMajor), source: `dpkg-query: systemd ${deb}` };
+  }
+  const rpm = model.commands.get('rpm-q');
+  const rpmLine = rpm?.stdout.split('\n').find((l) => /^systemd-\d/.test(l.trim()));
+  const rpmMajor = rpmLine === undefined ? undefined : /^systemd-(\d+)/.exec(rpmLine.trim())?.[1];
+  if (rpmLine !== undefined && rpmMajor !== undefined) {
+    return { major: Number(rpmMajor), source: `rpm -q: ${rpmLine.trim()}` };
+  }
+  return undefined;
+}
+
+/**
+ * Orders kernel releases by their numeric parts ("6.1.0-56-cloud-amd64" > "6.1.0-9-cloud-amd64"), the way
+ * GRUB's and dpkg's version sorting put the newest kernel first for release strings of one flavour.
+ */
+export function compareKernelReleases(a: string, b: string): number {
+  const nums = (s: string): number[] => (s.match(/\d+/g) ?? []).map(Number);
+  const x = nums(a);
+  const y = nums(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? -1) - (y[i] ?? -1);
+    if (d !== 0) {
+      return d;
+    }
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,11 +1,19 @@
 // Every check, in the order they run: root causes (kernel, modules, configuration) before the symptoms that
 // link to them (a failed loader unit, an empty live ruleset). A meta-test proves this list is complete.
 import type { CheckDefinition } from './types.ts';
+import noModulesDir from './kmod/no-modules-dir/check.ts';
 import moduleUnavailable from './kmod/module-unavailable/check.ts';
+import modulesLoadConfig from './boot/modules-load-config/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
 
-export const CHECKS: readonly CheckDefinition[] = [moduleUnavailable, setUnavailable, noRulesConfigured];
+export const CHECKS: readonly CheckDefinition[] = [
+  noModulesDir,
+  moduleUnavailable,
+  modulesLoadConfig,
+  setUnavailable,
+  noRulesConfigured,
+];
 
 export function findCheck(id: string): CheckDefinition | undefined {
   return CHECKS.find((c) => c.meta.id === id);

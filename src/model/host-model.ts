@@ -16,6 +16,8 @@ import { hostKernelLayout } from '../resolve/kernel-view.ts';
 import { detectHostBackend } from '../resolve/host-backend.ts';
 import type { Family } from '../knowledge/extensions.ts';
 import type { Diagnostic } from '../parsers/types.ts';
+import type { DirFact as InstalledListing } from '../sources/host-reader.ts';
+import { loadKernelView, type KernelView } from '../resolve/kernel-view.ts';
 
 export type LoaderId =
   | 'netfilter-persistent'
@@ -66,6 +68,27 @@ export interface JournalView {
   readonly entries: readonly JournalEntry[];
 }
 
+/** One kernel package as the package manager reports it (kmod/no-modules-dir). */
+export interface KernelPackage {
+  readonly name: string;
+  readonly version: string;
+  /** dpkg db:Status-Abbrev ("ii", "rc", "un" ...); "ii" for an rpm line. */
+  readonly status: string;
+}
+
+/** Which kernels are installed: module trees, /boot images, kernel packages (kmod/no-modules-dir). */
+export interface InstalledKernels {
+  /** Listings of /lib/modules and /usr/lib/modules (status says when they could not be read). */
+  readonly libModules: readonly InstalledListing[];
+  /** Listing of /lib/modules/<running release> (and /usr/lib/...), when a release is known. */
+  readonly runningTree: readonly InstalledListing[];
+  readonly boot: InstalledListing;
+  /** `dpkg-query` lines for linux-image-* / linux-modules-*; undefined when dpkg gave no answer. */
+  readonly deb?: readonly KernelPackage[];
+  /** `rpm -q` kernel / kernel-core lines that are installed; undefined when rpm gave no answer. */
+  readonly rpm?: readonly KernelPackage[];
+}
+
 export interface HostModel {
   readonly source: { readonly kind: HostReader['kind']; readonly label: string };
   readonly release?: { readonly value: string; readonly source: string };
@@ -95,6 +118,13 @@ export interface HostModel {
   readonly libModules?: readonly string[];
   readonly commands: ReadonlyMap<string, CommandFact>;
   readonly reader: HostReader;
+  /** The running kernel's module metadata: `needs.kernel` when rules were checked, else loaded on its own. */
+  readonly kernel?: KernelView;
+  readonly installedKernels: InstalledKernels;
+  /** Relevant unit names that are symlinks to another unit (Debian: iptables.service -> netfilter-persistent). */
+  readonly unitAliases: ReadonlyMap<string, { readonly target: string; readonly path: string }>;
+  /** nftables.service's ruleset file (/etc/nftables.conf, /etc/sysconfig/nftables.conf), when readable. */
+  readonly nftablesConf?: FileText;
 }
 
 /** Saved rule files and who restores them, per distribution layout. */
@@ -267,6 +297,76 @@ function parsePackages(fact: CommandFact): Map<string, string> {
   return out;
 }
 
+function parseKernelPackages(fact: CommandFact): KernelPackage[] {
+  const out: KernelPackage[] = [];
+  for (const line of fact.stdout.split('\n')) {
+    const [name, version, status] = line.split('\t');
+    if (name !== undefined && /^linux-(image|modules)-/.test(name)) {
+      out.push({ name, version: version ?? '', status: (status ?? 'ii').trim() });
+    }
+  }
+  return out;
+}
+
+/** `rpm -q kernel kernel-core ...`: "kernel-core-5.14.0-362.8.1.el9_3.x86_64" per installed package. */
+function parseRpmKernels(fact: CommandFact): KernelPackage[] {
+  const out: KernelPackage[] = [];
+  for (const line of fact.stdout.split('\n').map((l) => l.trim())) {
+    const m = /^(kernel(?:-core|-modules(?:-core|-extra)?)?)-(\d.*)$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) {
+      out.push({ name: m[1], version: m[2], status: 'ii' });
+    }
+  }
+  return out;
+}
+
+async function loadInstalledKernels(
+  reader: HostReader,
+  release: string | undefined,
+  dpkg: CommandFact,
+  rpm: CommandFact,
+): Promise<InstalledKernels> {
+  const answered = (f: CommandFact): boolean =>
+    (f.status === 'ok' || f.status === 'exit-nonzero') && f.stdout.trim() !== '';
+  const libModules = [await reader.listDir('/lib/modules'), await reader.listDir('/usr/lib/modules')];
+  const runningTree =
+    release === undefined
+      ? []
+      : [await reader.listDir(`/lib/modules/${release}`), await reader.listDir(`/usr/lib/modules/${release}`)];
+  return {
+    libModules,
+    runningTree,
+    boot: await reader.listDir('/boot'),
+    ...(answered(dpkg) ? { deb: parseKernelPackages(dpkg) } : {}),
+    ...(answered(rpm) ? { rpm: parseRpmKernels(rpm) } : {}),
+  };
+}
+
+/** Relevant unit names that are symlinks to a differently named unit in the unit search path. */
+async function loadUnitAliases(reader: HostReader): Promise<Map<string, { target: string; path: string }>> {
+  const out = new Map<string, { target: string; path: string }>();
+  for (const dir of UNIT_DIRS) {
+    const listing = await reader.listDir(dir);
+    if (listing.status !== 'ok') {
+      continue;
+    }
+    for (const e of listing.entries) {
+      const target = e.target?.replace(/^.*\//, '');
+      if (
+        e.type === 'symlink' &&
+        target !== undefined &&
+        target !== e.name &&
+        target.endsWith('.service') &&
+        (RELEVANT_UNITS as readonly string[]).includes(e.name) &&
+        !out.has(e.name)
+      ) {
+        out.set(e.name, { target, path: `${dir}/${e.name}` });
+      }
+    }
+  }
+  return out;
+}
+
 const LIVE_RULE_COMMANDS: readonly { id: string; family: Family; backend: LiveRules['backend'] }[] = [
   { id: 'iptables-save.default', family: 'ipv4', backend: 'default' },
   { id: 'iptables-save.nft', family: 'ipv4', backend: 'nft' },
@@ -339,6 +439,8 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
   for (const u of RELEVANT_UNITS) {
     units.set(u, await loadUnit(reader, u));
   }
+  // Read by checks through `commands`: failed units (loader/restore-failed quotes the loader's row).
+  await run('systemctl.failed');
   const journal = journalFrom(await run('journal.boot'), 'journalctl -b');
   const previousJournal = journalFrom(await run('journal.prev-boot'), 'journalctl -b -1');
   const nfpText = await readText(reader, '/etc/default/netfilter-persistent');
@@ -351,6 +453,20 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
   await run('update-alternatives.iptables');
   await run('ipset-save');
   const libModules = await reader.listDir('/lib/modules');
+  const rpm = await run('rpm-q');
+  const installedKernels = await loadInstalledKernels(reader, release?.value, dpkg, rpm);
+  const kernel =
+    needs?.kernel ??
+    (release === undefined
+      ? undefined
+      : await loadKernelView(reader, hostKernelLayout(release.value, reader.kind, reader.label)));
+  let nftablesConf: FileText | undefined;
+  for (const path of ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']) {
+    const text = nftablesConf === undefined ? await readText(reader, path) : undefined;
+    if (text !== undefined) {
+      nftablesConf = { path, text };
+    }
+  }
   const runSystemd = await reader.listDir('/run/systemd/system');
 
   return {
@@ -397,5 +513,9 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     ...(libModules.status === 'ok' ? { libModules: libModules.entries.map((e) => e.name).sort() } : {}),
     commands,
     reader,
+    ...(kernel === undefined ? {} : { kernel }),
+    installedKernels,
+    unitAliases: await loadUnitAliases(reader),
+    ...(nftablesConf === undefined ? {} : { nftablesConf }),
   };
 }
