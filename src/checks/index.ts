@@ -6,6 +6,8 @@ import moduleUnavailable from './kmod/module-unavailable/check.ts';
 import modulesLoadConfig from './boot/modules-load-config/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
+import restoreFailed from './loader/restore-failed/check.ts';
+import silentFailure from './loader/silent-failure/check.ts';
 
 export const CHECKS: readonly CheckDefinition[] = [
   noModulesDir,
@@ -13,6 +15,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   modulesLoadConfig,
   setUnavailable,
   noRulesConfigured,
+  restoreFailed,
+  silentFailure,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

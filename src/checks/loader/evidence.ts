@@ -1,0 +1,116 @@
+// Evidence and fix pieces shared by the loader checks: journal lines, rules-file lines, unit state.
+import type { Evidence } from '../../findings/evidence.ts';
+import type { HostModel, SavedRules } from '../../model/host-model.ts';
+import type { Finding, FixStep } from '../types.ts';
+import type { LoaderMessage, Location, RestoreIssue } from './journal-errors.ts';
+import { parseSystemctlListUnits } from '../../parsers/systemctl-text.ts';
+
+export function journalLine(model: HostModel, m: LoaderMessage, note?: string): Evidence {
+  return {
+    source: model.journal.source,
+    line: m.entry.line,
+    text: m.entry.message,
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+/**
+ * The journal lines of an issue. With netfilter-persistent's test load on, the same warnings come from two
+ * processes: the `--test` pass (which passed on nf_tables, lab capture missing-xt-recent) and the real restore.
+ */
+export function issueEvidence(model: HostModel, issue: RestoreIssue, firstPassIsTest: boolean): Evidence[] {
+  const first = issue.pids[0];
+  return issue.messages.map((m) => {
+    const note =
+      firstPassIsTest && issue.pids.length > 1 && !issue.testLoad && m.pid !== undefined
+        ? m.pid === first
+          ? `pid ${String(m.pid)}: the iptables-restore --test pass, which passed`
+          : `pid ${String(m.pid)}: the real restore`
+        : undefined;
+    return journalLine(model, m, note);
+  });
+}
+
+export function locationEvidence(saved: SavedRules, loc: Location): Evidence[] {
+  const out: Evidence[] = loc.rules
+    .slice(0, 5)
+    .map((r) => ({ source: saved.path, line: r.line, text: r.raw }));
+  if (loc.table !== undefined && loc.rules.length === 0) {
+    out.push({ source: saved.path, line: loc.table.line, text: `*${loc.table.name}` });
+  }
+  if (loc.table?.commitLine !== undefined) {
+    out.push({
+      source: saved.path,
+      line: loc.table.commitLine,
+      text: 'COMMIT',
+      note: `end of table ${loc.table.name}`,
+    });
+  }
+  return out;
+}
+
+/** `systemctl show` properties that say how the unit ended. */
+export function unitStateEvidence(model: HostModel, unit: string): Evidence[] {
+  const show = model.units.get(unit)?.show;
+  if (show === undefined) {
+    return [];
+  }
+  const props = ['ActiveState', 'SubState', 'Result', 'ExecMainStatus']
+    .filter((k) => show.get(k) !== undefined)
+    .map((k) => `${k}=${show.get(k) ?? ''}`);
+  return props.length === 0 ? [] : [{ source: `command: systemctl show ${unit}`, text: props.join(' ') }];
+}
+
+/** The unit's row in `systemctl --failed`, when that was collected and lists it. */
+export function failedListEvidence(model: HostModel, unit: string): Evidence[] {
+  const fact = model.commands.get('systemctl.failed');
+  if (fact === undefined || (fact.status !== 'ok' && fact.status !== 'exit-nonzero')) {
+    return [];
+  }
+  const row = parseSystemctlListUnits(fact.stdout, 'systemctl --failed').value.units.find(
+    (u) => u.unit === unit,
+  );
+  return row === undefined
+    ? []
+    : [
+        {
+          source: 'command: systemctl --failed',
+          line: row.line,
+          text: `${row.unit} ${row.load} ${row.active} ${row.sub} ${row.description}`.trim(),
+        },
+      ];
+}
+
+export function restartCommand(model: HostModel, unit: string): string {
+  return model.systemd
+    ? `sudo systemctl restart ${unit}`
+    : `sudo service ${unit.replace(/\.service$/, '')} restart`;
+}
+
+/** `iptables-restore --test` for the file's family: parses and (legacy) checks everything, changes nothing. */
+export function testCommand(saved: SavedRules): string {
+  const tool = saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
+  return `sudo ${tool} --test < ${saved.path}`;
+}
+
+export function saveTool(saved: SavedRules): string {
+  return saved.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
+}
+
+/** The fix steps of the first root cause that has one, to repeat next to the symptom. */
+export function causeSteps(causes: readonly Finding[]): FixStep[] {
+  const withFix = causes.find((c) => c.fix !== undefined);
+  if (withFix?.fix === undefined) {
+    return [];
+  }
+  return withFix.fix.steps
+    .filter((s) => !/systemctl (re)?start|service \S+ (re)?start/.test(s.command))
+    .map((s) => ({
+      command: s.command,
+      why: `${s.why} (from ${withFix.id})`,
+    }));
+}
+
+export function uniqueIds(findings: readonly Finding[]): string[] {
+  return [...new Set(findings.map((f) => f.id))];
+}
