@@ -5,6 +5,9 @@ import noModulesDir from './kmod/no-modules-dir/check.ts';
 import moduleUnavailable from './kmod/module-unavailable/check.ts';
 import modulesLoadConfig from './boot/modules-load-config/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
+import iptablesTooOld from './userspace/iptables-too-old/check.ts';
+import extensionLibrary from './userspace/extension-library/check.ts';
+import backendMismatch from './userspace/backend-mismatch/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
 import restoreFailed from './loader/restore-failed/check.ts';
 import silentFailure from './loader/silent-failure/check.ts';
@@ -14,6 +17,9 @@ export const CHECKS: readonly CheckDefinition[] = [
   moduleUnavailable,
   modulesLoadConfig,
   setUnavailable,
+  iptablesTooOld,
+  extensionLibrary,
+  backendMismatch,
   noRulesConfigured,
   restoreFailed,
   silentFailure,
