@@ -2,6 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSnapshot } from '../../../sources/snapshot-reader.ts';
 
 const ID = 'loader/restore-failed';
 const RULES_V4 = '/etc/iptables/rules.v4';
@@ -226,3 +229,15 @@ describe('loader/restore-failed on generated journals', () => {
     expect(run.status).toBe('pass');
   });
 });
+
+const HEALTHY_SNAPSHOT = join(import.meta.dirname, '../../../../fixtures/hosts/healthy.tar.gz');
+
+describe.skipIf(!existsSync(HEALTHY_SNAPSHOT))(
+  'restore-failed on the real healthy snapshot (journalctl -b -o json)',
+  () => {
+    it('passes: the benign IPv6 test-load line is not a failure, saved and live rules are equivalent', async () => {
+      const { run } = await runCheckOn(ID, await openSnapshot(HEALTHY_SNAPSHOT));
+      expect(run.status).toBe('pass');
+    });
+  },
+);
