@@ -11,6 +11,7 @@ import backendMismatch from './userspace/backend-mismatch/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
 import restoreFailed from './loader/restore-failed/check.ts';
 import silentFailure from './loader/silent-failure/check.ts';
+import notEnabled from './loader/not-enabled/check.ts';
 
 export const CHECKS: readonly CheckDefinition[] = [
   noModulesDir,
@@ -23,6 +24,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   noRulesConfigured,
   restoreFailed,
   silentFailure,
+  notEnabled,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

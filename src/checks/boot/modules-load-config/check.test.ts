@@ -1,4 +1,7 @@
 import { describe, it, expect } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openSnapshot } from '../../../sources/snapshot-reader.ts';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
@@ -201,3 +204,18 @@ describe('boot/modules-load-config on generated hosts', () => {
     expect(run.reason).toMatch(/modules\.dep/);
   });
 });
+
+const SNAPSHOT = join(import.meta.dirname, '../../../../fixtures/hosts/linode-modules-load.tar.gz');
+
+describe.skipIf(!existsSync(SNAPSHOT))(
+  'boot/modules-load-config on the real linode-modules-load snapshot',
+  () => {
+    it('warns about loop from the full -o json journal, caused by the missing module tree', async () => {
+      const { run } = await runCheckOn(ID, await openSnapshot(SNAPSHOT));
+      expect(run.findings.map((f) => `${f.messageId} ${f.severity}`)).toEqual(['notFound warning']);
+      expect(run.findings[0]?.causedBy).toEqual([
+        'kmod/no-modules-dir#6.1.0-56-cloud-amd64:packageFilesMissing',
+      ]);
+    });
+  },
+);

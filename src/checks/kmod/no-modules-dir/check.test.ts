@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCheckOn } from '../../testing.ts';
+import { openSnapshot } from '../../../sources/snapshot-reader.ts';
 import { labHost, labAvailable, LAB_CAPTURES } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
 import { kernelFiles } from '../../../testing/kernel-fixture.ts';
@@ -151,5 +152,15 @@ describe('kmod/no-modules-dir on generated hosts', () => {
     expect(lxc.run.status).toBe('not-applicable');
     expect(lxc.run.reason).toMatch(/container/);
     expect((await runCheckOn(ID, memoryReader({ files: {} }))).run.status).toBe('unknown');
+  });
+});
+
+const SNAPSHOT = join(import.meta.dirname, '../../../../fixtures/hosts/linode-modules-load.tar.gz');
+
+describe.skipIf(!existsSync(SNAPSHOT))('kmod/no-modules-dir on the real linode-modules-load snapshot', () => {
+  it('fails with packageFilesMissing, as on the lab extract', async () => {
+    const { run } = await runCheckOn(ID, await openSnapshot(SNAPSHOT));
+    expect(run.status).toBe('fail');
+    expect(run.findings.map((f) => `${f.messageId} ${f.severity}`)).toEqual(['packageFilesMissing warning']);
   });
 });
