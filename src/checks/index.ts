@@ -3,6 +3,7 @@
 import type { CheckDefinition } from './types.ts';
 import noModulesDir from './kmod/no-modules-dir/check.ts';
 import moduleUnavailable from './kmod/module-unavailable/check.ts';
+import legacyXtablesDisabled from './kernel/legacy-xtables-disabled/check.ts';
 import modulesLoadConfig from './boot/modules-load-config/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
 import iptablesTooOld from './userspace/iptables-too-old/check.ts';
@@ -16,6 +17,7 @@ import notEnabled from './loader/not-enabled/check.ts';
 export const CHECKS: readonly CheckDefinition[] = [
   noModulesDir,
   moduleUnavailable,
+  legacyXtablesDisabled,
   modulesLoadConfig,
   setUnavailable,
   iptablesTooOld,
