@@ -9,6 +9,7 @@ import setUnavailable from './ipset/set-unavailable/check.ts';
 import iptablesTooOld from './userspace/iptables-too-old/check.ts';
 import extensionLibrary from './userspace/extension-library/check.ts';
 import backendMismatch from './userspace/backend-mismatch/check.ts';
+import permissionDenied from './security/permission-denied/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
 import restoreFailed from './loader/restore-failed/check.ts';
 import silentFailure from './loader/silent-failure/check.ts';
@@ -23,6 +24,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   iptablesTooOld,
   extensionLibrary,
   backendMismatch,
+  permissionDenied,
   noRulesConfigured,
   restoreFailed,
   silentFailure,
