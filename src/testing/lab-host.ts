@@ -8,7 +8,7 @@ import { memoryReader } from './memory-reader.ts';
 import { kernelFiles } from './kernel-fixture.ts';
 import type { CommandFact, HostReader } from '../sources/host-reader.ts';
 
-export const LAB_CAPTURES = join(import.meta.dirname, '../../../shared/lab/captures');
+export const LAB_CAPTURES = join(import.meta.dirname, '../../fixtures/lab-captures');
 export const labAvailable = existsSync(LAB_CAPTURES);
 
 function walk(dir: string): string[] {
