@@ -71,7 +71,7 @@ describe('userspace/extension-library', () => {
     async () => {
       const { run } = await runCheckOn(ID, labHost('healthy'));
       expect(run.status).toBe('unknown');
-      expect(run.reason).toMatch(/no xtables extension directory/);
+      expect(run.reason).toMatch(/no listing of the xtables directory/);
     },
   );
 });

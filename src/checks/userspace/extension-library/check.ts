@@ -196,6 +196,12 @@ export default defineCheck({
         unknowns.push(`${r.requirement.extension}: ${us.reason ?? 'unknown'}`);
       }
     }
+    if (unknowns.length > 0 && model.needs.xtablesDir === undefined && model.source.kind === 'snapshot') {
+      // Collectors before the xtables-dirs fact did not list the directory: not collected, not "no iptables".
+      return unknown(
+        `the snapshot has no listing of the xtables directory (${unknowns.length} extension libraries unchecked); collect it again with the current collector`,
+      );
+    }
     if (unknowns.length > 0) {
       return unknown(
         `${unknowns.length} extension librar(y/ies) could not be checked (${unknowns[0] ?? ''})`,
