@@ -332,7 +332,10 @@ async function loadInstalledKernels(
   const runningTree =
     release === undefined
       ? []
-      : [await reader.listDir(`/lib/modules/${release}`), await reader.listDir(`/usr/lib/modules/${release}`)];
+      : [
+          await reader.listDir(`/lib/modules/${release}`),
+          await reader.listDir(`/usr/lib/modules/${release}`),
+        ];
   return {
     libModules,
     runningTree,
@@ -518,4 +521,14 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     unitAliases: await loadUnitAliases(reader),
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
   };
+}
+
+/** Saved rules files that exist (or may) but could not be read: a reason to say "unknown", never "none". */
+export function unreadableSavedRules(
+  model: HostModel,
+): { path: string; status: FileStatus; reason?: string }[] {
+  return SAVED_RULES_LAYOUT.flatMap((l) => {
+    const s = model.savedFileStatus.get(l.path);
+    return s === undefined || s.status === 'ok' || s.status === 'absent' ? [] : [{ path: l.path, ...s }];
+  });
 }

@@ -1,7 +1,7 @@
 // A kernel module the saved rules need cannot be provided by the running kernel: one finding per module and
 // reason, with the fix for that reason.
 import { defineCheck, notApplicable, unknown, type Fix, type FindingInput } from '../../types.ts';
-import type { HostModel } from '../../../model/host-model.ts';
+import { unreadableSavedRules, type HostModel } from '../../../model/host-model.ts';
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import type { ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
@@ -228,8 +228,13 @@ export default defineCheck({
   },
   run(ctx) {
     const { model } = ctx;
+    const unreadable = unreadableSavedRules(model);
     if (model.savedRules.length === 0) {
-      return notApplicable('no saved iptables rules on this host');
+      return unreadable.length > 0
+        ? unknown(
+            `cannot read ${unreadable.map((u) => `${u.path} (${u.status})`).join(', ')}: run nfdoctor as root`,
+          )
+        : notApplicable('no saved iptables rules on this host');
     }
     const needs = model.needs;
     if (needs === undefined || model.release === undefined) {

@@ -46,4 +46,19 @@ describe('loader/no-rules-configured', () => {
     });
     expect((await runCheckOn(ID, host)).run.status).toBe('not-applicable');
   });
+
+  it('says unknown, not "nothing configured", when the saved rules exist but cannot be read', async () => {
+    const host = memoryReader({ files: {} });
+    const denied = {
+      ...host,
+      readFile: (path: string) =>
+        path === '/etc/iptables/rules.v4'
+          ? Promise.resolve({ path, status: 'permission-denied' as const, reason: 'EACCES' })
+          : host.readFile(path),
+    };
+    const { run } = await runCheckOn(ID, denied);
+    expect(run.status).toBe('unknown');
+    expect(run.reason).toMatch(/rules\.v4 \(permission-denied\)/);
+    expect((await runCheckOn('kmod/module-unavailable', denied)).run.status).toBe('unknown');
+  });
 });

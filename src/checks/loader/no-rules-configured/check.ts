@@ -1,7 +1,12 @@
 // Nothing restores iptables rules at boot: no saved ruleset in any known layout and no other firewall
 // service. If rules are loaded right now, they are lost at the next reboot.
-import { defineCheck, notApplicable, type Fix } from '../../types.ts';
-import { SAVED_RULES_LAYOUT, type HostModel, type LiveRules } from '../../../model/host-model.ts';
+import { defineCheck, notApplicable, unknown, type Fix } from '../../types.ts';
+import {
+  SAVED_RULES_LAYOUT,
+  unreadableSavedRules,
+  type HostModel,
+  type LiveRules,
+} from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { distroFamily } from '../../host-commands.ts';
 
@@ -91,6 +96,12 @@ export default defineCheck({
     const { model } = ctx;
     if (model.savedRules.length > 0) {
       return undefined;
+    }
+    const unreadable = unreadableSavedRules(model);
+    if (unreadable.length > 0) {
+      return unknown(
+        `cannot read ${unreadable.map((u) => `${u.path} (${u.status})`).join(', ')}: run nfdoctor as root`,
+      );
     }
     const other = enabledOtherFirewall(model);
     if (other !== undefined) {
