@@ -18,8 +18,8 @@ export function haveTool(tool) {
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /**
- * Runs argv (no shell), returns wall seconds, exit status and peak RSS in KiB. Peak RSS comes from GNU
- * time's %M when installed, else from VmHWM in /proc/PID/status polled while the child runs.
+ * Runs argv (no shell), returns wall seconds, exit status, and with GNU time installed, CPU seconds
+ * (user + system, which a loaded machine inflates much less than wall time) and peak RSS in KiB (%M).
  */
 export function measure(argv, { cwd = REPO, prefix = [] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'nfd-bench-'));
@@ -27,7 +27,7 @@ export function measure(argv, { cwd = REPO, prefix = [] } = {}) {
     const rssFile = join(scratch, 'rss');
     const useGnuTime = existsSync(GNU_TIME);
     const full = useGnuTime
-      ? [...prefix, GNU_TIME, '-f', '%M', '-o', rssFile, ...argv]
+      ? [...prefix, GNU_TIME, '-f', '%U %S %M', '-o', rssFile, ...argv]
       : [...prefix, ...argv];
     const start = process.hrtime.bigint();
     const result = spawnSync(full[0], full.slice(1), {
@@ -39,12 +39,18 @@ export function measure(argv, { cwd = REPO, prefix = [] } = {}) {
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     let peakRssKb;
+    let cpuSeconds;
     if (useGnuTime && existsSync(rssFile)) {
-      const value = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-      peakRssKb = Number.isFinite(value) ? value : undefined;
+      // GNU time prints "Command exited with non-zero status N" before the format line.
+      const [user, system, rss] = (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '')
+        .split(' ')
+        .map(Number);
+      peakRssKb = Number.isFinite(rss) ? rss : undefined;
+      cpuSeconds = Number.isFinite(user) && Number.isFinite(system) ? user + system : undefined;
     }
     return {
       seconds,
+      cpuSeconds,
       status: result.status,
       stdout: result.stdout ?? '',
       stderr: result.stderr ?? '',
@@ -69,9 +75,12 @@ export function withNetns(fn) {
   }
 }
 
-/** Times parseIptablesSave on FILE (best of `runs`) and the heap it keeps; prints one JSON line. */
+/**
+ * Times parseIptablesSave on FILE (best of `runs`) and the heap it keeps, and visitIptablesSave (the
+ * streaming mode `nfdoctor check` uses, with a visitor that only counts); prints one JSON line.
+ */
 async function timeParser(file, runs) {
-  const { parseIptablesSave, allRules } = await import(
+  const { parseIptablesSave, visitIptablesSave, familyFromFileName, allRules } = await import(
     pathToFileURL(join(REPO, 'src/parsers/iptables-save.ts')).href
   );
   const text = readFileSync(file, 'utf8');
@@ -92,10 +101,30 @@ async function timeParser(file, runs) {
   }
   globalThis.gc?.();
   const retainedBytes = process.memoryUsage().heapUsed - heapBefore;
+  let visitBest = Infinity;
+  let visitBestCpu = Infinity;
+  let visited = 0;
+  for (let i = 0; i < runs; i++) {
+    visited = 0;
+    globalThis.gc?.();
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    visitIptablesSave(text, file, familyFromFileName(file), {
+      rule() {
+        visited++;
+      },
+    });
+    visitBest = Math.min(visitBest, performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    visitBestCpu = Math.min(visitBestCpu, (cpu.user + cpu.system) / 1000);
+  }
   process.stdout.write(
     `${JSON.stringify({
       bestMs: best,
       bestCpuMs: bestCpu,
+      visitBestMs: visitBest,
+      visitBestCpuMs: visitBestCpu,
+      visitedRules: visited,
       rules: allRules(kept.value).length,
       diagnostics: kept.diagnostics.length,
       retainedHeapMB: globalThis.gc ? retainedBytes / 1e6 : undefined,

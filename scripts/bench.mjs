@@ -2,6 +2,9 @@
 // `npm run bench`: nfdoctor check vs iptables-legacy-restore --test vs iptables-restore --test (nf_tables)
 // on generated rulesets of 1k, 10k and 100k rules (scripts/gen-ruleset.mjs), plus the parser alone at 100k.
 // Real iptables only runs inside a fresh network namespace per measurement, and only as root.
+// Each size is measured RUNS times (`--runs N`, default 3), the three tools interleaved, and the median
+// is shown: on a loaded machine compare only numbers from one run of this script. CPU time (user +
+// system) is shown beside wall time because load inflates it much less.
 import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +12,8 @@ import { generateRuleset } from './gen-ruleset.mjs';
 import { REPO, haveTool, isRoot, measure, withNetns } from './bench-lib.mjs';
 
 const SIZES = [1_000, 10_000, 100_000];
+const runsFlag = process.argv.indexOf('--runs');
+const RUNS = runsFlag === -1 ? 3 : Math.max(1, Number(process.argv[runsFlag + 1]) || 1);
 const SEED = 42;
 const KERNEL = 'fixtures/kernels/6.1.0-56-cloud-amd64';
 const CLI = join(REPO, 'dist/nfdoctor.cjs');
@@ -45,8 +50,33 @@ function restoreInNetns(tool, file) {
 }
 
 const seconds = (m) => (m === undefined ? '-' : m.seconds.toFixed(2));
+const cpu = (m) => (m?.cpuSeconds === undefined ? '-' : m.cpuSeconds.toFixed(2));
 const rss = (m) => (m?.peakRssKb === undefined ? '-' : `${(m.peakRssKb / 1024).toFixed(0)}M`);
 const ratio = (a, b) => (a === undefined || b === undefined ? '-' : (a.seconds / b.seconds).toFixed(2));
+const cpuRatio = (a, b) =>
+  a?.cpuSeconds === undefined || b?.cpuSeconds === undefined ? '-' : (a.cpuSeconds / b.cpuSeconds).toFixed(2);
+
+function median(values) {
+  const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  return sorted.length === 0 ? undefined : sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Median of each measure over repeated runs (status: the worst one). */
+function medianOf(runs) {
+  const present = runs.filter((m) => m !== undefined);
+  if (present.length === 0) {
+    return undefined;
+  }
+  const failed = present.find((m) => m.status !== 0);
+  return {
+    seconds: median(present.map((m) => m.seconds)),
+    cpuSeconds: median(present.map((m) => m.cpuSeconds)),
+    peakRssKb: median(present.map((m) => m.peakRssKb)),
+    status: (failed ?? present[0]).status,
+    stderr: (failed ?? present[0]).stderr,
+    runs: present.map((m) => m.seconds),
+  };
+}
 
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
@@ -70,14 +100,20 @@ function main() {
       const file = join(scratch, `rules-${size}.v4`);
       writeFileSync(file, generateRuleset(size, SEED));
       const nfdoctor = nfdoctorCommand(file);
-      const ours = measure(nfdoctor.argv);
+      const samples = { ours: [], legacy: [], nft: [] };
+      for (let run = 0; run < RUNS; run++) {
+        samples.ours.push(measure(nfdoctor.argv));
+        samples.legacy.push(restoreInNetns('iptables-legacy-restore', file));
+        samples.nft.push(restoreInNetns('iptables-restore', file));
+      }
+      const ours = medianOf(samples.ours);
       if (ours.status !== 0 && ours.status !== 1) {
         notes.push(
           `${nfdoctor.label} exited ${ours.status} at ${size}: ${ours.stderr.trim().split('\n')[0] ?? ''}`,
         );
       }
-      const legacy = restoreInNetns('iptables-legacy-restore', file);
-      const nft = restoreInNetns('iptables-restore', file);
+      const legacy = medianOf(samples.legacy);
+      const nft = medianOf(samples.nft);
       for (const [name, m] of [
         ['legacy', legacy],
         ['nft', nft],
@@ -101,6 +137,10 @@ function main() {
         'nft s',
         'nfd/legacy',
         'nfd/nft',
+        'nfd cpu',
+        'legacy cpu',
+        'nft cpu',
+        'cpu nfd/legacy',
         'nfd RSS',
         'legacy RSS',
         'nft RSS',
@@ -115,33 +155,51 @@ function main() {
         seconds(r.nft),
         ratio(r.ours, r.legacy),
         ratio(r.ours, r.nft),
+        cpu(r.ours),
+        cpu(r.legacy),
+        cpu(r.nft),
+        cpuRatio(r.ours, r.legacy),
         rss(r.ours),
         rss(r.legacy),
         rss(r.nft),
       ]);
     }
     console.log(
-      `nfdoctor column: ${nfdoctorCommand('FILE').label}; iptables 1.8.9 --test in a fresh netns each\n`,
+      `nfdoctor column: ${nfdoctorCommand('FILE').label}; iptables 1.8.9 --test in a fresh netns each; ` +
+        `median of ${RUNS} run(s), wall (s) and user+system CPU (cpu) seconds\n`,
     );
     console.log(table(rows));
 
     const at = (size) => results.find((r) => r.size === size);
-    const perRuleGrowth = (pick) => {
-      const small = pick(at(10_000));
-      const big = pick(at(100_000));
-      return small === undefined || big === undefined
-        ? undefined
-        : big.seconds / 100_000 / (small.seconds / 10_000);
+    const perRuleGrowth = (pick, measure) => {
+      const small = pick(at(10_000))?.[measure];
+      const big = pick(at(100_000))?.[measure];
+      return small === undefined || big === undefined ? undefined : big / 100_000 / (small / 10_000);
     };
-    console.log('\ntime per rule at 100k / time per rule at 10k (1.0 = linear):');
+    // Startup (node, the kernel view) is a fixed cost that flattens the plain ratio; the marginal cost
+    // per rule (what 9k / 90k more rules add) shows how the per-rule work itself grows.
+    const marginalGrowth = (pick, measure) => {
+      const [a, b, c] = [1_000, 10_000, 100_000].map((size) => pick(at(size))?.[measure]);
+      return a === undefined || b === undefined || c === undefined || b <= a
+        ? undefined
+        : (c - b) / 90_000 / ((b - a) / 9_000);
+    };
+    const verdict = (growth) => (growth === undefined ? 'n/a' : growth < 1.5 ? 'linear' : 'super-linear');
+    const fixed = (value) => (value === undefined ? '-' : value.toFixed(2));
+    console.log(
+      '\ngrowth in rules (1.0 = linear): time per rule at 100k / at 10k (wall, cpu); marginal cpu per rule 10k->100k / 1k->10k',
+    );
     for (const [name, pick] of [
       ['nfdoctor', (r) => r.ours],
       ['legacy', (r) => r.legacy],
       ['nft', (r) => r.nft],
     ]) {
-      const growth = perRuleGrowth(pick);
-      const verdict = growth === undefined ? 'n/a' : growth < 1.5 ? 'linear' : 'super-linear';
-      console.log(`  ${name.padEnd(9)} ${growth === undefined ? '-' : growth.toFixed(2)}  ${verdict}`);
+      const wall = perRuleGrowth(pick, 'seconds');
+      const cpuGrowth = perRuleGrowth(pick, 'cpuSeconds');
+      const marginal = marginalGrowth(pick, 'cpuSeconds');
+      console.log(
+        `  ${name.padEnd(9)} wall ${fixed(wall)}  cpu ${fixed(cpuGrowth)}  marginal cpu ${fixed(marginal)}  ${verdict(marginal ?? cpuGrowth ?? wall)}`,
+      );
     }
 
     const biggest = join(scratch, `rules-${SIZES[SIZES.length - 1]}.v4`);
@@ -158,8 +216,11 @@ function main() {
     if (parser.status === 0) {
       const p = JSON.parse(parser.stdout.trim().split('\n').pop());
       console.log(
-        `\nparser alone, ${p.rules} rules (${p.textMB.toFixed(1)} MB text): best of 3 ${p.bestMs.toFixed(0)} ms wall, ${p.bestCpuMs.toFixed(0)} ms CPU; ` +
+        `\nparser alone, ${p.rules} rules (${p.textMB.toFixed(1)} MB text): parseIptablesSave best of 3 ${p.bestMs.toFixed(0)} ms wall, ${p.bestCpuMs.toFixed(0)} ms CPU; ` +
           `heap kept by the result ${p.retainedHeapMB?.toFixed(0) ?? '?'} MB (heap used ${p.heapUsedMB.toFixed(0)} MB incl. the text); process peak RSS ${rss(parser)}; ${p.diagnostics} diagnostics`,
+      );
+      console.log(
+        `visitIptablesSave (streaming, as check uses it), ${p.visitedRules} rules: best of 3 ${p.visitBestMs.toFixed(0)} ms wall, ${p.visitBestCpuMs.toFixed(0)} ms CPU`,
       );
     } else {
       notes.push(`parser timing failed: ${parser.stderr.trim().split('\n')[0] ?? ''}`);

@@ -143,9 +143,52 @@ export function parseIptablesSave(text: string, file: string): Parsed<Ruleset> {
 }
 
 export function parseIptablesSaveFamily(text: string, file: string, family: IpFamily): Parsed<Ruleset> {
-  const state = new RestoreState(file, family);
+  const sink = new RetainingSink();
+  const state = new RestoreState(file, family, sink, true);
   readLines(text, state);
-  return { value: state.result(), diagnostics: state.diagnostics };
+  return { value: state.result(sink.tables), diagnostics: state.diagnostics };
+}
+
+/** A table as visitIptablesSave reports it: everything but the rules, which went to the visitor. */
+export interface TableOutline extends Omit<Table, 'rules'> {
+  readonly ruleCount: number;
+}
+
+export interface RulesetOutline extends Omit<Ruleset, 'tables'> {
+  readonly tables: readonly TableOutline[];
+}
+
+/**
+ * Receives what parseIptablesSave would keep, one piece at a time, so a check over a 100k-rule file
+ * holds no rule longer than it needs it. Calls come in file order: openTable, that table's rules,
+ * closeTable, the next table.
+ */
+export interface RulesetVisitor {
+  openTable?(name: string, line: number): void;
+  /** The parser keeps no reference to `rule`; names and values are not interned or shared. */
+  rule(rule: Rule): void;
+  /**
+   * `lateChainTargets`: lines of this table's rules reported with a target of kind 'extension' whose
+   * name a later line declared as a chain. parseIptablesSave turns those targets into kind 'chain'
+   * (and reports jump-before-chain-declared); a visitor that derives anything from target kinds must
+   * correct for them.
+   */
+  closeTable?(table: TableOutline, lateChainTargets: readonly number[]): void;
+}
+
+/**
+ * The same parse as parseIptablesSaveFamily, with identical diagnostics, but rules go to `visitor` instead
+ * of into the result.
+ */
+export function visitIptablesSave(
+  text: string,
+  file: string,
+  family: IpFamily,
+  visitor: RulesetVisitor,
+): Parsed<RulesetOutline> {
+  const state = new RestoreState(file, family, visitor, false);
+  readLines(text, state);
+  return { value: state.result(state.outlines), diagnostics: state.diagnostics };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -468,15 +511,67 @@ interface OpenTable {
   chains: ChainDecl[];
   /** Declared chain name -> line of its first declaration. */
   chainNames: Map<string, number>;
-  rules: MutableRule[];
+  ruleCount: number;
+  /** Target name of kind 'extension' -> lines of the rules using it (negative for -g), for resolveLateChainTargets. */
+  extensionTargets: Map<string, number[]>;
   commands: ChainCommand[];
+}
+
+/** Where RestoreState puts rules: a RetainingSink for parseIptablesSave, the caller's visitor otherwise. */
+interface RuleSink {
+  openTable?(name: string, line: number): void;
+  rule(rule: MutableRule): void;
+  closeTable?(table: TableOutline, lateChainTargets: readonly number[]): void;
+}
+
+/** Keeps every rule, as parseIptablesSave returns them. */
+class RetainingSink implements RuleSink {
+  readonly tables: Table[] = [];
+  private rules: MutableRule[] = [];
+
+  rule(rule: MutableRule): void {
+    this.rules.push(rule);
+  }
+
+  closeTable(outline: TableOutline, lateChainTargets: readonly number[]): void {
+    const rules = this.rules;
+    this.rules = [];
+    if (lateChainTargets.length > 0) {
+      const late = new Set(lateChainTargets);
+      for (const rule of rules) {
+        if (rule.target !== undefined && late.has(rule.line)) {
+          rule.target.kind = 'chain';
+        }
+      }
+    }
+    const table: {
+      name: string;
+      line: number;
+      knownName: boolean;
+      chains: readonly ChainDecl[];
+      rules: Rule[];
+      commands: readonly ChainCommand[];
+      commitLine?: number;
+    } = {
+      name: outline.name,
+      line: outline.line,
+      knownName: outline.knownName,
+      chains: outline.chains,
+      rules,
+      commands: outline.commands,
+    };
+    if (outline.commitLine !== undefined) {
+      table.commitLine = outline.commitLine;
+    }
+    this.tables.push(table);
+  }
 }
 
 const NO_VALUES: readonly string[] = Object.freeze([]);
 
 class RestoreState {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly tables: Table[] = [];
+  readonly outlines: TableOutline[] = [];
   private current: OpenTable | undefined;
   private generatedBy: GeneratedBy | undefined;
   private legacyWarningLine: number | undefined;
@@ -492,11 +587,14 @@ class RestoreState {
   };
   private readonly commandLine: CommandLineParser;
 
+  /** `retain`: rules are kept (parseIptablesSave), so names are interned and repeated options shared. */
   constructor(
     private readonly file: string,
     private readonly family: IpFamily,
+    private readonly sink: RuleSink,
+    retain: boolean,
   ) {
-    this.commandLine = new CommandLineParser(this.lineWords, family, FAMILY_PROTOCOL_MATCHES[family]);
+    this.commandLine = new CommandLineParser(this.lineWords, family, FAMILY_PROTOCOL_MATCHES[family], retain);
   }
 
   report(severity: DiagnosticSeverity, line: number, code: string, message: string): void {
@@ -605,14 +703,20 @@ class RestoreState {
     }
   }
 
-  result(): Ruleset {
+  result<T>(tables: readonly T[]): {
+    family: IpFamily;
+    tables: readonly T[];
+    lineCount: number;
+    generatedBy?: GeneratedBy;
+    legacyTablesPresentWarning?: number;
+  } {
     const ruleset: {
       family: IpFamily;
-      tables: Table[];
+      tables: readonly T[];
       lineCount: number;
       generatedBy?: GeneratedBy;
       legacyTablesPresentWarning?: number;
-    } = { family: this.family, tables: this.tables, lineCount: this.lineCount };
+    } = { family: this.family, tables, lineCount: this.lineCount };
     if (this.generatedBy !== undefined) {
       ruleset.generatedBy = this.generatedBy;
     }
@@ -666,9 +770,11 @@ class RestoreState {
       builtins,
       chains: [],
       chainNames: new Map(),
-      rules: [],
+      ruleCount: 0,
+      extensionTargets: new Map(),
       commands: [],
     };
+    this.sink.openTable?.(tableName, line);
   }
 
   private closeTable(commitLine: number | undefined): void {
@@ -677,13 +783,13 @@ class RestoreState {
       return;
     }
     this.current = undefined;
-    this.resolveLateChainTargets(open);
+    const late = this.resolveLateChainTargets(open);
     const table: {
       name: string;
       line: number;
       knownName: boolean;
       chains: ChainDecl[];
-      rules: Rule[];
+      ruleCount: number;
       commands: ChainCommand[];
       commitLine?: number;
     } = {
@@ -691,31 +797,41 @@ class RestoreState {
       line: open.line,
       knownName: open.knownName,
       chains: open.chains,
-      rules: open.rules,
+      ruleCount: open.ruleCount,
       commands: open.commands,
     };
     if (commitLine !== undefined) {
       table.commitLine = commitLine;
     }
-    this.tables.push(table);
+    this.outlines.push(table);
+    this.sink.closeTable?.(table, late);
   }
 
-  /** A -j to a chain declared further down is still a chain jump, but the legacy backend loads the target at that line. */
-  private resolveLateChainTargets(open: OpenTable): void {
-    for (const rule of open.rules) {
-      const target = rule.target;
-      const declaredAt = target === undefined ? undefined : open.chainNames.get(target.name);
-      if (target === undefined || target.kind !== 'extension' || declaredAt === undefined) {
+  /**
+   * A -j to a chain declared further down is still a chain jump, but the legacy backend loads the target
+   * at that line. Returns the lines of those rules, in file order.
+   */
+  private resolveLateChainTargets(open: OpenTable): number[] {
+    const late: { line: number; goto: boolean; name: string; declaredAt: number }[] = [];
+    for (const [name, lines] of open.extensionTargets) {
+      const declaredAt = open.chainNames.get(name);
+      if (declaredAt === undefined) {
         continue;
       }
-      target.kind = 'chain';
+      for (const signed of lines) {
+        late.push({ line: Math.abs(signed), goto: signed < 0, name, declaredAt });
+      }
+    }
+    late.sort((a, b) => a.line - b.line);
+    for (const { line, goto, name, declaredAt } of late) {
       this.report(
         'error',
-        rule.line,
+        line,
         'jump-before-chain-declared',
-        `${target.goto ? '-g' : '-j'} ${target.name} comes before chain ${target.name} is declared (line ${declaredAt}): iptables-legacy-restore fails with "Couldn't load target \`${target.name}'" (the nf_tables backend accepts it); declare all chains right after the *${open.name} line`,
+        `${goto ? '-g' : '-j'} ${name} comes before chain ${name} is declared (line ${declaredAt}): iptables-legacy-restore fails with "Couldn't load target \`${name}'" (the nf_tables backend accepts it); declare all chains right after the *${open.name} line`,
       );
     }
+    return late.map((entry) => entry.line);
   }
 
   private chainLine(table: OpenTable, content: string, line: number, hasCarriageReturn: boolean): void {
@@ -790,7 +906,7 @@ class RestoreState {
   }
 
   private checkChainName(name: string, line: number): boolean {
-    if (utf8ByteLength(name) > MAX_CHAIN_NAME_BYTES) {
+    if (longerThanBytes(name, MAX_CHAIN_NAME_BYTES)) {
       this.report(
         'error',
         line,
@@ -928,10 +1044,21 @@ class RestoreState {
       if (parsed.target !== undefined) {
         rule.target = parsed.target;
       }
-      table.rules.push(rule);
+      table.ruleCount++;
+      const target = parsed.target;
+      if (target?.kind === 'extension') {
+        const lines = table.extensionTargets.get(target.name);
+        const signed = target.goto ? -line : line;
+        if (lines === undefined) {
+          table.extensionTargets.set(target.name, [signed]);
+        } else {
+          lines.push(signed);
+        }
+      }
       if (parsed.error === undefined) {
         this.checkRuleChain(table, rule);
       }
+      this.sink.rule(rule);
       return;
     }
     const chainCommand: {
@@ -1104,11 +1231,34 @@ function isDigits(text: string): boolean {
 }
 
 function isCounterPair(text: string): boolean {
-  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(text.length - 1) !== 0x5d) {
+  const end = text.length - 1;
+  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(end) !== 0x5d) {
     return false;
   }
   const colon = text.indexOf(':');
-  return colon > 0 && isDigits(text.slice(1, colon)) && isDigits(text.slice(colon + 1, -1));
+  return colon > 0 && areDigits(text, 1, colon) && areDigits(text, colon + 1, end);
+}
+
+/** isDigits(text.slice(from, to)) without the slice. */
+function areDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) {
+    return false;
+  }
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** utf8ByteLength(text) > max, counting only when the UTF-16 length leaves it open. */
+function longerThanBytes(text: string, max: number): boolean {
+  if (text.length > max) {
+    return true;
+  }
+  return text.length * 3 > max && utf8ByteLength(text) > max;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1191,6 +1341,8 @@ class CommandLineParser {
     private readonly lineWords: LineWords,
     private readonly family: IpFamily,
     private readonly protocolMatches: ReadonlySet<string>,
+    /** Intern names and share repeated options: worth it only when rules are kept. */
+    private readonly share: boolean,
   ) {}
 
   /**
@@ -1200,6 +1352,9 @@ class CommandLineParser {
   private readonly names = new Map<string, string>();
 
   intern(name: string): string {
+    if (!this.share) {
+      return name;
+    }
     const known = this.names.get(name);
     if (known !== undefined) {
       return known;
@@ -1222,7 +1377,7 @@ class CommandLineParser {
 
   private option1(name: string, values: string[], negated: boolean): MutableOption {
     const value = values[0];
-    if (values.length !== 1 || value === undefined) {
+    if (!this.share || values.length !== 1 || value === undefined) {
       return { name, values, negated };
     }
     const byName = this.sharedOptions[negated ? 1 : 0];
@@ -1280,7 +1435,7 @@ class CommandLineParser {
     if (this.out.error === undefined) {
       this.finish();
     }
-    return compactParsedLine(this.out);
+    return this.share ? compactParsedLine(this.out) : this.out;
   }
 
   private finish(): void {
@@ -1514,7 +1669,7 @@ class CommandLineParser {
   }
 
   private jump(name: string, goto: boolean): void {
-    if (utf8ByteLength(name) > MAX_CHAIN_NAME_BYTES) {
+    if (longerThanBytes(name, MAX_CHAIN_NAME_BYTES)) {
       this.fail(
         'target-name-too-long',
         `target name "${name}" is longer than ${MAX_CHAIN_NAME_BYTES} characters: iptables fails with "Invalid target name"`,

@@ -35,85 +35,125 @@ export function splitRestoreWords(line: string, start = 0): LineWords {
  * character to iptables). A double quote opens a span in which a backslash escapes the next character;
  * the closing quote always ends the word, even an empty one (`""` is an empty word, `"a"b` is two
  * words). Single quotes and backslashes outside a span are literal.
+ *
+ * Hot path of a 100k-rule file: words are found with indexOf (spaces, and the next tab, newline and
+ * quote, looked up again only once passed) rather than character by character.
  */
 export function splitRestoreWordsInto(line: string, start: number, out: LineWords): void {
   const words = out.words;
   const quoted = out.quoted;
-  words.length = 0;
-  quoted.length = 0;
-  out.firstTooLongWord = -1;
-  let pending = ''; // text of the current word before `segmentStart` (only non-empty after quotes/escapes)
-  let segmentStart = -1; // start of the current literal run, -1 when none
-  let hasWord = false;
-  let inQuote = false;
-  let wordQuoted = false;
-  let wordEnd = -1; // set when a word is complete; the word is emitted below
-  let endQuoted = false;
-
-  const length = line.length;
-  for (let i = start; i <= length; i++) {
-    if (i === length) {
-      // iptables only stores a trailing word if it has characters, and then never marks it quoted.
-      if (!hasWord || (segmentStart < 0 && pending === '')) {
-        break;
-      }
-      wordEnd = length;
-      endQuoted = false;
-    } else {
-      const code = line.charCodeAt(i);
-      if (inQuote) {
-        if (code === BACKSLASH) {
-          if (segmentStart >= 0) {
-            pending += line.slice(segmentStart, i);
-          }
-          segmentStart = i + 1 < length ? i + 1 : -1;
-          i++; // the escaped character starts the next literal run
-          continue;
-        }
-        if (code !== DOUBLE_QUOTE) {
-          if (segmentStart < 0) {
-            segmentStart = i;
-          }
-          continue;
-        }
-        inQuote = false;
-        wordEnd = i;
-        endQuoted = true;
-      } else if (code === DOUBLE_QUOTE) {
-        inQuote = true;
-        wordQuoted = true;
-        hasWord = true;
-        if (segmentStart >= 0) {
-          pending += line.slice(segmentStart, i);
-          segmentStart = -1;
-        }
-        continue;
-      } else if (code === SPACE || code === TAB || code === NEWLINE) {
-        if (!hasWord) {
-          continue;
-        }
-        wordEnd = i;
-        endQuoted = wordQuoted;
-      } else {
-        if (segmentStart < 0) {
-          segmentStart = i;
-        }
-        hasWord = true;
-        continue;
-      }
-    }
-    const text = segmentStart >= 0 ? pending + line.slice(segmentStart, wordEnd) : pending;
-    if (out.firstTooLongWord < 0 && exceedsWordLimit(text)) {
-      out.firstTooLongWord = words.length;
-    }
-    words.push(text);
-    quoted.push(endQuoted);
-    pending = '';
-    segmentStart = -1;
-    hasWord = false;
-    wordQuoted = false;
+  if (words.length !== 0) {
+    words.length = 0;
+    quoted.length = 0;
   }
-  out.unterminatedQuote = inQuote;
+  out.firstTooLongWord = -1;
+  out.unterminatedQuote = false;
+  const length = line.length;
+  let nextTab = indexOrEnd(line, '\t', start);
+  let nextNewline = indexOrEnd(line, '\n', start);
+  let nextQuote = indexOrEnd(line, '"', start);
+  let pending = ''; // text of the current word before a quoted span that continues it (`ab"c d"`)
+  let i = start;
+  while (i < length) {
+    if (pending === '') {
+      let code = line.charCodeAt(i);
+      while (code === SPACE || code === TAB || code === NEWLINE) {
+        i++;
+        if (i === length) {
+          return;
+        }
+        code = line.charCodeAt(i);
+      }
+    }
+    if (i === nextQuote) {
+      const close = line.indexOf('"', i + 1);
+      const escape = line.indexOf('\\', i + 1);
+      let text: string;
+      let end: number;
+      if (escape !== -1 && (close === -1 || escape < close)) {
+        const span = escapedSpan(line, i + 1);
+        text = pending + span.text;
+        end = span.end;
+      } else {
+        end = close === -1 ? length : close;
+        text = pending + line.slice(i + 1, end);
+      }
+      pending = '';
+      if (end === length) {
+        // Unterminated: iptables keeps the rest of the line as one word, unquoted, and only if non-empty.
+        out.unterminatedQuote = true;
+        if (text !== '') {
+          pushWord(out, text, false);
+        }
+        return;
+      }
+      pushWord(out, text, true);
+      i = end + 1;
+      nextQuote = indexOrEnd(line, '"', i);
+      continue;
+    }
+    if (nextTab < i) {
+      nextTab = indexOrEnd(line, '\t', i);
+    }
+    if (nextNewline < i) {
+      nextNewline = indexOrEnd(line, '\n', i);
+    }
+    let end = line.indexOf(' ', i);
+    if (end === -1) {
+      end = length;
+    }
+    if (nextTab < end) {
+      end = nextTab;
+    }
+    if (nextNewline < end) {
+      end = nextNewline;
+    }
+    if (nextQuote < end) {
+      pending += line.slice(i, nextQuote); // a quoted span continues this word
+      i = nextQuote;
+      continue;
+    }
+    pushWord(out, pending + line.slice(i, end), false);
+    pending = '';
+    i = end;
+  }
+  if (pending !== '') {
+    pushWord(out, pending, false);
+  }
+}
+
+function indexOrEnd(line: string, search: string, from: number): number {
+  const at = line.indexOf(search, from);
+  return at === -1 ? line.length : at;
+}
+
+function pushWord(out: LineWords, text: string, quoted: boolean): void {
+  if (out.firstTooLongWord < 0 && text.length * 3 > MAX_WORD_BYTES && exceedsWordLimit(text)) {
+    out.firstTooLongWord = out.words.length;
+  }
+  out.words.push(text);
+  out.quoted.push(quoted);
+}
+
+/** A quoted span with backslash escapes, from just after the opening quote: its text and the closing quote's index (line.length if none). */
+function escapedSpan(line: string, from: number): { text: string; end: number } {
+  let text = '';
+  let runStart = from;
+  let i = from;
+  while (i < line.length) {
+    const code = line.charCodeAt(i);
+    if (code === DOUBLE_QUOTE) {
+      return { text: text + line.slice(runStart, i), end: i };
+    }
+    if (code === BACKSLASH) {
+      text += line.slice(runStart, i);
+      runStart = i + 1; // the escaped character starts the next literal run
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return { text: text + line.slice(runStart), end: line.length };
 }
 
 /** iptables counts bytes; a UTF-16 unit is at most 3 UTF-8 bytes, so only long words need counting. */

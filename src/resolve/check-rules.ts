@@ -1,9 +1,20 @@
 // `nfdoctor check`: a saved ruleset against one kernel and one userspace. Library entry point; no printing.
 import type { HostReader } from '../sources/host-reader.ts';
-import { parseIptablesSaveFamily, type Ruleset } from '../parsers/iptables-save.ts';
+import {
+  parseIptablesSaveFamily,
+  visitIptablesSave,
+  type GeneratedBy,
+  type RulesetOutline,
+} from '../parsers/iptables-save.ts';
 import { parseIpsetSave } from '../parsers/ipset-save.ts';
 import type { Diagnostic } from '../parsers/types.ts';
-import { deriveRequirements, type Requirement, type SetUse } from './requirements.ts';
+import {
+  RequirementsCollector,
+  deriveRequirements,
+  type Requirement,
+  type RulesetNeeds,
+  type SetUse,
+} from './requirements.ts';
 import {
   loadKernelView,
   probeModuleFiles,
@@ -75,7 +86,9 @@ export interface CheckResult {
 }
 
 /** iptables-save writes "(nf_tables)" or "(legacy)" in its header line; that says which backend saved it. */
-function backendFromHeaders(rulesets: readonly Ruleset[]): BackendChoice | undefined {
+function backendFromHeaders(
+  rulesets: readonly { readonly generatedBy?: GeneratedBy }[],
+): BackendChoice | undefined {
   for (const rs of rulesets) {
     const b = rs.generatedBy?.backend;
     if (b !== undefined) {
@@ -88,7 +101,10 @@ function backendFromHeaders(rulesets: readonly Ruleset[]): BackendChoice | undef
   return undefined;
 }
 
-function chooseBackend(opts: CheckOptions, rulesets: readonly Ruleset[]): BackendChoice {
+function chooseBackend(
+  opts: CheckOptions,
+  rulesets: readonly { readonly generatedBy?: GeneratedBy }[],
+): BackendChoice {
   return (
     opts.backend ??
     opts.hostBackend ??
@@ -141,24 +157,85 @@ function modulesToProbe(view: KernelView, reqs: readonly Requirement[]): Set<str
   return names;
 }
 
+interface ParsedRules {
+  readonly input: RulesInput;
+  readonly family: Family;
+  readonly outline: RulesetOutline;
+  /** Per candidate backend. */
+  readonly needs: ReadonlyMap<Backend, RulesetNeeds>;
+}
+
+/**
+ * Parses one rules file and derives its requirements in the same pass, without keeping its rules (a
+ * 100k-rule file would otherwise hold ~100 MB of rule objects). When the backend is not known yet
+ * (it may come from a file header), requirements are derived for every candidate.
+ */
+function parseAndDerive(
+  input: RulesInput,
+  backends: readonly Backend[],
+  setTypes: ReadonlyMap<string, string>,
+  diagnostics: Diagnostic[],
+): ParsedRules {
+  const family = input.family ?? (/(^|[/._-])(v6|ip6)/.test(input.path) ? 'ipv6' : 'ipv4');
+  const collectors = backends.map(
+    (backend) => new RequirementsCollector({ family, backend, file: input.path, setTypes }),
+  );
+  const seen = { lateChainTargets: false };
+  const visited = visitIptablesSave(input.text, input.path, family, {
+    openTable(name, line) {
+      for (const collector of collectors) {
+        collector.table(name, line);
+      }
+    },
+    rule(rule) {
+      for (const collector of collectors) {
+        collector.rule(rule);
+      }
+    },
+    closeTable(_table, late) {
+      seen.lateChainTargets ||= late.length > 0;
+    },
+  });
+  diagnostics.push(...visited.diagnostics);
+  const needs = new Map<Backend, RulesetNeeds>();
+  if (seen.lateChainTargets) {
+    // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
+    // already derived as an extension target. Derive from the full parse, whose target kinds are final.
+    const full = parseIptablesSaveFamily(input.text, input.path, family);
+    for (const backend of backends) {
+      needs.set(backend, deriveRequirements(full.value, { family, backend, file: input.path, setTypes }));
+    }
+  } else {
+    backends.forEach((backend, i) => {
+      const collector = collectors[i];
+      if (collector !== undefined) {
+        needs.set(backend, collector.finish());
+      }
+    });
+  }
+  return { input, family, outline: visited.value, needs };
+}
+
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const diagnostics: Diagnostic[] = [];
-  const parsed = opts.rules.map((r) => {
-    const family = r.family ?? (/(^|[/._-])(v6|ip6)/.test(r.path) ? 'ipv6' : 'ipv4');
-    const p = parseIptablesSaveFamily(r.text, r.path, family);
-    diagnostics.push(...p.diagnostics);
-    return { input: r, family, ruleset: p.value };
-  });
+  const ipsetDiagnostics: Diagnostic[] = [];
+  const defs = setDefinitions(opts.ipsets, ipsetDiagnostics);
+  const setTypes = new Map([...defs].map(([name, d]) => [name, d.type]));
+  const known = opts.backend ?? opts.hostBackend;
+  const candidates: readonly Backend[] = known === undefined ? ['nft', 'legacy'] : [known.value];
+  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, diagnostics));
+  diagnostics.push(...ipsetDiagnostics);
   const backend = chooseBackend(
     opts,
-    parsed.map((p) => p.ruleset),
+    parsed.map((p) => p.outline),
   );
-  const defs = setDefinitions(opts.ipsets, diagnostics);
-  const setTypes = new Map([...defs].map(([name, d]) => [name, d.type]));
-
-  const needs = parsed.map((p) =>
-    deriveRequirements(p.ruleset, { family: p.family, backend: backend.value, file: p.input.path, setTypes }),
-  );
+  const needs = parsed.map((p) => {
+    const n = p.needs.get(backend.value);
+    if (n === undefined) {
+      throw new Error(`requirements for backend ${backend.value} were not derived`);
+    }
+    return n;
+  });
   const requirements = needs.flatMap((n) => n.requirements);
 
   const baseView = await loadKernelView(opts.kernelReader, opts.layout);
@@ -200,8 +277,8 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
     files: parsed.map((p) => ({
       path: p.input.path,
       family: p.family,
-      tables: p.ruleset.tables.map((t) => t.name),
-      rules: p.ruleset.tables.reduce((n, t) => n + t.rules.length, 0),
+      tables: p.outline.tables.map((t) => t.name),
+      rules: p.outline.tables.reduce((n, t) => n + t.ruleCount, 0),
     })),
     results,
     sets,

@@ -57,8 +57,12 @@ interface Draft {
   kind: RequirementKind;
   extension: string;
   tables: Set<string>;
-  /** Rules come in file order, so lines only grow: an array with the last one deduplicated. */
+  /**
+   * Rules come in file order, so lines mostly grow: an array with the last one deduplicated. Set types
+   * are added set by set, so two sets of one type can go back: then `unordered` is set.
+   */
   lines: number[];
+  unordered?: true;
   requests: readonly string[];
   kernelNames: readonly string[];
   userspace?: { name: string; kind: 'match' | 'target' };
@@ -90,7 +94,11 @@ class NeedsBuilder {
       byExtension.set(extension, draft);
     }
     draft.tables.add(table);
-    if (draft.lines[draft.lines.length - 1] !== line) {
+    const last = draft.lines[draft.lines.length - 1];
+    if (last !== line) {
+      if (last !== undefined && line < last) {
+        draft.unordered = true;
+      }
       draft.lines.push(line);
     }
   }
@@ -110,7 +118,7 @@ class NeedsBuilder {
       extension: d.extension,
       family,
       tables: [...d.tables],
-      lines: d.lines,
+      lines: d.unordered === true ? [...new Set(d.lines)].sort((a, b) => a - b) : d.lines,
       file,
       requests: d.requests,
       kernelNames: d.kernelNames,
@@ -201,15 +209,18 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
     }
     return;
   }
-  const names = kernelNamesFor(match.name, 'match');
-  b.add('match', match.name, rule.table, rule.line, () => ({
-    kind: 'match',
-    extension: match.name,
-    requests: names.map((n) => requestPrefix(opts.family) + n),
-    kernelNames: names,
-    userspace: { name: match.name, kind: 'match' },
-    ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
-  }));
+  // kernelNamesFor only when the draft is new: this runs for every match of every rule.
+  b.add('match', match.name, rule.table, rule.line, () => {
+    const names = kernelNamesFor(match.name, 'match');
+    return {
+      kind: 'match',
+      extension: match.name,
+      requests: names.map((n) => requestPrefix(opts.family) + n),
+      kernelNames: names,
+      userspace: { name: match.name, kind: 'match' },
+      ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
+    };
+  });
   addCompat(b, opts, 'match', rule.table, rule.line);
   if (match.name === 'set') {
     for (const s of setNamesIn(match.options)) {
@@ -223,14 +234,16 @@ function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
     return;
   }
-  const names = kernelNamesFor(target.name, 'target');
-  b.add('target', target.name, rule.table, rule.line, () => ({
-    kind: 'target',
-    extension: target.name,
-    requests: names.map((n) => requestPrefix(opts.family) + n),
-    kernelNames: names,
-    userspace: { name: target.name, kind: 'target' },
-  }));
+  b.add('target', target.name, rule.table, rule.line, () => {
+    const names = kernelNamesFor(target.name, 'target');
+    return {
+      kind: 'target',
+      extension: target.name,
+      requests: names.map((n) => requestPrefix(opts.family) + n),
+      kernelNames: names,
+      userspace: { name: target.name, kind: 'target' },
+    };
+  });
   addCompat(b, opts, 'target', rule.table, rule.line);
   if (target.name === 'SET') {
     for (const s of setNamesIn(target.options)) {
@@ -258,17 +271,42 @@ function addSetTypes(b: NeedsBuilder, opts: DeriveOptions, needs: RulesetNeeds):
   return b.build();
 }
 
+/**
+ * deriveRequirements one table and one rule at a time (e.g. from visitIptablesSave), keeping no rule.
+ * Tables and rules must come in file order, each table before its rules, and every rule's target kind
+ * must be final (see RulesetVisitor.closeTable).
+ */
+export class RequirementsCollector {
+  private readonly builder: NeedsBuilder;
+
+  constructor(private readonly opts: DeriveOptions) {
+    this.builder = new NeedsBuilder(opts);
+  }
+
+  table(name: string, line: number): void {
+    addTable(this.builder, this.opts, name, line);
+  }
+
+  rule(rule: Rule): void {
+    for (const match of rule.matches) {
+      addMatch(this.builder, this.opts, rule, match);
+    }
+    addTarget(this.builder, this.opts, rule);
+  }
+
+  finish(): RulesetNeeds {
+    return addSetTypes(this.builder, this.opts, this.builder.build());
+  }
+}
+
 /** Everything the kernel must provide for `ruleset` to load, grouped per extension. */
 export function deriveRequirements(ruleset: Ruleset, opts: DeriveOptions): RulesetNeeds {
-  const b = new NeedsBuilder(opts);
+  const collector = new RequirementsCollector(opts);
   for (const table of ruleset.tables) {
-    addTable(b, opts, table.name, table.line);
+    collector.table(table.name, table.line);
     for (const rule of table.rules) {
-      for (const match of rule.matches) {
-        addMatch(b, opts, rule, match);
-      }
-      addTarget(b, opts, rule);
+      collector.rule(rule);
     }
   }
-  return addSetTypes(b, opts, b.build());
+  return collector.finish();
 }

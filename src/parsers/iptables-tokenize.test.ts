@@ -1,0 +1,114 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import {
+  MAX_WORD_BYTES,
+  splitRestoreWords,
+  splitRestoreWordsInto,
+  type LineWords,
+} from './iptables-tokenize.ts';
+
+/**
+ * add_param_to_argv() (iptables 1.8.9 xshared.c) transcribed character by character: the model the
+ * indexOf-based splitter must agree with.
+ */
+function modelSplit(line: string): { words: string[]; quoted: boolean[]; unterminatedQuote: boolean } {
+  const words: string[] = [];
+  const quoted: boolean[] = [];
+  let param = '';
+  let hasParam = false;
+  let inQuote = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] ?? '';
+    if (inQuote) {
+      if (c === '\\') {
+        i++;
+        param += line[i] ?? '';
+      } else if (c === '"') {
+        inQuote = false;
+        words.push(param);
+        quoted.push(true);
+        param = '';
+        hasParam = false;
+      } else {
+        param += c;
+      }
+    } else if (c === '"') {
+      inQuote = true;
+      hasParam = true;
+    } else if (c === ' ' || c === '\t' || c === '\n') {
+      if (hasParam) {
+        words.push(param);
+        quoted.push(false);
+        param = '';
+        hasParam = false;
+      }
+    } else {
+      param += c;
+      hasParam = true;
+    }
+  }
+  if (param !== '') {
+    words.push(param);
+    quoted.push(false);
+  }
+  return { words, quoted, unterminatedQuote: inQuote };
+}
+
+describe('splitRestoreWordsInto', () => {
+  const chars = fc.constantFrom(
+    ' ',
+    ' ',
+    '\t',
+    '\n',
+    '"',
+    '"',
+    '\\',
+    "'",
+    '\r',
+    'a',
+    'b',
+    '-',
+    '!',
+    'é',
+    'x',
+  );
+  const lines = fc.array(chars, { maxLength: 60 }).map((c) => c.join(''));
+
+  it('agrees with a character-by-character model of add_param_to_argv on arbitrary lines', () => {
+    const buffer: LineWords = { words: [], quoted: [], unterminatedQuote: false, firstTooLongWord: -1 };
+    fc.assert(
+      fc.property(lines, fc.nat(3), (line, start) => {
+        const from = Math.min(start, line.length);
+        splitRestoreWordsInto(line, from, buffer);
+        const model = modelSplit(line.slice(from));
+        expect({
+          words: buffer.words,
+          quoted: buffer.quoted,
+          unterminatedQuote: buffer.unterminatedQuote,
+        }).toEqual(model);
+        expect(buffer.firstTooLongWord).toBe(-1);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('reuses the buffer: a shorter line leaves nothing of a longer one', () => {
+    const buffer: LineWords = { words: [], quoted: [], unterminatedQuote: false, firstTooLongWord: -1 };
+    splitRestoreWordsInto('-A INPUT -m comment --comment "x y" -j ACCEPT "open', 0, buffer);
+    expect(buffer.unterminatedQuote).toBe(true);
+    splitRestoreWordsInto('COMMIT', 0, buffer);
+    expect(buffer).toEqual({
+      words: ['COMMIT'],
+      quoted: [false],
+      unterminatedQuote: false,
+      firstTooLongWord: -1,
+    });
+  });
+
+  it('finds the first word over the byte limit in quoted, escaped and unterminated words', () => {
+    const long = 'x'.repeat(MAX_WORD_BYTES + 1);
+    expect(splitRestoreWords(`a "${long}"`).firstTooLongWord).toBe(1);
+    expect(splitRestoreWords(`a b "\\${long}`).firstTooLongWord).toBe(2);
+    expect(splitRestoreWords(`a"${long}" ${long}`).firstTooLongWord).toBe(0);
+  });
+});
