@@ -36,23 +36,31 @@ export function primaryLoader(model: HostModel): LoaderId | undefined {
   return model.savedRules[0]?.loader;
 }
 
-export function loaderUnit(loader: LoaderId | undefined): string {
+export function loaderUnit(loader: LoaderId | undefined, family: 'ipv4' | 'ipv6' = 'ipv4'): string {
   switch (loader) {
     case 'netfilter-persistent':
+    case undefined:
       return 'netfilter-persistent.service';
     case 'iptables-services':
     case 'arch-iptables':
     case 'sysv-iptables':
-      return 'iptables.service';
+      // RHEL and Arch restore IPv6 rules with a unit of their own.
+      return family === 'ipv6' ? 'ip6tables.service' : 'iptables.service';
     case 'ufw':
       return 'ufw.service';
     case 'firewalld':
       return 'firewalld.service';
     case 'nftables':
       return 'nftables.service';
-    case undefined:
-      return 'netfilter-persistent.service';
   }
+}
+
+/** The unit that restores a saved rules file at boot. */
+export function loaderUnitFor(saved: {
+  readonly loader: LoaderId;
+  readonly family: 'ipv4' | 'ipv6';
+}): string {
+  return loaderUnit(saved.loader, saved.family);
 }
 
 export function restartLoaderCommand(model: HostModel): string {

@@ -29,6 +29,7 @@ import type { Family } from '../../knowledge/extensions.ts';
 import type { SavedRules } from '../../model/host-model.ts';
 import type { CheckResult } from '../../resolve/check-rules.ts';
 import type { RequirementResult } from '../../resolve/evaluate.ts';
+import { loaderUnitFor } from '../host-commands.ts';
 
 export type LoaderMessageKind =
   | 'restore-header'
@@ -697,22 +698,4 @@ export function savedFileFor(
   family: Family,
 ): SavedRules | undefined {
   return saved.find((s) => s.family === family && loaderUnitFor(s) === unit);
-}
-
-/** The unit that restores a saved rules file at boot. */
-export function loaderUnitFor(saved: Pick<SavedRules, 'loader' | 'family'>): string {
-  switch (saved.loader) {
-    case 'netfilter-persistent':
-      return 'netfilter-persistent.service';
-    case 'iptables-services':
-    case 'arch-iptables':
-    case 'sysv-iptables':
-      return saved.family === 'ipv6' ? 'ip6tables.service' : 'iptables.service';
-    case 'ufw':
-      return 'ufw.service';
-    case 'firewalld':
-      return 'firewalld.service';
-    case 'nftables':
-      return 'nftables.service';
-  }
 }

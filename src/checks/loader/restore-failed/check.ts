@@ -12,7 +12,6 @@ import type { HostModel, SavedRules } from '../../../model/host-model.ts';
 import type { Evidence } from '../../../findings/evidence.ts';
 import { countRules } from '../../../model/ruleset-compare.ts';
 import {
-  loaderUnitFor,
   locateIssue,
   restoreIssues,
   scanLoaderJournal,
@@ -21,6 +20,7 @@ import {
   type LoaderMessage,
   type RestoreIssue,
 } from '../journal-errors.ts';
+import { loaderUnitFor } from '../../host-commands.ts';
 import {
   causeSteps,
   failedListEvidence,

@@ -10,7 +10,6 @@ import {
   type RulesetComparison,
 } from '../../../model/ruleset-compare.ts';
 import {
-  loaderUnitFor,
   locateIssue,
   restoreIssues,
   scanLoaderJournal,
@@ -19,6 +18,7 @@ import {
   type LoaderMessage,
   type RestoreIssue,
 } from '../journal-errors.ts';
+import { loaderUnitFor } from '../../host-commands.ts';
 import {
   causeSteps,
   issueEvidence,
