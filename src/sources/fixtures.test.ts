@@ -87,7 +87,10 @@ const lab: LabCase[] = [
   {
     name: 'modules-load-fails',
     check: async (r) => {
-      expect(await text(r, '/etc/modules')).toContain('xt_recent ip_list_tot=0');
+      expect(await text(r, '/etc/modules')).toMatch(/^xt_recent$/m);
+      expect(await text(r, '/etc/modprobe.d/nflab-xt-recent-bad-option.conf')).toMatch(
+        /^options xt_recent /m,
+      );
       expect((await r.runCommand('systemctl.failed')).stdout).toContain('systemd-modules-load.service');
     },
   },
