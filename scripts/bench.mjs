@@ -53,8 +53,11 @@ const seconds = (m) => (m === undefined ? '-' : m.seconds.toFixed(2));
 const cpu = (m) => (m?.cpuSeconds === undefined ? '-' : m.cpuSeconds.toFixed(2));
 const rss = (m) => (m?.peakRssKb === undefined ? '-' : `${(m.peakRssKb / 1024).toFixed(0)}M`);
 const ratio = (a, b) => (a === undefined || b === undefined ? '-' : (a.seconds / b.seconds).toFixed(2));
+// GNU time counts CPU in 10 ms steps: below 20 ms a ratio means nothing.
 const cpuRatio = (a, b) =>
-  a?.cpuSeconds === undefined || b?.cpuSeconds === undefined ? '-' : (a.cpuSeconds / b.cpuSeconds).toFixed(2);
+  a?.cpuSeconds === undefined || b?.cpuSeconds === undefined || b.cpuSeconds < 0.02
+    ? '-'
+    : (a.cpuSeconds / b.cpuSeconds).toFixed(2);
 
 function median(values) {
   const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);

@@ -57,6 +57,8 @@ interface Draft {
   kind: RequirementKind;
   extension: string;
   tables: Set<string>;
+  /** The table added last: rules of one table come together, so most adds skip the Set. */
+  lastTable?: string;
   /**
    * Rules come in file order, so lines mostly grow: an array with the last one deduplicated. Set types
    * are added set by set, so two sets of one type can go back: then `unordered` is set.
@@ -81,7 +83,7 @@ class NeedsBuilder {
     extension: string,
     table: string,
     line: number,
-    init: () => Omit<Draft, 'tables' | 'lines'>,
+    init: () => Omit<Draft, 'tables' | 'lines' | 'lastTable'>,
   ): void {
     let byExtension = this.drafts.get(kind);
     if (byExtension === undefined) {
@@ -93,7 +95,10 @@ class NeedsBuilder {
       draft = { ...init(), tables: new Set(), lines: [] };
       byExtension.set(extension, draft);
     }
-    draft.tables.add(table);
+    if (draft.lastTable !== table) {
+      draft.tables.add(table);
+      draft.lastTable = table;
+    }
     const last = draft.lines[draft.lines.length - 1];
     if (last !== line) {
       if (last !== undefined && line < last) {
