@@ -161,14 +161,37 @@ function short(unit: string): string {
   return unit.replace(/\.service$/, '');
 }
 
+/** Processes whose messages matter even when the journal could not attribute them to a unit. */
+const JOURNAL_IDENTIFIERS = [
+  'systemd-modules-load',
+  'systemd-sysctl',
+  'netfilter-persistent',
+  'iptables.init',
+  'iptables',
+  'ip6tables',
+  'iptables-restore',
+  'ip6tables-restore',
+  'ipset',
+  'firewalld',
+  'ufw',
+  'audit',
+] as const;
+
 function journalMatches(): string[] {
   const m: string[] = [];
   for (const u of RELEVANT_UNITS) {
     m.push(`_SYSTEMD_UNIT=${u}`, '+', `UNIT=${u}`, '+');
   }
+  // A short-lived early process is often logged before journald can read its cgroup: the lab's
+  // modules-load-fails boot has "Failed to insert module 'xt_recent'" with SYSLOG_IDENTIFIER=
+  // systemd-modules-load and no _SYSTEMD_UNIT, so the tools are matched by identifier too.
+  for (const ident of JOURNAL_IDENTIFIERS) {
+    m.push(`SYSLOG_IDENTIFIER=${ident}`, '+');
+  }
   // Early-boot messages of PID 1 and of the units reach the journal through kmsg, without UNIT= fields
-  // (the lab's modules-load-fails-requires capture), so the kernel transport is always included.
-  m.push('_TRANSPORT=kernel');
+  // (the lab's modules-load-fails-requires capture), so the kernel transport is always included; SELinux
+  // AVCs come with the audit transport when auditd is not running.
+  m.push('_TRANSPORT=kernel', '+', '_TRANSPORT=audit');
   return m;
 }
 
