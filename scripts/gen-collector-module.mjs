@@ -24,9 +24,7 @@ if (begin === -1 || end === -1 || end < begin) {
 }
 const table = registry.renderCollectorTable();
 const newScript =
-  script.slice(0, begin) +
-  `${registry.COLLECTOR_TABLE_BEGIN}\n${table}\n` +
-  script.slice(end);
+  script.slice(0, begin) + `${registry.COLLECTOR_TABLE_BEGIN}\n${table}\n` + script.slice(end);
 
 const banner =
   '// generated from collector/nfdoctor-collect.sh by scripts/gen-collector-module.mjs, do not edit\n' +
