@@ -2,13 +2,7 @@
 // Checks cannot tell which one they run on. A missing or unreadable fact is a value, never an exception.
 
 export type FileStatus =
-  | 'ok'
-  | 'absent'
-  | 'permission-denied'
-  | 'not-a-file'
-  | 'too-large'
-  | 'not-collected'
-  | 'error';
+  'ok' | 'absent' | 'permission-denied' | 'not-a-file' | 'too-large' | 'not-collected' | 'error';
 
 export type FileFact =
   | { readonly path: string; readonly status: 'ok'; readonly content: Buffer }
@@ -26,14 +20,7 @@ export interface DirEntry {
 }
 
 export type CommandStatus =
-  | 'ok'
-  | 'exit-nonzero'
-  | 'missing'
-  | 'timeout'
-  | 'permission-denied'
-  | 'not-available'
-  | 'skipped'
-  | 'error';
+  'ok' | 'exit-nonzero' | 'missing' | 'timeout' | 'permission-denied' | 'not-available' | 'skipped' | 'error';
 
 export interface CommandFact {
   /** Registry id of the command, e.g. "iptables-save.nft". */
