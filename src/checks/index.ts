@@ -5,6 +5,7 @@ import noModulesDir from './kmod/no-modules-dir/check.ts';
 import moduleUnavailable from './kmod/module-unavailable/check.ts';
 import legacyXtablesDisabled from './kernel/legacy-xtables-disabled/check.ts';
 import modulesLoadConfig from './boot/modules-load-config/check.ts';
+import sysctlBeforeModule from './boot/sysctl-before-module/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
 import iptablesTooOld from './userspace/iptables-too-old/check.ts';
 import extensionLibrary from './userspace/extension-library/check.ts';
@@ -20,6 +21,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   moduleUnavailable,
   legacyXtablesDisabled,
   modulesLoadConfig,
+  sysctlBeforeModule,
   setUnavailable,
   iptablesTooOld,
   extensionLibrary,

@@ -1,7 +1,8 @@
 // The host model: every fact the checks reason about, read once through a HostReader (live host, --root,
 // snapshot) and parsed. Unavailable facts are recorded with their reason; nothing is guessed.
 import type { CommandFact, DirFact, FileStatus, HostReader } from '../sources/host-reader.ts';
-import { RELEVANT_UNITS, UNIT_DIRS, MODULES_LOAD_DIRS } from '../sources/registry.ts';
+import { RELEVANT_UNITS, UNIT_DIRS, MODULES_LOAD_DIRS, SYSCTL_DIRS } from '../sources/registry.ts';
+import { parseSysctlD, type SysctlEntry } from '../parsers/sysctl-d.ts';
 import { parseOsRelease, type OsRelease } from '../parsers/os-release.ts';
 import { parseIptablesSaveFamily, type Ruleset } from '../parsers/iptables-save.ts';
 import { parseIpsetSave, type IpsetSave } from '../parsers/ipset-save.ts';
@@ -125,6 +126,8 @@ export interface HostModel {
   readonly unitAliases: ReadonlyMap<string, { readonly target: string; readonly path: string }>;
   /** nftables.service's ruleset file (/etc/nftables.conf, /etc/sysconfig/nftables.conf), when readable. */
   readonly nftablesConf?: FileText;
+  /** sysctl settings systemd-sysctl applies at boot, in the order it applies them (sysctl.d(5)). */
+  readonly sysctl: readonly (SysctlEntry & { readonly file: string })[];
 }
 
 /** Saved rule files and who restores them, per distribution layout. */
@@ -463,6 +466,7 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     (release === undefined
       ? undefined
       : await loadKernelView(reader, hostKernelLayout(release.value, reader.kind, reader.label)));
+  const sysctl = await loadSysctl(reader);
   let nftablesConf: FileText | undefined;
   for (const path of ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']) {
     const text = nftablesConf === undefined ? await readText(reader, path) : undefined;
@@ -520,6 +524,7 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     installedKernels,
     unitAliases: await loadUnitAliases(reader),
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
+    sysctl,
   };
 }
 
@@ -531,4 +536,33 @@ export function unreadableSavedRules(
     const s = model.savedFileStatus.get(l.path);
     return s === undefined || s.status === 'ok' || s.status === 'absent' ? [] : [{ path: l.path, ...s }];
   });
+}
+
+/**
+ * sysctl.d(5): *.conf from all directories sorted by file name, a name in a higher-priority directory hiding
+ * the same name elsewhere; /etc/sysctl.conf is read last by systemd-sysctl (it is linked as 99-sysctl.conf
+ * on Debian, which the name shadowing takes care of).
+ */
+async function loadSysctl(reader: HostReader): Promise<(SysctlEntry & { file: string })[]> {
+  const byName = new Map<string, string>();
+  for (const dir of SYSCTL_DIRS) {
+    const listing = await reader.listDir(dir);
+    if (listing.status !== 'ok') {
+      continue;
+    }
+    for (const e of listing.entries) {
+      if (e.name.endsWith('.conf') && !byName.has(e.name)) {
+        byName.set(e.name, `${dir}/${e.name}`);
+      }
+    }
+  }
+  const paths = [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
+  const out: (SysctlEntry & { file: string })[] = [];
+  for (const path of [...paths, '/etc/sysctl.conf']) {
+    const text = await readText(reader, path);
+    if (text !== undefined) {
+      out.push(...parseSysctlD(text, path).value.map((e) => ({ ...e, file: path })));
+    }
+  }
+  return out;
 }
