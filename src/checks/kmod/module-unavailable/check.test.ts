@@ -76,4 +76,32 @@ describe('kmod/module-unavailable on generated hosts', () => {
     const noRelease = memoryReader({ files: { '/etc/iptables/rules.v4': RULES } });
     expect((await runCheckOn(ID, noRelease)).run.status).toBe('unknown');
   });
+
+  it('says signatureRefused for a DKMS module the kernel refuses under lockdown', async () => {
+    const files = kernelFiles(RELEASE);
+    const dep = `/lib/modules/${RELEASE}/modules.dep`;
+    const alias = `/lib/modules/${RELEASE}/modules.alias`;
+    const rules = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m geoip --src-cc XX -j DROP\nCOMMIT\n';
+    const lockdown =
+      'Nov 23 10:57:49.000000 host kernel: Lockdown: modprobe: unsigned module loading is restricted; see man kernel_lockdown.7\n';
+    const reader = memoryReader({
+      files: {
+        ...files,
+        '/etc/iptables/rules.v4': rules,
+        '/proc/modules': '',
+        [dep]: `${files[dep]?.toString() ?? ''}updates/dkms/xt_geoip.ko: kernel/net/netfilter/x_tables.ko\n`,
+        [alias]: `${files[alias]?.toString() ?? ''}alias ipt_geoip xt_geoip\n`,
+        [`/lib/modules/${RELEASE}/updates/dkms/xt_geoip.ko`]: '',
+      },
+      commands: { 'uname-r': { stdout: `${RELEASE}\n` }, 'journal.boot': { stdout: lockdown } },
+    });
+    const { run } = await runCheckOn(ID, reader);
+    expect(run.status).toBe('fail');
+    const f = run.findings.find((x) => x.messageId === 'signatureRefused');
+    expect(f?.key).toBe('xt_geoip:signature');
+    expect(f?.evidence[0]?.text).toMatch(/^Lockdown: modprobe: unsigned module loading is restricted/);
+    expect(f?.fix?.steps.map((x) => x.command)).toContain(
+      'sudo mokutil --import /var/lib/dkms/mok.pub   # then reboot and enroll the key in the MOK manager',
+    );
+  });
 });

@@ -206,6 +206,80 @@ function findingFor(model: HostModel, r: RequirementResult, m: ModuleStatus, rel
   };
 }
 
+/**
+ * Under Secure Boot lockdown or module.sig_enforce the kernel refuses modules without a trusted signature
+ * and logs it (security/lockdown/lockdown.c: "Lockdown: modprobe: unsigned module loading is restricted";
+ * kernel/module/signing.c: "Loading of unsigned module is rejected"; modprobe: "Key was rejected by
+ * service"). Distribution modules are signed, so an out-of-tree module (DKMS: updates/, extra/) that is
+ * loadable on disk but not loaded, next to such a line, is the one refused; a line naming it settles it.
+ */
+const REFUSAL =
+  /Lockdown: \S+: unsigned module loading is restricted|Loading of (?:unsigned module|module with unavailable key) is rejected|Key was rejected by service|Required key not available/;
+
+function signatureRefusal(model: HostModel, module: string): Evidence[] | undefined {
+  const lines = model.journal.entries.filter((e) => REFUSAL.test(e.message));
+  if (lines.length === 0) {
+    return undefined;
+  }
+  const path = model.kernel?.deps?.get(module)?.path ?? '';
+  const namesIt = lines.filter((e) => e.message.includes(module));
+  const outOfTree = path !== '' && !path.startsWith('kernel/');
+  if (namesIt.length === 0 && !outOfTree) {
+    return undefined;
+  }
+  const shown = namesIt.length > 0 ? namesIt : lines;
+  return shown.slice(0, 3).map((e) => evidenceAt(model.journal.source, e.line, e.message));
+}
+
+function signatureFinding(
+  model: HostModel,
+  r: RequirementResult,
+  m: ModuleStatus,
+  journal: Evidence[],
+): FindingInput {
+  const req = r.requirement;
+  const path = model.kernel?.deps?.get(m.name)?.path ?? m.name;
+  return {
+    messageId: 'signatureRefused',
+    key: `${m.name}:signature`,
+    data: {
+      module: m.name,
+      extension: `${req.kind} ${req.extension}`,
+      file: req.file,
+      lines: req.lines.join(', '),
+      path,
+    },
+    evidence: [...journal, ...m.evidence, ...ruleEvidence(r)],
+    subjects: [
+      `module:${m.name}`,
+      `extension:${req.family}/${req.kind}/${req.extension}`,
+      ...req.lines.map((l) => `rules:${req.file}:${l}`),
+    ],
+    fix: {
+      steps: [
+        {
+          command: 'mokutil --sb-state; cat /sys/kernel/security/lockdown',
+          why: 'Shows that Secure Boot / lockdown is what enforces signatures.',
+        },
+        {
+          command:
+            'sudo mokutil --import /var/lib/dkms/mok.pub   # then reboot and enroll the key in the MOK manager',
+          why: 'DKMS signs the modules it builds with this key; once the firmware trusts it, the kernel accepts them.',
+        },
+        {
+          command: `sudo dkms autoinstall -k $(uname -r)`,
+          why: `Rebuilds and signs ${m.name} for the running kernel.`,
+        },
+        { command: restartLoaderCommand(model), why: 'Restores the saved rules once the module loads.' },
+      ],
+      persistence:
+        "The enrolled key stays in the firmware's MOK list; DKMS signs every rebuild with the same key on kernel upgrades.",
+      verify: `sudo modprobe -v ${m.name} && lsmod | grep ${m.name}`,
+    },
+    next: 'Every kernel upgrade rebuilds the DKMS module; if the key is not enrolled or DKMS is not installed for the new kernel, the rules fail again after the reboot.',
+  };
+}
+
 export default defineCheck({
   meta: {
     id: ID,
@@ -221,6 +295,8 @@ export default defineCheck({
         '{{module}} (for {{extension}}, {{file}} line {{lines}}) does not exist for this kernel: {{reason}}',
       noModuleSupport: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
       loadingDisabled: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      signatureRefused:
+        '{{module}} ({{path}}, for {{extension}}, {{file}} line {{lines}}) is refused by the kernel: it is not signed with a key the kernel trusts (Secure Boot lockdown / module.sig_enforce)',
       container:
         '{{module}} (for {{extension}}, {{file}} line {{lines}}) is not loaded and this is a {{virt}} container, which cannot load modules: {{reason}}',
       unavailable: '{{module}} (for {{extension}}, {{file}} line {{lines}}) is unavailable: {{reason}}',
@@ -247,6 +323,11 @@ export default defineCheck({
       if (by !== undefined && container && by.state === 'loadable') {
         // A container shares its host's kernel and has no CAP_SYS_MODULE: "loadable" only on the host.
         ctx.report(findingFor(model, r, by, model.release.value));
+        continue;
+      }
+      const refusal = by?.state === 'loadable' ? signatureRefusal(model, by.name) : undefined;
+      if (by !== undefined && refusal !== undefined) {
+        ctx.report(signatureFinding(model, r, by, refusal));
         continue;
       }
       if (r.satisfiedBy !== undefined) {
