@@ -26,6 +26,37 @@ export function checkPath(path: string): string | undefined {
   return normalizePath(path);
 }
 
+/** The failure a reader reports for a path it cannot resolve, or the resolved canonical path. */
+export type ResolvedRequest =
+  | { readonly ok: true; readonly requested: string; readonly path: string }
+  | {
+      readonly ok: false;
+      readonly failure: {
+        readonly path: string;
+        readonly status: 'error' | 'permission-denied';
+        readonly reason: string;
+      };
+    };
+
+/** checkPath + resolveInTree with the one-line reasons every reader gives for the two ways it can fail. */
+export async function resolveRequest(tree: TreeLookup, path: string): Promise<ResolvedRequest> {
+  const p = checkPath(path);
+  if (p === undefined) {
+    return { ok: false, failure: { path, status: 'error', reason: 'not an absolute path' } };
+  }
+  const r = await resolveInTree(tree, p);
+  if (!r.ok) {
+    return {
+      ok: false,
+      failure:
+        r.reason === 'loop'
+          ? { path: p, status: 'error', reason: `too many levels of symbolic links at ${r.path}` }
+          : { path: p, status: 'permission-denied', reason: `permission denied at ${r.path}` },
+    };
+  }
+  return { ok: true, requested: p, path: r.path };
+}
+
 function kindOfMode(mode: {
   isFile(): boolean;
   isDirectory(): boolean;
@@ -59,16 +90,11 @@ export class FsTree implements TreeLookup {
   }
 
   async readFile(path: string, maxBytes = MAX_FILE_BYTES): Promise<FileFact> {
-    const p = checkPath(path);
-    if (p === undefined) {
-      return { path, status: 'error', reason: 'not an absolute path' };
-    }
-    const r = await resolveInTree(this, p);
+    const r = await resolveRequest(this, path);
     if (!r.ok) {
-      return r.reason === 'loop'
-        ? { path: p, status: 'error', reason: `too many levels of symbolic links at ${r.path}` }
-        : { path: p, status: 'permission-denied', reason: `permission denied at ${r.path}` };
+      return r.failure;
     }
+    const p = r.requested;
     if (r.path === '/dev/null') {
       // A masked unit or disabled config file; /dev/null exists on every host, even if not under --root.
       return { path: p, status: 'not-a-file', reason: `${p} resolves to /dev/null` };
@@ -122,16 +148,11 @@ export class FsTree implements TreeLookup {
   }
 
   async listDir(path: string): Promise<DirFact> {
-    const p = checkPath(path);
-    if (p === undefined) {
-      return { path, status: 'error', reason: 'not an absolute path' };
-    }
-    const r = await resolveInTree(this, p);
+    const r = await resolveRequest(this, path);
     if (!r.ok) {
-      return r.reason === 'loop'
-        ? { path: p, status: 'error', reason: `too many levels of symbolic links at ${r.path}` }
-        : { path: p, status: 'permission-denied', reason: `permission denied at ${r.path}` };
+      return r.failure;
     }
+    const p = r.requested;
     const kind = await this.nodeKind(r.path);
     if (kind === 'absent') {
       return { path: p, status: 'absent', reason: `no such directory: ${r.path}` };

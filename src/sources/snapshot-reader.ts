@@ -4,7 +4,7 @@
 // collector's status and reason; what it never looked at comes back as 'not-collected'.
 import { readFile as readFileFs, stat } from 'node:fs/promises';
 import { basename as pathBasename } from 'node:path';
-import { checkPath, describeOther, sortEntries } from './fs-tree.ts';
+import { describeOther, resolveRequest, sortEntries } from './fs-tree.ts';
 import type {
   CommandFact,
   CommandStatus,
@@ -15,14 +15,7 @@ import type {
   HostReader,
 } from './host-reader.ts';
 import { findCommand } from './registry.ts';
-import {
-  basename,
-  dirname,
-  normalizePath,
-  resolveInTree,
-  type NodeKind,
-  type TreeLookup,
-} from './resolve.ts';
+import { basename, dirname, normalizePath, type NodeKind, type TreeLookup } from './resolve.ts';
 import {
   DEFAULT_LIMITS,
   readArchive,
@@ -351,16 +344,11 @@ export class SnapshotReader implements HostReader, TreeLookup {
   }
 
   async readFile(path: string): Promise<FileFact> {
-    const p = checkPath(path);
-    if (p === undefined) {
-      return { path, status: 'error', reason: 'not an absolute path' };
-    }
-    const r = await resolveInTree(this, p);
+    const r = await resolveRequest(this, path);
     if (!r.ok) {
-      return r.reason === 'loop'
-        ? { path: p, status: 'error', reason: `too many levels of symbolic links at ${r.path}` }
-        : { path: p, status: 'permission-denied', reason: `permission denied at ${r.path}` };
+      return r.failure;
     }
+    const p = r.requested;
     const c = r.path;
     if (c === '/dev/null') {
       return { path: p, status: 'not-a-file', reason: `${p} resolves to /dev/null` };
@@ -390,16 +378,11 @@ export class SnapshotReader implements HostReader, TreeLookup {
   }
 
   async listDir(path: string): Promise<DirFact> {
-    const p = checkPath(path);
-    if (p === undefined) {
-      return { path, status: 'error', reason: 'not an absolute path' };
-    }
-    const r = await resolveInTree(this, p);
+    const r = await resolveRequest(this, path);
     if (!r.ok) {
-      return r.reason === 'loop'
-        ? { path: p, status: 'error', reason: `too many levels of symbolic links at ${r.path}` }
-        : { path: p, status: 'permission-denied', reason: `permission denied at ${r.path}` };
+      return r.failure;
     }
+    const p = r.requested;
     const c = r.path;
     const entries = this.listings.get(c);
     if (entries !== undefined) {
