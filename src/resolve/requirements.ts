@@ -215,17 +215,10 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
     return;
   }
   // kernelNamesFor only when the draft is new: this runs for every match of every rule.
-  b.add('match', match.name, rule.table, rule.line, () => {
-    const names = kernelNamesFor(match.name, 'match');
-    return {
-      kind: 'match',
-      extension: match.name,
-      requests: names.map((n) => requestPrefix(opts.family) + n),
-      kernelNames: names,
-      userspace: { name: match.name, kind: 'match' },
-      ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
-    };
-  });
+  b.add('match', match.name, rule.table, rule.line, () => ({
+    ...xtDraft('match', match.name, opts.family),
+    ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
+  }));
   addCompat(b, opts, 'match', rule.table, rule.line);
   if (match.name === 'set') {
     for (const s of setNamesIn(match.options)) {
@@ -234,21 +227,24 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
   }
 }
 
+/** An x_tables match or target: the kernel requests "<ipt|ip6t>_<kernel name>" for each name it may use. */
+function xtDraft(kind: 'match' | 'target', name: string, family: Family): Omit<Draft, 'tables' | 'lines'> {
+  const names = kernelNamesFor(name, kind);
+  return {
+    kind,
+    extension: name,
+    requests: names.map((n) => requestPrefix(family) + n),
+    kernelNames: names,
+    userspace: { name, kind },
+  };
+}
+
 function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   const target = rule.target;
   if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
     return;
   }
-  b.add('target', target.name, rule.table, rule.line, () => {
-    const names = kernelNamesFor(target.name, 'target');
-    return {
-      kind: 'target',
-      extension: target.name,
-      requests: names.map((n) => requestPrefix(opts.family) + n),
-      kernelNames: names,
-      userspace: { name: target.name, kind: 'target' },
-    };
-  });
+  b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));
   addCompat(b, opts, 'target', rule.table, rule.line);
   if (target.name === 'SET') {
     for (const s of setNamesIn(target.options)) {
