@@ -382,6 +382,10 @@ const LIVE_RULE_COMMANDS: readonly { id: string; family: Family; backend: LiveRu
   { id: 'ip6tables-save.legacy', family: 'ipv6', backend: 'legacy' },
 ];
 
+function shellVarsFile(path: string, text: string): FileText & { readonly vars: readonly ShellAssignment[] } {
+  return { path, text, vars: parseShellVars(text, path).value };
+}
+
 export async function buildHostModel(reader: HostReader): Promise<HostModel> {
   const commands = new Map<string, CommandFact>();
   const run = async (id: string): Promise<CommandFact> => {
@@ -390,14 +394,22 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     return fact;
   };
   const release = await findRelease(reader);
-  const osPath =
-    (await readText(reader, '/etc/os-release')) !== undefined ? '/etc/os-release' : '/usr/lib/os-release';
-  const osText = await readText(reader, osPath);
+  // os-release(5): /etc/os-release, else /usr/lib/os-release.
+  const etcOs = await readText(reader, '/etc/os-release');
+  const osPath = etcOs !== undefined ? '/etc/os-release' : '/usr/lib/os-release';
+  const osText = etcOs ?? (await readText(reader, osPath));
   const os = osText === undefined ? undefined : { ...parseOsRelease(osText, osPath).value, source: osPath };
 
+  // Each saved file is read once: its status (absent, permission-denied ...) and, when readable, its text.
+  const savedFileStatus = new Map<string, { status: FileStatus; reason?: string }>();
+  const readSaved = async (path: string): Promise<string | undefined> => {
+    const f = await reader.readFile(path);
+    savedFileStatus.set(path, f.status === 'ok' ? { status: 'ok' } : { status: f.status, reason: f.reason });
+    return f.status === 'ok' ? f.content.toString('utf8') : undefined;
+  };
   const savedRules: SavedRules[] = [];
   for (const l of SAVED_RULES_LAYOUT) {
-    const text = await readText(reader, l.path);
+    const text = await readSaved(l.path);
     if (text !== undefined) {
       const parsed = parseIptablesSaveFamily(text, l.path, l.family);
       savedRules.push({ ...l, text, ruleset: parsed.value, diagnostics: parsed.diagnostics });
@@ -405,16 +417,10 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
   }
   const savedIpsets: (FileText & { parsed: IpsetSave })[] = [];
   for (const path of IPSET_FILES) {
-    const text = await readText(reader, path);
+    const text = await readSaved(path);
     if (text !== undefined) {
       savedIpsets.push({ path, text, parsed: parseIpsetSave(text, path).value });
     }
-  }
-
-  const savedFileStatus = new Map<string, { status: FileStatus; reason?: string }>();
-  for (const path of [...SAVED_RULES_LAYOUT.map((l) => l.path), ...IPSET_FILES]) {
-    const f = await reader.readFile(path);
-    savedFileStatus.set(path, f.status === 'ok' ? { status: 'ok' } : { status: f.status, reason: f.reason });
   }
 
   const backend = await detectHostBackend(reader);
@@ -495,22 +501,10 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     modulesLoad: await loadModulesLoad(reader),
     ...(nfpText === undefined
       ? {}
-      : {
-          nfpDefaults: {
-            path: '/etc/default/netfilter-persistent',
-            text: nfpText,
-            vars: parseShellVars(nfpText, '/etc/default/netfilter-persistent').value,
-          },
-        }),
+      : { nfpDefaults: shellVarsFile('/etc/default/netfilter-persistent', nfpText) }),
     ...(sysconfigText === undefined
       ? {}
-      : {
-          sysconfigIptables: {
-            path: '/etc/sysconfig/iptables-config',
-            text: sysconfigText,
-            vars: parseShellVars(sysconfigText, '/etc/sysconfig/iptables-config').value,
-          },
-        }),
+      : { sysconfigIptables: shellVarsFile('/etc/sysconfig/iptables-config', sysconfigText) }),
     netfilterPersistentPlugins: plugins.status === 'ok' ? plugins.entries.map((e) => e.name).sort() : [],
     netfilterPersistentPluginsStatus: plugins.status,
     savedFileStatus,
