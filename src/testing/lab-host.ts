@@ -109,3 +109,9 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
   );
   return memoryReader({ files, links, commands, kind: 'snapshot' });
 }
+
+/** The stock bookworm netfilter-persistent.service (1.0.20) as the lab captured it: Wants= + After= only. */
+export const STOCK_NETFILTER_PERSISTENT_UNIT = readFileSync(
+  join(LAB_CAPTURES, 'healthy/files/lib/systemd/system/netfilter-persistent.service'),
+  'utf8',
+);

@@ -3,27 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSnapshot } from '../../../sources/snapshot-reader.ts';
 import { runCheckOn } from '../../testing.ts';
-import { labHost, labAvailable } from '../../../testing/lab-host.ts';
+import { labHost, labAvailable, STOCK_NETFILTER_PERSISTENT_UNIT } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
 import { kernelFiles } from '../../../testing/kernel-fixture.ts';
 
 const ID = 'boot/modules-load-config';
 const RELEASE = '6.1.0-56-cloud-amd64';
-const STOCK_NFP = `[Unit]
-Description=netfilter persistent configuration
-DefaultDependencies=no
-Wants=network-pre.target systemd-modules-load.service local-fs.target
-Before=network-pre.target shutdown.target
-After=systemd-modules-load.service local-fs.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/sbin/netfilter-persistent start
-
-[Install]
-WantedBy=multi-user.target
-`;
+const STOCK_NFP = STOCK_NETFILTER_PERSISTENT_UNIT;
 const REQUIRES = {
   '/etc/systemd/system/netfilter-persistent.service.d/old.conf':
     '[Unit]\nRequires=systemd-modules-load.service\n',

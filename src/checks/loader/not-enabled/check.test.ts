@@ -1,24 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { runCheckOn } from '../../testing.ts';
-import { labHost, labAvailable } from '../../../testing/lab-host.ts';
+import { labHost, labAvailable, STOCK_NETFILTER_PERSISTENT_UNIT } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
 
 const ID = 'loader/not-enabled';
 const RULES = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
-const NFP = `[Unit]
-Description=netfilter persistent configuration
-DefaultDependencies=no
-Wants=network-pre.target systemd-modules-load.service local-fs.target
-Before=network-pre.target shutdown.target
-After=systemd-modules-load.service local-fs.target
-
-[Service]
-Type=oneshot
-ExecStart=/usr/sbin/netfilter-persistent start
-
-[Install]
-WantedBy=multi-user.target
-`;
+const NFP = STOCK_NETFILTER_PERSISTENT_UNIT;
 const FIREWALLD = `[Unit]
 Description=firewalld - dynamic firewall daemon
 Before=network-pre.target
