@@ -91,3 +91,17 @@ function followLinks(path: string, links: ReadonlyMap<string, string>): string {
   }
   return current;
 }
+
+/** Wraps a reader so it answers permission-denied for `denied`, as a non-root nfdoctor sees 0600 files. */
+export function denying(reader: HostReader, denied: readonly string[]): HostReader {
+  return {
+    kind: reader.kind,
+    label: reader.label,
+    readFile: (path) =>
+      denied.includes(path)
+        ? Promise.resolve({ path, status: 'permission-denied', reason: `permission denied: ${path}` })
+        : reader.readFile(path),
+    listDir: (path) => reader.listDir(path),
+    runCommand: (id) => reader.runCommand(id),
+  };
+}

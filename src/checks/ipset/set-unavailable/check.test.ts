@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
-import { memoryReader } from '../../../testing/memory-reader.ts';
+import { denying, memoryReader } from '../../../testing/memory-reader.ts';
 import { kernelFiles } from '../../../testing/kernel-fixture.ts';
 import type { HostReader } from '../../../sources/host-reader.ts';
 
@@ -64,21 +64,6 @@ function debianHost(files: Record<string, string>, dpkg?: string): HostReader {
       ...(dpkg === undefined ? {} : { 'dpkg-query': { stdout: dpkg } }),
     },
   });
-}
-
-/** A reader that answers permission-denied for `denied`, as a non-root nfdoctor sees 0600 files. */
-function denying(reader: HostReader, denied: readonly string[]): HostReader {
-  return {
-    ...reader,
-    kind: reader.kind,
-    label: reader.label,
-    readFile: (path) =>
-      denied.includes(path)
-        ? Promise.resolve({ path, status: 'permission-denied', reason: `permission denied: ${path}` })
-        : reader.readFile(path),
-    listDir: (path) => reader.listDir(path),
-    runCommand: (id) => reader.runCommand(id),
-  };
 }
 
 describe.skipIf(!labAvailable)('ipset/set-unavailable on real lab captures', () => {

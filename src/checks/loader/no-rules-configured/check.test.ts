@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
-import { memoryReader } from '../../../testing/memory-reader.ts';
+import { denying, memoryReader } from '../../../testing/memory-reader.ts';
 import { openSnapshot } from '../../../sources/snapshot-reader.ts';
 
 const ID = 'loader/no-rules-configured';
@@ -49,13 +49,7 @@ describe('loader/no-rules-configured', () => {
 
   it('says unknown, not "nothing configured", when the saved rules exist but cannot be read', async () => {
     const host = memoryReader({ files: {} });
-    const denied = {
-      ...host,
-      readFile: (path: string) =>
-        path === '/etc/iptables/rules.v4'
-          ? Promise.resolve({ path, status: 'permission-denied' as const, reason: 'EACCES' })
-          : host.readFile(path),
-    };
+    const denied = denying(host, ['/etc/iptables/rules.v4']);
     const { run } = await runCheckOn(ID, denied);
     expect(run.status).toBe('unknown');
     expect(run.reason).toMatch(/rules\.v4 \(permission-denied\)/);

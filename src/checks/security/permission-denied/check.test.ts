@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
-import { memoryReader } from '../../../testing/memory-reader.ts';
+import { denying, memoryReader } from '../../../testing/memory-reader.ts';
 import { parseJournalShort } from '../../../parsers/journal.ts';
 import type { HostReader } from '../../../sources/host-reader.ts';
 import { parseDenial } from './check.ts';
@@ -23,19 +23,6 @@ function host(
     commands: { 'journal.boot': { stdout: journal } },
     kind,
   });
-}
-
-function denying(reader: HostReader, denied: readonly string[]): HostReader {
-  return {
-    kind: reader.kind,
-    label: reader.label,
-    readFile: (path) =>
-      denied.includes(path)
-        ? Promise.resolve({ path, status: 'permission-denied', reason: `permission denied: ${path}` })
-        : reader.readFile(path),
-    listDir: (path) => reader.listDir(path),
-    runCommand: (id) => reader.runCommand(id),
-  };
 }
 
 describe('security/permission-denied', () => {
