@@ -428,7 +428,12 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     release === undefined || savedRules.length === 0
       ? undefined
       : await checkRules({
-          rules: savedRules.map((r) => ({ path: r.path, text: r.text, family: r.family })),
+          rules: savedRules.map((r) => ({
+            path: r.path,
+            text: r.text,
+            family: r.family,
+            parsed: { value: r.ruleset, diagnostics: r.diagnostics },
+          })),
           ipsets: savedIpsets.map((s) => ({ path: s.path, text: s.text })),
           kernelReader: reader,
           layout: hostKernelLayout(release.value, reader.kind, reader.label),

@@ -4,10 +4,11 @@ import {
   parseIptablesSaveFamily,
   visitIptablesSave,
   type GeneratedBy,
+  type Ruleset,
   type RulesetOutline,
 } from '../parsers/iptables-save.ts';
 import { parseIpsetSave } from '../parsers/ipset-save.ts';
-import type { Diagnostic } from '../parsers/types.ts';
+import type { Diagnostic, Parsed } from '../parsers/types.ts';
 import {
   RequirementsCollector,
   deriveRequirements,
@@ -33,6 +34,8 @@ export interface RulesInput {
   readonly path: string;
   readonly text: string;
   readonly family?: Family;
+  /** The same text already parsed for `family` by the caller (the host model keeps full rulesets): not parsed again. */
+  readonly parsed?: Parsed<Ruleset>;
 }
 
 export interface IpsetInput {
@@ -177,6 +180,9 @@ function parseAndDerive(
   diagnostics: Diagnostic[],
 ): ParsedRules {
   const family = input.family ?? (/(^|[/._-])(v6|ip6)/.test(input.path) ? 'ipv6' : 'ipv4');
+  if (input.parsed !== undefined) {
+    return deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
+  }
   const collectors = backends.map(
     (backend) => new RequirementsCollector({ family, backend, file: input.path, setTypes }),
   );
@@ -202,9 +208,7 @@ function parseAndDerive(
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
     // already derived as an extension target. Derive from the full parse, whose target kinds are final.
     const full = parseIptablesSaveFamily(input.text, input.path, family);
-    for (const backend of backends) {
-      needs.set(backend, deriveRequirements(full.value, { family, backend, file: input.path, setTypes }));
-    }
+    return { ...deriveFromFull(input, family, full, backends, setTypes, []), outline: visited.value };
   } else {
     backends.forEach((backend, i) => {
       const collector = collectors[i];
@@ -214,6 +218,29 @@ function parseAndDerive(
     });
   }
   return { input, family, outline: visited.value, needs };
+}
+
+/** Requirements from a fully parsed ruleset (its rules kept), for every candidate backend. */
+function deriveFromFull(
+  input: RulesInput,
+  family: Family,
+  full: Parsed<Ruleset>,
+  backends: readonly Backend[],
+  setTypes: ReadonlyMap<string, string>,
+  diagnostics: Diagnostic[],
+): ParsedRules {
+  diagnostics.push(...full.diagnostics);
+  const needs = new Map<Backend, RulesetNeeds>(
+    backends.map((backend) => [
+      backend,
+      deriveRequirements(full.value, { family, backend, file: input.path, setTypes }),
+    ]),
+  );
+  const outline: RulesetOutline = {
+    ...full.value,
+    tables: full.value.tables.map(({ rules, ...table }) => ({ ...table, ruleCount: rules.length })),
+  };
+  return { input, family, outline, needs };
 }
 
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
