@@ -113,7 +113,7 @@ export function isValidTargetPath(path: string): boolean {
   if (!path.startsWith('/') || path.length > 4096 || path === '/') {
     return false;
   }
-  // eslint-disable-next-line no-control-regex
+
   if (/[\x00-\x1f\x7f]/.test(path)) {
     return false;
   }
@@ -128,8 +128,12 @@ export function invalidReason(a: Action): string | undefined {
   switch (a.kind) {
     case 'comment-line':
     case 'replace-line':
-      if (!isValidTargetPath(a.file)) return `not an absolute normalised path: ${a.file}`;
-      if (!Number.isInteger(a.line) || a.line < 1) return `not a line number: ${String(a.line)}`;
+      if (!isValidTargetPath(a.file)) {
+        return `not an absolute normalised path: ${a.file}`;
+      }
+      if (!Number.isInteger(a.line) || a.line < 1) {
+        return `not a line number: ${String(a.line)}`;
+      }
       if (a.expect.includes('\n') || (a.kind === 'replace-line' && a.text.includes('\n'))) {
         return 'a line edit cannot contain a newline';
       }
@@ -138,7 +142,9 @@ export function invalidReason(a: Action): string | undefined {
     case 'remove-file':
       return isValidTargetPath(a.path) ? undefined : `not an absolute normalised path: ${a.path}`;
     case 'systemctl':
-      if (a.verb === 'daemon-reload') return a.unit === undefined ? undefined : 'daemon-reload takes no unit';
+      if (a.verb === 'daemon-reload') {
+        return a.unit === undefined ? undefined : 'daemon-reload takes no unit';
+      }
       return a.unit !== undefined && isValidUnitName(a.unit)
         ? undefined
         : `not a unit name: ${a.unit ?? '(none)'}`;
