@@ -48,3 +48,32 @@ describe('match names resolve the way xtables_find_match() resolves them', () =>
     },
   );
 });
+
+describe('problems only one backend has', () => {
+  // A hand-edited rules.v4 whose editor dropped the final newline (printf '...COMMIT' > rules.v4).
+  const NO_FINAL_NEWLINE = `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT`;
+
+  it('COMMIT without a final newline fails the file for iptables-legacy-restore only', async () => {
+    const legacy = await checkText('/etc/iptables/rules.v4', NO_FINAL_NEWLINE, 'legacy');
+    expect(legacy.ok).toBe(false);
+    expect(legacy.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'commit-missing-newline',
+        severity: 'error',
+        at: expect.objectContaining({ line: 8 }),
+      }),
+    );
+    const nft = await checkText('/etc/iptables/rules.v4', NO_FINAL_NEWLINE, 'nft');
+    expect(nft.ok).toBe(true);
+    expect(nft.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'commit-missing-newline', severity: 'warning' }),
+    );
+  });
+});

@@ -243,6 +243,23 @@ function deriveFromFull(
   return { input, family, outline, needs };
 }
 
+/**
+ * Parser findings that only iptables-legacy-restore 1.8.9 fails on (measured with both backends in a
+ * network namespace): legacy compares the last line with "COMMIT\n" (iptables-restore.c) and refuses a
+ * policy on a user chain (libiptc iptc_set_policy); xtables-restore.c (nf_tables) accepts both.
+ * With the nft backend they are warnings: the file loads, but would not with the other backend.
+ */
+const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set(['commit-missing-newline', 'policy-on-user-chain']);
+
+function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagnostic[] {
+  if (backend === 'legacy') {
+    return [...diagnostics];
+  }
+  return diagnostics.map((d) =>
+    d.severity === 'error' && LEGACY_ONLY_ERRORS.has(d.code) ? { ...d, severity: 'warning' } : d,
+  );
+}
+
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const diagnostics: Diagnostic[] = [];
   const ipsetDiagnostics: Diagnostic[] = [];
@@ -250,12 +267,13 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const setTypes = new Map([...defs].map(([name, d]) => [name, d.type]));
   const known = opts.backend ?? opts.hostBackend;
   const candidates: readonly Backend[] = known === undefined ? ['nft', 'legacy'] : [known.value];
-  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, diagnostics));
-  diagnostics.push(...ipsetDiagnostics);
+  const parserDiagnostics: Diagnostic[] = [];
+  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, parserDiagnostics));
   const backend = chooseBackend(
     opts,
     parsed.map((p) => p.outline),
   );
+  diagnostics.push(...forBackend(parserDiagnostics, backend.value), ...ipsetDiagnostics);
   const needs = parsed.map((p) => {
     const n = p.needs.get(backend.value);
     if (n === undefined) {
