@@ -77,3 +77,35 @@ COMMIT`;
     );
   });
 });
+
+describe('a jump to a chain the file never declares', () => {
+  // A fail2ban/"LOGGING chain" recipe copied without its ":LOGGING - [0:0]" line.
+  const RULES = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -j LOGGING
+-A LOGGING -m limit --limit 2/min -j LOG --log-prefix "IPTables-Dropped: " --log-level 4
+-A LOGGING -j DROP
+COMMIT
+`;
+  it.each(['nft', 'legacy'] as const)(
+    'is one finding at the jump, not a missing ipt_LOGGING module (%s)',
+    async (backend) => {
+      const r = await checkText('/etc/iptables/rules.v4', RULES, backend);
+      expect(r.ok).toBe(false);
+      expect(r.results.some((x) => x.requirement.extension === 'LOGGING')).toBe(false);
+      expect(r.results.every((x) => x.ok)).toBe(true);
+      const atJump = r.diagnostics.filter((d) => d.at.file === '/etc/iptables/rules.v4' && d.at.line === 7);
+      expect(atJump).toEqual([
+        expect.objectContaining({
+          code: 'rule-rejected',
+          severity: 'error',
+          message: expect.stringContaining('chain LOGGING is not declared'),
+        }),
+      ]);
+    },
+  );
+});

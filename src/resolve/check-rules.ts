@@ -27,6 +27,8 @@ import { evaluateRequirement, type RequirementResult } from './evaluate.ts';
 import { resolveRequestName } from './module-state.ts';
 import { findXtablesDir, userspaceStatus, type UserspaceStatus } from './userspace.ts';
 import type { Backend, Family } from '../knowledge/extensions.ts';
+import { RuleValidator } from '../validate/rule-validator.ts';
+import { parseServices, type Services } from '../parsers/services.ts';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
@@ -178,10 +180,24 @@ function parseAndDerive(
   backends: readonly Backend[],
   setTypes: ReadonlyMap<string, string>,
   diagnostics: Diagnostic[],
+  services: Services | undefined,
 ): ParsedRules {
   const family = input.family ?? (/(^|[/._-])(v6|ip6)/.test(input.path) ? 'ipv6' : 'ipv4');
+  const validator = new RuleValidator({
+    family,
+    file: input.path,
+    ...(services === undefined ? {} : { services }),
+  });
   if (input.parsed !== undefined) {
-    return deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
+    for (const table of input.parsed.value.tables) {
+      for (const rule of table.rules) {
+        validator.rule(rule);
+      }
+      validator.closeTable(table);
+    }
+    const derived = deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
+    diagnostics.push(...validator.finish());
+    return derived;
   }
   const collectors = backends.map(
     (backend) => new RequirementsCollector({ family, backend, file: input.path, setTypes }),
@@ -197,12 +213,14 @@ function parseAndDerive(
       for (const collector of collectors) {
         collector.rule(rule);
       }
+      validator.rule(rule);
     },
-    closeTable(_table, late) {
+    closeTable(table, late) {
       seen.lateChainTargets ||= late.length > 0;
+      validator.closeTable(table);
     },
   });
-  diagnostics.push(...visited.diagnostics);
+  diagnostics.push(...visited.diagnostics, ...validator.finish());
   const needs = new Map<Backend, RulesetNeeds>();
   if (seen.lateChainTargets) {
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
@@ -260,6 +278,12 @@ function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagn
   );
 }
 
+/** getservbyname(3) on the host that loads the rules reads its /etc/services; without it names are not checked. */
+async function readServices(reader: HostReader | undefined): Promise<Services | undefined> {
+  const fact = await reader?.readFile('/etc/services');
+  return fact?.status === 'ok' ? parseServices(fact.content.toString('latin1')).value : undefined;
+}
+
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const diagnostics: Diagnostic[] = [];
   const ipsetDiagnostics: Diagnostic[] = [];
@@ -268,7 +292,8 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const known = opts.backend ?? opts.hostBackend;
   const candidates: readonly Backend[] = known === undefined ? ['nft', 'legacy'] : [known.value];
   const parserDiagnostics: Diagnostic[] = [];
-  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, parserDiagnostics));
+  const services = await readServices(opts.userspaceReader);
+  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, parserDiagnostics, services));
   const backend = chooseBackend(
     opts,
     parsed.map((p) => p.outline),

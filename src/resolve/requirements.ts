@@ -3,6 +3,7 @@
 import type { Rule, Ruleset, MatchUse, OptionUse } from '../parsers/iptables-save.ts';
 import {
   STANDARD_TARGETS,
+  isKnownTarget,
   kernelNamesFor,
   legacyTableModule,
   matchLookupName,
@@ -244,6 +245,11 @@ function xtDraft(kind: 'match' | 'target', name: string, family: Family): Omit<D
 function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   const target = rule.target;
   if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
+    return;
+  }
+  // No library registers it: iptables takes it for a chain, and the validation stage reports the
+  // undeclared chain; there is no module to look for.
+  if (!isKnownTarget(target.name)) {
     return;
   }
   b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));
