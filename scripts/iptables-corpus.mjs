@@ -78,14 +78,30 @@ function rulesFile(tests) {
   return { text: `${lines.join('\n')}\n`, where };
 }
 
-export async function runCorpus(backend, tree = iptablesSourceTree()) {
-  const { checkRules } = await tsImport(join(ROOT, 'src/resolve/check-rules.ts'), import.meta.url);
-  const { memoryReader } = await tsImport(join(ROOT, 'src/testing/memory-reader.ts'), import.meta.url);
-  const { kernelFiles } = await tsImport(join(ROOT, 'src/testing/kernel-fixture.ts'), import.meta.url);
-  const { hostKernelLayout } = await tsImport(join(ROOT, 'src/resolve/kernel-view.ts'), import.meta.url);
-  const { LiveReader } = await tsImport(join(ROOT, 'src/sources/fs-readers.ts'), import.meta.url);
+/**
+ * `check` as a library, with a real Debian 6.1 kernel's metadata (fixtures/kernels) and this host's
+ * userspace (/etc/services, xtables libraries): what the comparison scripts run each file through.
+ */
+export async function checkHarness(label) {
+  const load = (path) => tsImport(join(ROOT, path), import.meta.url);
+  const { checkRules } = await load('src/resolve/check-rules.ts');
+  const { memoryReader } = await load('src/testing/memory-reader.ts');
+  const { kernelFiles } = await load('src/testing/kernel-fixture.ts');
+  const { hostKernelLayout } = await load('src/resolve/kernel-view.ts');
+  const { LiveReader } = await load('src/sources/fs-readers.ts');
   const release = '6.1.0-56-cloud-amd64';
-  const kernelReader = memoryReader({ files: kernelFiles(release) });
+  return {
+    checkRules,
+    kernel: {
+      kernelReader: memoryReader({ files: kernelFiles(release) }),
+      layout: hostKernelLayout(release, 'snapshot', label),
+      userspaceReader: new LiveReader(),
+    },
+  };
+}
+
+export async function runCorpus(backend, tree = iptablesSourceTree()) {
+  const { checkRules, kernel } = await checkHarness('corpus');
   const dir = join(tree, 'extensions');
   const files = readdirSync(dir)
     .filter((f) => /^lib(xt|ipt|ip6t)_\w+\.t$/.test(f))
@@ -99,9 +115,7 @@ export async function runCorpus(backend, tree = iptablesSourceTree()) {
     const r = await checkRules({
       rules: [{ path: f, text, family }],
       ipsets: [],
-      kernelReader,
-      layout: hostKernelLayout(release, 'snapshot', 'corpus'),
-      userspaceReader: new LiveReader(),
+      ...kernel,
       backend: { value: backend, why: 'corpus' },
     });
     const rejected = new Map();
