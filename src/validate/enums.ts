@@ -97,9 +97,18 @@ const CHECKS: ReadonlyMap<string, EnumCheck> = new Map<string, EnumCheck>([
   ],
 ]);
 
+/** extension -> option -> check; looked up for every option of every rule. */
+const BY_EXTENSION = new Map<string, Map<string, EnumCheck>>();
+for (const [key, check] of CHECKS) {
+  const [ext = '', option = ''] = key.split(' ');
+  const byOption = BY_EXTENSION.get(ext) ?? new Map<string, EnumCheck>();
+  byOption.set(option, check);
+  BY_EXTENSION.set(ext, byOption);
+}
+
 /** The message the extension's parse function prints for this option's value, or undefined. */
 export function enumError(ext: string, option: OptionUse): string | undefined {
-  const check = CHECKS.get(`${ext} ${option.name}`);
+  const check = BY_EXTENSION.get(ext)?.get(option.name);
   const value = option.values[0];
   return check === undefined || value === undefined ? undefined : check(value);
 }

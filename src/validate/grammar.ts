@@ -74,15 +74,20 @@ export interface LoadedGrammar {
   readonly options: ReadonlyMap<string, OptionGrammar>;
   /** Old getopt API: names only, the extension's parse() checks the values. */
   readonly getopt: ReadonlyMap<string, GetoptGrammar>;
+  /** Bits of the XTOPT_MAND options, and the entries with excl/also: what xtables_options_fcheck() looks at. */
+  readonly mandatory: number;
+  readonly constrained: readonly OptionGrammar[];
 }
 
-let index: Map<string, LoadedGrammar> | undefined;
+/** kind -> family -> name: looked up for every match of every rule, so no key strings are built. */
+type Index = Record<'match' | 'target', Record<Family, Map<string, LoadedGrammar>>>;
+let index: Index | undefined;
 
 /**
  * iptables uses the highest revision the kernel supports; a current kernel supports every revision
  * 1.8.9 knows, so the highest one registered for the family (or NFPROTO_UNSPEC) is the grammar.
  */
-function buildIndex(): Map<string, LoadedGrammar> {
+function buildIndex(): Index {
   const best = new Map<string, ExtensionGrammar>();
   for (const g of EXTENSION_GRAMMAR) {
     const families: Family[] = g.family === 'any' ? ['ipv4', 'ipv6'] : [g.family];
@@ -98,12 +103,18 @@ function buildIndex(): Map<string, LoadedGrammar> {
       }
     }
   }
-  const built = new Map<string, LoadedGrammar>();
+  const built: Index = {
+    match: { ipv4: new Map(), ipv6: new Map() },
+    target: { ipv4: new Map(), ipv6: new Map() },
+  };
   for (const [key, extension] of best) {
-    built.set(key, {
+    const family = key.split('/')[1] === 'ipv6' ? 'ipv6' : 'ipv4';
+    built[extension.kind][family].set(extension.name, {
       extension,
       options: new Map((extension.options ?? []).map((o) => [`--${o.name}`, o])),
       getopt: new Map((extension.getopt ?? []).map((o) => [`--${o.name}`, o])),
+      mandatory: (extension.options ?? []).reduce((m, o) => ((o.flags & 2) !== 0 ? m | (2 ** o.id) : m), 0),
+      constrained: (extension.options ?? []).filter((o) => (o.excl ?? 0) !== 0 || (o.also ?? 0) !== 0),
     });
   }
   return built;
@@ -116,5 +127,5 @@ export function grammarFor(
   family: Family,
 ): LoadedGrammar | undefined {
   index ??= buildIndex();
-  return index.get(`${kind}/${family}/${name}`);
+  return index[kind][family].get(name);
 }

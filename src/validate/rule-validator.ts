@@ -342,13 +342,18 @@ export class RuleValidator {
 
   /** xtables_options_fcheck(): mandatory options, "also requires", "cannot be used together". */
   private finalCheckError(ext: string, grammar: LoadedGrammar, seen: number): string | undefined {
+    if ((grammar.mandatory & ~seen) !== 0) {
+      const missing = (grammar.extension.options ?? []).find(
+        (e) => (e.flags & XTOPT_MAND) !== 0 && (seen & (2 ** e.id)) === 0,
+      );
+      return `${ext}: option "--${missing?.name ?? ''}" must be specified`;
+    }
+    if (seen === 0) {
+      return undefined;
+    }
     const entries = grammar.extension.options ?? [];
-    for (const entry of entries) {
-      const bit = 2 ** entry.id;
-      if ((entry.flags & XTOPT_MAND) !== 0 && (seen & bit) === 0) {
-        return `${ext}: option "--${entry.name}" must be specified`;
-      }
-      if ((seen & bit) === 0) {
+    for (const entry of grammar.constrained) {
+      if ((seen & (2 ** entry.id)) === 0) {
         continue;
       }
       for (const other of entries) {

@@ -30,8 +30,32 @@ export function strtoumax(s: string): { value: bigint; rest: string } | undefine
   return { value, rest: s.slice(m[0].length) };
 }
 
+/**
+ * Fast path for the common case (a plain decimal without a leading 0, as most rules write ports and
+ * counts): its value, or undefined to take the full strtoumax() path. Validation runs for every rule.
+ */
+function smallDecimal(s: string): number | undefined {
+  const n = s.length;
+  if (n === 0 || n > 15 || (s.charCodeAt(0) === 0x30 && n > 1)) {
+    return undefined;
+  }
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) {
+      return undefined;
+    }
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 /** xtables_strtoul(s, NULL, ..., min, max): the whole string a number within [min, max]. */
 export function wholeNumberIn(s: string, min: bigint, max: bigint): boolean {
+  const small = smallDecimal(s);
+  if (small !== undefined) {
+    return small >= Number(min) && small <= Number(max);
+  }
   const n = strtoumax(s);
   return n !== undefined && n.rest === '' && n.value >= min && n.value <= max;
 }
@@ -71,11 +95,13 @@ export function hostError(value: string, family: Family, withMask: boolean): str
     return `host/network \`${host}' not found`;
   }
   if (mask !== undefined) {
-    const bits = family === 'ipv4' ? 32n : 128n;
-    const numeric = /^\d+$/.test(mask);
-    const dotted = family === 'ipv4' && IPV4_LITERAL.test(mask);
-    const v6mask = family === 'ipv6' && mask.includes(':');
-    if (!dotted && !v6mask && (!numeric || BigInt(mask) > bits)) {
+    const bits = family === 'ipv4' ? 32 : 128;
+    const numeric = smallDecimal(mask) ?? (/^\d+$/.test(mask) ? Infinity : undefined);
+    if (
+      numeric !== undefined
+        ? numeric > bits
+        : !(family === 'ipv4' ? IPV4_LITERAL.test(mask) : mask.includes(':'))
+    ) {
       return `invalid mask \`${mask}' specified`;
     }
   }
