@@ -1,9 +1,10 @@
 // The command-line contract: exit codes, one-line errors on bad input, never a stack trace.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const KERNEL = join(ROOT, 'fixtures/kernels/6.1.0-56-cloud-amd64');
@@ -15,6 +16,10 @@ function nfdoctor(...args: string[]): { status: number | null; stdout: string; s
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const validateCheck = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync(join(ROOT, 'schema/check.schema.json'), 'utf8')) as object,
+);
 
 const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-cli-'));
 
@@ -71,6 +76,30 @@ describe('nfdoctor command line', () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
+
+  it('exits 2 with a JSON document on stdout (and the one line on stderr) under --format json', () => {
+    const missing = join(scratch, 'rules.v4');
+    for (const format of [['--format', 'json'], ['--format=json']]) {
+      const r = nfdoctor('check', missing, '--kernel', KERNEL, ...format);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toBe(`nfdoctor: ${missing}: no such file`);
+      const json = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(json).toEqual({
+        schemaVersion: 1,
+        tool: { name: 'nfdoctor', version: expect.any(String) },
+        ok: false,
+        error: { message: `${missing}: no such file`, file: missing },
+      });
+      expect(validateCheck(json), JSON.stringify(validateCheck.errors)).toBe(true);
+    }
+    const usage = nfdoctor('check', '--format', 'json', '--frobnicate');
+    expect(usage.status).toBe(2);
+    expect(JSON.parse(usage.stdout)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/frobnicate/) },
+    });
+    expect(nfdoctor('check', missing).stdout).toBe('');
+  });
 
   it('lists checks and explains one', () => {
     expect(nfdoctor('checks').stdout).toMatch(/kmod\/module-unavailable/);

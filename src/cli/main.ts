@@ -6,6 +6,7 @@ import { runCollect } from './commands/collect.ts';
 import { runChecksList, runExplain } from './commands/info.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
+import { checkErrorToJson } from '../report/check-json.ts';
 
 const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
 
@@ -68,6 +69,16 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.exitCode;
 }
 
+/** `check ... --format json` (or --format=json): even a refusal is printed as JSON on stdout. */
+function wantsCheckJson(argv: readonly string[]): boolean {
+  if (argv[0] !== 'check') {
+    return false;
+  }
+  const i = argv.lastIndexOf('--format');
+  const last = argv.filter((a) => a.startsWith('--format=')).pop();
+  return (i >= 0 && argv[i + 1] === 'json') || last === '--format=json';
+}
+
 function oneLine(err: unknown): string {
   if (err instanceof UsageError || err instanceof InputError) {
     return err.message;
@@ -85,7 +96,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`nfdoctor: ${oneLine(err).split('\n')[0] ?? ''}\n`);
+    const line = oneLine(err).split('\n')[0] ?? '';
+    process.stderr.write(`nfdoctor: ${line}\n`);
+    const argv = process.argv.slice(2);
+    if (wantsCheckJson(argv)) {
+      const file = err instanceof InputError ? err.file : undefined;
+      process.stdout.write(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
+    }
     if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {
       process.stderr.write(`${err.stack ?? ''}\n`);
     }

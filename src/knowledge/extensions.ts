@@ -61,6 +61,27 @@ export function registrationsFor(name: string, kind: ExtensionKind): KnownRegist
   return KNOWN_REGISTRATIONS.filter((r) => r.name === name && (r.kind === kind || r.kind === 'none'));
 }
 
+/**
+ * The name libxtables looks a match up by: xtables_find_match() (libxtables/xtables.c, iptables 1.8.9)
+ * rewrites "icmpv6" and "ipv6-icmp" to "icmp6" before searching ("This is ugly as hell ... backwards
+ * compatibility"); every other name is the extension's registered `.name` (`state`, `NOTRACK` ... are
+ * registrations of their own whose `.real_name` is the kernel name, see kernelNamesFor).
+ */
+export function matchLookupName(name: string): string {
+  return name === 'icmpv6' || name === 'ipv6-icmp' ? 'icmp6' : name;
+}
+
+let knownTargets: ReadonlySet<string> | undefined;
+
+/**
+ * True when an iptables 1.8.9 or xtables-addons library registers a target called `name`. Anything else
+ * after -j is a chain for iptables: both backends fail on it unless the table declares that chain.
+ */
+export function isKnownTarget(name: string): boolean {
+  knownTargets ??= new Set(KNOWN_REGISTRATIONS.filter((r) => r.kind === 'target').map((r) => r.name));
+  return knownTargets.has(name);
+}
+
 /** The package that ships the userspace library for `name`, when we know it. */
 export function packageForExtension(name: string, kind: ExtensionKind): string | undefined {
   return registrationsFor(name, kind)[0]?.package;

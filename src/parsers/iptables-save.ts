@@ -12,6 +12,7 @@ import {
   utf8ByteLength,
   type LineWords,
 } from './iptables-tokenize.ts';
+import { matchLookupName } from '../knowledge/extensions.ts';
 
 export interface OptionUse {
   readonly name: string;
@@ -369,6 +370,9 @@ interface GenericSpec {
   readonly invertible: boolean;
   readonly optionalArgument?: true;
 }
+
+/** Generic options whose value xshared.c takes from argv[optind - 1] (see CommandLineParser.option). */
+const WHOLE_WORD_OPTIONS: ReadonlySet<string> = new Set(['-p', '-s', '-d', '-i', '-o', '-j']);
 
 /** Generic options of iptables 1.8.9 (xshared.c options[] and optstring). */
 const GENERIC_OPTIONS: ReadonlyMap<string, GenericSpec> = buildGenericTable([
@@ -1485,7 +1489,10 @@ class CommandLineParser {
     const generic = GENERIC_OPTIONS.get(name);
     if (generic !== undefined) {
       this.out.hasRuleSpec = true;
-      this.generic(name, generic, attached);
+      // xshared.c do_parse() reads -p -s -d -i -o -j from argv[optind - 1], the whole word, not optarg:
+      // "--in-interface=lo" and "-ilo" give the interface name "--in-interface=lo" / "-ilo".
+      const value = attached !== undefined && WHOLE_WORD_OPTIONS.has(generic.flag) ? word : attached;
+      this.generic(name, generic, value);
       return;
     }
     this.out.hasRuleSpec = true;
@@ -1779,7 +1786,7 @@ class CommandLineParser {
     const contextMatch = this.contextMatch;
     const protocolExtension = this.protocolExtension;
     const contextIsProtocolMatch =
-      contextMatch !== undefined && PROTOCOL_MATCH_OPTIONS.has(contextMatch.name);
+      contextMatch !== undefined && PROTOCOL_MATCH_OPTIONS.has(matchLookupName(contextMatch.name));
     if (
       protocolExtension !== undefined &&
       !contextIsProtocolMatch &&
@@ -1818,7 +1825,7 @@ class CommandLineParser {
   /** The protocol's match already on the line (explicit or implicit), or a new implicit one at this point. */
   private protocolMatch(extension: string): MutableMatch {
     for (const match of this.out.matches) {
-      if (match.name === extension) {
+      if (matchLookupName(match.name) === extension) {
         return match;
       }
     }

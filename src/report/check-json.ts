@@ -92,3 +92,20 @@ export function checkResultToJson(r: CheckResult, toolVersion: string): Record<s
     })),
   };
 }
+
+/**
+ * The JSON document `check --format json` prints when it exits 2 (usage, unreadable or unusable input):
+ * scripts that parse stdout get the reason instead of nothing. `file` when the problem is one input file.
+ */
+export function checkErrorToJson(
+  message: string,
+  file: string | undefined,
+  toolVersion: string,
+): Record<string, unknown> {
+  return {
+    schemaVersion: CHECK_SCHEMA_VERSION,
+    tool: { name: 'nfdoctor', version: toolVersion },
+    ok: false,
+    error: { message, ...(file === undefined ? {} : { file }) },
+  };
+}

@@ -27,6 +27,8 @@ import { evaluateRequirement, type RequirementResult } from './evaluate.ts';
 import { resolveRequestName } from './module-state.ts';
 import { findXtablesDir, userspaceStatus, type UserspaceStatus } from './userspace.ts';
 import type { Backend, Family } from '../knowledge/extensions.ts';
+import { RuleValidator } from '../validate/rule-validator.ts';
+import { parseServices, type Services } from '../parsers/services.ts';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
@@ -178,10 +180,24 @@ function parseAndDerive(
   backends: readonly Backend[],
   setTypes: ReadonlyMap<string, string>,
   diagnostics: Diagnostic[],
+  services: Services | undefined,
 ): ParsedRules {
   const family = input.family ?? (/(^|[/._-])(v6|ip6)/.test(input.path) ? 'ipv6' : 'ipv4');
+  const validator = new RuleValidator({
+    family,
+    file: input.path,
+    ...(services === undefined ? {} : { services }),
+  });
   if (input.parsed !== undefined) {
-    return deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
+    for (const table of input.parsed.value.tables) {
+      for (const rule of table.rules) {
+        validator.rule(rule);
+      }
+      validator.closeTable(table);
+    }
+    const derived = deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
+    diagnostics.push(...validator.finish());
+    return derived;
   }
   const collectors = backends.map(
     (backend) => new RequirementsCollector({ family, backend, file: input.path, setTypes }),
@@ -197,12 +213,14 @@ function parseAndDerive(
       for (const collector of collectors) {
         collector.rule(rule);
       }
+      validator.rule(rule);
     },
-    closeTable(_table, late) {
+    closeTable(table, late) {
       seen.lateChainTargets ||= late.length > 0;
+      validator.closeTable(table);
     },
   });
-  diagnostics.push(...visited.diagnostics);
+  diagnostics.push(...visited.diagnostics, ...validator.finish());
   const needs = new Map<Backend, RulesetNeeds>();
   if (seen.lateChainTargets) {
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
@@ -243,6 +261,29 @@ function deriveFromFull(
   return { input, family, outline, needs };
 }
 
+/**
+ * Parser findings that only iptables-legacy-restore 1.8.9 fails on (measured with both backends in a
+ * network namespace): legacy compares the last line with "COMMIT\n" (iptables-restore.c) and refuses a
+ * policy on a user chain (libiptc iptc_set_policy); xtables-restore.c (nf_tables) accepts both.
+ * With the nft backend they are warnings: the file loads, but would not with the other backend.
+ */
+const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set(['commit-missing-newline', 'policy-on-user-chain']);
+
+function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagnostic[] {
+  if (backend === 'legacy') {
+    return [...diagnostics];
+  }
+  return diagnostics.map((d) =>
+    d.severity === 'error' && LEGACY_ONLY_ERRORS.has(d.code) ? { ...d, severity: 'warning' } : d,
+  );
+}
+
+/** getservbyname(3) on the host that loads the rules reads its /etc/services; without it names are not checked. */
+async function readServices(reader: HostReader | undefined): Promise<Services | undefined> {
+  const fact = await reader?.readFile('/etc/services');
+  return fact?.status === 'ok' ? parseServices(fact.content.toString('latin1')).value : undefined;
+}
+
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const diagnostics: Diagnostic[] = [];
   const ipsetDiagnostics: Diagnostic[] = [];
@@ -250,12 +291,14 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const setTypes = new Map([...defs].map(([name, d]) => [name, d.type]));
   const known = opts.backend ?? opts.hostBackend;
   const candidates: readonly Backend[] = known === undefined ? ['nft', 'legacy'] : [known.value];
-  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, diagnostics));
-  diagnostics.push(...ipsetDiagnostics);
+  const parserDiagnostics: Diagnostic[] = [];
+  const services = await readServices(opts.userspaceReader);
+  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, parserDiagnostics, services));
   const backend = chooseBackend(
     opts,
     parsed.map((p) => p.outline),
   );
+  diagnostics.push(...forBackend(parserDiagnostics, backend.value), ...ipsetDiagnostics);
   const needs = parsed.map((p) => {
     const n = p.needs.get(backend.value);
     if (n === undefined) {

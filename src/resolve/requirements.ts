@@ -3,8 +3,10 @@
 import type { Rule, Ruleset, MatchUse, OptionUse } from '../parsers/iptables-save.ts';
 import {
   STANDARD_TARGETS,
+  isKnownTarget,
   kernelNamesFor,
   legacyTableModule,
+  matchLookupName,
   nftNatChainRequest,
   nftNativeTranslation,
   requestPrefix,
@@ -200,27 +202,28 @@ function addCompat(
 }
 
 function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse): void {
-  const native = opts.backend === 'nft' ? nftNativeTranslation(match.name, match.options) : undefined;
+  const name = matchLookupName(match.name);
+  const native = opts.backend === 'nft' ? nftNativeTranslation(name, match.options) : undefined;
   if (native !== undefined) {
     if (native.length > 0) {
-      b.add('match', match.name, rule.table, rule.line, () => ({
+      b.add('match', name, rule.table, rule.line, () => ({
         kind: 'match',
-        extension: match.name,
+        extension: name,
         requests: native,
         kernelNames: [],
-        userspace: { name: match.name, kind: 'match' },
+        userspace: { name, kind: 'match' },
         note: 'translated to a native nf_tables expression by iptables-nft',
       }));
     }
     return;
   }
   // kernelNamesFor only when the draft is new: this runs for every match of every rule.
-  b.add('match', match.name, rule.table, rule.line, () => ({
-    ...xtDraft('match', match.name, opts.family),
+  b.add('match', name, rule.table, rule.line, () => ({
+    ...xtDraft('match', name, opts.family),
     ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
   }));
   addCompat(b, opts, 'match', rule.table, rule.line);
-  if (match.name === 'set') {
+  if (name === 'set') {
     for (const s of setNamesIn(match.options)) {
       b.useSet(s, rule.line);
     }
@@ -242,6 +245,11 @@ function xtDraft(kind: 'match' | 'target', name: string, family: Family): Omit<D
 function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   const target = rule.target;
   if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
+    return;
+  }
+  // No library registers it: iptables takes it for a chain, and the validation stage reports the
+  // undeclared chain; there is no module to look for.
+  if (!isKnownTarget(target.name)) {
     return;
   }
   b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));

@@ -1,0 +1,32 @@
+// /etc/services as getservbyname(3) reads it: services(5). "name port/protocol [aliases...] [# comment]".
+import type { Parsed } from './types.ts';
+
+/** Service name or alias -> protocol -> port. */
+export type Services = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+export function parseServices(text: string): Parsed<Services> {
+  const services = new Map<string, Map<string, number>>();
+  for (const raw of text.split('\n')) {
+    const hash = raw.indexOf('#');
+    const words = (hash === -1 ? raw : raw.slice(0, hash)).trim().split(/\s+/);
+    const [name, portProto, ...aliases] = words;
+    const m = /^(\d+)\/(\w+)$/.exec(portProto ?? '');
+    if (name === undefined || name === '' || m == null) {
+      continue;
+    }
+    const port = Number(m[1]);
+    const proto = m[2] ?? '';
+    for (const n of [name, ...aliases]) {
+      let byProto = services.get(n);
+      if (byProto === undefined) {
+        byProto = new Map();
+        services.set(n, byProto);
+      }
+      // getservbyname returns the first matching line.
+      if (!byProto.has(proto)) {
+        byProto.set(proto, port);
+      }
+    }
+  }
+  return { value: services, diagnostics: [] };
+}

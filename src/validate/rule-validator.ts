@@ -1,0 +1,481 @@
+// The validation stage of `check`: each parsed rule against what iptables-restore 1.8.9 and the kernel
+// accept, fed by the option grammar generated from iptables' own sources (grammar.generated.ts). A
+// rejected rule is one "rule-rejected" error at its line with the message iptables prints. Rules come
+// one at a time (from visitIptablesSave) and nothing is kept but the few jumps a table must resolve.
+import type { MatchUse, OptionUse, Rule } from '../parsers/iptables-save.ts';
+import type { Diagnostic } from '../parsers/types.ts';
+import type { Services } from '../parsers/services.ts';
+import { isKnownTarget, matchLookupName, type Family } from '../knowledge/extensions.ts';
+import { grammarFor, XTOPT_INVERT, XTOPT_MAND, XTOPT_MULTI, type LoadedGrammar } from './grammar.ts';
+import { hostError, natPortsError, portOk, valueError } from './values.ts';
+import { enumError } from './enums.ts';
+import { checkentryError, targetPlacementError } from './targets.ts';
+
+export const RULE_REJECTED = 'rule-rejected';
+
+export interface ValidateOptions {
+  readonly family: Family;
+  readonly file: string;
+  /** /etc/services of the host that will load the rules; undefined: service names are not checked. */
+  readonly services?: Services;
+}
+
+/** The -p values (lower-cased, as xshared.c canonicalizes them) the kernel's protocol matches accept (xt_match.proto). */
+const MATCH_PROTOCOLS: ReadonlyMap<string, { readonly number: number; readonly names: ReadonlySet<string> }> =
+  new Map([
+    ['tcp', { number: 6, names: new Set(['tcp', '6']) }],
+    ['udp', { number: 17, names: new Set(['udp', '17']) }],
+    ['udplite', { number: 136, names: new Set(['udplite', '136']) }],
+    ['sctp', { number: 132, names: new Set(['sctp', '132']) }],
+    ['dccp', { number: 33, names: new Set(['dccp', '33']) }],
+    ['icmp', { number: 1, names: new Set(['icmp', '1']) }],
+    ['icmp6', { number: 58, names: new Set(['icmpv6', 'ipv6-icmp', 'icmp6', '58']) }],
+    ['esp', { number: 50, names: new Set(['esp', '50']) }],
+    ['ah', { number: 51, names: new Set(['ah', '51']) }],
+    ['mh', { number: 135, names: new Set(['mh', 'ipv6-mh', 'mobility-header', '135']) }],
+  ]);
+
+/** libxt_multiport.c proto_to_name(): the protocols whose ports multiport matches. */
+const MULTIPORT_PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ['tcp', 'tcp'],
+  ['6', 'tcp'],
+  ['udp', 'udp'],
+  ['17', 'udp'],
+  ['udplite', 'udplite'],
+  ['136', 'udplite'],
+  ['sctp', 'sctp'],
+  ['132', 'sctp'],
+  ['dccp', 'dccp'],
+  ['33', 'dccp'],
+]);
+
+const TCP_PORT_OPTIONS: ReadonlySet<string> = new Set([
+  '--source-port',
+  '--sport',
+  '--destination-port',
+  '--dport',
+]);
+
+const NAT_TARGETS: ReadonlySet<string> = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT']);
+
+/** libxt_NAT.c __NAT_parse() portok: IPPROTO_TCP, UDP, SCTP, DCCP, ICMP. */
+const NAT_PORT_PROTOCOLS: ReadonlySet<string> = new Set([
+  'tcp',
+  '6',
+  'udp',
+  '17',
+  'sctp',
+  '132',
+  'dccp',
+  '33',
+  'icmp',
+  '1',
+]);
+
+/** The ports of "addr[-addr]:ports" (IPv4) or "[addr[-addr]]:ports" (IPv6), as libxt_NAT.c parse_to() splits it. */
+function natPortPart(value: string, family: Family): string | undefined {
+  if (family === 'ipv4') {
+    const colon = value.indexOf(':');
+    return colon === -1 ? undefined : value.slice(colon + 1);
+  }
+  const close = value.startsWith('[') ? value.indexOf(']') : -1;
+  return close !== -1 && value[close + 1] === ':' ? value.slice(close + 2) : undefined;
+}
+
+/** x6_fcheck "at least one of" tests (generated): the first unmet one, in iptables' words. */
+function requiresError(grammar: LoadedGrammar, seen: number): string | undefined {
+  for (const need of grammar.extension.requires ?? []) {
+    if (need.mask === -1 ? seen === 0 : (seen & need.mask) === 0) {
+      return need.message;
+    }
+  }
+  return undefined;
+}
+
+/** Long options of xshared.c that getopt_long may also match by an unambiguous prefix. */
+const GENERIC_LONG_OPTIONS: readonly string[] = [
+  '--append',
+  '--delete',
+  '--insert',
+  '--replace',
+  '--protocol',
+  '--source',
+  '--src',
+  '--destination',
+  '--dst',
+  '--in-interface',
+  '--out-interface',
+  '--fragment',
+  '--jump',
+  '--goto',
+  '--match',
+  '--set-counters',
+  '--ipv4',
+  '--ipv6',
+];
+
+/**
+ * getopt_long(3) accepts an option by its exact name or an unambiguous prefix; the names it knows are
+ * the generic ones and those of every extension loaded so far (and the -p protocol's match, which
+ * libxtables load_proto() loads on demand).
+ */
+function knownOrPrefix(name: string, loaded: readonly Loaded[], rule: Rule, family: Family): boolean {
+  const grammars = loaded.flatMap((l) => (l.grammar === undefined ? [] : [l.grammar]));
+  const protocol = rule.protocol?.value.toLowerCase();
+  if (protocol !== undefined) {
+    for (const [ext, p] of MATCH_PROTOCOLS) {
+      const g = p.names.has(protocol) ? grammarFor('match', ext, family) : undefined;
+      if (g !== undefined) {
+        grammars.push(g);
+      }
+    }
+  }
+  const names = [
+    ...GENERIC_LONG_OPTIONS,
+    ...grammars.flatMap((g) => [...g.options.keys(), ...g.getopt.keys()]),
+  ];
+  return names.some((n) => n === name || n.startsWith(name));
+}
+
+/** The option is the last word of the line: getopt has nothing left to give it. */
+function endsWithWord(raw: string, word: string): boolean {
+  const trimmed = raw.trimEnd();
+  return trimmed.endsWith(word) && /\s/.test(trimmed.charAt(trimmed.length - word.length - 1));
+}
+
+/** IFNAMSIZ is 16 with the NUL (xtables_parse_interface). */
+const MAX_INTERFACE = 15;
+
+interface Loaded {
+  readonly ext: string;
+  readonly grammar: LoadedGrammar | undefined;
+  readonly options: readonly OptionUse[];
+}
+
+export class RuleValidator {
+  private readonly diagnostics: Diagnostic[] = [];
+  /** Lines whose -j/-g names no known target and no chain declared so far, per name (resolved at COMMIT). */
+  private pendingJumps = new Map<string, number[]>();
+
+  constructor(private readonly opts: ValidateOptions) {}
+
+  private reject(line: number, message: string): void {
+    this.diagnostics.push({
+      at: { file: this.opts.file, line },
+      severity: 'error',
+      code: RULE_REJECTED,
+      message,
+    });
+  }
+
+  rule(rule: Rule): void {
+    const message = this.firstError(rule);
+    if (message !== undefined) {
+      this.reject(rule.line, message);
+    }
+    const target = rule.target;
+    if (target !== undefined && target.kind === 'extension' && !isKnownTarget(target.name)) {
+      const lines = this.pendingJumps.get(target.name) ?? [];
+      lines.push(rule.line);
+      this.pendingJumps.set(target.name, lines);
+    }
+  }
+
+  /** At COMMIT: a jump to a name that is neither a target nor a chain of the table fails both backends. */
+  closeTable(table: { readonly name: string; readonly chains: readonly { readonly name: string }[] }): void {
+    const declared = new Set(table.chains.map((c) => c.name));
+    for (const [name, lines] of this.pendingJumps) {
+      if (declared.has(name)) {
+        continue;
+      }
+      for (const line of lines) {
+        this.reject(
+          line,
+          `chain ${name} is not declared in table ${table.name} and no extension is called ${name}: ` +
+            `iptables-restore fails with "Chain '${name}' does not exist" (nf_tables) / ` +
+            `"Couldn't load target \`${name}':No such file or directory" (legacy); declare it with ":${name} - [0:0]"`,
+        );
+      }
+    }
+    this.pendingJumps = new Map();
+  }
+
+  finish(): Diagnostic[] {
+    return this.diagnostics.sort((a, b) => (a.at.line ?? 0) - (b.at.line ?? 0));
+  }
+
+  /** iptables stops at the first problem of a line: one message per rule. */
+  private firstError(rule: Rule): string | undefined {
+    return (
+      this.genericError(rule) ??
+      this.extensionsError(rule) ??
+      this.protocolError(rule) ??
+      targetPlacementError(rule, this.opts.family) ??
+      checkentryError(rule)
+    );
+  }
+
+  private genericError(rule: Rule): string | undefined {
+    const protocol = rule.protocol;
+    // xshared.c: protocol 0 ("all") inverted matches nothing.
+    if (protocol?.negated === true && ['0', 'all'].includes(protocol.value.toLowerCase())) {
+      return 'rule would never match protocol';
+    }
+    for (const option of rule.generic) {
+      const value = option.values[0];
+      if (value === undefined) {
+        continue;
+      }
+      if (option.name === '-i' || option.name === '-o') {
+        if (value.length > MAX_INTERFACE) {
+          return `interface name \`${value}' must be shorter than IFNAMSIZ (${MAX_INTERFACE})`;
+        }
+      } else if (option.name === '-s' || option.name === '-d') {
+        for (const host of value.split(',')) {
+          const error = hostError(host, this.opts.family, true);
+          if (error !== undefined) {
+            return error;
+          }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private loaded(rule: Rule): Loaded[] {
+    const loaded: Loaded[] = rule.matches.map((m: MatchUse) => {
+      const name = matchLookupName(m.name);
+      return { ext: name, grammar: grammarFor('match', name, this.opts.family), options: m.options };
+    });
+    const target = rule.target;
+    if (target !== undefined && target.kind === 'extension') {
+      loaded.push({
+        ext: target.name,
+        grammar: grammarFor('target', target.name, this.opts.family),
+        options: target.options,
+      });
+    }
+    return loaded;
+  }
+
+  private extensionsError(rule: Rule): string | undefined {
+    const loaded = this.loaded(rule);
+    const allKnown = loaded.every((l) => l.grammar !== undefined);
+    for (const l of loaded) {
+      const error = this.optionsError(rule, l, loaded, allKnown);
+      if (error !== undefined) {
+        return error;
+      }
+    }
+    return undefined;
+  }
+
+  private optionsError(
+    rule: Rule,
+    l: Loaded,
+    loaded: readonly Loaded[],
+    allKnown: boolean,
+  ): string | undefined {
+    const grammar = l.grammar;
+    if (grammar === undefined) {
+      return undefined;
+    }
+    let seen = 0;
+    for (const option of l.options) {
+      const entry = grammar.options.get(option.name);
+      if (entry === undefined) {
+        if (grammar.getopt.has(option.name)) {
+          const error = this.getoptValueError(l.ext, option);
+          if (error !== undefined) {
+            return error;
+          }
+          continue;
+        }
+        if (allKnown && !knownOrPrefix(option.name, loaded, rule, this.opts.family)) {
+          return `unknown option "${option.name}"`;
+        }
+        continue;
+      }
+      const bit = 2 ** entry.id;
+      const excl = entry.excl ?? 0;
+      if ((seen & bit) !== 0 && ((entry.flags & XTOPT_MULTI) === 0 || (excl & bit) !== 0)) {
+        return `${l.ext}: option "--${entry.name}" can only be used once.`;
+      }
+      if (option.negated && (entry.flags & XTOPT_INVERT) === 0) {
+        return `${l.ext}: option "--${entry.name}" cannot be inverted.`;
+      }
+      const [value, extra] = option.values;
+      if (entry.type !== 'NONE' && value === undefined && endsWithWord(rule.raw, option.name)) {
+        return `option "${option.name}" requires an argument`;
+      }
+      if (entry.type === 'NONE') {
+        if (value !== undefined) {
+          return `Bad argument \`${value}'`;
+        }
+      } else if (value !== undefined) {
+        if (extra !== undefined) {
+          return `Bad argument \`${extra}'`;
+        }
+        const error =
+          valueError(l.ext, entry, value, this.opts.family, this.opts.services) ?? enumError(l.ext, option);
+        if (error !== undefined) {
+          return error;
+        }
+      }
+      seen |= bit;
+      // libxt_owner.c owner_parse(): --suppl-groups applies to a --gid-owner given before it.
+      if (
+        l.ext === 'owner' &&
+        option.name === '--suppl-groups' &&
+        !l.options.slice(0, l.options.indexOf(option)).some((o) => o.name === '--gid-owner')
+      ) {
+        return 'owner: Bad value for "--suppl-groups" option: "you need to use --gid-owner first"';
+      }
+    }
+    return (
+      this.finalCheckError(l.ext, grammar, seen) ??
+      requiresError(grammar, seen) ??
+      this.multiportError(rule, l) ??
+      this.natError(rule, l)
+    );
+  }
+
+  /** xtables_options_fcheck(): mandatory options, "also requires", "cannot be used together". */
+  private finalCheckError(ext: string, grammar: LoadedGrammar, seen: number): string | undefined {
+    if ((grammar.mandatory & ~seen) !== 0) {
+      const missing = (grammar.extension.options ?? []).find(
+        (e) => (e.flags & XTOPT_MAND) !== 0 && (seen & (2 ** e.id)) === 0,
+      );
+      return `${ext}: option "--${missing?.name ?? ''}" must be specified`;
+    }
+    if (seen === 0) {
+      return undefined;
+    }
+    const entries = grammar.extension.options ?? [];
+    for (const entry of grammar.constrained) {
+      if ((seen & (2 ** entry.id)) === 0) {
+        continue;
+      }
+      for (const other of entries) {
+        const otherBit = 2 ** other.id;
+        if (other.id === entry.id) {
+          continue;
+        }
+        if (((entry.also ?? 0) & otherBit) !== 0 && (seen & otherBit) === 0) {
+          return `${ext}: option "--${entry.name}" also requires "--${other.name}".`;
+        }
+        if (((entry.excl ?? 0) & otherBit) !== 0 && (seen & otherBit) !== 0) {
+          return `${ext}: option "--${entry.name}" cannot be used together with "--${other.name}".`;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * libxt_tcp.c parse_tcp_ports() / libxt_sctp.c parse_sctp_ports(): xtables_parse_port(port, "tcp" or
+   * "sctp"), so a UDP-only service name is refused.
+   */
+  private getoptValueError(ext: string, option: OptionUse): string | undefined {
+    const value = option.values[0];
+    if ((ext !== 'tcp' && ext !== 'sctp') || value === undefined || !TCP_PORT_OPTIONS.has(option.name)) {
+      return undefined;
+    }
+    const [from = '', to, extra] = value.split(':');
+    if (extra !== undefined) {
+      return `invalid port/service \`${value}' specified`;
+    }
+    for (const port of [from, to ?? '']) {
+      if (port !== '' && !portOk(port, ext, this.opts.services)) {
+        return `invalid port/service \`${port}' specified`;
+      }
+    }
+    return undefined;
+  }
+
+  /** libxt_multiport.c check_proto() and parse_multi_ports(): a port protocol, service names of it, 15 ports. */
+  private multiportError(rule: Rule, l: Loaded): string | undefined {
+    if (l.ext !== 'multiport' || l.options.length === 0) {
+      return undefined;
+    }
+    const protocol = rule.protocol;
+    const proto = protocol === undefined ? undefined : MULTIPORT_PROTOCOLS.get(protocol.value.toLowerCase());
+    if (protocol === undefined || protocol.value === '0' || protocol.value.toLowerCase() === 'all') {
+      return "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
+    }
+    if (proto === undefined || protocol.negated) {
+      return 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
+    }
+    for (const option of l.options) {
+      const list = option.values[0] ?? '';
+      const ports = list.split(',');
+      let slots = 0;
+      for (const item of ports) {
+        const [from = '', to] = item.split(':');
+        slots += to === undefined ? 1 : 2;
+        for (const port of to === undefined ? [from] : [from, to]) {
+          if (!portOk(port, proto, this.opts.services)) {
+            return `invalid port/service \`${port}' specified`;
+          }
+        }
+      }
+      if (slots > 15) {
+        return 'too many ports specified';
+      }
+    }
+    return undefined;
+  }
+
+  /** libxt_NAT.c: ports in --to-destination / --to-source / --to-ports, and only for port protocols. */
+  private natError(rule: Rule, l: Loaded): string | undefined {
+    if (!NAT_TARGETS.has(l.ext)) {
+      return undefined;
+    }
+    const protocol = rule.protocol?.value.toLowerCase();
+    const portOk = protocol !== undefined && NAT_PORT_PROTOCOLS.has(protocol);
+    for (const option of l.options) {
+      const value = option.values[0];
+      if (value === undefined) {
+        continue;
+      }
+      const ports = option.name === '--to-ports' ? value : natPortPart(value, this.opts.family);
+      if (ports !== undefined) {
+        const error = natPortsError(ports, portOk, this.opts.services);
+        if (error !== undefined) {
+          return error;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The kernel's protocol matches carry xt_match.proto: xt_check_match() (net/netfilter/x_tables.c)
+   * refuses them unless the rule has that -p, not inverted ("only valid for protocol N"). iptables-nft
+   * already refuses tcp/udp with ports in userspace (iptables/nft.c add_nft_tcp/add_nft_udp).
+   */
+  private protocolError(rule: Rule): string | undefined {
+    const protocol = rule.protocol;
+    for (const match of rule.matches) {
+      const name = matchLookupName(match.name);
+      const wanted = MATCH_PROTOCOLS.get(name);
+      if (wanted === undefined || grammarFor('match', name, this.opts.family) === undefined) {
+        continue;
+      }
+      // ip6t_ah.c registers no .proto: in IPv6 AH is an extension header, found by ipv6_find_hdr().
+      if (name === 'ah' && this.opts.family === 'ipv6') {
+        continue;
+      }
+      const ok =
+        protocol !== undefined && !protocol.negated && wanted.names.has(protocol.value.toLowerCase());
+      if (ok) {
+        continue;
+      }
+      if (name === 'tcp' || name === 'udp') {
+        return `${name.toUpperCase()} match requires '-p ${name}' (nf_tables; iptables-legacy-restore: the kernel refuses the rule, "${name} match: only valid for protocol ${wanted.number}" in dmesg)`;
+      }
+      return `${name} match: only valid for protocol ${wanted.number}: the kernel refuses the rule (iptables-restore: line N failed / RULE_APPEND failed (Invalid argument))`;
+    }
+    return undefined;
+  }
+}

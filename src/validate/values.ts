@@ -1,0 +1,297 @@
+// Option values as libxtables 1.8.9 parses them (libxtables/xtoptions.c xtopt_parse_*, xtables.c).
+// Each check returns iptables' own message when it would refuse the value, else undefined. Where the
+// answer depends on something we cannot see (DNS names, /etc/protocols), the value is accepted.
+import type { Family } from '../knowledge/extensions.ts';
+import type { Services } from '../parsers/services.ts';
+import type { OptionGrammar } from './grammar.ts';
+
+const TYPE_MAX: Readonly<Record<string, bigint>> = {
+  UINT8: 0xffn,
+  UINT16: 0xffffn,
+  UINT32: 0xffffffffn,
+  UINT64: 0xffffffffffffffffn,
+};
+
+/** strtoumax(s, &end, 0) as xtables_strtoul() calls it: a leading '-' refused; returns the value and the rest. */
+export function strtoumax(s: string): { value: bigint; rest: string } | undefined {
+  const m = /^\s*\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(s);
+  if (m == null || /^\s*-/.test(s)) {
+    return undefined;
+  }
+  const digits = m[1] ?? '';
+  let value: bigint;
+  if (/^0[xX]/.test(digits)) {
+    value = BigInt(digits);
+  } else if (digits.length > 1 && digits.startsWith('0')) {
+    value = BigInt(`0o${digits.slice(1)}`);
+  } else {
+    value = BigInt(digits);
+  }
+  return { value, rest: s.slice(m[0].length) };
+}
+
+/**
+ * Fast path for the common case (a plain decimal without a leading 0, as most rules write ports and
+ * counts): its value, or undefined to take the full strtoumax() path. Validation runs for every rule.
+ */
+function smallDecimal(s: string): number | undefined {
+  const n = s.length;
+  if (n === 0 || n > 15 || (s.charCodeAt(0) === 0x30 && n > 1)) {
+    return undefined;
+  }
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) {
+      return undefined;
+    }
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** xtables_strtoul(s, NULL, ..., min, max): the whole string a number within [min, max]. */
+export function wholeNumberIn(s: string, min: bigint, max: bigint): boolean {
+  const small = smallDecimal(s);
+  if (small !== undefined) {
+    return small >= Number(min) && small <= Number(max);
+  }
+  const n = strtoumax(s);
+  return n !== undefined && n.rest === '' && n.value >= min && n.value <= max;
+}
+
+/** Port names: getservbyname(3) over /etc/services; proto undefined means any protocol (getaddrinfo). */
+export function serviceResolves(
+  name: string,
+  proto: string | undefined,
+  services: Services | undefined,
+): boolean {
+  if (services === undefined) {
+    return true;
+  }
+  const byProto = services.get(name);
+  if (byProto === undefined) {
+    return false;
+  }
+  return proto === undefined || byProto.has(proto);
+}
+
+/** xtables_parse_port(): a number 0-65535 or a service of `proto`. */
+export function portOk(value: string, proto: string | undefined, services: Services | undefined): boolean {
+  return wholeNumberIn(value, 0n, 65535n) || serviceResolves(value, proto, services);
+}
+
+const IPV4_LITERAL = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * One address of -s/-d or a HOST/HOSTMASK option: iptables resolves it with getaddrinfo() for the
+ * rule's family only, so an IPv4 literal in ip6tables (and an IPv6 one in iptables) is "not found".
+ */
+export function hostError(value: string, family: Family, withMask: boolean): string | undefined {
+  const slash = withMask ? value.indexOf('/') : -1;
+  const host = slash === -1 ? value : value.slice(0, slash);
+  const mask = slash === -1 ? undefined : value.slice(slash + 1);
+  if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
+    return `host/network \`${host}' not found`;
+  }
+  if (mask !== undefined) {
+    const bits = family === 'ipv4' ? 32 : 128;
+    const numeric = smallDecimal(mask) ?? (/^\d+$/.test(mask) ? Infinity : undefined);
+    if (
+      numeric !== undefined
+        ? numeric > bits
+        : !(family === 'ipv4' ? IPV4_LITERAL.test(mask) : mask.includes(':'))
+    ) {
+      return `invalid mask \`${mask}' specified`;
+    }
+  }
+  return undefined;
+}
+
+/** libxtables/xtoptions.c tos_symbol_names[], compared with strcasecmp. */
+const TOS_NAMES = new Set([
+  'minimize-delay',
+  'maximize-throughput',
+  'maximize-reliability',
+  'minimize-cost',
+  'normal-service',
+]);
+
+const SYSLOG_LEVELS = new Set([
+  'alert',
+  'crit',
+  'debug',
+  'emerg',
+  'error',
+  'info',
+  'notice',
+  'panic',
+  'warning',
+]);
+
+/** The message xtables_option_parse() prints for a value of `entry`'s type, or undefined when accepted. */
+export function valueError(
+  ext: string,
+  entry: OptionGrammar,
+  value: string,
+  family: Family,
+  services: Services | undefined,
+): string | undefined {
+  const type = entry.type;
+  const typeMax = TYPE_MAX[type];
+  if (typeMax !== undefined) {
+    const min = entry.min === undefined ? 0n : BigInt(entry.min);
+    const max = entry.max === undefined || entry.max === 0 ? typeMax : BigInt(entry.max);
+    if (!wholeNumberIn(value, min, max) && entry.minUnknown !== true) {
+      return `${ext}: bad value for option "--${entry.name}", or out of range (${min}-${max}).`;
+    }
+    return undefined;
+  }
+  switch (type) {
+    case 'UINT8RC':
+    case 'UINT16RC':
+    case 'UINT32RC':
+    case 'UINT64RC':
+      return rangeError(ext, entry, value, TYPE_MAX[type.slice(0, -2)] ?? 0n);
+    case 'PORT':
+      return portOk(value, undefined, services) ? undefined : `Port "${value}" does not resolve to anything.`;
+    case 'PORTRC': {
+      const parts = value.split(':');
+      if (parts.length > 2) {
+        return `${ext}: Too many components for option "--${entry.name}" (max: 2)`;
+      }
+      const bad = parts.find((p) => p !== '' && !portOk(p, undefined, services));
+      return bad === undefined ? undefined : `Port "${bad}" does not resolve to anything.`;
+    }
+    case 'SYSLOGLEVEL':
+      return wholeNumberIn(value, 0n, 7n) || SYSLOG_LEVELS.has(value)
+        ? undefined
+        : `log level "${value}" unknown`;
+    case 'MARKMASK32': {
+      const [mark = '', mask, extra] = value.split('/');
+      const ok =
+        extra === undefined &&
+        wholeNumberIn(mark, 0n, 0xffffffffn) &&
+        (mask === undefined || wholeNumberIn(mask, 0n, 0xffffffffn));
+      return ok ? undefined : `Illegal value: "${value}"`;
+    }
+    case 'HOST':
+      return hostError(value, family, false);
+    case 'HOSTMASK':
+      return hostError(value, family, true);
+    case 'PLEN': {
+      const max = family === 'ipv4' ? 32n : 128n;
+      return wholeNumberIn(value, 0n, max)
+        ? undefined
+        : `${ext}: bad value for option "--${entry.name}", or out of range (0-${max}).`;
+    }
+    case 'TOSMASK': {
+      // xtopt_parse_tosmask(): "value[/mask]" (0-255) or a symbolic name of tos_symbol_names[].
+      const n = strtoumax(value);
+      if (n !== undefined && n.value <= 255n) {
+        const ok = n.rest === '' || (n.rest.startsWith('/') && wholeNumberIn(n.rest.slice(1), 0n, 255n));
+        return ok ? undefined : `Illegal value: "${value}"`;
+      }
+      return TOS_NAMES.has(value.toLowerCase()) ? undefined : `Symbolic name "${value}" is unknown`;
+    }
+    case 'ETHERMAC':
+      // xtopt_parse_ethermac(): six ':'-separated groups of one or two hex digits.
+      return /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(value)
+        ? undefined
+        : 'Invalid MAC address specified.';
+    case 'DOUBLE': {
+      // xtopt_parse_float(): strtod() of the whole string, within [min, max] when they differ.
+      const n = Number(value);
+      const bad =
+        value.trim() === '' ||
+        !Number.isFinite(n) ||
+        (entry.min !== entry.max && (n < (entry.min ?? 0) || n > (entry.max ?? 0)));
+      return bad
+        ? `${ext}: bad value for option "--${entry.name}", or out of range (${entry.min ?? 0}-${entry.max ?? 0}).`
+        : undefined;
+    }
+    case 'STRING':
+      if (entry.min !== undefined && entry.min !== 0 && value.length < entry.min) {
+        return `Argument must have a minimum length of ${entry.min} characters`;
+      }
+      if (entry.max !== undefined && entry.max !== 0 && value.length > entry.max) {
+        return `Argument must have a maximum length of ${entry.max} characters`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** xtopt_parse_mint(): up to two ':'-separated numbers 0..type max, an empty side meaning the default. */
+function rangeError(ext: string, entry: OptionGrammar, value: string, max: bigint): string | undefined {
+  const parts = value.split(':');
+  if (parts.length > 2) {
+    return `${ext}: Too many components for option "--${entry.name}" (max: 2)`;
+  }
+  for (const part of parts) {
+    if (part === '') {
+      continue;
+    }
+    const n = strtoumax(part);
+    if (n === undefined || n.value > max) {
+      return `${ext}: bad value for option "--${entry.name}" near "${part}", or out of range (0-${max}).`;
+    }
+    if (n.rest !== '') {
+      return `${ext}: Argument to "--${entry.name}" has unexpected characters near "${n.rest}".`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * libxt_NAT.c parse_ports(): "port", "port-port" or "port-port/base"; a single port may be a service name
+ * (of any protocol), range ends may not. Only with -p tcp, udp, sctp, dccp or icmp.
+ */
+export function natPortsError(
+  arg: string,
+  portOk: boolean,
+  services: Services | undefined,
+): string | undefined {
+  if (!portOk) {
+    return 'Need TCP, UDP, SCTP or DCCP with port specification';
+  }
+  const first = strtoumax(arg);
+  let rest = '';
+  let port = 0n;
+  if (first === undefined || first.value > 65535n) {
+    if (!serviceResolves(arg, undefined, services)) {
+      return `Port \`${arg}' not valid`;
+    }
+  } else {
+    rest = first.rest;
+    port = first.value;
+  }
+  if (rest === '') {
+    return undefined;
+  }
+  if (rest.startsWith(':')) {
+    return 'Invalid port:port syntax - use dash';
+  }
+  if (!rest.startsWith('-')) {
+    return `Garbage after port value: \`${rest}'`;
+  }
+  const maxArg = rest.slice(1);
+  const max = strtoumax(maxArg);
+  if (max === undefined || max.value > 65535n) {
+    return `Port \`${maxArg}' not valid`;
+  }
+  if (max.value < port) {
+    return `Port range \`${maxArg}' funky`;
+  }
+  if (max.rest === '') {
+    return undefined;
+  }
+  if (!max.rest.startsWith('/')) {
+    return `Garbage after port range: \`${max.rest}'`;
+  }
+  const base = max.rest.slice(1);
+  return wholeNumberIn(base, 1n, 65535n) || serviceResolves(base, undefined, services)
+    ? undefined
+    : `Port \`${base}' not valid`;
+}
