@@ -22,7 +22,7 @@ import { buildHostModel } from '../model/host-model.ts';
 import { runChecks } from '../checks/engine.ts';
 import { CHECKS } from '../checks/index.ts';
 import { COMMENT_PREFIX, WRITTEN_BY_MARKER, type Action } from './actions.ts';
-import { actionKey, renderShellScript, uniqueActions } from './render-sh.ts';
+import { actionKey, conflictingTargets, renderShellScript, uniqueActions } from './render-sh.ts';
 
 const SCENARIO = 'modules-load-fails-requires';
 const SHELLS = [
@@ -118,6 +118,27 @@ describe('renderShellScript', () => {
     const keys = uniqueActions(actions).map(actionKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(actions.length).toBeGreaterThan(keys.length);
+  });
+
+  it('keeps the safest risk of a repeated change and refuses two different changes of one line', () => {
+    const line = {
+      kind: 'comment-line',
+      file: '/etc/modprobe.d/a.conf',
+      line: 1,
+      expect: 'blacklist x',
+    } as const;
+    const merged = uniqueActions([
+      { ...line, risk: 'review', why: 'a deny-listed modules-load entry' },
+      { ...line, risk: 'safe', why: 'the saved rules need x' },
+    ]);
+    expect(merged).toEqual([{ ...line, risk: 'safe', why: 'a deny-listed modules-load entry' }]);
+    const replace: Action = { ...line, kind: 'replace-line', text: 'y', risk: 'safe', why: 'w' };
+    expect(conflictingTargets([{ ...line, risk: 'safe', why: 'w' }, replace])).toEqual([
+      '/etc/modprobe.d/a.conf:1',
+    ]);
+    expect(() => renderShellScript([{ ...line, risk: 'safe', why: 'w' }, replace])).toThrow(
+      /two different ways/,
+    );
   });
 
   for (const [name, argv] of SHELLS) {

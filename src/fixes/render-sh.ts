@@ -31,16 +31,47 @@ export function actionKey(a: Action): string {
   }
 }
 
+/**
+ * Each action once, in first-seen order. Two findings may propose one change with different risks (a blacklist
+ * line that the saved rules' module needs is `safe`, the same line seen from modules-load.d is `review`):
+ * the change is as safe as its safest reason.
+ */
 export function uniqueActions(actions: readonly Action[]): Action[] {
-  const seen = new Set<string>();
-  return actions.filter((a) => {
+  const byKey = new Map<string, Action>();
+  for (const a of actions) {
     const k = actionKey(a);
-    if (seen.has(k)) {
-      return false;
+    const seen = byKey.get(k);
+    if (
+      seen === undefined ||
+      (seen.kind !== 'manual' && seen.risk === 'review' && a.kind !== 'manual' && a.risk === 'safe')
+    ) {
+      byKey.set(k, seen === undefined ? a : { ...seen, risk: 'safe' });
     }
-    seen.add(k);
-    return true;
-  });
+  }
+  return [...byKey.values()];
+}
+
+/** The file targets that two different actions would change differently (they cannot both be applied). */
+export function conflictingTargets(actions: readonly Action[]): string[] {
+  const byTarget = new Map<string, string>();
+  const out = new Set<string>();
+  for (const a of uniqueActions(actions)) {
+    const target =
+      a.kind === 'comment-line' || a.kind === 'replace-line'
+        ? `${a.file}:${a.line}`
+        : a.kind === 'write-file' || a.kind === 'remove-file'
+          ? a.path
+          : undefined;
+    if (target === undefined) {
+      continue;
+    }
+    const k = actionKey(a);
+    if (byTarget.has(target) && byTarget.get(target) !== k) {
+      out.add(target);
+    }
+    byTarget.set(target, k);
+  }
+  return [...out];
 }
 
 // Shell functions every script carries. `$1` of a path function is the path on the target (/etc/...); the
@@ -257,6 +288,10 @@ export function renderShellScript(actions: readonly Action[], opts: ShellScriptO
   const bad = all.find((a) => invalidReason(a) !== undefined);
   if (bad !== undefined) {
     throw new Error(`cannot script an invalid action: ${invalidReason(bad) ?? ''}`);
+  }
+  const conflicts = conflictingTargets(all);
+  if (conflicts.length > 0) {
+    throw new Error(`actions change ${conflicts.join(', ')} in two different ways`);
   }
   const changes = all.filter((a) => a.kind !== 'manual');
   const manual = all.filter((a): a is Extract<Action, { kind: 'manual' }> => a.kind === 'manual');
