@@ -13,6 +13,8 @@ import { CHECKS } from './index.ts';
 import { WRITTEN_BY_MARKER, invalidReason, type Action } from '../fixes/actions.ts';
 import { commentLine, disableLine, rawLine, replaceLine } from './fix-actions.ts';
 import type { HostReader } from '../sources/host-reader.ts';
+import { conflictingTargets, renderShellScript } from '../fixes/render-sh.ts';
+import { spawnSync } from 'node:child_process';
 
 const HOSTS = join(import.meta.dirname, '../../fixtures/hosts');
 
@@ -49,6 +51,10 @@ describe('every check emits typed actions on every fixture host', () => {
       const reader = await host.open();
       const model = await buildHostModel(reader);
       const result = runChecks(CHECKS, model);
+      // The whole host's plan can be scripted: no two findings change one target in two ways.
+      const all = result.findings.flatMap((f) => f.fix?.actions ?? []);
+      expect(conflictingTargets(all)).toEqual([]);
+      expect(spawnSync('dash', ['-n'], { input: renderShellScript(all) }).status).toBe(0);
       for (const f of result.findings) {
         for (const a of f.fix?.actions ?? []) {
           kinds.add(a.kind);
