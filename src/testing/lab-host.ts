@@ -37,6 +37,10 @@ function ok(id: string, stdout: string): Partial<CommandFact> {
 export interface LabHostOptions {
   /** Extra or replaced files, by absolute path. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Paths (and everything under them) removed from the capture, e.g. '/lib/modules' for a missing tree. */
+  readonly drop?: readonly string[];
+  /** Extra or replaced command facts, by registry id. */
+  readonly commands?: Readonly<Record<string, Partial<CommandFact>>>;
 }
 
 export function labHost(scenario: string, options: LabHostOptions = {}): HostReader {
@@ -80,6 +84,13 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
   files['/proc/cmdline'] = 'BOOT_IMAGE=/vmlinuz root=/dev/vda console=ttyS0\n';
   files['/run/systemd/system/.keep'] = '';
   Object.assign(files, options.files ?? {});
+  for (const prefix of options.drop ?? []) {
+    for (const path of Object.keys(files)) {
+      if (path === prefix || path.startsWith(`${prefix}/`)) {
+        delete files[path];
+      }
+    }
+  }
 
   const commands: Record<string, Partial<CommandFact>> = {
     'uname-r': ok('uname-r', `${release}\n`),
@@ -107,6 +118,7 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
     'systemctl.is-enabled.netfilter-persistent',
     'enabled\n',
   );
+  Object.assign(commands, options.commands ?? {});
   return memoryReader({ files, links, commands, kind: 'snapshot' });
 }
 
