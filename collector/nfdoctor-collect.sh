@@ -769,6 +769,10 @@ file	init-scripts	/etc/conf.d/iptables
 file	init-scripts	/etc/conf.d/ip6tables
 file	init-scripts	/etc/conf.d/modules
 file	init-scripts	/etc/default/iptables
+glob	local-units	/etc/systemd/system	*.service
+file	boot-scripts	/etc/rc.local
+glob	ifupdown-scripts	/etc/network/if-pre-up.d	*
+glob	ifupdown-scripts	/etc/network/if-up.d	*
 dir	init-links	/etc/rcS.d
 dir	init-links	/etc/rc2.d
 dir	init-links	/etc/rc3.d

@@ -28,9 +28,11 @@ export const CHECKS: readonly CheckDefinition[] = [
   backendMismatch,
   permissionDenied,
   noRulesConfigured,
+  // Before the symptoms: a disabled, masked or fought-over loader is the cause of the empty ruleset that
+  // loader/silent-failure then finds.
+  notEnabled,
   restoreFailed,
   silentFailure,
-  notEnabled,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

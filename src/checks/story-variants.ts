@@ -88,13 +88,24 @@ WantedBy=multi-user.target
 /** The healthy boot plus a unit that restores rules into the legacy backend, dropping web traffic. */
 export function otherBackendHost(): HostReader {
   return labHost('healthy', {
+    links: {
+      '/etc/systemd/system/multi-user.target.wants/web-lockdown.service':
+        '/etc/systemd/system/web-lockdown.service',
+    },
     files: {
       '/etc/systemd/system/web-lockdown.service': LEGACY_UNIT,
-      '/etc/systemd/system/multi-user.target.wants/web-lockdown.service': LEGACY_UNIT,
       '/etc/iptables/lockdown.rules': LEGACY_RULES,
     },
     commands: {
       'iptables-save.legacy': ok('iptables-save.legacy', LEGACY_RULES),
+      // The collector skips a save whose backend is not loaded (registry precondition ip6_tables).
+      'ip6tables-save.legacy': {
+        id: 'ip6tables-save.legacy',
+        status: 'skipped',
+        stdout: '',
+        stderr: '',
+        reason: '/proc/net/ip6_tables_names is absent: ip6_tables is not loaded',
+      },
       'iptables-save.default': ok(
         'iptables-save.default',
         capture('healthy', 'iptables-save.txt'),

@@ -126,6 +126,8 @@ export interface HostModel {
   readonly unitAliases: ReadonlyMap<string, { readonly target: string; readonly path: string }>;
   /** nftables.service's ruleset file (/etc/nftables.conf, /etc/sysconfig/nftables.conf), when readable. */
   readonly nftablesConf?: FileText;
+  /** Admin units (/etc/systemd/system/*.service), /etc/rc.local and ifupdown hooks: what else runs at boot. */
+  readonly bootScripts: readonly FileText[];
   /** sysctl settings systemd-sysctl applies at boot, in the order it applies them (sysctl.d(5)). */
   readonly sysctl: readonly (SysctlEntry & { readonly file: string })[];
 }
@@ -486,6 +488,7 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     }
   }
   const runSystemd = await reader.listDir('/run/systemd/system');
+  const bootScripts = await loadBootScripts(reader);
 
   return {
     source: { kind: reader.kind, label: reader.label },
@@ -524,7 +527,36 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     unitAliases: await loadUnitAliases(reader),
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
     sysctl,
+    bootScripts,
   };
+}
+
+/** Regular files of the registry's local-units, boot-scripts and ifupdown-scripts facts. */
+async function loadBootScripts(reader: HostReader): Promise<FileText[]> {
+  const paths: string[] = ['/etc/rc.local'];
+  for (const [dir, pattern] of [
+    ['/etc/systemd/system', /\.service$/],
+    ['/etc/network/if-pre-up.d', /./],
+    ['/etc/network/if-up.d', /./],
+  ] as const) {
+    const listing = await reader.listDir(dir);
+    if (listing.status === 'ok') {
+      paths.push(
+        ...listing.entries
+          .filter((e) => e.type === 'file' && pattern.test(e.name))
+          .map((e) => `${dir}/${e.name}`)
+          .sort(),
+      );
+    }
+  }
+  const out: FileText[] = [];
+  for (const path of paths) {
+    const text = await readText(reader, path);
+    if (text !== undefined) {
+      out.push({ path, text });
+    }
+  }
+  return out;
 }
 
 /** Saved rules files that exist (or may) but could not be read: a reason to say "unknown", never "none". */

@@ -397,6 +397,26 @@ export const FACTS: readonly FactSpec[] = [
     why: 'SysV and OpenRC scripts and their options on hosts without systemd.',
   },
   {
+    id: 'local-units',
+    kind: 'glob',
+    dirs: ['/etc/systemd/system'],
+    pattern: '*.service',
+    why: 'Units an administrator wrote: one may load rules into the other iptables backend at boot.',
+  },
+  {
+    id: 'boot-scripts',
+    kind: 'file',
+    paths: ['/etc/rc.local'],
+    why: 'A boot script that may load rules into the other iptables backend.',
+  },
+  {
+    id: 'ifupdown-scripts',
+    kind: 'glob',
+    dirs: ['/etc/network/if-pre-up.d', '/etc/network/if-up.d'],
+    pattern: '*',
+    why: 'ifupdown hooks run when interfaces come up; old setups load iptables rules from them.',
+  },
+  {
     id: 'init-links',
     kind: 'dir',
     paths: [

@@ -39,6 +39,8 @@ export interface LabHostOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** Paths (and everything under them) removed from the capture, e.g. '/lib/modules' for a missing tree. */
   readonly drop?: readonly string[];
+  /** Extra symlinks (path -> target). */
+  readonly links?: Readonly<Record<string, string>>;
   /** Extra or replaced command facts, by registry id. */
   readonly commands?: Readonly<Record<string, Partial<CommandFact>>>;
 }
@@ -84,13 +86,9 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
   files['/proc/cmdline'] = 'BOOT_IMAGE=/vmlinuz root=/dev/vda console=ttyS0\n';
   files['/run/systemd/system/.keep'] = '';
   Object.assign(files, options.files ?? {});
-  for (const prefix of options.drop ?? []) {
-    for (const path of Object.keys(files)) {
-      if (path === prefix || path.startsWith(`${prefix}/`)) {
-        delete files[path];
-      }
-    }
-  }
+  const dropped = (path: string): boolean =>
+    (options.drop ?? []).some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  const kept = Object.fromEntries(Object.entries(files).filter(([path]) => !dropped(path)));
 
   const commands: Record<string, Partial<CommandFact>> = {
     'uname-r': ok('uname-r', `${release}\n`),
@@ -119,7 +117,8 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
     'enabled\n',
   );
   Object.assign(commands, options.commands ?? {});
-  return memoryReader({ files, links, commands, kind: 'snapshot' });
+  Object.assign(links, options.links ?? {});
+  return memoryReader({ files: kept, links, commands, kind: 'snapshot' });
 }
 
 /** The stock bookworm netfilter-persistent.service (1.0.20) as the lab captured it: Wants= + After= only. */

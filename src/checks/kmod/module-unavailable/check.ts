@@ -6,6 +6,7 @@ import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import type { ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { isContainer, kernelModulePackages, restartLoaderCommand } from '../../host-commands.ts';
+import { SUBJECT as MODULES_DIR } from '../no-modules-dir/check.ts';
 
 const ID = 'kmod/module-unavailable';
 
@@ -178,9 +179,17 @@ function ruleEvidence(r: RequirementResult): Evidence[] {
     );
 }
 
-function findingFor(model: HostModel, r: RequirementResult, m: ModuleStatus, release: string): FindingInput {
+function findingFor(
+  model: HostModel,
+  r: RequirementResult,
+  m: ModuleStatus,
+  release: string,
+  causedBy: readonly string[] = [],
+): FindingInput {
   const req = r.requirement;
-  const fix = fixFor(model, m, release);
+  // Under a root cause that carries the fix for every module (no module tree, loading disabled), the
+  // per-module finding is a consequence and repeats no fix.
+  const fix = causedBy.length > 0 ? undefined : fixFor(model, m, release);
   return {
     messageId:
       isContainer(model) && m.state !== 'not-built' && m.state !== 'blocked' ? 'container' : messageIdFor(m),
@@ -201,8 +210,80 @@ function findingFor(model: HostModel, r: RequirementResult, m: ModuleStatus, rel
       `extension:${req.family}/${req.kind}/${req.extension}`,
       ...req.lines.map((l) => `rules:${req.file}:${l}`),
     ],
+    ...(causedBy.length > 0 ? { causedBy } : {}),
     ...(fix === undefined ? {} : { fix }),
     next: nextFor(m),
+  };
+}
+
+/**
+ * The sysctl.d line that sets kernel.modules_disabled=1 at boot: the last assignment wins (systemd-sysctl
+ * applies files in sysctl.d(5) order, later settings overriding earlier ones), so that is the one to cite.
+ */
+function modulesDisabledSetting(model: HostModel): { file: string; line: number; value: string } | undefined {
+  const last = model.sysctl.filter((e) => e.normalizedKey === 'kernel.modules_disabled').at(-1);
+  return last === undefined ? undefined : { file: last.file, line: last.line, value: last.value };
+}
+
+/** One root for every module that cannot load because kernel.modules_disabled=1. */
+function modulesDisabledRoot(model: HostModel, disabled: readonly ModuleStatus[]): FindingInput {
+  const setting = modulesDisabledSetting(model);
+  const setsIt = setting !== undefined && setting.value.trim() === '1';
+  const names = [...new Set(disabled.map((m) => m.name))];
+  const proc = disabled[0]?.evidence[0] ?? evidenceAt('/proc/sys/kernel/modules_disabled', 1, '1');
+  return {
+    messageId: setsIt ? 'loadingDisabledBy' : 'loadingDisabledRuntime',
+    key: 'modules-disabled',
+    data: {
+      count: names.length,
+      modules: names.join(', '),
+      file: setting?.file ?? '',
+      line: setting?.line ?? 0,
+    },
+    evidence: [
+      proc,
+      ...(setsIt
+        ? [
+            evidenceAt(
+              setting.file,
+              setting.line,
+              `kernel.modules_disabled = ${setting.value}`,
+              'applied by systemd-sysctl at boot',
+            ),
+          ]
+        : [
+            evidenceAt(
+              'sysctl.d',
+              undefined,
+              undefined,
+              `no sysctl.d file sets kernel.modules_disabled=1${setting === undefined ? '' : ` (the last setting, ${setting.file}:${String(setting.line)}, is ${setting.value})`}: a script or unit wrote it at run time`,
+            ),
+          ]),
+    ],
+    subjects: ['kernel:modules-disabled', ...names.map((n) => `module:${n}`)],
+    fix: {
+      steps: [
+        ...(setsIt
+          ? [
+              {
+                command: `sudoedit ${setting.file}   # line ${String(setting.line)}: kernel.modules_disabled = ${setting.value}`,
+                why: 'This line disables module loading at every boot; keep it only if the modules below are loaded before it applies.',
+              },
+            ]
+          : []),
+        {
+          command: `printf '%s\\n' ${names.join(' ')} | sudo tee /etc/modules-load.d/nfdoctor-firewall.conf`,
+          why: 'systemd-modules-load runs before systemd-sysctl, so these modules are loaded before loading gets disabled.',
+        },
+        {
+          command: 'sudo reboot',
+          why: 'kernel.modules_disabled cannot be set back to 0 without a reboot.',
+        },
+      ],
+      persistence: 'modules-load.d is read on every boot before sysctl settings apply.',
+      verify: `lsmod | grep -E '^(${names.join('|')}) '`,
+    },
+    next: 'Any module the rules need later (a new match, an ipset type) fails the same way: list it in modules-load.d too.',
   };
 }
 
@@ -295,6 +376,10 @@ export default defineCheck({
         '{{module}} (for {{extension}}, {{file}} line {{lines}}) does not exist for this kernel: {{reason}}',
       noModuleSupport: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
       loadingDisabled: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      loadingDisabledBy:
+        'kernel.modules_disabled=1 ({{file}} line {{line}}): the kernel loads no module until reboot, so {{count}} module(s) the saved rules need cannot load: {{modules}}',
+      loadingDisabledRuntime:
+        'kernel.modules_disabled=1, set at run time (no sysctl.d file sets it): the kernel loads no module until reboot, so {{count}} module(s) the saved rules need cannot load: {{modules}}',
       signatureRefused:
         '{{module}} ({{path}}, for {{extension}}, {{file}} line {{lines}}) is refused by the kernel: it is not signed with a key the kernel trusts (Secure Boot lockdown / module.sig_enforce)',
       container:
@@ -318,6 +403,8 @@ export default defineCheck({
     }
     let undecided = 0;
     const container = isContainer(model);
+    const treeRoots = ctx.findingsAbout(MODULES_DIR).map((f) => f.id);
+    const disabled: ModuleStatus[] = [];
     for (const r of needs.results) {
       const by = r.modules.find((m) => m.name === r.satisfiedBy);
       if (by !== undefined && container && by.state === 'loadable') {
@@ -340,9 +427,17 @@ export default defineCheck({
       }
       // The first candidate is the one the kernel asks for first; its reason is the one that matters.
       const first = decisive[0];
-      if (first !== undefined) {
-        ctx.report(findingFor(model, r, first, model.release.value));
+      if (first?.state === 'loading-disabled') {
+        disabled.push(first);
+        ctx.report(findingFor(model, r, first, model.release.value, [`${ID}#modules-disabled`]));
+      } else if (first !== undefined) {
+        // With no module tree at all, every module that is not there is that one cause.
+        const causes = first.state === 'file-missing' || first.state === 'unknown' ? treeRoots : [];
+        ctx.report(findingFor(model, r, first, model.release.value, causes));
       }
+    }
+    if (disabled.length > 0) {
+      ctx.report(modulesDisabledRoot(model, disabled));
     }
     if (undecided > 0) {
       return unknown(
