@@ -122,7 +122,12 @@ describe.skipIf(!labAvailable)(
       expect(f?.severity).toBe('error');
       expect(f?.subjects).toContain('kernel:next-boot');
       expect(f?.evidence).toContainEqual(expect.objectContaining({ source: '/boot/grub/grub.cfg' }));
-      expect(f?.fix?.steps[0]?.command).toBe(`sudo apt-get install --reinstall linux-image-${NEW}`);
+      expect(f?.fix?.actions).toEqual([
+        expect.objectContaining({
+          kind: 'manual',
+          command: `sudo apt-get install --reinstall linux-image-${NEW}\nsudo depmod -a ${NEW}`,
+        }),
+      ]);
     });
 
     it('is only a warning when GRUB saved_entry boots the running kernel next', async () => {
@@ -200,7 +205,10 @@ describe.skipIf(!labAvailable)(
       const f = run.findings.find((x) => x.key === `${NEW}:xt_geoip`);
       expect(f?.messageId).toBe('outOfTreeMissing');
       expect(f?.data['path']).toBe('updates/dkms/xt_geoip.ko');
-      expect(f?.fix?.steps[0]?.command).toContain(`dkms autoinstall -k ${NEW}`);
+      expect(f?.fix?.actions[0]).toMatchObject({
+        kind: 'manual',
+        command: `sudo apt-get install linux-headers-${NEW}\nsudo dkms autoinstall -k ${NEW}`,
+      });
     });
 
     it('warns about iptables-legacy rules on a 6.17+ kernel built without CONFIG_NETFILTER_XTABLES_LEGACY', async () => {

@@ -10,6 +10,7 @@ import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { nextBoot, parseGrubCfg, parseGrubEnv } from '../../../parsers/grub.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 import { compareKernelReleases, distroFamily } from '../../host-commands.ts';
+import { manual, shLines } from '../../fix-actions.ts';
 
 const ID = 'kernel/next-boot';
 const GATE = 'CONFIG_NETFILTER_XTABLES_LEGACY';
@@ -83,10 +84,6 @@ function atLeast617(release: string): boolean {
   return m != null && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 17));
 }
 
-function manual(command: string, why: string): Fix['steps'][number] {
-  return { command, why };
-}
-
 function packagesFor(model: HostModel, release: string): string {
   switch (distroFamily(model)) {
     case 'rhel':
@@ -98,6 +95,17 @@ function packagesFor(model: HostModel, release: string): string {
     default:
       return `sudo apt-get install --reinstall linux-image-${release}`;
   }
+}
+
+/** A command naming the release only when the release is a plain word (it comes from a directory name). */
+function pasteable(release: string, command: () => string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/.test(release) ? command() : undefined;
+}
+
+function headersFor(model: HostModel, release: string): string {
+  return distroFamily(model) === 'rhel'
+    ? `sudo dnf install kernel-devel-${release}`
+    : `sudo apt-get install linux-headers-${release}`;
 }
 
 const VERIFY = (release: string): string =>
@@ -130,12 +138,12 @@ function imageWithoutModules(
     subjects: placed(k, isNext, next).subjects,
     severity: placed(k, isNext, next).severity,
     fix: {
-      steps: [
+      actions: [
         manual(
-          packagesFor(model, k.release),
-          `Installs the modules of ${k.release}; without them no firewall module loads after the reboot.`,
+          `Before rebooting, install the modules of ${k.release} and rebuild its modules.dep.`,
+          `Without them no firewall module loads after the reboot into ${k.release}.`,
+          pasteable(k.release, () => shLines(packagesFor(model, k.release), `sudo depmod -a ${k.release}`)),
         ),
-        manual(`sudo depmod -a ${k.release}`, 'Writes modules.dep so modprobe finds the modules.'),
       ],
       persistence: 'The package owns the module tree; it stays as long as the kernel is installed.',
       verify: VERIFY(k.release),
@@ -163,10 +171,13 @@ function moduleFinding(
   const fix: Fix =
     dkms !== undefined
       ? {
-          steps: [
+          actions: [
             manual(
-              `sudo apt-get install linux-headers-${k.release} && sudo dkms autoinstall -k ${k.release}`,
+              `Before rebooting, build ${m.name} for ${k.release} with DKMS (install that kernel's headers first).`,
               `${m.name} is an out-of-tree module (${dkms} on ${running}); DKMS must build it for ${k.release}.`,
+              pasteable(k.release, () =>
+                shLines(headersFor(model, k.release), `sudo dkms autoinstall -k ${k.release}`),
+              ),
             ),
           ],
           persistence: 'DKMS rebuilds the module for every kernel whose headers are installed.',
@@ -174,9 +185,9 @@ function moduleFinding(
         }
       : m.state === 'not-built'
         ? {
-            steps: [
+            actions: [
               manual(
-                `sudo grub-set-default '${running}' entry, or install a kernel built with ${m.config ?? 'the option'} (the distribution kernel)`,
+                `Keep booting ${running} (make its menu entry GRUB's default with grub-set-default), or install a kernel built with ${m.config ?? 'the option'}=m (the distribution kernel) before rebooting.`,
                 `${k.release} was built without ${m.name}; booting it loses the rules that need it.`,
               ),
             ],
@@ -184,9 +195,14 @@ function moduleFinding(
             verify: VERIFY(k.release),
           }
         : {
-            steps: [
-              manual(packagesFor(model, k.release), `Puts ${m.name} back into /lib/modules/${k.release}.`),
-              manual(`sudo depmod -a ${k.release}`, 'Rebuilds modules.dep of that kernel.'),
+            actions: [
+              manual(
+                `Before rebooting, reinstall the modules of ${k.release} and rebuild its modules.dep.`,
+                `Puts ${m.name} back into /lib/modules/${k.release}.`,
+                pasteable(k.release, () =>
+                  shLines(packagesFor(model, k.release), `sudo depmod -a ${k.release}`),
+                ),
+              ),
             ],
             persistence: 'The package owns the module files.',
             verify: VERIFY(k.release),
@@ -248,12 +264,13 @@ function legacyFinding(
     subjects: placed(k, isNext, next).subjects,
     severity: placed(k, isNext, next).severity,
     fix: {
-      steps: [
+      actions: [
         manual(
-          distroFamily(model) === 'debian' || distroFamily(model) === 'ubuntu'
-            ? 'sudo update-alternatives --set iptables /usr/sbin/iptables-nft && sudo update-alternatives --set ip6tables /usr/sbin/ip6tables-nft'
-            : 'switch the loader to iptables-nft (it reads the same rules files)',
+          'Before rebooting, switch iptables (and so the loader) to the nft variant; it reads the same rules files.',
           `${k.release} has no legacy x_tables tables (Linux 6.17 builds them only with ${GATE}=y); iptables-nft needs none of them.`,
+          distroFamily(model) === 'debian' || distroFamily(model) === 'ubuntu'
+            ? 'sudo update-alternatives --set iptables /usr/sbin/iptables-nft\nsudo update-alternatives --set ip6tables /usr/sbin/ip6tables-nft'
+            : undefined,
         ),
       ],
       persistence: 'The alternatives choice persists across upgrades and reboots.',
