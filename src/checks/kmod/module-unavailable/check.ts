@@ -16,6 +16,7 @@ import {
 } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
 import { SUBJECT as MODULES_DIR } from '../no-modules-dir/check.ts';
+import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 
 const ID = 'kmod/module-unavailable';
 
@@ -181,6 +182,27 @@ function messageIdFor(m: ModuleStatus): string {
   }
 }
 
+/**
+ * iptables-services' iptables.init start() runs iptables-restore first and only after it succeeded modprobes
+ * IPTABLES_MODULES ("Loading additional modules"; src/parsers/__samples__/iptables-services): listing a
+ * module there cannot make the restore work.
+ */
+function iptablesModulesEvidence(model: HostModel, module: string): Evidence[] {
+  const config = model.sysconfigIptables;
+  const at = config === undefined ? undefined : effectiveShellVar(config.vars, 'IPTABLES_MODULES');
+  if (config === undefined || at === undefined || !at.value.split(/\s+/).includes(module)) {
+    return [];
+  }
+  return [
+    evidenceAt(
+      config.path,
+      at.line,
+      `IPTABLES_MODULES="${at.value}"`,
+      'iptables.init loads these only after iptables-restore succeeded, so this does not help the restore',
+    ),
+  ];
+}
+
 function ruleEvidence(r: RequirementResult): Evidence[] {
   return r.requirement.lines
     .slice(0, 3)
@@ -214,7 +236,7 @@ function findingFor(
       config: m.config ?? 'its CONFIG option',
       virt: model.virt ?? '',
     },
-    evidence: [...m.evidence, ...ruleEvidence(r)],
+    evidence: [...m.evidence, ...ruleEvidence(r), ...iptablesModulesEvidence(model, m.name)],
     subjects: [
       `module:${m.name}`,
       `extension:${req.family}/${req.kind}/${req.extension}`,
