@@ -12,6 +12,7 @@ import { labHost, labAvailable, LAB_CAPTURES } from '../../testing/lab-host.ts';
 const SAMPLES = join(import.meta.dirname, '../../parsers/__samples__/iptables-services');
 const START = readFileSync(join(SAMPLES, 'iptables.init.start'), 'utf8');
 const HEAD = readFileSync(join(SAMPLES, 'iptables.init.head'), 'utf8');
+const CONFIG = readFileSync(join(SAMPLES, 'iptables-config'), 'utf8');
 
 /** The message an `echo -n $"${IPTABLES}: ..."` line of iptables.init prints for iptables.service. */
 function echoed(text: string, what: RegExp): string {
@@ -44,7 +45,11 @@ describe.skipIf(!labAvailable)('a RHEL host whose iptables.service fails on a bl
     drop: ['/etc/iptables/rules.v4', '/etc/iptables/ipsets', '/etc/default/netfilter-persistent'],
     files: {
       '/etc/sysconfig/iptables': rules,
-      '/etc/sysconfig/iptables-config': `# Load additional iptables modules (nat helpers)\n#   Default: -none-\nIPTABLES_MODULES="xt_recent"\n\nIPTABLES_MODULES_UNLOAD="yes"\nIPTABLES_SAVE_ON_STOP="no"\n`,
+      // The package's own file, with the module the rules need listed where an admin would list it.
+      '/etc/sysconfig/iptables-config': CONFIG.replace(
+        /^IPTABLES_MODULES=".*"$/m,
+        'IPTABLES_MODULES="xt_recent"',
+      ),
       '/etc/os-release': 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
     },
     commands: {
@@ -75,7 +80,7 @@ describe.skipIf(!labAvailable)('a RHEL host whose iptables.service fails on a bl
     const root = result.findings.find((f) => f.id === 'kmod/module-unavailable#xt_recent:blocked');
     expect(root?.causedBy).toEqual([]);
     expect(root?.evidence).toContainEqual(
-      expect.objectContaining({ source: '/etc/sysconfig/iptables-config', line: 3 }),
+      expect.objectContaining({ source: '/etc/sysconfig/iptables-config', line: 6 }),
     );
     const failed = result.findings.filter((f) => f.checkId === 'loader/restore-failed');
     expect(failed.length).toBeGreaterThan(0);
