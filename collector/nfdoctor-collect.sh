@@ -769,6 +769,15 @@ file	init-scripts	/etc/conf.d/iptables
 file	init-scripts	/etc/conf.d/ip6tables
 file	init-scripts	/etc/conf.d/modules
 file	init-scripts	/etc/default/iptables
+file	grub	/boot/grub/grubenv
+file	grub	/boot/grub/grub.cfg
+file	grub	/boot/grub2/grubenv
+file	grub	/boot/grub2/grub.cfg
+file	grub	/etc/default/grub
+glob	local-units	/etc/systemd/system	*.service
+file	boot-scripts	/etc/rc.local
+glob	ifupdown-scripts	/etc/network/if-pre-up.d	*
+glob	ifupdown-scripts	/etc/network/if-up.d	*
 dir	init-links	/etc/rcS.d
 dir	init-links	/etc/rc2.d
 dir	init-links	/etc/rc3.d
@@ -1005,24 +1014,22 @@ FACTS
 
 fact_table | grep -v '^#' >"$STAGE/table.tsv"
 
-# kernel releases that {release} stands for: the running one, or every module tree under --root
+# kernel releases that {release} stands for: the running one first (live host), then every module tree
+# (the kernels a reboot may start; nfdoctor checks the saved rules against them before the reboot)
 : >"$STAGE/releases"
-if [ "$ROOTMODE" = 1 ]; then
-  for _lm in /lib/modules /usr/lib/modules; do
-    RECORD_LINKS=0
-    resolve "$_lm" || continue
-    RECORD_LINKS=1
-    for _rd in "$R$RES"/*; do
-      [ -d "$_rd" ] || continue
-      _rn=${_rd##*/}
-      bad_name "$_rn" && continue
-      grep -q -F -x -e "$_rn" "$STAGE/releases" || printf '%s\n' "$_rn" >>"$STAGE/releases"
-    done
-  done
+[ "$ROOTMODE" = 1 ] || printf '%s\n' "$REL" >"$STAGE/releases"
+for _lm in /lib/modules /usr/lib/modules; do
+  RECORD_LINKS=0
+  resolve "$_lm" || continue
   RECORD_LINKS=1
-else
-  printf '%s\n' "$REL" >"$STAGE/releases"
-fi
+  for _rd in "$R$RES"/*; do
+    [ -d "$_rd" ] || continue
+    _rn=${_rd##*/}
+    bad_name "$_rn" && continue
+    grep -q -F -x -e "$_rn" "$STAGE/releases" || printf '%s\n' "$_rn" >>"$STAGE/releases"
+  done
+done
+RECORD_LINKS=1
 
 : >"$STAGE/table.expanded"
 while IFS= read -r _row; do

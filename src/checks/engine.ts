@@ -86,9 +86,26 @@ export function orderRootCausesFirst(findings: readonly Finding[]): Finding[] {
     }
   }
   const severityRank = { error: 0, warning: 1, info: 2 } as const;
+  // Impact: how many findings a root explains, directly or through others (a cause with more
+  // consequences comes first among roots of the same severity).
+  const reach = (id: string): number => {
+    const seen = new Set<string>();
+    const stack = [id];
+    while (stack.length > 0) {
+      for (const c of children.get(stack.pop() ?? '') ?? []) {
+        if (!seen.has(c.id)) {
+          seen.add(c.id);
+          stack.push(c.id);
+        }
+      }
+    }
+    return seen.size;
+  };
   const roots = findings
     .filter((f) => !f.causedBy.some((c) => byId.has(c)))
-    .sort((a, b) => severityRank[a.severity] - severityRank[b.severity]);
+    .map((f) => ({ f, impact: reach(f.id) }))
+    .sort((a, b) => severityRank[a.f.severity] - severityRank[b.f.severity] || b.impact - a.impact)
+    .map((x) => x.f);
   const out: Finding[] = [];
   const seen = new Set<string>();
   const visit = (f: Finding): void => {

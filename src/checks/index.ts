@@ -4,6 +4,7 @@ import type { CheckDefinition } from './types.ts';
 import noModulesDir from './kmod/no-modules-dir/check.ts';
 import moduleUnavailable from './kmod/module-unavailable/check.ts';
 import legacyXtablesDisabled from './kernel/legacy-xtables-disabled/check.ts';
+import nextBoot from './kernel/next-boot/check.ts';
 import modulesLoadConfig from './boot/modules-load-config/check.ts';
 import sysctlBeforeModule from './boot/sysctl-before-module/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
@@ -20,6 +21,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   noModulesDir,
   moduleUnavailable,
   legacyXtablesDisabled,
+  nextBoot,
   modulesLoadConfig,
   sysctlBeforeModule,
   setUnavailable,
@@ -28,9 +30,11 @@ export const CHECKS: readonly CheckDefinition[] = [
   backendMismatch,
   permissionDenied,
   noRulesConfigured,
+  // Before the symptoms: a disabled, masked or fought-over loader is the cause of the empty ruleset that
+  // loader/silent-failure then finds.
+  notEnabled,
   restoreFailed,
   silentFailure,
-  notEnabled,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

@@ -12,13 +12,14 @@ import { parseShellVars, type ShellAssignment } from '../parsers/shell-vars.ts';
 import { parseSystemctlShow } from '../parsers/systemctl-show.ts';
 import { parseSystemctlIsEnabled } from '../parsers/systemctl-text.ts';
 import { resolveUnit, type EffectiveUnit, type UnitSource } from './units.ts';
-import { checkRules, type CheckResult, type BackendChoice } from '../resolve/check-rules.ts';
+import { checkRules, type CheckResult, type BackendChoice, type RulesInput } from '../resolve/check-rules.ts';
 import { hostKernelLayout } from '../resolve/kernel-view.ts';
 import { detectHostBackend } from '../resolve/host-backend.ts';
 import type { Family } from '../knowledge/extensions.ts';
 import type { Diagnostic } from '../parsers/types.ts';
 import type { DirFact as InstalledListing } from '../sources/host-reader.ts';
 import { loadKernelView, type KernelView } from '../resolve/kernel-view.ts';
+import { compareKernelReleases } from '../resolve/kernel-release.ts';
 
 export type LoaderId =
   | 'netfilter-persistent'
@@ -90,6 +91,26 @@ export interface InstalledKernels {
   readonly rpm?: readonly KernelPackage[];
 }
 
+/** A kernel installed next to the running one: what it would give the saved rules after a reboot. */
+export interface OtherKernel {
+  readonly release: string;
+  /** /boot/vmlinuz-RELEASE, when /boot lists it. */
+  readonly image?: string;
+  /** /lib/modules/RELEASE exists (listing of /lib/modules or /usr/lib/modules). */
+  readonly tree: boolean;
+  /** What reading its modules.dep gave: 'absent' with a tree means depmod never ran or files are gone. */
+  readonly modulesDep: FileStatus;
+  /** The saved rules resolved against this kernel's metadata (only with saved rules and a modules.dep). */
+  readonly needs?: CheckResult;
+}
+
+/** GRUB's boot selection files, when readable. */
+export interface BootLoaderFiles {
+  readonly grubenv?: FileText;
+  readonly grubCfg?: FileText;
+  readonly defaultGrub?: FileText & { readonly vars: readonly ShellAssignment[] };
+}
+
 export interface HostModel {
   readonly source: { readonly kind: HostReader['kind']; readonly label: string };
   readonly release?: { readonly value: string; readonly source: string };
@@ -126,6 +147,11 @@ export interface HostModel {
   readonly unitAliases: ReadonlyMap<string, { readonly target: string; readonly path: string }>;
   /** nftables.service's ruleset file (/etc/nftables.conf, /etc/sysconfig/nftables.conf), when readable. */
   readonly nftablesConf?: FileText;
+  /** Installed kernels other than the running one, newest first. */
+  readonly otherKernels: readonly OtherKernel[];
+  readonly bootLoader: BootLoaderFiles;
+  /** Admin units (/etc/systemd/system/*.service), /etc/rc.local and ifupdown hooks: what else runs at boot. */
+  readonly bootScripts: readonly FileText[];
   /** sysctl settings systemd-sysctl applies at boot, in the order it applies them (sysctl.d(5)). */
   readonly sysctl: readonly (SysctlEntry & { readonly file: string })[];
   /**
@@ -457,12 +483,7 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     release === undefined || savedRules.length === 0
       ? undefined
       : await checkRules({
-          rules: savedRules.map((r) => ({
-            path: r.path,
-            text: r.text,
-            family: r.family,
-            parsed: { value: r.ruleset, diagnostics: r.diagnostics },
-          })),
+          rules: rulesInputs(savedRules),
           ipsets: savedIpsets.map((s) => ({ path: s.path, text: s.text })),
           kernelReader: reader,
           layout: hostKernelLayout(release.value, reader.kind, reader.label),
@@ -515,6 +536,9 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     }
   }
   const runSystemd = await reader.listDir('/run/systemd/system');
+  const bootScripts = await loadBootScripts(reader);
+  const otherKernels = await loadOtherKernels(reader, release?.value, installedKernels, savedRules, backend);
+  const bootLoader = await loadBootLoader(reader);
 
   return {
     source: { kind: reader.kind, label: reader.label },
@@ -553,8 +577,120 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     unitAliases: await loadUnitAliases(reader),
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
     sysctl,
+    bootScripts,
+    otherKernels,
+    bootLoader,
     fileText,
   };
+}
+
+async function loadBootLoader(reader: HostReader): Promise<BootLoaderFiles> {
+  const first = async (paths: readonly string[]): Promise<FileText | undefined> => {
+    for (const path of paths) {
+      const text = await readText(reader, path);
+      if (text !== undefined) {
+        return { path, text };
+      }
+    }
+    return undefined;
+  };
+  const grubenv = await first(['/boot/grub/grubenv', '/boot/grub2/grubenv']);
+  const grubCfg = await first(['/boot/grub/grub.cfg', '/boot/grub2/grub.cfg']);
+  const def = await first(['/etc/default/grub']);
+  return {
+    ...(grubenv === undefined ? {} : { grubenv }),
+    ...(grubCfg === undefined ? {} : { grubCfg }),
+    ...(def === undefined ? {} : { defaultGrub: shellVarsFile(def.path, def.text) }),
+  };
+}
+
+/** Every kernel with a module tree or a /boot image that is not the running one, newest first. */
+async function loadOtherKernels(
+  reader: HostReader,
+  running: string | undefined,
+  installed: InstalledKernels,
+  savedRules: readonly SavedRules[],
+  backend: BackendChoice | undefined,
+): Promise<OtherKernel[]> {
+  const trees = new Set(
+    installed.libModules.flatMap((l) =>
+      l.status === 'ok' ? l.entries.filter((e) => e.type !== 'file').map((e) => e.name) : [],
+    ),
+  );
+  const images = new Map<string, string>();
+  if (installed.boot.status === 'ok') {
+    for (const e of installed.boot.entries) {
+      const m = /^vmlinuz-(.+)$/.exec(e.name);
+      if (m?.[1] !== undefined) {
+        images.set(m[1], `/boot/${e.name}`);
+      }
+    }
+  }
+  const releases = [...new Set([...trees, ...images.keys()])]
+    .filter((r) => r !== running)
+    .sort((a, b) => compareKernelReleases(b, a));
+  const out: OtherKernel[] = [];
+  for (const release of releases) {
+    const dep = await reader.readFile(`/lib/modules/${release}/modules.dep`);
+    const image = images.get(release);
+    const needs =
+      savedRules.length === 0 || dep.status !== 'ok'
+        ? undefined
+        : await checkRules({
+            rules: rulesInputs(savedRules),
+            ipsets: [],
+            kernelReader: reader,
+            // Another kernel is not running: no /proc facts, only its files and the host's modprobe.d.
+            layout: hostKernelLayout(release, 'root', reader.label),
+            ...(backend === undefined ? {} : { hostBackend: backend }),
+          });
+    out.push({
+      release,
+      ...(image === undefined ? {} : { image }),
+      tree: trees.has(release),
+      modulesDep: dep.status,
+      ...(needs === undefined ? {} : { needs }),
+    });
+  }
+  return out;
+}
+
+/** The saved rules as checkRules takes them, already parsed. */
+function rulesInputs(savedRules: readonly SavedRules[]): RulesInput[] {
+  return savedRules.map((r) => ({
+    path: r.path,
+    text: r.text,
+    family: r.family,
+    parsed: { value: r.ruleset, diagnostics: r.diagnostics },
+  }));
+}
+
+/** Regular files of the registry's local-units, boot-scripts and ifupdown-scripts facts. */
+async function loadBootScripts(reader: HostReader): Promise<FileText[]> {
+  const paths: string[] = ['/etc/rc.local'];
+  for (const [dir, pattern] of [
+    ['/etc/systemd/system', /\.service$/],
+    ['/etc/network/if-pre-up.d', /./],
+    ['/etc/network/if-up.d', /./],
+  ] as const) {
+    const listing = await reader.listDir(dir);
+    if (listing.status === 'ok') {
+      paths.push(
+        ...listing.entries
+          .filter((e) => e.type === 'file' && pattern.test(e.name))
+          .map((e) => `${dir}/${e.name}`)
+          .sort(),
+      );
+    }
+  }
+  const out: FileText[] = [];
+  for (const path of paths) {
+    const text = await readText(reader, path);
+    if (text !== undefined) {
+      out.push({ path, text });
+    }
+  }
+  return out;
 }
 
 /** Saved rules files that exist (or may) but could not be read: a reason to say "unknown", never "none". */

@@ -1,7 +1,7 @@
 // Compares what two HostReaders say about the same facts; used by the equality tests (live vs --root
 // vs snapshot) and handy when a snapshot and a host disagree.
 import type { DirFact, FileFact, HostReader } from './host-reader.ts';
-import { expandFacts, matchPattern } from './registry.ts';
+import { expandFacts, matchPattern, registryNamesFile } from './registry.ts';
 
 export interface FactDifference {
   readonly fact: string;
@@ -37,13 +37,18 @@ export async function compareReaders(
   const { files, globs, dirs } = expandFacts(releases);
   const filePaths = new Set<string>([...files.map((f) => f.path), ...extraFiles]);
   const dirPaths = new Set<string>(dirs.map((d) => d.path));
-  // files a glob matches, as either reader lists them
+  // files a glob matches, as either reader lists them; a symlink to a file the registry does not name is
+  // never copied by the collector (no secrets through links), so it is left out of the comparison
   for (const g of globs) {
     for (const r of [a, b]) {
       const l = await r.listDir(g.dir);
       if (l.status === 'ok') {
         for (const e of l.entries) {
-          if (e.type !== 'dir' && matchPattern(g.pattern, e.name)) {
+          const target =
+            e.target === undefined ? undefined : e.target.startsWith('/') ? e.target : `${g.dir}/${e.target}`;
+          const unnamedTarget =
+            e.type === 'symlink' && target !== undefined && !registryNamesFile(target, releases);
+          if (e.type !== 'dir' && matchPattern(g.pattern, e.name) && !unnamedTarget) {
             filePaths.add(`${g.dir}/${e.name}`);
           }
         }

@@ -3,7 +3,7 @@
 // file by scripts/gen-collector-module.mjs) all work from this one list; registry.test.ts keeps them equal.
 //
 // Paths are absolute paths on the target host. `{release}` stands for a kernel release: the running one
-// on a live host, every directory under /lib/modules with --root. Glob patterns match names inside one
+// on a live host and every directory under /lib/modules (the kernels a reboot may start). Glob patterns match names inside one
 // directory and use only `*` and `?` (sh `case` patterns), so the shell and TypeScript agree on them.
 
 import { XTABLES_DIR_CANDIDATES } from '../knowledge/extensions.ts';
@@ -395,6 +395,38 @@ export const FACTS: readonly FactSpec[] = [
       '/etc/default/iptables',
     ],
     why: 'SysV and OpenRC scripts and their options on hosts without systemd.',
+  },
+  {
+    id: 'grub',
+    kind: 'file',
+    paths: [
+      '/boot/grub/grubenv',
+      '/boot/grub/grub.cfg',
+      '/boot/grub2/grubenv',
+      '/boot/grub2/grub.cfg',
+      '/etc/default/grub',
+    ],
+    why: 'Which kernel GRUB boots next (next_entry, saved_entry, GRUB_DEFAULT and the menu entries).',
+  },
+  {
+    id: 'local-units',
+    kind: 'glob',
+    dirs: ['/etc/systemd/system'],
+    pattern: '*.service',
+    why: 'Units an administrator wrote: one may load rules into the other iptables backend at boot.',
+  },
+  {
+    id: 'boot-scripts',
+    kind: 'file',
+    paths: ['/etc/rc.local'],
+    why: 'A boot script that may load rules into the other iptables backend.',
+  },
+  {
+    id: 'ifupdown-scripts',
+    kind: 'glob',
+    dirs: ['/etc/network/if-pre-up.d', '/etc/network/if-up.d'],
+    pattern: '*',
+    why: 'ifupdown hooks run when interfaces come up; old setups load iptables rules from them.',
   },
   {
     id: 'init-links',

@@ -37,6 +37,12 @@ function ok(id: string, stdout: string): Partial<CommandFact> {
 export interface LabHostOptions {
   /** Extra or replaced files, by absolute path. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Paths (and everything under them) removed from the capture, e.g. '/lib/modules' for a missing tree. */
+  readonly drop?: readonly string[];
+  /** Extra symlinks (path -> target). */
+  readonly links?: Readonly<Record<string, string>>;
+  /** Extra or replaced command facts, by registry id. */
+  readonly commands?: Readonly<Record<string, Partial<CommandFact>>>;
 }
 
 export function labHost(scenario: string, options: LabHostOptions = {}): HostReader {
@@ -80,6 +86,9 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
   files['/proc/cmdline'] = 'BOOT_IMAGE=/vmlinuz root=/dev/vda console=ttyS0\n';
   files['/run/systemd/system/.keep'] = '';
   Object.assign(files, options.files ?? {});
+  const dropped = (path: string): boolean =>
+    (options.drop ?? []).some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  const kept = Object.fromEntries(Object.entries(files).filter(([path]) => !dropped(path)));
 
   const commands: Record<string, Partial<CommandFact>> = {
     'uname-r': ok('uname-r', `${release}\n`),
@@ -107,7 +116,9 @@ export function labHost(scenario: string, options: LabHostOptions = {}): HostRea
     'systemctl.is-enabled.netfilter-persistent',
     'enabled\n',
   );
-  return memoryReader({ files, links, commands, kind: 'snapshot' });
+  Object.assign(commands, options.commands ?? {});
+  Object.assign(links, options.links ?? {});
+  return memoryReader({ files: kept, links, commands, kind: 'snapshot' });
 }
 
 /** The stock bookworm netfilter-persistent.service (1.0.20) as the lab captured it: Wants= + After= only. */

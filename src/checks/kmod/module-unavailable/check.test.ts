@@ -3,6 +3,7 @@ import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
 import { kernelFiles } from '../../../testing/kernel-fixture.ts';
+import { modulesDisabledHost, treeMissingHost } from '../../story-variants.ts';
 
 const ID = 'kmod/module-unavailable';
 const RELEASE = '6.1.0-56-cloud-amd64';
@@ -55,12 +56,21 @@ describe.skipIf(!labAvailable)('kmod/module-unavailable on real lab captures', (
 });
 
 describe('kmod/module-unavailable on generated hosts', () => {
-  it('says fileMissing with the package to install when /lib/modules/$(uname -r) is gone', async () => {
+  it('says fileMissing under the missing module tree (one root, which carries the fix) when /lib/modules/$(uname -r) is gone', async () => {
     const config = kernelFiles(RELEASE)[`/boot/config-${RELEASE}`]!;
     const { run } = await runCheckOn(ID, host({ [`/boot/config-${RELEASE}`]: config, '/proc/modules': '' }));
     expect(run.status).toBe('fail');
     const recent = run.findings.find((f) => f.key === 'xt_recent:file-missing');
     expect(recent?.messageId).toBe('fileMissing');
+    expect(recent?.causedBy.some((c) => c.startsWith('kmod/no-modules-dir#'))).toBe(true);
+    expect(recent?.fix).toBeUndefined();
+  });
+
+  it('says fileMissing with the package to install when only the module file is gone', async () => {
+    const files = kernelFiles(RELEASE, ['kernel/net/netfilter/xt_recent.ko']);
+    const { run } = await runCheckOn(ID, host({ ...files, '/proc/modules': '' }));
+    const recent = run.findings.find((f) => f.key === 'xt_recent:file-missing');
+    expect(recent?.causedBy).toEqual([]);
     expect(recent?.fix?.actions.map((a) => a.kind)).toEqual(['manual', 'manual']);
     expect(recent?.fix?.actions[0]).toMatchObject({
       command: `sudo apt-get install --reinstall linux-image-${RELEASE}\nsudo depmod -a`,
@@ -116,5 +126,45 @@ describe('kmod/module-unavailable on generated hosts', () => {
       kind: 'manual',
       command: expect.stringContaining('sudo mokutil --import /var/lib/dkms/mok.pub') as string,
     });
+  });
+});
+
+describe.skipIf(!labAvailable)('kmod/module-unavailable: one root per cause on real-shaped hosts', () => {
+  it('hangs every module under one kernel.modules_disabled root that cites the sysctl.d file and line', async () => {
+    const { run } = await runCheckOn(ID, modulesDisabledHost());
+    const root = run.findings.find((f) => f.key === 'modules-disabled');
+    expect(root?.messageId).toBe('loadingDisabledBy');
+    expect(root?.causedBy).toEqual([]);
+    expect(root?.evidence).toContainEqual(
+      expect.objectContaining({ source: '/etc/sysctl.d/60-hardening.conf', line: 3 }),
+    );
+    expect(root?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: 'sudoedit /etc/sysctl.d/60-hardening.conf',
+    });
+    expect(root?.fix?.actions[1]).toMatchObject({
+      kind: 'write-file',
+      path: '/etc/modules-load.d/nfdoctor-xt_recent.conf',
+    });
+    const recent = run.findings.find((f) => f.key === 'xt_recent:loading-disabled');
+    expect(recent?.causedBy).toEqual([`${ID}#modules-disabled`]);
+    expect(recent?.fix).toBeUndefined();
+  });
+
+  it('says the setting was made at run time when no sysctl.d file sets it', async () => {
+    const { run } = await runCheckOn(
+      ID,
+      labHost('missing-xt-recent', {
+        drop: ['/etc/modprobe.d/nflab-no-xt-recent.conf'],
+        files: { '/proc/sys/kernel/modules_disabled': '1\n' },
+      }),
+    );
+    expect(run.findings.find((f) => f.key === 'modules-disabled')?.messageId).toBe('loadingDisabledRuntime');
+  });
+
+  it('hangs a module of a missing module tree under kmod/no-modules-dir', async () => {
+    const { run } = await runCheckOn(ID, treeMissingHost());
+    const recent = run.findings.find((f) => f.key === 'xt_recent:file-missing');
+    expect(recent?.causedBy.some((c) => c.startsWith('kmod/no-modules-dir#'))).toBe(true);
   });
 });

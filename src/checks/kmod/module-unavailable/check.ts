@@ -15,6 +15,8 @@ import {
   shLines,
 } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
+import { SUBJECT as MODULES_DIR } from '../no-modules-dir/check.ts';
+import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 
 const ID = 'kmod/module-unavailable';
 
@@ -180,6 +182,27 @@ function messageIdFor(m: ModuleStatus): string {
   }
 }
 
+/**
+ * iptables-services' iptables.init start() runs iptables-restore first and only after it succeeded modprobes
+ * IPTABLES_MODULES ("Loading additional modules"; src/parsers/__samples__/iptables-services): listing a
+ * module there cannot make the restore work.
+ */
+function iptablesModulesEvidence(model: HostModel, module: string): Evidence[] {
+  const config = model.sysconfigIptables;
+  const at = config === undefined ? undefined : effectiveShellVar(config.vars, 'IPTABLES_MODULES');
+  if (config === undefined || at === undefined || !at.value.split(/\s+/).includes(module)) {
+    return [];
+  }
+  return [
+    evidenceAt(
+      config.path,
+      at.line,
+      `IPTABLES_MODULES="${at.value}"`,
+      'iptables.init loads these only after iptables-restore succeeded, so this does not help the restore',
+    ),
+  ];
+}
+
 function ruleEvidence(r: RequirementResult): Evidence[] {
   return r.requirement.lines
     .slice(0, 3)
@@ -188,9 +211,17 @@ function ruleEvidence(r: RequirementResult): Evidence[] {
     );
 }
 
-function findingFor(model: HostModel, r: RequirementResult, m: ModuleStatus, release: string): FindingInput {
+function findingFor(
+  model: HostModel,
+  r: RequirementResult,
+  m: ModuleStatus,
+  release: string,
+  causedBy: readonly string[] = [],
+): FindingInput {
   const req = r.requirement;
-  const fix = fixFor(model, m, release);
+  // Under a root cause that carries the fix for every module (no module tree, loading disabled), the
+  // per-module finding is a consequence and repeats no fix.
+  const fix = causedBy.length > 0 ? undefined : fixFor(model, m, release);
   return {
     messageId:
       isContainer(model) && m.state !== 'not-built' && m.state !== 'blocked' ? 'container' : messageIdFor(m),
@@ -205,14 +236,92 @@ function findingFor(model: HostModel, r: RequirementResult, m: ModuleStatus, rel
       config: m.config ?? 'its CONFIG option',
       virt: model.virt ?? '',
     },
-    evidence: [...m.evidence, ...ruleEvidence(r)],
+    evidence: [...m.evidence, ...ruleEvidence(r), ...iptablesModulesEvidence(model, m.name)],
     subjects: [
       `module:${m.name}`,
       `extension:${req.family}/${req.kind}/${req.extension}`,
       ...req.lines.map((l) => `rules:${req.file}:${l}`),
     ],
+    ...(causedBy.length > 0 ? { causedBy } : {}),
     ...(fix === undefined ? {} : { fix }),
     next: nextFor(m),
+  };
+}
+
+/**
+ * The sysctl.d line that sets kernel.modules_disabled=1 at boot: the last assignment wins (systemd-sysctl
+ * applies files in sysctl.d(5) order, later settings overriding earlier ones), so that is the one to cite.
+ */
+function modulesDisabledSetting(model: HostModel): { file: string; line: number; value: string } | undefined {
+  const last = model.sysctl.filter((e) => e.normalizedKey === 'kernel.modules_disabled').at(-1);
+  return last === undefined ? undefined : { file: last.file, line: last.line, value: last.value };
+}
+
+/** One root for every module that cannot load because kernel.modules_disabled=1. */
+function modulesDisabledRoot(model: HostModel, disabled: readonly ModuleStatus[]): FindingInput {
+  const setting = modulesDisabledSetting(model);
+  const setsIt = setting !== undefined && setting.value.trim() === '1';
+  const names = [...new Set(disabled.map((m) => m.name))];
+  const proc = disabled[0]?.evidence[0] ?? evidenceAt('/proc/sys/kernel/modules_disabled', 1, '1');
+  return {
+    messageId: setsIt ? 'loadingDisabledBy' : 'loadingDisabledRuntime',
+    key: 'modules-disabled',
+    data: {
+      count: names.length,
+      modules: names.join(', '),
+      file: setting?.file ?? '',
+      line: setting?.line ?? 0,
+    },
+    evidence: [
+      proc,
+      ...(setsIt
+        ? [
+            evidenceAt(
+              setting.file,
+              setting.line,
+              `kernel.modules_disabled = ${setting.value}`,
+              'applied by systemd-sysctl at boot',
+            ),
+          ]
+        : [
+            evidenceAt(
+              'sysctl.d',
+              undefined,
+              undefined,
+              `no sysctl.d file sets kernel.modules_disabled=1${setting === undefined ? '' : ` (the last setting, ${setting.file}:${String(setting.line)}, is ${setting.value})`}: a script or unit wrote it at run time`,
+            ),
+          ]),
+    ],
+    subjects: ['kernel:modules-disabled', ...names.map((n) => `module:${n}`)],
+    fix: {
+      actions: [
+        ...(setsIt
+          ? [
+              manual(
+                `${setting.file} line ${String(setting.line)} sets kernel.modules_disabled = ${setting.value}: keep it only if the modules below load before it applies (they will, with the entries that follow).`,
+                'This line disables module loading at every boot, from the moment systemd-sysctl applies it.',
+                `sudoedit ${shQuote(setting.file)}`,
+              ),
+            ]
+          : []),
+        // safe: loads modules the saved rules need earlier in the boot; allows nothing new.
+        ...names.map((n) =>
+          modulesLoadEntry(
+            n,
+            'safe',
+            'systemd-modules-load runs before systemd-sysctl, so the module is loaded before loading gets disabled.',
+          ),
+        ),
+        manual(
+          'Reboot: kernel.modules_disabled cannot be set back to 0 without a reboot.',
+          'The modules load at the next boot, before the setting applies.',
+          'sudo reboot',
+        ),
+      ],
+      persistence: 'modules-load.d is read on every boot before sysctl settings apply.',
+      verify: `lsmod | grep -E '^(${names.join('|')}) '`,
+    },
+    next: 'Any module the rules need later (a new match, an ipset type) fails the same way: list it in modules-load.d too.',
   };
 }
 
@@ -297,6 +406,10 @@ export default defineCheck({
         '{{module}} (for {{extension}}, {{file}} line {{lines}}) does not exist for this kernel: {{reason}}',
       noModuleSupport: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
       loadingDisabled: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      loadingDisabledBy:
+        'kernel.modules_disabled=1 ({{file}} line {{line}}): the kernel loads no module until reboot, so {{count}} module(s) the saved rules need cannot load: {{modules}}',
+      loadingDisabledRuntime:
+        'kernel.modules_disabled=1, set at run time (no sysctl.d file sets it): the kernel loads no module until reboot, so {{count}} module(s) the saved rules need cannot load: {{modules}}',
       signatureRefused:
         '{{module}} ({{path}}, for {{extension}}, {{file}} line {{lines}}) is refused by the kernel: it is not signed with a key the kernel trusts (Secure Boot lockdown / module.sig_enforce)',
       container:
@@ -320,6 +433,8 @@ export default defineCheck({
     }
     let undecided = 0;
     const container = isContainer(model);
+    const treeRoots = ctx.findingsAbout(MODULES_DIR).map((f) => f.id);
+    const disabled: ModuleStatus[] = [];
     for (const r of needs.results) {
       const by = r.modules.find((m) => m.name === r.satisfiedBy);
       if (by !== undefined && container && by.state === 'loadable') {
@@ -342,9 +457,17 @@ export default defineCheck({
       }
       // The first candidate is the one the kernel asks for first; its reason is the one that matters.
       const first = decisive[0];
-      if (first !== undefined) {
-        ctx.report(findingFor(model, r, first, model.release.value));
+      if (first?.state === 'loading-disabled') {
+        disabled.push(first);
+        ctx.report(findingFor(model, r, first, model.release.value, [`${ID}#modules-disabled`]));
+      } else if (first !== undefined) {
+        // With no module tree at all, every module that is not there is that one cause.
+        const causes = first.state === 'file-missing' || first.state === 'unknown' ? treeRoots : [];
+        ctx.report(findingFor(model, r, first, model.release.value, causes));
       }
+    }
+    if (disabled.length > 0) {
+      ctx.report(modulesDisabledRoot(model, disabled));
     }
     if (undecided > 0) {
       return unknown(

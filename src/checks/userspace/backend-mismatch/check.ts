@@ -9,6 +9,7 @@ import type { Ruleset } from '../../../parsers/iptables-save.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { commandOutput, distroFamily } from '../../host-commands.ts';
 import { manual, restartLoaderLater } from '../../fix-actions.ts';
+import { blockedTraffic, type BlockedTraffic } from '../../../model/traffic-overlap.ts';
 
 const ID = 'userspace/backend-mismatch';
 type Backend = 'nft' | 'legacy';
@@ -107,6 +108,71 @@ function flushCommand(b: Backend): string {
   return `sudo sh -c 'for t in filter nat mangle raw security; do for c in ${tool(b)} ip6tables-${b}; do $c -t $t -F && $c -t $t -X; done; done; for c in ${tool(b)} ip6tables-${b}; do for ch in INPUT FORWARD OUTPUT; do $c -P $ch ACCEPT; done; done' 2>/dev/null`;
 }
 
+/** A line of a unit or boot script that runs the `b` variant of iptables: what loads rules there at boot. */
+export interface Writer {
+  readonly path: string;
+  readonly line: number;
+  readonly text: string;
+  /** The unit name when the file is a unit, else the script path. */
+  readonly name: string;
+}
+
+const VARIANT_COMMAND: Readonly<Record<Backend, RegExp>> = {
+  legacy: /\b(?:ip6?tables-legacy(?:-restore)?|xtables-legacy-multi)\b/,
+  nft: /\b(?:ip6?tables-nft(?:-restore)?|xtables-nft-multi)\b/,
+};
+
+export function writersOf(model: HostModel, b: Backend): Writer[] {
+  const out: Writer[] = [];
+  const seen = new Set<string>();
+  const add = (w: Writer): void => {
+    if (!seen.has(`${w.path}:${String(w.line)}`)) {
+      seen.add(`${w.path}:${String(w.line)}`);
+      out.push(w);
+    }
+  };
+  for (const f of model.bootScripts) {
+    f.text.split('\n').forEach((text, i) => {
+      if (VARIANT_COMMAND[b].test(text) && !/^\s*[#;]/.test(text)) {
+        const name = f.path.endsWith('.service') ? (f.path.split('/').pop() ?? f.path) : f.path;
+        add({ path: f.path, line: i + 1, text: text.trim(), name });
+      }
+    });
+  }
+  for (const u of model.units.values()) {
+    for (const key of ['ExecStartPre', 'ExecStart', 'ExecStartPost', 'ExecReload']) {
+      for (const v of u.effective?.values('Service', key) ?? []) {
+        if (VARIANT_COMMAND[b].test(v.value)) {
+          add({ path: v.at.file, line: v.at.line ?? 0, text: `${key}=${v.value}`, name: u.name });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Traffic the saved rules accept that the other backend's live rules drop, per family. */
+function blockedBy(
+  model: HostModel,
+  o: Backend,
+): { file: string; blocked: BlockedTraffic; source: string }[] {
+  const out: { file: string; blocked: BlockedTraffic; source: string }[] = [];
+  for (const live of model.liveRules.filter((l) => l.backend === o && l.ruleset !== undefined)) {
+    for (const saved of model.savedRules.filter((r) => r.family === live.family)) {
+      if (live.ruleset !== undefined) {
+        out.push(
+          ...blockedTraffic(live.ruleset, saved.ruleset).map((blocked) => ({
+            file: saved.path,
+            blocked,
+            source: `command: ${live.fact.argv.join(' ') || live.id}`,
+          })),
+        );
+      }
+    }
+  }
+  return out;
+}
+
 function bothFinding(
   model: HostModel,
   host: { value: Backend; why: string },
@@ -115,8 +181,13 @@ function bothFinding(
 ): FindingInput {
   const o = other(host.value);
   const backupFile = `/root/${tool(o)}-rules.before-nfdoctor`;
+  const writers = writersOf(model, o);
+  const blocked = stray === undefined ? [] : blockedBy(model, o);
+  const traffic = [...new Set(blocked.map((b) => `${b.blocked.traffic} (${b.blocked.chain})`))];
+  const messageId =
+    stray === undefined ? 'legacyTablesPresent' : blocked.length > 0 ? 'blocksSaved' : 'rulesInBoth';
   return {
-    messageId: stray === undefined ? 'legacyTablesPresent' : 'rulesInBoth',
+    messageId,
     key: `both:${o}`,
     data: {
       active: host.value,
@@ -124,14 +195,36 @@ function bothFinding(
       rules: stray?.rules ?? 0,
       policies: stray?.dropPolicies ?? 0,
       why: host.why,
+      writer:
+        writers.length === 0
+          ? 'something nfdoctor did not find (no unit or boot script runs the ' + tool(o) + ' commands)'
+          : writers.map((w) => `${w.name} (${w.path}:${String(w.line)})`).join(', '),
+      traffic: traffic.slice(0, 5).join('; ') + (traffic.length > 5 ? ' ...' : ''),
+      files: [...new Set(blocked.map((b) => b.file))].join(', '),
     },
     evidence: [
       evidenceAt(whySource(host.why), undefined, host.why),
       ...(warning === undefined ? [] : [warning]),
-      ...(stray?.evidence ?? []),
+      ...writers.map((w) => evidenceAt(w.path, w.line, w.text, `loads rules into the ${o} backend at boot`)),
+      ...blocked
+        .slice(0, 5)
+        .flatMap((b) => [
+          evidenceAt(b.source, undefined, b.blocked.dropText, `drops ${b.blocked.traffic}`),
+          evidenceAt(b.file, b.blocked.acceptLine, b.blocked.acceptText, 'the saved rules accept it'),
+        ]),
+      ...(blocked.length > 0 ? [] : (stray?.evidence ?? [])),
     ],
-    subjects: ['backend:mismatch', `backend:${o}`],
-    severity: stray !== undefined && stray.rules === 0 && stray.dropPolicies === 0 ? 'info' : 'warning',
+    subjects: [
+      'backend:mismatch',
+      `backend:${o}`,
+      ...writers.map((w) => (w.name.endsWith('.service') ? `unit:${w.name}` : `file:${w.path}`)),
+    ],
+    severity:
+      blocked.length > 0
+        ? 'error'
+        : stray !== undefined && stray.rules === 0 && stray.dropPolicies === 0
+          ? 'info'
+          : 'warning',
     fix: {
       // Which backend's rules are the wanted ones, and what writes the others, is a person's judgement.
       actions: [
@@ -196,6 +289,8 @@ export default defineCheck({
     title: 'The rules live in one iptables backend: the one the boot loader restores into',
     severity: 'warning',
     messages: {
+      blocksSaved:
+        '{{writer}} loads {{rules}} rule(s) into the {{other}} backend that drop traffic {{files}} accepts: {{traffic}}; the boot loader uses {{active}} ({{why}}), and packets must pass both',
       rulesInBoth:
         'The boot loader uses the {{active}} backend ({{why}}), but the {{other}} backend also holds {{rules}} rule(s) and {{policies}} non-ACCEPT policy(ies); packets pass both, and iptables shows only one',
       legacyTablesPresent:
