@@ -1,9 +1,6 @@
 // nfdoctor command line: the only place that prints or exits.
 import { writeFile } from 'node:fs/promises';
-import { runCheck, type CommandOutput } from './commands/check.ts';
-import { runDiagnose } from './commands/diagnose.ts';
-import { runCollect } from './commands/collect.ts';
-import { runChecksList, runExplain } from './commands/info.ts';
+import type { CommandOutput } from './commands/check.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 
@@ -11,7 +8,7 @@ const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly d
 
 Usage:
   nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
-  nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
+  nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json|sarif]
   nfdoctor collect [--output FILE] [--root DIR]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
@@ -21,13 +18,17 @@ Run "nfdoctor COMMAND --help" for a command's options.
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
-/** `report`: the command's text is a report that --output redirects; collect uses --output itself. */
-const COMMANDS: Readonly<Record<string, { run: Command; report: boolean }>> = {
-  diagnose: { run: runDiagnose, report: true },
-  check: { run: runCheck, report: true },
-  collect: { run: runCollect, report: false },
-  checks: { run: runChecksList, report: true },
-  explain: { run: runExplain, report: true },
+/**
+ * `report`: the command's text is a report that --output redirects; collect uses --output itself.
+ * Each command is imported only when it runs: every call pays for what it evaluates, and most of the
+ * bundle (checks, parsers, generated tables) is needed by one command only (`--version` needs none).
+ */
+const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: boolean }>> = {
+  diagnose: { load: async () => (await import('./commands/diagnose.ts')).runDiagnose, report: true },
+  check: { load: async () => (await import('./commands/check.ts')).runCheck, report: true },
+  collect: { load: async () => (await import('./commands/collect.ts')).runCollect, report: false },
+  checks: { load: async () => (await import('./commands/info.ts')).runChecksList, report: true },
+  explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };
 
 function outputFileOf(argv: readonly string[]): string | undefined {
@@ -55,7 +56,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const output = command.report ? outputFileOf(rest) : undefined;
   const color = output === undefined && process.stdout.isTTY && process.env.NO_COLOR === undefined;
-  const result = await command.run(rest, VERSION, color);
+  const run = await command.load();
+  const result = await run(rest, VERSION, color);
   if (output !== undefined && output !== '') {
     try {
       await writeFile(output, result.text);
