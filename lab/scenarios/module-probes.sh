@@ -44,6 +44,7 @@ check)
   echo "BASELINE	$baseline"
   grep -v '^#' "$probes" | while IFS=$'\t' read -r id src family backends table chain pre rule; do
     for backend in ${backends//,/ }; do
+      echo "module-probes: $id $backend" >/dev/kmsg 2>/dev/null || true
       before=$(mods)
       ip netns add nfprobe </dev/null
       case $pre in

@@ -1,4 +1,5 @@
 // nfdoctor command line: the only place that prints or exits.
+import { writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { CommandOutput } from './commands/check.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
@@ -31,6 +32,19 @@ const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: 
   explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };
 
+/**
+ * Short fixed texts (--version, --help) go straight to fd 1: creating process.stdout loads Node's stream
+ * machinery, a good part of what a `--version` call would cost. A pipe that refuses a synchronous write
+ * (EAGAIN on a non-blocking pipe) gets the ordinary stream.
+ */
+function writeSmall(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch {
+    process.stdout.write(text);
+  }
+}
+
 function outputFileOf(argv: readonly string[]): string | undefined {
   const i = argv.indexOf('--output');
   if (i >= 0) {
@@ -43,11 +57,11 @@ function outputFileOf(argv: readonly string[]): string | undefined {
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(HELP);
+    writeSmall(HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`${VERSION}\n`);
+    writeSmall(`${VERSION}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS[name];

@@ -11,8 +11,9 @@ import {
   type Backend,
   type Family,
 } from '../knowledge/extensions.ts';
+import { extraLoadsFor, type ExtraLoadKind } from '../knowledge/extension-loads.ts';
 
-export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend';
+export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend' | ExtraLoadKind;
 
 export interface Requirement {
   /** Stable key: family/kind/extension. */
@@ -220,10 +221,31 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
     ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
   }));
   addCompat(b, opts, 'match', rule.table, rule.line);
+  addExtraLoads(b, opts, rule, 'match', match.name, match.options);
   if (match.name === 'set') {
     for (const s of setNamesIn(match.options)) {
       b.useSet(s, rule.line);
     }
+  }
+}
+
+/** What the extension's checkentry asks the kernel to load besides its own module (text search, loggers, helpers). */
+function addExtraLoads(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  kind: 'match' | 'target',
+  name: string,
+  options: readonly OptionUse[],
+): void {
+  for (const extra of extraLoadsFor(kind, name, options, opts.family, opts.backend)) {
+    b.add(extra.kind, extra.extension, rule.table, rule.line, () => ({
+      kind: extra.kind,
+      extension: extra.extension,
+      requests: extra.requests,
+      kernelNames: [],
+      note: extra.note,
+    }));
   }
 }
 
@@ -246,6 +268,7 @@ function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   }
   b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));
   addCompat(b, opts, 'target', rule.table, rule.line);
+  addExtraLoads(b, opts, rule, 'target', target.name, target.options);
   if (target.name === 'SET') {
     for (const s of setNamesIn(target.options)) {
       b.useSet(s, rule.line);
