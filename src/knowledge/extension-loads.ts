@@ -8,7 +8,7 @@ export type ExtraLoadKind = 'text-search' | 'logger' | 'conntrack-helper';
 
 export interface ExtraLoad {
   readonly kind: ExtraLoadKind;
-  /** User-facing name: "ts_bm", "nf-logger ipv4 LOG", "helper ftp". */
+  /** User-facing name: "ts_bm", "syslog logger", "helper ftp". */
   readonly extension: string;
   readonly requests: readonly string[];
   readonly note: string;
@@ -24,10 +24,11 @@ function logger(family: Family, type: 0 | 1, target: string): ExtraLoad {
   const request = `nf-logger-${nfproto(family)}-${type}`;
   return {
     kind: 'logger',
-    extension: `${type === 0 ? 'syslog' : 'nfnetlink'} logger (${target})`,
+    // One requirement per logger, whichever targets use it: LOG and TRACE share the syslog logger.
+    extension: type === 0 ? 'syslog logger' : 'nfnetlink logger',
     requests: [request],
     note:
-      `${target}'s checkentry calls nf_logger_find_get(), which requests "${request}" ` +
+      `${target} (and every target logging the same way) calls nf_logger_find_get() on insertion, which requests "${request}" ` +
       '(net/netfilter/nf_log.c: request_module("nf-logger-%u-%u", pf, type)); without a logger the rule is refused',
   };
 }
