@@ -4,7 +4,7 @@
 // 6.1 kernel by lab/scenarios/module-probes.sh (scripts/module-ground-truth.mjs).
 import type { Backend, ExtensionKind, Family } from './extensions.ts';
 
-export type ExtraLoadKind = 'text-search' | 'logger' | 'conntrack-helper';
+export type ExtraLoadKind = 'text-search' | 'logger' | 'conntrack-helper' | 'bridge-netfilter';
 
 export interface ExtraLoad {
   readonly kind: ExtraLoadKind;
@@ -12,6 +12,8 @@ export interface ExtraLoad {
   readonly extension: string;
   readonly requests: readonly string[];
   readonly note: string;
+  /** The kernel asks for it but does not fail the rule when it cannot be loaded. */
+  readonly optional?: true;
 }
 
 /** NFPROTO_IPV4 / NFPROTO_IPV6 (include/uapi/linux/netfilter.h), as nf_log.c prints them. */
@@ -65,6 +67,18 @@ export function extraLoadsFor(
             note: `-m string --algo ${algo}: textsearch_prepare() requests "ts_${algo}" (lib/textsearch.c)`,
           },
         ];
+  }
+  if (kind === 'match' && name === 'physdev') {
+    // xt_physdev.c physdev_mt_check: request_module("br_netfilter") once (brnf_probed), result ignored.
+    return [
+      {
+        kind: 'bridge-netfilter',
+        extension: 'br_netfilter',
+        requests: ['br_netfilter'],
+        note: '-m physdev: physdev_mt_check() requests "br_netfilter" once and goes on without it (net/netfilter/xt_physdev.c)',
+        optional: true,
+      },
+    ];
   }
   if (kind === 'target' && name === 'LOG') {
     // xt_LOG.c log_tg_check: nf_logger_find_get(par->family, NF_LOG_TYPE_LOG).

@@ -32,6 +32,8 @@ export interface Requirement {
   /** Userspace extension library to look for (matches and targets only). */
   readonly userspace?: { readonly name: string; readonly kind: 'match' | 'target' };
   readonly note?: string;
+  /** Loaded when available, but the rule loads without it (a revision probe, an optional request_module). */
+  readonly optional?: true;
 }
 
 export interface SetUse {
@@ -70,6 +72,7 @@ interface Draft {
   kernelNames: readonly string[];
   userspace?: { name: string; kind: 'match' | 'target' };
   note?: string;
+  optional?: true;
 }
 
 class NeedsBuilder {
@@ -130,6 +133,7 @@ class NeedsBuilder {
       kernelNames: d.kernelNames,
       ...(d.userspace === undefined ? {} : { userspace: d.userspace }),
       ...(d.note === undefined ? {} : { note: d.note }),
+      ...(d.optional === undefined ? {} : { optional: d.optional }),
     }));
     const setUses = [...this.sets.entries()].map(([set, lines]) => ({
       set,
@@ -213,6 +217,7 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
         note: 'translated to a native nf_tables expression by iptables-nft',
       }));
     }
+    addRevisionProbe(b, opts, rule, 'match', match.name);
     return;
   }
   // kernelNamesFor only when the draft is new: this runs for every match of every rule.
@@ -245,6 +250,7 @@ function addExtraLoads(
       requests: extra.requests,
       kernelNames: [],
       note: extra.note,
+      ...(extra.optional === true ? { optional: true as const } : {}),
     }));
   }
 }
@@ -261,9 +267,69 @@ function xtDraft(kind: 'match' | 'target', name: string, family: Family): Omit<D
   };
 }
 
+/**
+ * iptables-nft asks the kernel for the revision of every match and target it loads, natively translated
+ * or not (libxtables compatible_revision -> nft_compatible_revision: an NFNL_SUBSYS_NFT_COMPAT request,
+ * which loads nft_compat, whose nfnl_compat_get_rcu does try_then_request_module(xt_find_revision(...),
+ * "%st_%s")). So the xt module gets loaded, though the native expression does not need it: optional.
+ */
+function addRevisionProbe(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  kind: 'match' | 'target',
+  name: string,
+): void {
+  const note = 'loaded by iptables-nft revision probe (nft_compat); the native expression does not need it';
+  b.add('backend', `nft_compat (revision probe)`, rule.table, rule.line, () => ({
+    kind: 'backend',
+    extension: 'nft_compat (revision probe)',
+    requests: ['nft-expr-match'],
+    kernelNames: [],
+    note,
+    optional: true,
+  }));
+  b.add('backend', `${name} (revision probe)`, rule.table, rule.line, () => {
+    const names = kernelNamesFor(name, kind);
+    return {
+      kind: 'backend',
+      extension: `${name} (revision probe)`,
+      requests: names.map((n) => requestPrefix(opts.family) + n),
+      kernelNames: names,
+      note,
+      optional: true,
+    };
+  });
+}
+
+/**
+ * Targets iptables-nft 1.8.9 writes as native expressions (iptables/nft.c add_action, add_target):
+ * NFLOG as the nf_tables "log" expression (nft_log, requested as nft-expr-log), TRACE as "meta nftrace
+ * set 1" (nf_tables core).
+ */
+function nftNativeTarget(name: string): readonly string[] | undefined {
+  return name === 'NFLOG' ? ['nft-expr-log'] : name === 'TRACE' ? [] : undefined;
+}
+
 function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   const target = rule.target;
   if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
+    return;
+  }
+  const native = opts.backend === 'nft' ? nftNativeTarget(target.name) : undefined;
+  if (native !== undefined) {
+    if (native.length > 0) {
+      b.add('target', target.name, rule.table, rule.line, () => ({
+        kind: 'target',
+        extension: target.name,
+        requests: native,
+        kernelNames: [],
+        userspace: { name: target.name, kind: 'target' },
+        note: 'written as a native nf_tables expression by iptables-nft',
+      }));
+    }
+    addRevisionProbe(b, opts, rule, 'target', target.name);
+    addExtraLoads(b, opts, rule, 'target', target.name, target.options);
     return;
   }
   b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));
