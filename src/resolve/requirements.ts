@@ -204,20 +204,32 @@ function addCompat(
   }));
 }
 
+/** A match or target iptables-nft writes as native nf_tables expressions (`native`: their requests). */
+function addNative(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  kind: 'match' | 'target',
+  name: string,
+  native: readonly string[],
+): void {
+  if (native.length > 0) {
+    b.add(kind, name, rule.table, rule.line, () => ({
+      kind,
+      extension: name,
+      requests: native,
+      kernelNames: [],
+      userspace: { name, kind },
+      note: 'written as a native nf_tables expression by iptables-nft',
+    }));
+  }
+  addRevisionProbe(b, opts, rule, kind, name);
+}
+
 function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse): void {
   const native = opts.backend === 'nft' ? nftNativeTranslation(match.name, match.options) : undefined;
   if (native !== undefined) {
-    if (native.length > 0) {
-      b.add('match', match.name, rule.table, rule.line, () => ({
-        kind: 'match',
-        extension: match.name,
-        requests: native,
-        kernelNames: [],
-        userspace: { name: match.name, kind: 'match' },
-        note: 'translated to a native nf_tables expression by iptables-nft',
-      }));
-    }
-    addRevisionProbe(b, opts, rule, 'match', match.name);
+    addNative(b, opts, rule, 'match', match.name, native);
     return;
   }
   // kernelNamesFor only when the draft is new: this runs for every match of every rule.
@@ -318,17 +330,7 @@ function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   }
   const native = opts.backend === 'nft' ? nftNativeTarget(target.name) : undefined;
   if (native !== undefined) {
-    if (native.length > 0) {
-      b.add('target', target.name, rule.table, rule.line, () => ({
-        kind: 'target',
-        extension: target.name,
-        requests: native,
-        kernelNames: [],
-        userspace: { name: target.name, kind: 'target' },
-        note: 'written as a native nf_tables expression by iptables-nft',
-      }));
-    }
-    addRevisionProbe(b, opts, rule, 'target', target.name);
+    addNative(b, opts, rule, 'target', target.name, native);
     addExtraLoads(b, opts, rule, 'target', target.name, target.options);
     return;
   }
