@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: nfdoctor check vs iptables-legacy-restore --test vs iptables-restore --test (nf_tables)
+// `npm run bench` (`-- --startup-only` for the first table): startup of nfdoctor against `node -e 0`, then nfdoctor check vs iptables-legacy-restore --test vs iptables-restore --test (nf_tables)
 // on generated rulesets of 1k, 10k and 100k rules (scripts/gen-ruleset.mjs), plus the parser alone at 100k.
 // Real iptables only runs inside a fresh network namespace per measurement, and only as root.
 // Each size is measured RUNS times (`--runs N`, default 3), the three tools interleaved, and the median
@@ -86,10 +86,64 @@ function table(rows) {
   return rows.map((row) => row.map((cell, i) => String(cell).padStart(widths[i])).join('  ')).join('\n');
 }
 
+const STARTUP_RUNS = 15;
+const SNAPSHOT = 'fixtures/hosts/healthy.tar.gz';
+
+/**
+ * What every call pays: `nfdoctor --version` and `diagnose` of a lab snapshot against `node -e 0`, the
+ * three alternating in each round so that load changes hit all of them alike. CPU is summed over the
+ * rounds (GNU time counts in 10 ms steps, too coarse for one ~0.1 s call).
+ */
+function startup() {
+  if (!existsSync(CLI)) {
+    return ['startup: dist/nfdoctor.cjs not found (run `npm run build`)'];
+  }
+  const commands = [
+    ['node -e 0', [process.execPath, '-e', '0']],
+    ['nfdoctor --version', [process.execPath, CLI, '--version']],
+    [
+      `diagnose --snapshot ${SNAPSHOT}`,
+      [process.execPath, CLI, 'diagnose', '--snapshot', SNAPSHOT, '--format', 'json'],
+    ],
+  ];
+  const samples = commands.map(() => []);
+  for (let round = 0; round < STARTUP_RUNS; round++) {
+    commands.forEach(([, argv], i) => samples[i].push(measure(argv)));
+  }
+  const wall = samples.map((runs) => median(runs.map((m) => m.seconds)));
+  const cpuSum = samples.map((runs) =>
+    runs.every((m) => m.cpuSeconds !== undefined) ? runs.reduce((n, m) => n + m.cpuSeconds, 0) : undefined,
+  );
+  const rows = [['command', 'wall s (median)', 'wall ratio', 'cpu s (mean)', 'cpu ratio']];
+  commands.forEach(([label], i) => {
+    rows.push([
+      label,
+      wall[i].toFixed(3),
+      (wall[i] / wall[0]).toFixed(2),
+      cpuSum[i] === undefined ? '-' : (cpuSum[i] / STARTUP_RUNS).toFixed(3),
+      cpuSum[i] === undefined || cpuSum[0] === undefined ? '-' : (cpuSum[i] / cpuSum[0]).toFixed(2),
+    ]);
+  });
+  const failed = samples.flatMap((runs, i) =>
+    runs.some((m) => m.status !== 0 && m.status !== 1) ? [`startup: ${commands[i][0]} failed`] : [],
+  );
+  console.log(
+    `startup: ${STARTUP_RUNS} rounds, node -e 0 / --version / diagnose alternating; ratios against node -e 0\n`,
+  );
+  console.log(table(rows));
+  console.log('');
+  return failed;
+}
+
 function main() {
+  const startupNotes = startup();
+  if (process.argv.includes('--startup-only')) {
+    startupNotes.forEach((n) => console.log(`note: ${n}`));
+    return;
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'nfd-bench-'));
   try {
-    const notes = [];
+    const notes = [...startupNotes];
     if (!existsSync(CLI)) {
       notes.push(
         'dist/nfdoctor.cjs not found (run `npm run build`): the nfdoctor column times only the iptables-save parser via tsx.',

@@ -137,13 +137,15 @@ fetch() {
   [[ -f $config ]] || die "$release: boot/config-$release not in the package"
   cp "$config" "$dst/config-$release"
 
-  # Empty stubs for netfilter modules and everything they depend on (libcrc32c, bridge ...), never a real .ko.
+  # Empty stubs for netfilter modules and everything they depend on (libcrc32c, bridge ...), and for the
+  # text search algorithms xt_string requests (lib/ts_*.ko: request_module("ts_%s"), lib/textsearch.c),
+  # never a real .ko.
   local stubs=0 path
   while IFS= read -r path; do
     mkdir -p "$dst/$(dirname "$path")"
     : >"$dst/$path"
     stubs=$((stubs + 1))
-  done < <(grep -E '^kernel/net/[^:]*netfilter[^:]*:' "$src/modules.dep" | tr -d ':' | tr ' ' '\n' | grep -v '^$' | sort -u)
+  done < <(grep -E '^kernel/(net/[^:]*netfilter[^:]*|lib/ts_[a-z0-9_]+\.ko[^:]*):' "$src/modules.dep" | tr -d ':' | tr ' ' '\n' | grep -v '^$' | sort -u)
 
   README_ROWS+=("| \`$release\` | \`$image\` | $version | \`$meta\` | ${suite:-$label} | \`$sha\` | $stubs |")
   SUMMARY+=("$label $release $image $version $sha")
@@ -180,7 +182,8 @@ Not copied on purpose: the `.bin` indexes, `modules.symbols`, `modules.devname`,
 
 **The `.ko` / `.ko.xz` files under `kernel/` are EMPTY stubs**, created only for netfilter modules
 (module paths under `kernel/net/` that contain `netfilter`: net/netfilter incl. ipset and ipvs,
-ipv4/netfilter, ipv6/netfilter, bridge/netfilter, bridge/br_netfilter: 244 per kernel) and for the
+ipv4/netfilter, ipv6/netfilter, bridge/netfilter, bridge/br_netfilter: 244 per kernel), for the text
+search algorithms xt_string loads (lib/ts_bm, ts_kmp, ts_fsm) and for the
 modules their `modules.dep` lines depend on (libcrc32c, bridge, stp, llc), so tests can ask "is the
 module file present". They contain no code; do not try to load or modinfo them.
 

@@ -1,9 +1,7 @@
 // nfdoctor command line: the only place that prints or exits.
+import { writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { runCheck, type CommandOutput } from './commands/check.ts';
-import { runDiagnose } from './commands/diagnose.ts';
-import { runCollect } from './commands/collect.ts';
-import { runChecksList, runExplain } from './commands/info.ts';
+import type { CommandOutput } from './commands/check.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 import { checkErrorToJson } from '../report/check-json.ts';
@@ -12,7 +10,7 @@ const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly d
 
 Usage:
   nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
-  nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
+  nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json|sarif]
   nfdoctor collect [--output FILE] [--root DIR]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
@@ -22,14 +20,31 @@ Run "nfdoctor COMMAND --help" for a command's options.
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
-/** `report`: the command's text is a report that --output redirects; collect uses --output itself. */
-const COMMANDS: Readonly<Record<string, { run: Command; report: boolean }>> = {
-  diagnose: { run: runDiagnose, report: true },
-  check: { run: runCheck, report: true },
-  collect: { run: runCollect, report: false },
-  checks: { run: runChecksList, report: true },
-  explain: { run: runExplain, report: true },
+/**
+ * `report`: the command's text is a report that --output redirects; collect uses --output itself.
+ * Each command is imported only when it runs: every call pays for what it evaluates, and most of the
+ * bundle (checks, parsers, generated tables) is needed by one command only (`--version` needs none).
+ */
+const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: boolean }>> = {
+  diagnose: { load: async () => (await import('./commands/diagnose.ts')).runDiagnose, report: true },
+  check: { load: async () => (await import('./commands/check.ts')).runCheck, report: true },
+  collect: { load: async () => (await import('./commands/collect.ts')).runCollect, report: false },
+  checks: { load: async () => (await import('./commands/info.ts')).runChecksList, report: true },
+  explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };
+
+/**
+ * Short fixed texts (--version, --help) go straight to fd 1: creating process.stdout loads Node's stream
+ * machinery, a good part of what a `--version` call would cost. A pipe that refuses a synchronous write
+ * (EAGAIN on a non-blocking pipe) gets the ordinary stream.
+ */
+function writeSmall(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch {
+    process.stdout.write(text);
+  }
+}
 
 function outputFileOf(argv: readonly string[]): string | undefined {
   const i = argv.indexOf('--output');
@@ -43,11 +58,11 @@ function outputFileOf(argv: readonly string[]): string | undefined {
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(HELP);
+    writeSmall(HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`${VERSION}\n`);
+    writeSmall(`${VERSION}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS[name];
@@ -56,7 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const output = command.report ? outputFileOf(rest) : undefined;
   const color = output === undefined && process.stdout.isTTY && process.env.NO_COLOR === undefined;
-  const result = await command.run(rest, VERSION, color);
+  const run = await command.load();
+  const result = await run(rest, VERSION, color);
   if (output !== undefined && output !== '') {
     try {
       await writeFile(output, result.text);

@@ -57,13 +57,16 @@ describe('parseModulesDep on real Debian kernels', () => {
   });
 
   it.each(KERNELS)(
-    '%s: netfilter modules and their dependencies have empty stub files, nothing else',
+    '%s: netfilter and text search modules and their dependencies have empty stub files, nothing else',
     (release) => {
       const r = parseModulesDep(readKernel(release, 'modules.dep'), 'modules.dep');
       const netfilter = r.value.filter((d) => /^kernel\/net\/.*netfilter/.test(d.path));
       expect(netfilter).toHaveLength(244);
-      const wanted = new Set(netfilter.flatMap((d) => [d.path, ...d.depPaths]));
-      expect(wanted.size).toBe(248);
+      // xt_string requests ts_<algo> (lib/textsearch.c): ts_bm, ts_kmp, ts_fsm.
+      const textSearch = r.value.filter((d) => /^kernel\/lib\/ts_/.test(d.path));
+      expect(textSearch).toHaveLength(3);
+      const wanted = new Set([...netfilter, ...textSearch].flatMap((d) => [d.path, ...d.depPaths]));
+      expect(wanted.size).toBe(251);
       for (const p of wanted) {
         const f = kernelFile(release, p);
         expect(existsSync(f), p).toBe(true);

@@ -87,6 +87,11 @@ export interface CheckResult {
   readonly results: readonly RequirementResult[];
   readonly sets: readonly SetResult[];
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * Quirks of the kernel's own metadata that change nothing for these rules (e.g. modules.softdep lines
+   * kmod ignores): shown only on request (`check --verbose`), the report is about the user's rules.
+   */
+  readonly kernelNotes: readonly Diagnostic[];
   readonly xtablesDir?: string;
 }
 
@@ -352,7 +357,8 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
     })),
     results,
     sets,
-    diagnostics: [...diagnostics, ...view.diagnostics],
+    diagnostics: [...diagnostics, ...view.diagnostics.filter((d) => d.severity !== 'info')],
+    kernelNotes: view.diagnostics.filter((d) => d.severity === 'info'),
     ...(xtables === undefined ? {} : { xtablesDir: xtables.path }),
   };
 }

@@ -68,6 +68,6 @@ export function evaluateRequirement(
     ...(satisfying === undefined ? {} : { satisfiedBy: satisfying.name }),
     ...(userspace === undefined ? {} : { userspace }),
     softDependencies,
-    ok: satisfying !== undefined && userspaceOk,
+    ok: (satisfying !== undefined || req.optional === true) && userspaceOk,
   };
 }

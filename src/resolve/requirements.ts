@@ -13,8 +13,9 @@ import {
   type Backend,
   type Family,
 } from '../knowledge/extensions.ts';
+import { extraLoadsFor, type ExtraLoadKind } from '../knowledge/extension-loads.ts';
 
-export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend';
+export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend' | ExtraLoadKind;
 
 export interface Requirement {
   /** Stable key: family/kind/extension. */
@@ -33,6 +34,8 @@ export interface Requirement {
   /** Userspace extension library to look for (matches and targets only). */
   readonly userspace?: { readonly name: string; readonly kind: 'match' | 'target' };
   readonly note?: string;
+  /** Loaded when available, but the rule loads without it (a revision probe, an optional request_module). */
+  readonly optional?: true;
 }
 
 export interface SetUse {
@@ -71,6 +74,7 @@ interface Draft {
   kernelNames: readonly string[];
   userspace?: { name: string; kind: 'match' | 'target' };
   note?: string;
+  optional?: true;
 }
 
 class NeedsBuilder {
@@ -131,6 +135,7 @@ class NeedsBuilder {
       kernelNames: d.kernelNames,
       ...(d.userspace === undefined ? {} : { userspace: d.userspace }),
       ...(d.note === undefined ? {} : { note: d.note }),
+      ...(d.optional === undefined ? {} : { optional: d.optional }),
     }));
     const setUses = [...this.sets.entries()].map(([set, lines]) => ({
       set,
@@ -201,20 +206,33 @@ function addCompat(
   }));
 }
 
+/** A match or target iptables-nft writes as native nf_tables expressions (`native`: their requests). */
+function addNative(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  kind: 'match' | 'target',
+  name: string,
+  native: readonly string[],
+): void {
+  if (native.length > 0) {
+    b.add(kind, name, rule.table, rule.line, () => ({
+      kind,
+      extension: name,
+      requests: native,
+      kernelNames: [],
+      userspace: { name, kind },
+      note: 'written as a native nf_tables expression by iptables-nft',
+    }));
+  }
+  addRevisionProbe(b, opts, rule, kind, name);
+}
+
 function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse): void {
   const name = matchLookupName(match.name);
   const native = opts.backend === 'nft' ? nftNativeTranslation(name, match.options) : undefined;
   if (native !== undefined) {
-    if (native.length > 0) {
-      b.add('match', name, rule.table, rule.line, () => ({
-        kind: 'match',
-        extension: name,
-        requests: native,
-        kernelNames: [],
-        userspace: { name, kind: 'match' },
-        note: 'translated to a native nf_tables expression by iptables-nft',
-      }));
-    }
+    addNative(b, opts, rule, 'match', name, native);
     return;
   }
   // kernelNamesFor only when the draft is new: this runs for every match of every rule.
@@ -223,10 +241,32 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
     ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
   }));
   addCompat(b, opts, 'match', rule.table, rule.line);
+  addExtraLoads(b, opts, rule, 'match', name, match.options);
   if (name === 'set') {
     for (const s of setNamesIn(match.options)) {
       b.useSet(s, rule.line);
     }
+  }
+}
+
+/** What the extension's checkentry asks the kernel to load besides its own module (text search, loggers, helpers). */
+function addExtraLoads(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  kind: 'match' | 'target',
+  name: string,
+  options: readonly OptionUse[],
+): void {
+  for (const extra of extraLoadsFor(kind, name, options, opts.family, opts.backend)) {
+    b.add(extra.kind, extra.extension, rule.table, rule.line, () => ({
+      kind: extra.kind,
+      extension: extra.extension,
+      requests: extra.requests,
+      kernelNames: [],
+      note: extra.note,
+      ...(extra.optional === true ? { optional: true as const } : {}),
+    }));
   }
 }
 
@@ -242,6 +282,50 @@ function xtDraft(kind: 'match' | 'target', name: string, family: Family): Omit<D
   };
 }
 
+/**
+ * iptables-nft asks the kernel for the revision of every match and target it loads, natively translated
+ * or not (libxtables compatible_revision -> nft_compatible_revision: an NFNL_SUBSYS_NFT_COMPAT request,
+ * which loads nft_compat, whose nfnl_compat_get_rcu does try_then_request_module(xt_find_revision(...),
+ * "%st_%s")). So the xt module gets loaded, though the native expression does not need it: optional.
+ */
+function addRevisionProbe(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  kind: 'match' | 'target',
+  name: string,
+): void {
+  const note = 'loaded by iptables-nft revision probe (nft_compat); the native expression does not need it';
+  b.add('backend', `nft_compat (revision probe)`, rule.table, rule.line, () => ({
+    kind: 'backend',
+    extension: 'nft_compat (revision probe)',
+    requests: ['nft-expr-match'],
+    kernelNames: [],
+    note,
+    optional: true,
+  }));
+  b.add('backend', `${name} (revision probe)`, rule.table, rule.line, () => {
+    const names = kernelNamesFor(name, kind);
+    return {
+      kind: 'backend',
+      extension: `${name} (revision probe)`,
+      requests: names.map((n) => requestPrefix(opts.family) + n),
+      kernelNames: names,
+      note,
+      optional: true,
+    };
+  });
+}
+
+/**
+ * Targets iptables-nft 1.8.9 writes as native expressions (iptables/nft.c add_action, add_target):
+ * NFLOG as the nf_tables "log" expression (nft_log, requested as nft-expr-log), TRACE as "meta nftrace
+ * set 1" (nf_tables core).
+ */
+function nftNativeTarget(name: string): readonly string[] | undefined {
+  return name === 'NFLOG' ? ['nft-expr-log'] : name === 'TRACE' ? [] : undefined;
+}
+
 function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   const target = rule.target;
   if (target === undefined || target.kind !== 'extension' || STANDARD_TARGETS.has(target.name)) {
@@ -252,8 +336,15 @@ function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
   if (!isKnownTarget(target.name)) {
     return;
   }
+  const native = opts.backend === 'nft' ? nftNativeTarget(target.name) : undefined;
+  if (native !== undefined) {
+    addNative(b, opts, rule, 'target', target.name, native);
+    addExtraLoads(b, opts, rule, 'target', target.name, target.options);
+    return;
+  }
   b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));
   addCompat(b, opts, 'target', rule.table, rule.line);
+  addExtraLoads(b, opts, rule, 'target', target.name, target.options);
   if (target.name === 'SET') {
     for (const s of setNamesIn(target.options)) {
       b.useSet(s, rule.line);

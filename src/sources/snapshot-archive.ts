@@ -4,7 +4,9 @@
 // absolute names, no "..", no NUL or control characters, no duplicates, no devices, fifos or hard links,
 // caps on entry count, entry size and inflated size (a gzip bomb is the realistic attack).
 import { gunzipSync } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
+// Only the parser: the package index would also bundle and evaluate create/extract/replace (fs writers).
+import { Parser } from 'tar/parse';
+import type { ReadEntry } from 'tar/read-entry';
 import { normalizePath, splitPath } from './resolve.ts';
 
 /** Every problem with a snapshot file surfaces as this, with a one-line message. */

@@ -1,4 +1,4 @@
-// nfdoctor check RULES... [--kernel DIR | --root DIR [--kernel-release R]] [--backend nft|legacy] [--ipsets FILE] [--format text|json]
+// nfdoctor check RULES... [--kernel DIR | --root DIR [--kernel-release R]] [--backend nft|legacy] [--ipsets FILE] [--format text|json|sarif]
 import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import { release as osRelease } from 'node:os';
@@ -13,6 +13,7 @@ import {
 import { hostKernelLayout, kernelDirLayout, type KernelLayout } from '../../resolve/kernel-view.ts';
 import { renderCheckText, PLAIN, type Style } from '../../report/check-text.ts';
 import { checkResultToJson } from '../../report/check-json.ts';
+import { checkResultToSarif } from '../../report/check-sarif.ts';
 import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { InputError, UsageError, EXIT } from '../errors.ts';
@@ -37,8 +38,11 @@ Options:
   --family ipv4|ipv6    family of every RULES file (default: from the file name and header)
   --ipsets FILE         an ipset save file defining the sets the rules use (repeatable;
                         default: the ipsets file beside the rules, /etc/iptables/ipsets)
-  --format text|json    output format (default text)
+  --format text|json|sarif
+                        output format (default text); sarif is SARIF 2.1.0 for code scanning in CI
   --output FILE         write the report to FILE instead of standard output
+  --verbose             also report quirks of the kernel's own metadata that do not affect the
+                        rules (e.g. modules.softdep lines kmod ignores), as info diagnostics
 
 Exit status: 0 everything can be provided, 1 something cannot, 2 unusable input.
 `;
@@ -175,6 +179,7 @@ export async function runCheck(
       ipsets: { type: 'string', multiple: true },
       format: { type: 'string', default: 'text' },
       output: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -185,8 +190,8 @@ export async function runCheck(
     throw new UsageError('check needs at least one rules file (try: nfdoctor check /etc/iptables/rules.v4)');
   }
   const format = values.format;
-  if (format !== 'text' && format !== 'json') {
-    throw new UsageError(`--format must be text or json for check, not "${format}"`);
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+    throw new UsageError(`--format must be text, json or sarif for check, not "${format}"`);
   }
   const backend = parseBackend(values.backend);
   const family = parseFamily(values.family);
@@ -209,7 +214,7 @@ export async function runCheck(
       ? await detectHostBackend(target.userspaceReader)
       : undefined;
 
-  const result = await checkRules({
+  const checked = await checkRules({
     rules,
     ipsets,
     kernelReader: target.kernelReader,
@@ -218,6 +223,10 @@ export async function runCheck(
     ...(backend === undefined ? {} : { backend }),
     ...(hostBackend === undefined ? {} : { hostBackend }),
   });
+  const result =
+    values.verbose === true
+      ? { ...checked, diagnostics: [...checked.diagnostics, ...checked.kernelNotes] }
+      : checked;
   assertLooksLikeRuleset(result.files, rules);
   const style: Style = color
     ? { bad: pc.red, good: pc.green, warn: pc.yellow, dim: pc.dim, bold: pc.bold }
@@ -225,7 +234,9 @@ export async function runCheck(
   const text =
     format === 'json'
       ? `${JSON.stringify(checkResultToJson(result, version), null, 2)}\n`
-      : renderCheckText(result, style);
+      : format === 'sarif'
+        ? `${JSON.stringify(checkResultToSarif(result, version), null, 2)}\n`
+        : renderCheckText(result, style);
   return { text, exitCode: result.ok ? EXIT.ok : EXIT.findings };
 }
 
