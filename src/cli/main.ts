@@ -4,6 +4,9 @@ import { runCheck, type CommandOutput } from './commands/check.ts';
 import { runDiagnose } from './commands/diagnose.ts';
 import { runCollect } from './commands/collect.ts';
 import { runChecksList, runExplain } from './commands/info.ts';
+import { runFleet } from './commands/fleet.ts';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { FLEET_WORKER_ROLE, serveFleetWorker } from '../fleet/worker.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 
@@ -13,6 +16,7 @@ Usage:
   nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
   nfdoctor collect [--output FILE] [--root DIR]
+  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json] [--output FILE]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
@@ -26,6 +30,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; report: boolean }>> = {
   diagnose: { run: runDiagnose, report: true },
   check: { run: runCheck, report: true },
   collect: { run: runCollect, report: false },
+  fleet: { run: runFleet, report: true },
   checks: { run: runChecksList, report: true },
   explain: { run: runExplain, report: true },
 };
@@ -80,15 +85,28 @@ function oneLine(err: unknown): string {
   return `internal error: ${err instanceof Error ? err.message : String(err)} (please report this)`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`nfdoctor: ${oneLine(err).split('\n')[0] ?? ''}\n`);
-    if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {
-      process.stderr.write(`${err.stack ?? ''}\n`);
-    }
-    process.exitCode = EXIT.usage;
-  },
-);
+function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`nfdoctor: ${oneLine(err).split('\n')[0] ?? ''}\n`);
+      if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {
+        process.stderr.write(`${err.stack ?? ''}\n`);
+      }
+      process.exitCode = EXIT.usage;
+    },
+  );
+}
+
+// The bundle is also the script of its own fleet workers (src/fleet/pool.ts): there it serves, never parses argv.
+if (
+  !isMainThread &&
+  parentPort != null &&
+  (workerData as { role?: unknown } | null)?.role === FLEET_WORKER_ROLE
+) {
+  serveFleetWorker(parentPort);
+} else {
+  runCli();
+}

@@ -1,0 +1,19 @@
+// The fleet worker's side of the protocol: receive a file name, answer with its outcome, one at a time.
+import type { MessagePort } from 'node:worker_threads';
+import { diagnoseSnapshotFile } from './diagnose-file.ts';
+
+/** Marks the workerData of a fleet worker, so the bundle (which is also the worker's script) knows its role. */
+export const FLEET_WORKER_ROLE = 'nfdoctor-fleet-worker';
+
+export interface WorkRequest {
+  readonly seq: number;
+  readonly file: string;
+}
+
+export function serveFleetWorker(port: MessagePort): void {
+  port.on('message', (req: WorkRequest) => {
+    void diagnoseSnapshotFile(req.file).then((outcome) => {
+      port.postMessage({ seq: req.seq, outcome });
+    });
+  });
+}
