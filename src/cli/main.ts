@@ -17,6 +17,7 @@ Usage:
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
   nfdoctor collect [--output FILE] [--root DIR]
   nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json] [--output FILE]
+  nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 

@@ -8,8 +8,10 @@ import { fleetToJson } from '../../report/fleet-json.ts';
 import { parseFailOn, parseFormat, terminalStyle } from '../options.ts';
 import { UsageError, EXIT } from '../errors.ts';
 import type { CommandOutput } from './check.ts';
+import { runFleetCollect } from './fleet-collect.ts';
 
 export const FLEET_HELP = `Usage: nfdoctor fleet SNAPSHOT_OR_DIR... [options]
+       nfdoctor fleet collect -i INVENTORY [--snapshots DIR]   (runs the Ansible collect playbook)
 
 Diagnoses many snapshots at once (a directory stands for the *.tar.gz files in it, e.g. the
 snapshots/ that ansible/playbooks/collect.yml fetched) and groups the hosts by root cause:
@@ -31,6 +33,9 @@ export async function runFleet(
   version: string,
   color: boolean,
 ): Promise<CommandOutput> {
+  if (argv[0] === 'collect') {
+    return runFleetCollect(argv.slice(1));
+  }
   const { values, positionals } = parseArgs({
     args: [...argv],
     strict: true,
