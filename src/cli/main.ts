@@ -13,10 +13,10 @@ import { VERSION } from '../version.ts';
 const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
 
 Usage:
-  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
+  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|html] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
   nfdoctor collect [--output FILE] [--root DIR]
-  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json] [--output FILE]
+  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE]
   nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help

@@ -9,6 +9,7 @@ import { runChecks } from '../../checks/engine.ts';
 import { CHECKS } from '../../checks/index.ts';
 import { renderDiagnosisText } from '../../report/diagnose-text.ts';
 import { diagnosisToJson } from '../../report/diagnose-json.ts';
+import { renderDiagnosisHtml } from '../../report/diagnose-html.ts';
 import { parseFailOn, parseFormat, terminalStyle } from '../options.ts';
 import { SEVERITY_RANK } from '../../fleet/summary.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -26,7 +27,7 @@ Source (default: this host, read-only):
   --snapshot FILE      a snapshot made by "nfdoctor collect" or collector/nfdoctor-collect.sh
 
 Options:
-  --format text|json   output format (default text)
+  --format text|json|html  output format (default text); html is one self-contained page
   --fail-on LEVEL      exit 1 when a finding is at or above LEVEL: error (default), warning, info, none
   --output FILE        write the report to FILE
 
@@ -75,7 +76,7 @@ export async function runDiagnose(
   if (values.help === true) {
     return { text: DIAGNOSE_HELP, exitCode: EXIT.ok };
   }
-  const format = parseFormat(values.format, ['text', 'json'] as const, 'diagnose');
+  const format = parseFormat(values.format, ['text', 'json', 'html'] as const, 'diagnose');
   const threshold = parseFailOn(values['fail-on']);
   const reader = await chooseReader(values);
   const model = await buildHostModel(reader);
@@ -84,7 +85,9 @@ export async function runDiagnose(
   const text =
     format === 'json'
       ? `${JSON.stringify(diagnosisToJson(model, result, version), null, 2)}\n`
-      : renderDiagnosisText(model, result, style);
+      : format === 'html'
+        ? renderDiagnosisHtml(model, result, version)
+        : renderDiagnosisText(model, result, style);
   const failing = result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
   return { text, exitCode: failing ? EXIT.findings : EXIT.ok };
 }

@@ -68,7 +68,9 @@ export async function runFleetCollect(argv: readonly string[]): Promise<CommandO
     child.on('error', (err: NodeJS.ErrnoException) => {
       fail(err.code === 'ENOENT' ? new UsageError('ansible-playbook not found: install ansible-core') : err);
     });
-    child.on('exit', (c) => { done(c ?? 2); });
+    child.on('exit', (c) => {
+      done(c ?? 2);
+    });
   });
   if (code !== 0) {
     return { text: `ansible-playbook exited ${code}: see its output above\n`, exitCode: EXIT.usage };

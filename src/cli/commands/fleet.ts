@@ -5,6 +5,7 @@ import { diagnoseFiles, defaultJobs } from '../../fleet/pool.ts';
 import { snapshotFiles } from '../../fleet/inputs.ts';
 import { renderFleetText } from '../../report/fleet-text.ts';
 import { fleetToJson } from '../../report/fleet-json.ts';
+import { renderFleetHtml } from '../../report/fleet-html.ts';
 import { parseFailOn, parseFormat, terminalStyle } from '../options.ts';
 import { UsageError, EXIT } from '../errors.ts';
 import type { CommandOutput } from './check.ts';
@@ -20,7 +21,7 @@ A snapshot that cannot be read is one unreadable host with its reason, never the
 
 Options:
   --jobs N             worker threads (default: the number of CPUs)
-  --format text|json   output format (default text)
+  --format text|json|html  output format (default text); html is one self-contained page
   --fail-on LEVEL      exit 1 when a host has a finding at or above LEVEL: error (default), warning, info, none
   --output FILE        write the report to FILE
 
@@ -54,7 +55,7 @@ export async function runFleet(
   if (positionals.length === 0) {
     throw new UsageError('fleet needs at least one snapshot file or directory (see nfdoctor fleet --help)');
   }
-  const format = parseFormat(values.format, ['text', 'json'] as const, 'fleet');
+  const format = parseFormat(values.format, ['text', 'json', 'html'] as const, 'fleet');
   const threshold = parseFailOn(values['fail-on']);
   let jobs = defaultJobs();
   if (values.jobs !== undefined) {
@@ -78,6 +79,8 @@ export async function runFleet(
   const text =
     format === 'json'
       ? `${JSON.stringify(fleetToJson(report, version), null, 2)}\n`
-      : renderFleetText(report, style);
+      : format === 'html'
+        ? renderFleetHtml(report, version)
+        : renderFleetText(report, style);
   return { text, exitCode: fleetExitCode(report, threshold) };
 }
