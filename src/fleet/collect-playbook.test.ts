@@ -25,7 +25,9 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nfdoctor-collect-'));
 });
-afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('collecting from a mounted root', () => {
   it('gives a snapshot whose kernel is the one installed in the root', async () => {
@@ -78,7 +80,12 @@ describe.skipIf(!ansible)('ansible/playbooks/collect.yml with the real ansible-p
     expect(readdirSync(remoteTmp)).toEqual([]);
 
     const agg = new FleetAggregator();
-    await diagnoseFiles(snapshotFiles([snapshots]), { jobs: 2, onOutcome: (o) => { agg.add(o); } });
+    await diagnoseFiles(snapshotFiles([snapshots]), {
+      jobs: 2,
+      onOutcome: (o) => {
+        agg.add(o);
+      },
+    });
     const report = agg.finish();
     expect(report.groups.map((g) => [g.cause.checkId, g.cause.messageId, g.hosts])).toEqual([
       ['kmod/module-unavailable', 'blocked', ['missing-xt-recent', 'missing-xt-recent-notest']],
