@@ -20,7 +20,13 @@ await build({
   minifyWhitespace: true,
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },
-  define: { NFDOCTOR_VERSION: JSON.stringify(pkg.version) },
+  // NFDOCTOR_BUNDLE: the fleet's worker threads run this same file (src/fleet/pool.ts); the import.meta.url
+  // that locates the worker script when running from the TypeScript sources is dead code in the bundle.
+  define: {
+    NFDOCTOR_VERSION: JSON.stringify(pkg.version),
+    NFDOCTOR_BUNDLE: 'true',
+    'import.meta.url': 'undefined',
+  },
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);

@@ -107,4 +107,28 @@ describe('nfdoctor command line', () => {
     expect(explain.status).toBe(0);
     expect(explain.stdout).toMatch(/^# kmod\/module-unavailable/);
   });
+
+  it('fleet: exits 1 on lab snapshots with problems, 2 when one is unusable, and refuses an empty directory', () => {
+    const hosts = join(ROOT, 'fixtures/hosts');
+    const ok = nfdoctor(
+      'fleet',
+      join(hosts, 'missing-xt-recent.tar.gz'),
+      join(hosts, 'healthy.tar.gz'),
+      '--jobs',
+      '1',
+    );
+    expect(ok.status).toBe(1);
+    expect(ok.stdout).toMatch(/^FLEET PROBLEM: 2 hosts: 1 with problems/);
+    const bad = join(scratch, 'broken.tar.gz');
+    writeFileSync(bad, 'x');
+    const two = nfdoctor('fleet', bad, join(hosts, 'healthy.tar.gz'), '--format', 'json', '--jobs', '2');
+    expect(two.status).toBe(2);
+    expect(JSON.parse(two.stdout)).toMatchObject({ counts: { unreadable: 1, incomplete: 1 } });
+    const empty = mkdtempSync(join(tmpdir(), 'nfdoctor-empty-'));
+    expect(nfdoctor('fleet', empty)).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/no snapshot/),
+    });
+    expect(nfdoctor('fleet', empty, '--jobs', '0').stderr).toMatch(/--jobs must be/);
+  }, 180_000);
 });

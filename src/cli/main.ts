@@ -2,6 +2,8 @@
 import { writeSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { CommandOutput } from './commands/check.ts';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 import { checkErrorToJson } from '../report/check-json.ts';
@@ -9,9 +11,11 @@ import { checkErrorToJson } from '../report/check-json.ts';
 const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
 
 Usage:
-  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
+  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|html] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json|sarif]
   nfdoctor collect [--output FILE] [--root DIR]
+  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE]
+  nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
@@ -29,6 +33,7 @@ const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: 
   diagnose: { load: async () => (await import('./commands/diagnose.ts')).runDiagnose, report: true },
   check: { load: async () => (await import('./commands/check.ts')).runCheck, report: true },
   collect: { load: async () => (await import('./commands/collect.ts')).runCollect, report: false },
+  fleet: { load: async () => (await import('./commands/fleet.ts')).runFleet, report: true },
   checks: { load: async () => (await import('./commands/info.ts')).runChecksList, report: true },
   explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };
@@ -107,21 +112,37 @@ function oneLine(err: unknown): string {
   return `internal error: ${err instanceof Error ? err.message : String(err)} (please report this)`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const line = oneLine(err).split('\n')[0] ?? '';
-    process.stderr.write(`nfdoctor: ${line}\n`);
-    const argv = process.argv.slice(2);
-    if (wantsCheckJson(argv)) {
-      const file = err instanceof InputError ? err.file : undefined;
-      process.stdout.write(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
-    }
-    if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {
-      process.stderr.write(`${err.stack ?? ''}\n`);
-    }
-    process.exitCode = EXIT.usage;
-  },
-);
+function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      const line = oneLine(err).split('\n')[0] ?? '';
+      process.stderr.write(`nfdoctor: ${line}\n`);
+      const argv = process.argv.slice(2);
+      if (wantsCheckJson(argv)) {
+        const file = err instanceof InputError ? err.file : undefined;
+        process.stdout.write(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
+      }
+      if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {
+        process.stderr.write(`${err.stack ?? ''}\n`);
+      }
+      process.exitCode = EXIT.usage;
+    },
+  );
+}
+
+// The bundle is also the script of its own fleet workers (src/fleet/pool.ts): there it serves, never parses argv.
+if (
+  !isMainThread &&
+  parentPort != null &&
+  (workerData as { role?: unknown } | null)?.role === FLEET_WORKER_ROLE
+) {
+  const port = parentPort;
+  void import('../fleet/worker.ts').then((m) => {
+    m.serveFleetWorker(port);
+  });
+} else {
+  runCli();
+}

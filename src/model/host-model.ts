@@ -188,7 +188,10 @@ async function findRelease(reader: HostReader): Promise<HostModel['release']> {
     if (osrelease !== undefined && osrelease.trim() !== '') {
       return { value: osrelease.trim(), source: '/proc/sys/kernel/osrelease' };
     }
-    return undefined;
+    // 'not-available': a snapshot the collector took of a mounted root (--root), which runs no command.
+    if (uname.status !== 'not-available') {
+      return undefined;
+    }
   }
   // A mounted disk has no running kernel; with exactly one kernel installed, that is the one it boots.
   const dirs = await reader.listDir('/lib/modules');

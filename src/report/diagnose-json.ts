@@ -2,8 +2,30 @@
 import type { DiagnosisResult } from '../checks/engine.ts';
 import type { HostModel } from '../model/host-model.ts';
 import { renderSteps } from '../fixes/render-command.ts';
+import type { Fix } from '../checks/types.ts';
+import type { Evidence } from '../findings/evidence.ts';
 
 export const DIAGNOSE_SCHEMA_VERSION = 1;
+
+export function evidenceToJson(e: Evidence): Record<string, unknown> {
+  return {
+    source: e.source,
+    ...(e.line === undefined ? {} : { line: e.line }),
+    ...(e.text === undefined ? {} : { text: e.text }),
+    ...(e.note === undefined ? {} : { note: e.note }),
+  };
+}
+
+/** The fix of a finding; the fleet report uses the same shape (schema/fleet.schema.json refers to it). */
+export function fixToJson(fix: Fix): Record<string, unknown> {
+  // steps[]: paste-ready commands (kept for schema 1 consumers); actions[]: the same fix as data.
+  return {
+    steps: renderSteps(fix.actions),
+    actions: fix.actions,
+    persistence: fix.persistence,
+    verify: fix.verify,
+  };
+}
 
 export function diagnosisToJson(
   model: HostModel,
@@ -43,25 +65,10 @@ export function diagnosisToJson(
       messageId: f.messageId,
       severity: f.severity,
       message: f.message,
-      evidence: f.evidence.map((e) => ({
-        source: e.source,
-        ...(e.line === undefined ? {} : { line: e.line }),
-        ...(e.text === undefined ? {} : { text: e.text }),
-        ...(e.note === undefined ? {} : { note: e.note }),
-      })),
+      evidence: f.evidence.map(evidenceToJson),
       causedBy: f.causedBy,
       subjects: f.subjects,
-      ...(f.fix === undefined
-        ? {}
-        : {
-            fix: {
-              // steps[]: paste-ready commands (kept for schema 1 consumers); actions[]: the same fix as data.
-              steps: renderSteps(f.fix.actions),
-              actions: f.fix.actions,
-              persistence: f.fix.persistence,
-              verify: f.fix.verify,
-            },
-          }),
+      ...(f.fix === undefined ? {} : { fix: fixToJson(f.fix) }),
       ...(f.next === undefined ? {} : { next: f.next }),
     })),
   };

@@ -1,7 +1,6 @@
 // nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on SEVERITY] [--output FILE]
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import pc from 'picocolors';
 import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { openSnapshot, SnapshotError } from '../../sources/snapshot-reader.ts';
@@ -10,11 +9,12 @@ import { runChecks } from '../../checks/engine.ts';
 import { CHECKS } from '../../checks/index.ts';
 import { renderDiagnosisText } from '../../report/diagnose-text.ts';
 import { diagnosisToJson } from '../../report/diagnose-json.ts';
-import { PLAIN, type Style } from '../../report/check-text.ts';
+import { renderDiagnosisHtml } from '../../report/diagnose-html.ts';
+import { parseFailOn, parseFormat, terminalStyle } from '../options.ts';
+import { SEVERITY_RANK } from '../../fleet/summary.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { requireDirectory } from '../read-input.ts';
 import type { CommandOutput } from './check.ts';
-import type { Severity } from '../../checks/types.ts';
 
 export const DIAGNOSE_HELP = `Usage: nfdoctor diagnose [--root DIR | --snapshot FILE] [options]
 
@@ -27,14 +27,12 @@ Source (default: this host, read-only):
   --snapshot FILE      a snapshot made by "nfdoctor collect" or collector/nfdoctor-collect.sh
 
 Options:
-  --format text|json   output format (default text)
+  --format text|json|html  output format (default text); html is one self-contained page
   --fail-on LEVEL      exit 1 when a finding is at or above LEVEL: error (default), warning, info, none
   --output FILE        write the report to FILE
 
 Exit status: 0 nothing at or above --fail-on, 1 findings, 2 unusable input.
 `;
-
-const RANK: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1 };
 
 async function chooseReader(values: { root?: string; snapshot?: string }): Promise<HostReader> {
   if (values.root !== undefined && values.snapshot !== undefined) {
@@ -78,25 +76,18 @@ export async function runDiagnose(
   if (values.help === true) {
     return { text: DIAGNOSE_HELP, exitCode: EXIT.ok };
   }
-  const format = values.format;
-  if (format !== 'text' && format !== 'json') {
-    throw new UsageError(`--format must be text or json for diagnose, not "${format}"`);
-  }
-  const failOn = values['fail-on'];
-  if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'info' && failOn !== 'none') {
-    throw new UsageError(`--fail-on must be error, warning, info or none, not "${failOn}"`);
-  }
+  const format = parseFormat(values.format, ['text', 'json', 'html'] as const, 'diagnose');
+  const threshold = parseFailOn(values['fail-on']);
   const reader = await chooseReader(values);
   const model = await buildHostModel(reader);
   const result = runChecks(CHECKS, model);
-  const style: Style = color
-    ? { bad: pc.red, good: pc.green, warn: pc.yellow, dim: pc.dim, bold: pc.bold }
-    : PLAIN;
+  const style = terminalStyle(color);
   const text =
     format === 'json'
       ? `${JSON.stringify(diagnosisToJson(model, result, version), null, 2)}\n`
-      : renderDiagnosisText(model, result, style);
-  const threshold = failOn === 'none' ? Infinity : RANK[failOn];
-  const failing = result.findings.some((f) => RANK[f.severity] >= threshold);
+      : format === 'html'
+        ? renderDiagnosisHtml(model, result, version)
+        : renderDiagnosisText(model, result, style);
+  const failing = result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
   return { text, exitCode: failing ? EXIT.findings : EXIT.ok };
 }

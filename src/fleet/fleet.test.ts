@@ -1,0 +1,146 @@
+// The fleet on the real lab snapshots: worker threads (from the TypeScript sources here), grouping by root
+// cause, hostile and corrupt archives as unreadable hosts, and the exit rule.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diagnoseFiles } from './pool.ts';
+import { snapshotFiles } from './inputs.ts';
+import { FleetAggregator, fleetExitCode, type FleetReport } from './aggregate.ts';
+import { SEVERITY_RANK } from './summary.ts';
+import { buildTarGz, minimalSnapshotEntries } from '../sources/test-tar.ts';
+import { fleetToJson } from '../report/fleet-json.ts';
+import { renderFleetText } from '../report/fleet-text.ts';
+
+const SCHEMA_DIR = join(import.meta.dirname, '../../schema');
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+for (const name of ['diagnose', 'fleet']) {
+  ajv.addSchema(JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.schema.json`), 'utf8')) as object);
+}
+const validateFleet = ajv.getSchema('https://nfdoctor.invalid/schema/fleet.schema.json');
+
+const HOSTS = join(import.meta.dirname, '../../fixtures/hosts');
+const LAB = readdirSync(HOSTS).filter((f) => f.endsWith('.tar.gz'));
+
+let dir: string;
+
+async function fleet(args: readonly string[], jobs = 2): Promise<FleetReport> {
+  const agg = new FleetAggregator();
+  await diagnoseFiles(snapshotFiles(args), {
+    jobs,
+    onOutcome: (o) => {
+      agg.add(o);
+    },
+  });
+  return agg.finish();
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nfdoctor-fleet-'));
+  for (const f of LAB) {
+    copyFileSync(join(HOSTS, f), join(dir, f));
+  }
+  writeFileSync(join(dir, 'garbage.tar.gz'), 'not a tarball at all\n');
+  writeFileSync(
+    join(dir, 'hostile.tar.gz'),
+    buildTarGz([...minimalSnapshotEntries(), { name: 'root/../../etc/passwd', data: 'x' }]),
+  );
+  writeFileSync(join(dir, 'ignored.txt'), 'not a snapshot name');
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('nfdoctor fleet on the lab snapshots', () => {
+  it('groups hosts by root cause, worst first, with healthy and unreadable hosts', async () => {
+    const report = await fleet([dir]);
+    expect(report.total).toBe(LAB.length + 2);
+    const groups = report.groups.map((g) => [g.id, g.cause.checkId, g.cause.messageId, g.hosts]);
+    expect(groups).toEqual([
+      [
+        'g1',
+        'boot/modules-load-config',
+        expect.any(String),
+        ['modules-load-fails', 'modules-load-fails-requires'],
+      ],
+      ['g2', 'kmod/module-unavailable', 'blocked', ['missing-xt-recent', 'missing-xt-recent-notest']],
+      ['g3', 'ipset/set-unavailable', expect.any(String), ['ipset-missing-set']],
+      [
+        'g4',
+        'kmod/no-modules-dir',
+        expect.any(String),
+        ['linode-modules-load', 'linode-modules-load-requires'],
+      ],
+      ['g5', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
+    ]);
+    const blocked = report.groups[1];
+    expect(blocked?.cause.cause).toBe(
+      '/etc/modprobe.d/nflab-no-xt-recent.conf: install xt_recent /bin/false',
+    );
+    expect(blocked?.cause.chain.map((c) => c.checkId)).toContain('loader/restore-failed');
+    expect(blocked?.cause.fix?.actions).toContainEqual(
+      expect.objectContaining({ kind: 'comment-line', file: '/etc/modprobe.d/nflab-no-xt-recent.conf' }),
+    );
+    expect(report.hosts.find((h) => h.host === 'missing-xt-recent')?.groups).toEqual(['g2']);
+    expect(report.hosts.filter((h) => h.verdict === 'incomplete').map((h) => h.host)).toEqual(['healthy']);
+    expect(report.unreadable.map((u) => [u.host, u.reason])).toEqual([
+      ['garbage', expect.stringMatching(/not a gzip file/)],
+      ['hostile', expect.stringMatching(/contains "\.\."/)],
+    ]);
+    expect(report.counts).toEqual({ problem: 5, warnings: 3, incomplete: 1, ok: 0, unreadable: 2 });
+    expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
+
+    const json = fleetToJson(report, '0.0.0');
+    expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
+    const text = renderFleetText(report);
+    expect(text.split('\n')[0]).toBe(
+      'FLEET PROBLEM: 11 hosts: 5 with problems, 3 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 5 distinct root causes. Worst first.',
+    );
+    expect(text).toContain('[g2] 2 hosts: xt_recent');
+    expect(text).toContain('unreadable: hostile: ');
+  });
+
+  it('gives the same report with one worker as with several', async () => {
+    const files = ['missing-xt-recent', 'healthy', 'modules-load-fails'].map((f) =>
+      join(HOSTS, `${f}.tar.gz`),
+    );
+    const one = await fleet(files, 1);
+    const three = await fleet(files, 3);
+    expect(three).toEqual(one);
+    expect(one.groups).toHaveLength(2);
+    expect(fleetExitCode(one, SEVERITY_RANK.error)).toBe(1);
+  });
+
+  it('reports a missing file as one unreadable host and goes on', async () => {
+    const report = await fleet([join(dir, 'nope.tar.gz'), join(HOSTS, 'healthy.tar.gz')]);
+    expect(report.unreadable).toEqual([
+      {
+        host: 'nope',
+        file: join(dir, 'nope.tar.gz'),
+        reason: expect.stringMatching(/nope\.tar\.gz: cannot read/),
+      },
+    ]);
+    expect(report.hosts.map((h) => h.host)).toEqual(['healthy']);
+  });
+
+  it('reports a snapshot that exhausts its worker heap as unreadable and replaces the worker', async () => {
+    const agg = new FleetAggregator();
+    await diagnoseFiles(
+      snapshotFiles([join(HOSTS, 'healthy.tar.gz'), join(HOSTS, 'missing-xt-recent.tar.gz')]),
+      {
+        jobs: 1,
+        maxOldGenerationSizeMb: 4,
+        onOutcome: (o) => {
+          agg.add(o);
+        },
+      },
+    );
+    const report = agg.finish();
+    expect(report.unreadable.map((u) => u.reason)).toEqual([
+      expect.stringMatching(/ran out of memory/),
+      expect.stringMatching(/ran out of memory/),
+    ]);
+  });
+});
