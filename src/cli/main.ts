@@ -4,6 +4,8 @@ import { runCheck, type CommandOutput } from './commands/check.ts';
 import { runDiagnose } from './commands/diagnose.ts';
 import { runCollect } from './commands/collect.ts';
 import { runChecksList, runExplain } from './commands/info.ts';
+import { runFix } from './commands/fix.ts';
+import { runRollback } from './commands/rollback.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 
@@ -13,6 +15,9 @@ Usage:
   nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
   nfdoctor collect [--output FILE] [--root DIR]
+  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json]
+  nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
+  nfdoctor rollback [RUN_ID] [--list] [--root DIR] [--force]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
@@ -26,6 +31,8 @@ const COMMANDS: Readonly<Record<string, { run: Command; report: boolean }>> = {
   diagnose: { run: runDiagnose, report: true },
   check: { run: runCheck, report: true },
   collect: { run: runCollect, report: false },
+  fix: { run: (argv, version) => runFix(argv, version), report: false },
+  rollback: { run: (argv) => runRollback(argv), report: false },
   checks: { run: runChecksList, report: true },
   explain: { run: runExplain, report: true },
 };

@@ -36,7 +36,7 @@ Exit status: 0 nothing at or above --fail-on, 1 findings, 2 unusable input.
 
 const RANK: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1 };
 
-async function chooseReader(values: { root?: string; snapshot?: string }): Promise<HostReader> {
+export async function chooseReader(values: { root?: string; snapshot?: string }): Promise<HostReader> {
   if (values.root !== undefined && values.snapshot !== undefined) {
     throw new UsageError('--root and --snapshot cannot be used together');
   }
