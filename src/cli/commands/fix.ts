@@ -12,15 +12,9 @@ import { CHECKS } from '../../checks/index.ts';
 import type { Finding } from '../../checks/types.ts';
 import { liveView } from '../../checks/loader/live-rules.ts';
 import type { Action } from '../../fixes/actions.ts';
-import {
-  describeAction,
-  planFix,
-  selectSteps,
-  type FixPlan,
-  type PlanFinding,
-  type Selection,
-} from '../../fixes/plan.ts';
-import { applyPlan, type ApplyOutcome, type Runner } from '../../fixes/apply.ts';
+import { describeAction, planFix, selectSteps, type FixPlan, type PlanFinding } from '../../fixes/plan.ts';
+import { applyPlan, type Runner } from '../../fixes/apply.ts';
+import { verdict } from '../../fixes/verify.ts';
 import { execArgv } from '../../sources/exec.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { chooseReader } from './diagnose.ts';
@@ -181,6 +175,36 @@ function findingJson(f: Finding): object {
   return { id: f.id, checkId: f.checkId, severity: f.severity, message: f.message };
 }
 
+interface JsonParts {
+  readonly version: string;
+  readonly mode: 'plan' | 'apply';
+  readonly source: { readonly kind: string; readonly label: string };
+  readonly plan: FixPlan;
+  readonly before: { readonly findings: readonly Finding[]; readonly model: HostModel };
+  readonly apply?: object;
+  readonly after?: object;
+  readonly exitCode: number;
+}
+
+/** The JSON report of fix (schema/fix.schema.json). */
+function fixJson(p: JsonParts): string {
+  return `${JSON.stringify(
+    {
+      schemaVersion: FIX_SCHEMA_VERSION,
+      tool: { name: 'nfdoctor', version: p.version },
+      mode: p.mode,
+      source: p.source,
+      plan: { steps: p.plan.steps.map(stepJson), withoutFix: p.plan.withoutFix, rejected: p.plan.rejected },
+      ...(p.apply === undefined ? {} : { apply: p.apply }),
+      before: { findings: p.before.findings.map(findingJson), liveRules: liveRules(p.before.model) },
+      ...(p.after === undefined ? {} : { after: p.after }),
+      exitCode: p.exitCode,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
 function renderPlanText(plan: FixPlan, label: string, findings: readonly Finding[]): string {
   const lines: string[] = [];
   const changing = plan.steps.filter((s) => s.class !== 'manual');
@@ -230,24 +254,6 @@ function renderPlanText(plan: FixPlan, label: string, findings: readonly Finding
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Findings whose every step was applied, already satisfied or (on a mounted root) left to the next boot. */
-function expectedGone(plan: FixPlan, selection: Selection, outcome: ApplyOutcome | undefined): Set<string> {
-  const done = new Map<number, boolean>();
-  const steps = outcome === undefined || outcome.kind === 'refused' ? [] : outcome.steps;
-  for (const s of steps) {
-    done.set(s.n, s.result === 'applied' || s.result === 'satisfied' || s.result === 'deferred');
-  }
-  const skipped = new Set(selection.skipped.map((s) => s.step.n));
-  const gone = new Set<string>();
-  for (const f of plan.findings) {
-    const mine = plan.steps.filter((s) => s.findingIds.includes(f.id));
-    if (mine.length > 0 && mine.every((s) => !skipped.has(s.n) && done.get(s.n) === true)) {
-      gone.add(f.id);
-    }
-  }
-  return gone;
 }
 
 export async function runFix(argv: readonly string[], version: string): Promise<CommandOutput> {
@@ -300,19 +306,14 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     const exitCode = needsWork ? EXIT.findings : EXIT.ok;
     const text =
       format === 'json'
-        ? `${JSON.stringify(
-            {
-              schemaVersion: FIX_SCHEMA_VERSION,
-              tool: { name: 'nfdoctor', version },
-              mode: 'plan',
-              source,
-              plan: { steps: plan.steps.map(stepJson), withoutFix: plan.withoutFix, rejected: plan.rejected },
-              before: { findings: beforeFindings.map(findingJson), liveRules: liveRules(before.model) },
-              exitCode,
-            },
-            null,
-            2,
-          )}\n`
+        ? fixJson({
+            version,
+            mode: 'plan',
+            source,
+            plan,
+            before: { findings: beforeFindings, model: before.model },
+            exitCode,
+          })
         : renderPlanText(plan, reader.label, beforeFindings);
     return { text, exitCode };
   }
@@ -352,7 +353,15 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     const lines = outcome.mismatches.map((m) => `  step ${m.n}: ${m.message}`);
     if (format === 'json') {
       return {
-        text: `${JSON.stringify({ schemaVersion: FIX_SCHEMA_VERSION, tool: { name: 'nfdoctor', version }, mode: 'apply', source, plan: { steps: plan.steps.map(stepJson), withoutFix: plan.withoutFix, rejected: plan.rejected }, apply: { outcome: 'refused', mismatches: outcome.mismatches, steps: [] }, before: { findings: beforeFindings.map(findingJson), liveRules: liveRules(before.model) }, exitCode: EXIT.usage }, null, 2)}\n`,
+        text: fixJson({
+          version,
+          mode: 'apply',
+          source,
+          plan,
+          before: { findings: beforeFindings, model: before.model },
+          apply: { outcome: 'refused', mismatches: outcome.mismatches, steps: [], skipped: [] },
+          exitCode: EXIT.usage,
+        }),
         exitCode: EXIT.usage,
       };
     }
@@ -364,11 +373,14 @@ export async function runFix(argv: readonly string[], version: string): Promise<
 
   const after = await diagnose(live ? new LiveReader() : new RootReader(root));
   const afterFindings = filterOnly(after.result.findings, only);
-  const gone = expectedGone(plan, selection, outcome);
-  const stuck = afterFindings.filter((f) => gone.has(f.id));
+  const ran = outcome === undefined ? [] : outcome.steps;
+  const v = verdict(plan, selection, ran, planFindings(afterFindings));
+  const stuck = afterFindings.filter((f) => v.stillPresent.includes(f.id));
   const afterPlan = planFix(planFindings(after.result.findings), only === undefined ? {} : { only });
-  const remaining = afterFindings.filter((f) => f.severity !== 'info');
-  const exitCode = stuck.length > 0 ? EXIT.verifyFailed : remaining.length > 0 ? EXIT.findings : EXIT.ok;
+  const remaining = afterFindings.filter((f) => v.remaining.includes(f.id));
+  const exitCode = { clean: EXIT.ok, 'needs-person': EXIT.findings, 'not-removed': EXIT.verifyFailed }[
+    v.kind
+  ];
   const runId = outcome?.kind === 'applied' ? outcome.runId : undefined;
   const rollbackCmd =
     runId === undefined ? undefined : `nfdoctor rollback ${runId}${live ? '' : ` --root ${root}`}`;
@@ -377,38 +389,27 @@ export async function runFix(argv: readonly string[], version: string): Promise<
 
   if (format === 'json') {
     return {
-      text: `${JSON.stringify(
-        {
-          schemaVersion: FIX_SCHEMA_VERSION,
-          tool: { name: 'nfdoctor', version },
-          mode: 'apply',
-          source,
-          plan: { steps: plan.steps.map(stepJson), withoutFix: plan.withoutFix, rejected: plan.rejected },
-          apply: {
-            outcome: outcome?.kind ?? 'nothing',
-            ...(outcome?.kind === 'applied' ? { runId: outcome.runId, runDir: outcome.runDir } : {}),
-            steps: (outcome?.kind === 'applied' || outcome?.kind === 'nothing' ? outcome.steps : []).map(
-              (s) => ({
-                n: s.n,
-                result: s.result,
-                detail: s.detail,
-              }),
-            ),
-            skipped: selection.skipped.map((s) => ({ n: s.step.n, reason: s.reason })),
-            ...(rollbackCmd === undefined ? {} : { rollback: rollbackCmd }),
-          },
-          before: { findings: beforeFindings.map(findingJson), liveRules: rulesBefore },
-          after: {
-            findings: afterFindings.map(findingJson),
-            liveRules: rulesAfter,
-            stillPresent: stuck.map((f) => f.id),
-            manual: afterPlan.steps.filter((s) => s.class !== 'safe').map(stepJson),
-          },
-          exitCode,
+      text: fixJson({
+        version,
+        mode: 'apply',
+        source,
+        plan,
+        before: { findings: beforeFindings, model: before.model },
+        apply: {
+          outcome: outcome?.kind ?? 'nothing',
+          ...(outcome?.kind === 'applied' ? { runId: outcome.runId, runDir: outcome.runDir } : {}),
+          steps: (outcome?.steps ?? []).map((s) => ({ n: s.n, result: s.result, detail: s.detail })),
+          skipped: selection.skipped.map((s) => ({ n: s.step.n, reason: s.reason })),
+          ...(rollbackCmd === undefined ? {} : { rollback: rollbackCmd }),
         },
-        null,
-        2,
-      )}\n`,
+        after: {
+          findings: afterFindings.map(findingJson),
+          liveRules: rulesAfter,
+          stillPresent: v.stillPresent,
+          left: afterPlan.steps.filter((s) => s.class !== 'safe').map(stepJson),
+        },
+        exitCode,
+      }),
       exitCode,
     };
   }
