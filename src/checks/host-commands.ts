@@ -63,13 +63,6 @@ export function loaderUnitFor(saved: {
   return loaderUnit(saved.loader, saved.family);
 }
 
-export function restartLoaderCommand(model: HostModel): string {
-  const unit = loaderUnit(primaryLoader(model));
-  return model.systemd
-    ? `sudo systemctl restart ${unit}`
-    : `sudo service ${unit.replace(/\.service$/, '')} restart`;
-}
-
 /** Packages that carry the module tree of the running kernel `release`. */
 export function kernelModulePackages(model: HostModel, release: string): string {
   switch (distroFamily(model)) {

@@ -2,18 +2,14 @@
 // typed message ids, a run function, findings as data with evidence, fixes as data.
 import type { Evidence } from '../findings/evidence.ts';
 import type { HostModel } from '../model/host-model.ts';
+import type { Action } from '../fixes/actions.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type CheckStatus = 'fail' | 'pass' | 'unknown' | 'not-applicable' | 'error';
 
-export interface FixStep {
-  /** A command ready to paste, or a precise edit ("in /etc/modprobe.d/x.conf, delete line 3: ..."). */
-  readonly command: string;
-  readonly why: string;
-}
-
 export interface Fix {
-  readonly steps: readonly FixStep[];
+  /** What repairs the finding, in order: typed actions only (fixes/actions.ts); free text only as `manual`. */
+  readonly actions: readonly Action[];
   /** How the fix persists across reboot. */
   readonly persistence: string;
   /** How the user can check that it worked. */

@@ -53,7 +53,8 @@ export interface RemoveFileAction extends Changing {
   readonly path: string;
 }
 
-export type SystemctlVerb = 'enable' | 'unmask' | 'daemon-reload' | 'start' | 'restart';
+/** `disable` and `stop` only for another firewall service that undoes the saved rules (risk `review`). */
+export type SystemctlVerb = 'enable' | 'unmask' | 'daemon-reload' | 'start' | 'restart' | 'disable' | 'stop';
 
 export interface SystemctlAction extends Changing {
   readonly kind: 'systemctl';

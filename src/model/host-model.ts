@@ -128,6 +128,11 @@ export interface HostModel {
   readonly nftablesConf?: FileText;
   /** sysctl settings systemd-sysctl applies at boot, in the order it applies them (sysctl.d(5)). */
   readonly sysctl: readonly (SysctlEntry & { readonly file: string })[];
+  /**
+   * The exact text of every configuration file read (modprobe.d, modules-load.d, units and drop-ins, sysctl.d,
+   * saved rules ...), by path: a fix that edits a line must name the line exactly as it is, not as parsed.
+   */
+  readonly fileText: ReadonlyMap<string, string>;
 }
 
 /** Saved rule files and who restores them, per distribution layout. */
@@ -386,7 +391,31 @@ function shellVarsFile(path: string, text: string): FileText & { readonly vars: 
   return { path, text, vars: parseShellVars(text, path).value };
 }
 
-export async function buildHostModel(reader: HostReader): Promise<HostModel> {
+/** Paths whose text is kept in HostModel.fileText: configuration, not kernel metadata or /proc. */
+function keepsText(path: string): boolean {
+  return !/^\/(proc|sys|boot|run\/systemd\/system)\/|^\/(usr\/)?lib\/modules\//.test(path);
+}
+
+/** The same reader, remembering the text of every configuration file it returns. */
+function recordingReader(reader: HostReader, texts: Map<string, string>): HostReader {
+  return {
+    kind: reader.kind,
+    label: reader.label,
+    readFile: async (path) => {
+      const f = await reader.readFile(path);
+      if (f.status === 'ok' && keepsText(path)) {
+        texts.set(path, f.content.toString('utf8'));
+      }
+      return f;
+    },
+    listDir: (path) => reader.listDir(path),
+    runCommand: (id) => reader.runCommand(id),
+  };
+}
+
+export async function buildHostModel(original: HostReader): Promise<HostModel> {
+  const fileText = new Map<string, string>();
+  const reader = recordingReader(original, fileText);
   const commands = new Map<string, CommandFact>();
   const run = async (id: string): Promise<CommandFact> => {
     const fact = await reader.runCommand(id);
@@ -518,12 +547,13 @@ export async function buildHostModel(reader: HostReader): Promise<HostModel> {
     ...(version.status === 'ok' ? { iptablesVersion: (version.stdout + version.stderr).trim() } : {}),
     ...(libModules.status === 'ok' ? { libModules: libModules.entries.map((e) => e.name).sort() } : {}),
     commands,
-    reader,
+    reader: original,
     ...(kernel === undefined ? {} : { kernel }),
     installedKernels,
     unitAliases: await loadUnitAliases(reader),
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
     sysctl,
+    fileText,
   };
 }
 

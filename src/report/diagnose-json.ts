@@ -1,6 +1,7 @@
 // JSON form of a diagnosis: stable, versioned, described by schema/diagnose.schema.json.
 import type { DiagnosisResult } from '../checks/engine.ts';
 import type { HostModel } from '../model/host-model.ts';
+import { renderSteps } from '../fixes/render-command.ts';
 
 export const DIAGNOSE_SCHEMA_VERSION = 1;
 
@@ -52,7 +53,15 @@ export function diagnosisToJson(
       subjects: f.subjects,
       ...(f.fix === undefined
         ? {}
-        : { fix: { steps: f.fix.steps, persistence: f.fix.persistence, verify: f.fix.verify } }),
+        : {
+            fix: {
+              // steps[]: paste-ready commands (kept for schema 1 consumers); actions[]: the same fix as data.
+              steps: renderSteps(f.fix.actions),
+              actions: f.fix.actions,
+              persistence: f.fix.persistence,
+              verify: f.fix.verify,
+            },
+          }),
       ...(f.next === undefined ? {} : { next: f.next }),
     })),
   };

@@ -5,6 +5,7 @@ import type { Finding } from '../checks/types.ts';
 import type { HostModel } from '../model/host-model.ts';
 import { formatEvidence } from '../findings/evidence.ts';
 import { PLAIN, type Style } from './check-text.ts';
+import { renderCommand } from '../fixes/render-command.ts';
 
 function findingBlock(f: Finding, depth: number, style: Style): string[] {
   const pad = '  '.repeat(depth);
@@ -19,8 +20,15 @@ function findingBlock(f: Finding, depth: number, style: Style): string[] {
   }
   if (f.fix !== undefined) {
     out.push(`${inner}${style.dim('fix:')}`);
-    for (const s of f.fix.steps) {
-      out.push(`${inner}  ${style.good(s.command)}`, `${inner}    ${style.dim(`why: ${s.why}`)}`);
+    for (const a of f.fix.actions) {
+      const risk = a.kind !== 'manual' && a.risk === 'review' ? ` ${style.warn('[review]')}` : '';
+      const lines = renderCommand(a).split('\n');
+      lines.forEach((l, i) => {
+        out.push(
+          `${inner}  ${a.kind === 'manual' && l.startsWith('# ') ? style.dim(l) : style.good(l)}${i === 0 ? risk : ''}`,
+        );
+      });
+      out.push(`${inner}    ${style.dim(`why: ${a.why}`)}`);
     }
     out.push(`${inner}${style.dim('persists:')} ${f.fix.persistence}`);
     out.push(`${inner}${style.dim('verify:')} ${f.fix.verify}`);

@@ -1,7 +1,8 @@
 // Evidence and fix pieces shared by the loader checks: journal lines, rules-file lines, unit state.
 import type { Evidence } from '../../findings/evidence.ts';
 import type { HostModel, SavedRules } from '../../model/host-model.ts';
-import type { Finding, FixStep } from '../types.ts';
+import type { Finding } from '../types.ts';
+import type { Action } from '../../fixes/actions.ts';
 import type { LoaderMessage, Location, RestoreIssue } from './journal-errors.ts';
 import { parseSystemctlListUnits } from '../../parsers/systemctl-text.ts';
 
@@ -81,12 +82,6 @@ export function failedListEvidence(model: HostModel, unit: string): Evidence[] {
       ];
 }
 
-export function restartCommand(model: HostModel, unit: string): string {
-  return model.systemd
-    ? `sudo systemctl restart ${unit}`
-    : `sudo service ${unit.replace(/\.service$/, '')} restart`;
-}
-
 /** `iptables-restore --test` for the file's family: parses and (legacy) checks everything, changes nothing. */
 export function testCommand(saved: SavedRules): string {
   const tool = saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
@@ -97,18 +92,20 @@ export function saveTool(saved: SavedRules): string {
   return saved.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save';
 }
 
-/** The fix steps of the first root cause that has one, to repeat next to the symptom. */
-export function causeSteps(causes: readonly Finding[]): FixStep[] {
+/**
+ * The fix actions of the first root cause that has one, to repeat next to the symptom (without its restarts:
+ * the symptom's own fix restarts its loader). The same action objects, so a planner can tell they are one.
+ */
+export function causeActions(causes: readonly Finding[]): Action[] {
   const withFix = causes.find((c) => c.fix !== undefined);
   if (withFix?.fix === undefined) {
     return [];
   }
-  return withFix.fix.steps
-    .filter((s) => !/systemctl (re)?start|service \S+ (re)?start/.test(s.command))
-    .map((s) => ({
-      command: s.command,
-      why: `${s.why} (from ${withFix.id})`,
-    }));
+  return withFix.fix.actions.filter(
+    (a) =>
+      !(a.kind === 'systemctl' && (a.verb === 'restart' || a.verb === 'start')) &&
+      !(a.kind === 'manual' && /systemctl (re)?start|service \S+ (re)?start/.test(a.command ?? '')),
+  );
 }
 
 export function uniqueIds(findings: readonly Finding[]): string[] {

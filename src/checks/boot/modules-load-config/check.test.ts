@@ -59,9 +59,16 @@ describe.skipIf(!labAvailable)('boot/modules-load-config on real lab captures', 
     expect(f.evidence).toContainEqual(
       expect.objectContaining({ source: '/etc/modprobe.d/nflab-xt-recent-bad-option.conf', line: 1 }),
     );
-    expect(f.fix?.steps[0]?.command).toBe(
-      "sudo sed -i '1s/^/# disabled by nfdoctor: /' /etc/modprobe.d/nflab-xt-recent-bad-option.conf",
-    );
+    expect(f.fix?.actions).toEqual([
+      expect.objectContaining({
+        kind: 'comment-line',
+        file: '/etc/modprobe.d/nflab-xt-recent-bad-option.conf',
+        line: 1,
+        expect: 'options xt_recent ip_list_tot=0',
+        risk: 'safe',
+      }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'restart', unit: 'systemd-modules-load.service' }),
+    ]);
   });
 
   it('fails on modules-load-fails-requires with the chain: the Requires= drop-in makes netfilter-persistent not start', async () => {
@@ -80,7 +87,18 @@ describe.skipIf(!labAvailable)('boot/modules-load-config on real lab captures', 
         line: 2,
       }),
     );
-    expect(dep.fix?.steps[1]?.command).toMatch(/s\/\^Requires=\/Wants=\//);
+    expect(dep.fix?.actions).toEqual([
+      expect.objectContaining({
+        kind: 'replace-line',
+        file: '/etc/systemd/system/netfilter-persistent.service.d/nflab-old-debian-requires.conf',
+        line: 2,
+        expect: 'Requires=systemd-modules-load.service',
+        text: 'Wants=systemd-modules-load.service',
+        risk: 'safe',
+      }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'daemon-reload' }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'start', unit: 'netfilter-persistent.service' }),
+    ]);
   });
 
   it('warns on linode-modules-load(-requires): loop cannot be found, but systemd 252 only logs it', async () => {
@@ -155,9 +173,21 @@ describe('boot/modules-load-config on generated hosts', () => {
     expect(f.messageId).toBe('parametersIgnored');
     expect(f.severity).toBe('warning');
     expect(f.evidence[0]).toMatchObject({ source: '/etc/modules-load.d/fw.conf', line: 2 });
-    expect(f.fix?.steps[1]?.command).toBe(
-      "echo 'options xt_recent ip_list_tot=0' | sudo tee /etc/modprobe.d/xt_recent.conf",
-    );
+    expect(f.fix?.actions.slice(0, 2)).toEqual([
+      expect.objectContaining({
+        kind: 'replace-line',
+        file: '/etc/modules-load.d/fw.conf',
+        line: 2,
+        text: 'xt_recent',
+      }),
+      expect.objectContaining({
+        kind: 'write-file',
+        path: '/etc/modprobe.d/nfdoctor-xt_recent.conf',
+        content: '# written by nfdoctor\noptions xt_recent ip_list_tot=0\n',
+        mode: 0o644,
+        risk: 'safe',
+      }),
+    ]);
   });
 
   it('says denyListed for a blacklisted module, and passes for modules the kernel has', async () => {

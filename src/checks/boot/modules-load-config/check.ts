@@ -18,6 +18,17 @@ import type { JournalEntry } from '../../../parsers/journal.ts';
 import { hardDependencyOn, type HardDependency } from '../../../model/units.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { systemdVersion } from '../../host-commands.ts';
+import {
+  alternative,
+  daemonReload,
+  disableLine,
+  manual,
+  rawLine,
+  replaceLine,
+  systemctl,
+  writeFile,
+} from '../../fix-actions.ts';
+import { isValidModuleName, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'boot/modules-load-config';
 const UNIT = 'systemd-modules-load.service';
@@ -100,19 +111,15 @@ function lookupVerdict(model: HostModel, name: string): 'found' | 'not-found' | 
   return 'not-found';
 }
 
-function disableLineCommand(file: string, line: number): string {
-  if (/^\/(usr\/)?lib\//.test(file)) {
-    const name = file.slice(file.lastIndexOf('/') + 1);
-    return `sed '${line}s/^/# disabled by nfdoctor: /' ${file} | sudo tee /etc/modules-load.d/${name}   # same name in /etc overrides the packaged file`;
-  }
-  // --follow-symlinks: Debian's /etc/modules-load.d/modules.conf is a symlink to ../modules.
-  return `sudo sed --follow-symlinks -i '${line}s/^/# disabled by nfdoctor: /' ${file}`;
+function restart(model: HostModel): Action {
+  return systemctl(
+    model,
+    'restart',
+    UNIT,
+    'safe',
+    'Runs module loading again with the corrected configuration (it runs again at every boot).',
+  );
 }
-
-const RESTART = {
-  command: `sudo systemctl restart ${UNIT}`,
-  why: 'Runs module loading again with the corrected configuration (it runs again at every boot).',
-};
 const VERIFY = `systemctl is-failed ${UNIT}; journalctl -b -u ${UNIT} --no-pager`;
 
 interface Versions {
@@ -211,23 +218,27 @@ function notFoundFinding(
     evidence.push(evidenceAt(v.source, undefined, undefined, v.text));
   }
   const fix: Fix = {
-    steps: [
+    actions: [
       ...(rootCauses.length > 0
         ? [
-            {
-              command: `boot a kernel that has /lib/modules/${release} (see kmod/no-modules-dir)`,
-              why: `${e.module} is missing because the running kernel has no module tree at all.`,
-            },
+            manual(
+              `Boot a kernel that has /lib/modules/${release} (see kmod/no-modules-dir).`,
+              `${e.module} is missing because the running kernel has no module tree at all.`,
+            ),
           ]
         : []),
-      {
-        command: disableLineCommand(e.at.file, e.at.line ?? 1),
-        why:
-          rootCauses.length > 0
-            ? `Or, if you keep this kernel, stop asking for ${e.module}: nothing can load it.`
-            : `${release} has no module ${e.module}: the line can only produce an error.`,
-      },
-      RESTART,
+      // safe: the running kernel cannot load the module, so the line only fails or warns; removing it changes
+      // nothing that is loaded.
+      disableLine(
+        model,
+        e.at.file,
+        e.at.line,
+        'safe',
+        rootCauses.length > 0
+          ? `Or, if you keep this kernel, stop asking for ${e.module}: nothing can load it.`
+          : `${release} has no module ${e.module}: the line can only produce an error.`,
+      ),
+      restart(model),
     ],
     persistence: `${UNIT} reads ${e.at.file} at every boot; without the line there is nothing to fail on.`,
     verify: VERIFY,
@@ -293,18 +304,30 @@ function parametersFinding(
     ],
     severity: failsUnit ? 'error' : 'warning',
     fix: {
-      steps: [
-        {
-          command: `sudo sed --follow-symlinks -i '${line}s/.*/${e.module}/' ${e.at.file}`,
-          why: 'Leaves only the module name on the line, which is all systemd-modules-load understands.',
-        },
-        {
-          command: `echo '${options}' | sudo tee /etc/modprobe.d/${e.module}.conf`,
-          why: 'modprobe.d options are applied by kmod on every load of the module, including at boot.',
-        },
-        RESTART,
+      actions: [
+        // safe: loads the module the line asks for, with the options it names: what the line intended.
+        replaceLine(
+          model,
+          e.at.file,
+          line,
+          e.module,
+          'safe',
+          'Leaves only the module name on the line, which is all systemd-modules-load understands.',
+        ),
+        isValidModuleName(e.module)
+          ? writeFile(
+              optionsFile(e.module),
+              [options],
+              'safe',
+              'modprobe.d options are applied by kmod on every load of the module, including at boot.',
+            )
+          : manual(
+              `Put "${options}" into a file in /etc/modprobe.d.`,
+              'modprobe.d options are applied by kmod on every load of the module, including at boot.',
+            ),
+        restart(model),
       ],
-      persistence: `Both files are read at every boot: ${e.at.file} says what to load, /etc/modprobe.d/${e.module}.conf how.`,
+      persistence: `Both files are read at every boot: ${e.at.file} says what to load, ${optionsFile(e.module)} how.`,
       verify: `lsmod | grep -w ${e.module}; cat /sys/module/${e.module}/parameters/* 2>/dev/null`,
     },
     next:
@@ -352,39 +375,63 @@ function insertFinding(
           ),
         ]),
   ];
-  const steps: Fix['steps'][number][] = [];
+  const actions: Action[] = [];
   if (blockingInstall !== undefined) {
-    steps.push(
+    actions.push(
       e === undefined
-        ? {
-            command: `sudo sed -i '${blockingInstall.at.line ?? 1}s/^/# disabled by nfdoctor: /' ${blockingInstall.at.file}`,
-            why: `The install line forbids ${name}; remove it if the module is wanted.`,
-          }
-        : {
-            command: disableLineCommand(e.at.file, e.at.line ?? 1),
-            why: `${blockingInstall.at.file} forbids ${name} on purpose (a hardening rule); stop asking modules-load for it. Delete the install line instead if you do want the module.`,
-          },
+        ? // review: the install line may be a hardening rule someone wants; removing it allows the module.
+          disableLine(
+            model,
+            blockingInstall.at.file,
+            blockingInstall.at.line,
+            'review',
+            `The install line forbids ${name}; remove it if the module is wanted.`,
+          )
+        : // safe: the module cannot load while the install line forbids it; the entry only fails the unit.
+          disableLine(
+            model,
+            e.at.file,
+            e.at.line,
+            'safe',
+            `${blockingInstall.at.file} forbids ${name} on purpose (a hardening rule); stop asking modules-load for it. Delete the install line instead if you do want the module.`,
+          ),
     );
   } else if (options.length > 0 && /Invalid argument/.test(error)) {
     for (const o of options) {
-      steps.push({
-        command: `sudo sed -i '${o.at.line ?? 1}s/^/# disabled by nfdoctor: /' ${o.at.file}`,
-        why: `The module rejects its parameters (EINVAL): "${o.options}". Check the valid ones with modinfo -p ${name} and write them back corrected.`,
-      });
+      // safe: with these parameters the module does not load at all (EINVAL); without them it loads with
+      // its defaults, which is what the modules-load entry and any rule using it need.
+      actions.push(
+        disableLine(
+          model,
+          o.at.file,
+          o.at.line,
+          'safe',
+          `The module rejects its parameters (EINVAL): "${o.options}". Check the valid ones with modinfo -p ${name} and write them back corrected.`,
+        ),
+      );
     }
   } else {
-    steps.push({
-      command: `sudo modprobe -v ${name}; sudo dmesg | tail -n 20`,
-      why: 'Shows why the kernel refuses the module (signature, lockdown, wrong parameters, missing hardware).',
-    });
+    actions.push(
+      manual(
+        `Find out why the kernel refuses ${name}.`,
+        'Shows why the kernel refuses the module (signature, lockdown, wrong parameters, missing hardware).',
+        `sudo modprobe -v ${name}; sudo dmesg | tail -n 20`,
+      ),
+    );
     if (e !== undefined) {
-      steps.push({
-        command: disableLineCommand(e.at.file, e.at.line ?? 1),
-        why: `Until it can load, asking for ${name} at boot only fails ${UNIT}.`,
-      });
+      // review: the cause is unknown; whether to stop loading the module or repair it is a judgement.
+      actions.push(
+        disableLine(
+          model,
+          e.at.file,
+          e.at.line,
+          'review',
+          `Until it can load, asking for ${name} at boot only fails ${UNIT}.`,
+        ),
+      );
     }
   }
-  steps.push(RESTART);
+  actions.push(restart(model));
   return {
     messageId: 'insertFailed',
     key: `${name}:insert`,
@@ -397,7 +444,7 @@ function insertFinding(
     ],
     severity: failsUnit ? 'error' : 'warning',
     fix: {
-      steps,
+      actions,
       persistence: `modprobe.d and modules-load.d are read at every boot; with the bad line gone ${UNIT} succeeds.`,
       verify: VERIFY,
     },
@@ -434,26 +481,66 @@ function denyListedFinding(
     subjects: [`module:${e.module}`, `modules-load:${e.at.file}:${e.at.line ?? 0}`],
     severity: 'warning',
     fix: {
-      steps: [
-        first !== undefined
-          ? {
-              command: `sudo sed -i '${first.line ?? 1}s/^/# disabled by nfdoctor: /' ${first.file}   # if ${e.module} is wanted`,
-              why: 'systemd-modules-load honours the blacklist even for a module listed by name (KMOD_PROBE_APPLY_BLACKLIST).',
-            }
-          : {
-              command: `grep -rn 'blacklist ${e.module}' /etc/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d`,
-              why: 'Finds the blacklist line.',
-            },
-        {
-          command: disableLineCommand(e.at.file, e.at.line ?? 1) + '   # or, if the blacklist is wanted',
-          why: 'The two lines contradict each other; keep one.',
-        },
+      actions: [
+        ...(first !== undefined
+          ? [
+              // review: a blacklist is often a deliberate policy; only a person knows which line is wanted.
+              disableLine(
+                model,
+                first.file,
+                first.line,
+                'review',
+                `systemd-modules-load honours the blacklist even for a module listed by name (KMOD_PROBE_APPLY_BLACKLIST); comment it out if ${e.module} is wanted.`,
+              ),
+            ]
+          : []),
+        alternative(
+          first === undefined
+            ? `Either remove the blacklist line for ${e.module} (grep -rn 'blacklist ${e.module}' /etc/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d) or, if the blacklist is wanted, disable ${e.at.file} line ${e.at.line ?? '?'}.`
+            : `Or, if the blacklist is wanted, disable ${e.at.file} line ${e.at.line ?? '?'} instead.`,
+          disableLine(
+            model,
+            e.at.file,
+            e.at.line,
+            'review',
+            'The two lines contradict each other; keep one.',
+          ),
+        ),
       ],
       persistence: 'Both files are read at every boot.',
       verify: `lsmod | grep -w ${e.module}`,
     },
     next: 'Nothing fails, so nothing reports it: whatever needed the module misbehaves later without naming it.',
   };
+}
+
+function optionsFile(module: string): string {
+  return `/etc/modprobe.d/nfdoctor-${module}.conf`;
+}
+
+/**
+ * Requires= (or Requisite=, BindsTo=) on systemd-modules-load.service -> Wants=: stock netfilter-persistent (since
+ * 1.0.4, Debian #780407) only has Wants= + After=, so it waits for module loading but still starts when that
+ * fails. safe: the unit still starts after module loading; it only no longer gives up when that fails.
+ */
+function wantsInstead(model: HostModel, d: Dependent): Action[] {
+  const line = d.dep.at.line;
+  const raw = line === undefined ? undefined : rawLine(model, d.dep.at.file, line);
+  const m = raw === undefined ? null : /^(\s*)(\w+)=\s*(\S+)\s*$/.exec(raw);
+  const why = `The ${d.dep.kind}= comes from a local file; with Wants= the unit waits for ${UNIT} but still starts when it fails.`;
+  if (m == null || m[2] !== d.dep.kind || m[3] !== UNIT) {
+    return [
+      manual(
+        `In ${d.dep.at.file} line ${line ?? '?'}, move ${UNIT} from ${d.dep.kind}= to Wants=, then run systemctl daemon-reload.`,
+        why,
+        `sudoedit ${d.dep.at.file} && sudo systemctl daemon-reload`,
+      ),
+    ];
+  }
+  return [
+    replaceLine(model, d.dep.at.file, line, `${m[1] ?? ''}Wants=${UNIT}`, 'safe', why),
+    daemonReload('Makes systemd read the changed unit file.'),
+  ];
 }
 
 function dependentFinding(
@@ -495,23 +582,10 @@ function dependentFinding(
     causedBy: roots,
     severity: 'error',
     fix: {
-      steps: [
-        {
-          command: 'apply the fix of the modules-load finding this one is caused by',
-          why: `${d.unit} did not start only because ${UNIT} failed.`,
-        },
-        ...(local
-          ? [
-              {
-                command: `sudo sed -i '${d.dep.at.line ?? 1}s/^${d.dep.kind}=/Wants=/' ${d.dep.at.file} && sudo systemctl daemon-reload`,
-                why: `The ${d.dep.kind}= comes from a local file; stock netfilter-persistent (since 1.0.4, Debian #780407) only has Wants= + After=${UNIT}: it waits for module loading but still starts when that fails.`,
-              },
-            ]
-          : []),
-        {
-          command: `sudo systemctl start ${d.unit}`,
-          why: 'Starts it now; at the next boot it starts on its own.',
-        },
+      actions: [
+        ...(local ? wantsInstead(model, d) : []),
+        // safe: starts the firewall loader, which loads the saved rules.
+        systemctl(model, 'start', d.unit, 'safe', 'Starts it now; at the next boot it starts on its own.'),
       ],
       persistence: local
         ? `With Wants= instead of ${d.dep.kind}=, a future modules-load failure no longer stops ${d.unit}.`
@@ -637,15 +711,10 @@ export default defineCheck({
         ],
         subjects: [`unit:${UNIT}`],
         fix: {
-          steps: [
-            {
-              command: `journalctl -b -u ${UNIT} --no-pager; journalctl -b -k --no-pager | tail -n 50`,
-              why: 'Names the module that failed (early lines may only be in the kernel log).',
-            },
-            RESTART,
-          ],
+          actions: [restart(model)],
           persistence: `${UNIT} runs at every boot; it succeeds once the bad entry or option is gone.`,
-          verify: VERIFY,
+          // The journal names the module that failed (early lines may only be in the kernel log).
+          verify: `journalctl -b -k --no-pager | tail -n 50; ${VERIFY}`,
         },
       });
       unitFailing.push(`${ID}#${UNIT}:failed`);

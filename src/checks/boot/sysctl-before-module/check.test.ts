@@ -27,9 +27,17 @@ describe('boot/sysctl-before-module', () => {
     expect(f.messageId).toBe('notApplied');
     expect(f.evidence[0]).toMatchObject({ source: '/etc/sysctl.d/90-conntrack.conf', line: 2 });
     expect(f.evidence.some((e) => e.text?.includes("Couldn't write '262144'") === true)).toBe(true);
-    expect(f.fix?.steps[0]?.command).toBe(
-      'echo nf_conntrack | sudo tee /etc/modules-load.d/nf_conntrack.conf',
-    );
+    expect(f.fix?.actions).toEqual([
+      expect.objectContaining({
+        kind: 'write-file',
+        path: '/etc/modules-load.d/nfdoctor-nf_conntrack.conf',
+        content: '# written by nfdoctor\nnf_conntrack\n',
+        risk: 'safe',
+      }),
+      expect.objectContaining({ kind: 'modprobe', module: 'nf_conntrack', risk: 'safe' }),
+      // No /run/systemd/system in this host: no systemd-sysctl.service to restart.
+      expect.objectContaining({ kind: 'manual', command: 'sudo sysctl --system' }),
+    ]);
   });
 
   it('passes when modules-load.d loads a module that depends on nf_conntrack', async () => {

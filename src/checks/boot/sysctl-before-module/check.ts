@@ -8,6 +8,7 @@ import type { SysctlEntry } from '../../../parsers/sysctl-d.ts';
 import { moduleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { normalizeModuleName } from '../../../parsers/module-name.ts';
+import { manual, modprobe, modulesLoadEntry, systemctl } from '../../fix-actions.ts';
 
 const MODULE = 'nf_conntrack';
 
@@ -97,15 +98,27 @@ export default defineCheck({
         ],
         subjects: [`module:${MODULE}`, `sysctl:${e.normalizedKey}`],
         fix: {
-          steps: [
-            {
-              command: `echo ${MODULE} | sudo tee /etc/modules-load.d/${MODULE}.conf`,
-              why: 'systemd-modules-load runs before systemd-sysctl (systemd-sysctl.service has After=systemd-modules-load.service), so the key exists when the setting is applied.',
-            },
-            {
-              command: `sudo modprobe ${MODULE} && sudo sysctl --system`,
-              why: 'Applies the setting now, without a reboot.',
-            },
+          actions: [
+            // safe: loads a module earlier that the saved settings already assume; allows nothing new.
+            modulesLoadEntry(
+              MODULE,
+              'safe',
+              'systemd-modules-load runs before systemd-sysctl (systemd-sysctl.service has After=systemd-modules-load.service), so the key exists when the setting is applied.',
+            ),
+            modprobe(MODULE, 'safe', 'Loads it now, so the key exists without a reboot.'),
+            model.systemd
+              ? systemctl(
+                  model,
+                  'restart',
+                  'systemd-sysctl.service',
+                  'safe',
+                  'Applies the sysctl.d settings again, now that the key exists (what systemd-sysctl does at boot).',
+                )
+              : manual(
+                  'Apply the sysctl settings again.',
+                  'Now that the key exists, the setting can be written.',
+                  'sudo sysctl --system',
+                ),
           ],
           persistence: `modules-load.d is read on every boot before systemd-sysctl runs; ${MODULE} is then loaded early and the setting applies.`,
           verify: `sysctl ${e.normalizedKey}   # after the next reboot: should print ${e.value}`,

@@ -79,9 +79,10 @@ describe.skipIf(!labAvailable)('ipset/set-unavailable on real lab captures', () 
     expect(f.evidence.some((e) => e.text === 'ipset-persistent: not installed')).toBe(true);
     // The real journal line of that boot.
     expect(f.evidence.some((e) => e.text?.endsWith("Set blocklist doesn't exist.") === true)).toBe(true);
-    expect(f.fix?.steps.map((s) => s.command)).toEqual([
+    // Nobody saved the set: every step waits for a person, the restart included.
+    expect(f.fix?.actions.map((a) => (a.kind === 'manual' ? a.command : a.kind))).toEqual([
       'sudo apt-get install ipset-persistent',
-      expect.stringMatching(/^sudo ipset create blocklist hash:ip/),
+      'sudo ipset create blocklist hash:ip',
       "sudo sh -c 'ipset save > /etc/iptables/ipsets'",
       'sudo systemctl restart netfilter-persistent.service',
     ]);
@@ -120,7 +121,9 @@ describe.skipIf(!labAvailable)('ipset/set-unavailable on real lab captures', () 
     expect(run.status).toBe('fail');
     const f = run.findings[0]!;
     expect(f.data.live).toMatch(/exists now \(hash:ip\)/);
-    expect(f.fix?.steps.some((s) => s.command.includes('ipset create'))).toBe(false);
+    expect(
+      f.fix?.actions.some((a) => a.kind === 'manual' && a.command?.includes('ipset create') === true),
+    ).toBe(false);
     expect(f.evidence.some((e) => e.source === 'command: ipset save')).toBe(true);
   });
 });
@@ -133,7 +136,11 @@ describe('ipset/set-unavailable on generated hosts', () => {
     expect(f.messageId).toBe('notRestored');
     expect(f.subjects).toContain('set:banned');
     expect(f.evidence[0]).toMatchObject({ text: 'disabled' });
-    expect(f.fix?.steps[0]?.command).toBe('sudo systemctl enable --now ipset');
+    expect(f.fix?.actions).toEqual([
+      expect.objectContaining({ kind: 'systemctl', verb: 'enable', unit: 'ipset.service', risk: 'safe' }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'start', unit: 'ipset.service', risk: 'safe' }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'restart', unit: 'iptables.service', risk: 'safe' }),
+    ]);
 
     const enabled = await runCheckOn(ID, rhelHost('enabled'));
     expect(enabled.run.status).toBe('pass');
@@ -147,7 +154,15 @@ describe('ipset/set-unavailable on generated hosts', () => {
     );
     expect(run.status).toBe('fail');
     expect(run.findings[0]?.messageId).toBe('orderedAfter');
-    expect(run.findings[0]?.fix?.steps[0]?.command).toContain('Before=iptables.service');
+    expect(run.findings[0]?.fix?.actions.slice(0, 2)).toEqual([
+      expect.objectContaining({
+        kind: 'write-file',
+        path: '/etc/systemd/system/ipset.service.d/nfdoctor-order.conf',
+        content: '# written by nfdoctor\n[Unit]\nBefore=iptables.service ip6tables.service\n',
+        risk: 'safe',
+      }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'daemon-reload' }),
+    ]);
   });
 
   it('says install ipset-service on RHEL when /etc/sysconfig/ipset lacks the set and no unit exists', async () => {
@@ -162,8 +177,10 @@ describe('ipset/set-unavailable on generated hosts', () => {
     expect(run.status).toBe('fail');
     const f = run.findings[0]!;
     expect(f.messageId).toBe('noSetsFile');
-    expect(f.fix?.steps[0]?.command).toBe('sudo dnf install ipset-service');
-    expect(f.fix?.steps.map((s) => s.command)).toContain("sudo sh -c 'ipset save > /etc/sysconfig/ipset'");
+    expect(f.fix?.actions[0]).toMatchObject({ kind: 'manual', command: 'sudo dnf install ipset-service' });
+    expect(f.fix?.actions).toContainEqual(
+      expect.objectContaining({ kind: 'manual', command: "sudo sh -c 'ipset save > /etc/sysconfig/ipset'" }),
+    );
   });
 
   it('tells fail2ban sets apart: their saved rules must go, not the set be saved', async () => {
@@ -176,7 +193,15 @@ describe('ipset/set-unavailable on generated hosts', () => {
     expect(run.status).toBe('fail');
     expect(run.findings[0]?.messageId).toBe('runtimeSet');
     expect(run.findings[0]?.data.tool).toBe('fail2ban');
-    expect(run.findings[0]?.fix?.steps[0]?.command).toBe("sudo sed -i '3d' /etc/iptables/rules.v4");
+    expect(run.findings[0]?.fix?.actions[0]).toEqual({
+      kind: 'comment-line',
+      file: '/etc/iptables/rules.v4',
+      line: 3,
+      expect:
+        '-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable',
+      risk: 'review',
+      why: expect.stringContaining('fail2ban') as string,
+    });
   });
 
   it('fails when the ipset plugin sorts after the rules plugin', async () => {

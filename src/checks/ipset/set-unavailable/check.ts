@@ -9,13 +9,17 @@ import type { IpsetSet } from '../../../parsers/ipset-save.ts';
 import { parseIpsetSave } from '../../../parsers/ipset-save.ts';
 import { deriveRequirements } from '../../../resolve/requirements.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
+import { commandOutput, journalEvidence, loaderUnit, primaryLoader } from '../../host-commands.ts';
 import {
-  commandOutput,
-  journalEvidence,
-  loaderUnit,
-  primaryLoader,
-  restartLoaderCommand,
-} from '../../host-commands.ts';
+  commentLine,
+  daemonReload,
+  manual,
+  restartLoader,
+  restartLoaderLater,
+  systemctl,
+  writeFile,
+} from '../../fix-actions.ts';
+import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'ipset/set-unavailable';
 
@@ -195,31 +199,54 @@ function restoreState(model: HostModel, restorer: Restorer): RestoreState {
   return restorer.kind === 'netfilter-persistent' ? nfpRestoreState(model) : ipsetServiceRestoreState(model);
 }
 
-function installStep(restorer: Restorer): { command: string; why: string } {
+function installStep(restorer: Restorer): Action {
   return restorer.kind === 'netfilter-persistent'
-    ? {
-        command: 'sudo apt-get install ipset-persistent',
-        why: 'Adds the netfilter-persistent plugin 10-ipset, which restores /etc/iptables/ipsets before 15-ip4tables loads the rules.',
-      }
-    : {
-        command: 'sudo dnf install ipset-service',
-        why: 'Provides ipset.service, which restores /etc/sysconfig/ipset and is ordered Before=iptables.service.',
-      };
+    ? manual(
+        'Install ipset-persistent.',
+        'Adds the netfilter-persistent plugin 10-ipset, which restores /etc/iptables/ipsets before 15-ip4tables loads the rules.',
+        'sudo apt-get install ipset-persistent',
+      )
+    : manual(
+        'Install ipset-service.',
+        'Provides ipset.service, which restores /etc/sysconfig/ipset and is ordered Before=iptables.service.',
+        'sudo dnf install ipset-service',
+      );
 }
 
-function restartSteps(model: HostModel, restorer: Restorer): { command: string; why: string }[] {
-  if (restorer.kind === 'ipset-service') {
+/**
+ * Restore the sets and then the rules. `later`: a person has to act first (install a package, save a set), so
+ * the restarts are manual too; run now they would only fail again.
+ */
+function restartSteps(model: HostModel, restorer: Restorer, later: boolean): Action[] {
+  const rules = 'Restores the rules, now that their sets exist.';
+  if (later) {
     return [
-      { command: 'sudo systemctl enable --now ipset', why: 'Restores the sets now and on every boot.' },
-      { command: restartLoaderCommand(model), why: 'Restores the rules, now that their sets exist.' },
+      ...(restorer.kind === 'ipset-service'
+        ? [
+            manual(
+              'Then enable and start ipset.service.',
+              'Restores the sets now and on every boot.',
+              'sudo systemctl enable --now ipset.service',
+            ),
+          ]
+        : []),
+      restartLoaderLater(
+        model,
+        restorer.kind === 'ipset-service'
+          ? rules
+          : 'Runs the plugins in order: the sets first, then the rules.',
+      ),
     ];
   }
-  return [
-    {
-      command: restartLoaderCommand(model),
-      why: 'Runs the plugins in order: the sets first, then the rules that use them.',
-    },
-  ];
+  if (restorer.kind === 'ipset-service') {
+    // safe: ipset.service restores exactly the sets saved in /etc/sysconfig/ipset.
+    return [
+      systemctl(model, 'enable', 'ipset.service', 'safe', 'Restores the sets on every boot.'),
+      systemctl(model, 'start', 'ipset.service', 'safe', 'Restores the sets now.'),
+      restartLoader(model, rules),
+    ];
+  }
+  return [restartLoader(model, 'Runs the plugins in order: the sets first, then the rules that use them.')];
 }
 
 function verifyFor(uses: readonly SetUse[]): string {
@@ -242,21 +269,29 @@ function notSavedFinding(
   live: IpsetSet | undefined,
   fileExists: boolean,
 ): FindingInput {
-  const steps: { command: string; why: string }[] = [];
+  // Nobody saved the set's definition and members: only a person knows them (the live set, if any, may be
+  // partial), so writing them is manual.
+  const actions: Action[] = [];
   if (restore.state === 'not-installed') {
-    steps.push(installStep(restorer));
+    actions.push(installStep(restorer));
   }
   if (live === undefined) {
-    steps.push({
-      command: `sudo ipset create ${set} hash:ip   # use the type and options your rules expect, then add its members`,
-      why: `The set does not exist now either; it has to exist before it can be saved.`,
-    });
+    actions.push(
+      manual(
+        `Create set ${set} with the type and options the rules expect, then add its members.`,
+        'The set does not exist now either; it has to exist before it can be saved.',
+        `sudo ipset create ${shQuote(set)} hash:ip`,
+      ),
+    );
   }
-  steps.push({
-    command: `sudo sh -c 'ipset save > ${restorer.file}'`,
-    why: `Writes the set definitions (and members) to the file the boot restores. Not \`netfilter-persistent save\`: that would also overwrite the rules file with the live rules, which are empty after this failure.`,
-  });
-  steps.push(...restartSteps(model, restorer));
+  actions.push(
+    manual(
+      `Save the sets to ${restorer.file}.`,
+      'Writes the set definitions (and members) to the file the boot restores. Not `netfilter-persistent save`: that would also overwrite the rules file with the live rules, which are empty after this failure.',
+      `sudo sh -c ${shQuote(`ipset save > ${restorer.file}`)}`,
+    ),
+  );
+  actions.push(...restartSteps(model, restorer, true));
   const first = uses[0];
   return {
     messageId: fileExists ? 'notSaved' : 'noSetsFile',
@@ -286,7 +321,7 @@ function notSavedFinding(
       ...journalEvidence(model, new RegExp(`Set ${escapeRe(set)} doesn't exist`), 'this boot'),
     ],
     subjects: subjectsFor(set, uses),
-    fix: { steps, persistence: persistenceFor(restorer), verify: verifyFor(uses) },
+    fix: { actions, persistence: persistenceFor(restorer), verify: verifyFor(uses) },
     next: 'iptables-restore rejects the whole table when one set is missing, so after the restart check every other set the rules use; a set saved without its members loads but matches nothing.',
   };
 }
@@ -301,13 +336,18 @@ function runtimeSetFinding(
   for (const u of uses) {
     byFile.set(u.file, [...(byFile.get(u.file) ?? []), ...u.lines]);
   }
-  const deletes = [...byFile].map(([file, lines]) => ({
-    command: `sudo sed -i '${[...lines]
-      .sort((a, b) => b - a)
-      .map((l) => `${l}d`)
-      .join(';')}' ${file}`,
-    why: `Removes the saved copies of ${tool}'s rules (lines ${lines.join(', ')}); ${tool} adds them again itself, after it creates ${set}.`,
-  }));
+  // review: removes rules from the saved file, which changes what the boot allows until the tool adds them.
+  const deletes = [...byFile].flatMap(([file, lines]) =>
+    lines.map((line) =>
+      commentLine(
+        model,
+        file,
+        line,
+        'review',
+        `Removes the saved copy of ${tool}'s rule (line ${line}); ${tool} adds it again itself, after it creates ${set}.`,
+      ),
+    ),
+  );
   const first = uses[0];
   return {
     messageId: 'runtimeSet',
@@ -319,7 +359,7 @@ function runtimeSetFinding(
     ],
     subjects: subjectsFor(set, uses),
     fix: {
-      steps: [...deletes, { command: restartLoaderCommand(model), why: 'Restores the rules without them.' }],
+      actions: [...deletes, restartLoader(model, 'Restores the rules without them.')],
       persistence: `The saved file no longer references ${set}. Save rules later with ${tool} stopped (or remove its rules again before saving), or the next save brings them back.`,
       verify: `sudo iptables-save | grep -c -- '-A'   # the boot rules are loaded again`,
     },
@@ -362,9 +402,9 @@ function restoreFinding(
         messageId: 'notRestored',
         key: `restore:${restore.state}`,
         fix: {
-          steps: [
+          actions: [
             ...(restore.state === 'not-installed' ? [installStep(restorer)] : []),
-            ...restartSteps(model, restorer),
+            ...restartSteps(model, restorer, restore.state === 'not-installed'),
           ],
           persistence: persistenceFor(restorer),
           verify,
@@ -376,22 +416,26 @@ function restoreFinding(
         messageId: 'orderedAfter',
         key: 'restore:ordered-after',
         fix: {
-          steps:
+          actions:
             restorer.kind === 'netfilter-persistent'
               ? [
-                  {
-                    command: `ls /usr/share/netfilter-persistent/plugins.d/   # rename the ipset plugin so it sorts before the ip4tables one, e.g. 10-ipset`,
-                    why: 'run-parts runs the plugins in the lexical order of their names.',
-                  },
-                  ...restartSteps(model, restorer),
+                  manual(
+                    'Rename the ipset plugin in /usr/share/netfilter-persistent/plugins.d/ so it sorts before the ip4tables one, e.g. 10-ipset.',
+                    'run-parts runs the plugins in the lexical order of their names.',
+                    'ls /usr/share/netfilter-persistent/plugins.d/',
+                  ),
+                  ...restartSteps(model, restorer, true),
                 ]
               : [
-                  {
-                    command:
-                      "sudo mkdir -p /etc/systemd/system/ipset.service.d && printf '[Unit]\\nBefore=iptables.service ip6tables.service\\n' | sudo tee /etc/systemd/system/ipset.service.d/nfdoctor-order.conf",
-                    why: 'Orders the set restore before the rules restore.',
-                  },
-                  { command: 'sudo systemctl daemon-reload', why: 'Makes systemd read the drop-in.' },
+                  // safe: only orders the restore of the saved sets before the saved rules.
+                  writeFile(
+                    '/etc/systemd/system/ipset.service.d/nfdoctor-order.conf',
+                    ['[Unit]', 'Before=iptables.service ip6tables.service'],
+                    'safe',
+                    'Orders the set restore before the rules restore.',
+                  ),
+                  daemonReload('Makes systemd read the drop-in.'),
+                  ...restartSteps(model, restorer, false),
                 ],
           persistence:
             restorer.kind === 'netfilter-persistent'
@@ -511,12 +555,13 @@ export default defineCheck({
           ],
           subjects: subjectsFor(set, setUses),
           fix: {
-            steps: [
-              {
-                command: `sudo ipset restore -exist < ${restorer.file}`,
-                why: 'Shows the error that stopped the saved sets from loading (a syntax error or a set type the kernel lacks aborts the whole restore).',
-              },
-              ...restartSteps(model, restorer),
+            actions: [
+              manual(
+                `Restore the saved sets by hand and read the error.`,
+                'Shows the error that stopped the saved sets from loading (a syntax error or a set type the kernel lacks aborts the whole restore).',
+                `sudo ipset restore -exist < ${shQuote(restorer.file)}`,
+              ),
+              ...restartSteps(model, restorer, true),
             ],
             persistence: persistenceFor(restorer),
             verify: verifyFor(setUses),

@@ -46,9 +46,13 @@ describe('kernel/legacy-xtables-disabled', () => {
       true,
     );
     expect(f.subjects).toContain('module:iptable_filter');
-    expect(f.fix?.steps[0]?.command).toMatch(
-      /^sudo update-alternatives --set iptables \/usr\/sbin\/iptables-nft/,
-    );
+    // Switching the variant is a person's decision; the restart waits for it.
+    expect(f.fix?.actions.map((a) => a.kind)).toEqual(['manual', 'manual', 'manual']);
+    expect(f.fix?.actions[0]).toMatchObject({
+      command: expect.stringMatching(
+        /^sudo update-alternatives --set iptables \/usr\/sbin\/iptables-nft/,
+      ) as string,
+    });
   });
 
   it('says PREEMPT_RT kernels cannot have the legacy tables', async () => {

@@ -10,7 +10,9 @@ import type { HostModel } from '../../../model/host-model.ts';
 import type { KernelView } from '../../../resolve/kernel-view.ts';
 import { legacyTableModule, type Family } from '../../../knowledge/extensions.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { distroFamily, journalEvidence, restartLoaderCommand } from '../../host-commands.ts';
+import { distroFamily, journalEvidence } from '../../host-commands.ts';
+import { manual, restartLoaderLater } from '../../fix-actions.ts';
+import type { ManualAction } from '../../../fixes/actions.ts';
 
 const ID = 'kernel/legacy-xtables-disabled';
 const GATE = 'CONFIG_NETFILTER_XTABLES_LEGACY';
@@ -42,21 +44,26 @@ function configEvidence(config: NonNullable<KernelView['config']>, symbol: strin
     : evidenceAt(config.file, v.line, v.value === 'n' ? `# ${symbol} is not set` : `${symbol}=${v.value}`);
 }
 
-function switchToNft(model: HostModel): { command: string; why: string } {
+// Switching the iptables variant changes what every tool on the host programs: a person decides it.
+function switchToNft(model: HostModel): ManualAction {
   const why =
     'iptables-nft reads the same rules files and programs nf_tables, which this kernel has; nothing needs rebuilding.';
   switch (distroFamily(model)) {
     case 'debian':
     case 'ubuntu':
-      return {
-        command:
-          'sudo update-alternatives --set iptables /usr/sbin/iptables-nft && sudo update-alternatives --set ip6tables /usr/sbin/ip6tables-nft',
+      return manual(
+        'Switch iptables and ip6tables to the nft variant.',
         why,
-      };
+        'sudo update-alternatives --set iptables /usr/sbin/iptables-nft && sudo update-alternatives --set ip6tables /usr/sbin/ip6tables-nft',
+      );
     case 'arch':
-      return { command: 'sudo pacman -S iptables-nft   # replaces iptables (legacy)', why };
+      return manual(
+        'Install iptables-nft, which replaces iptables (legacy).',
+        why,
+        'sudo pacman -S iptables-nft',
+      );
     default:
-      return { command: 'use the iptables-nft variant (iptables-nft-restore) in the boot loader', why };
+      return manual('Use the iptables-nft variant (iptables-nft-restore) in the boot loader.', why);
   }
 }
 
@@ -115,10 +122,7 @@ export default defineCheck({
     };
     const ruleEvidence = tables.slice(0, 3).map((t) => evidenceAt(t.file, t.line, `*${t.table}`));
     const journal = journalEvidence(model, TABLE_ERRORS, 'this boot');
-    const restart = {
-      command: restartLoaderCommand(model),
-      why: 'Restores the saved rules with the nft variant.',
-    };
+    const restart = restartLoaderLater(model, 'Restores the saved rules with the nft variant.');
     const persistence =
       'The alternatives choice (or the installed variant) is what the loader runs on every boot; a kernel rebuilt with the option keeps it in /boot/config-R for the next upgrade.';
     const subjectsFor = (families: readonly Family[]): string[] => [
@@ -147,16 +151,16 @@ export default defineCheck({
         ],
         subjects: subjectsFor(['ipv4', 'ipv6']),
         fix: {
-          steps: [
+          actions: [
             switchToNft(model),
             restart,
             ...(rt
               ? []
               : [
-                  {
-                    command: `# or, to keep iptables-legacy: rebuild the kernel with ${GATE}=y, CONFIG_IP_NF_IPTABLES_LEGACY=m, CONFIG_IP6_NF_IPTABLES_LEGACY=m and the tables you use (CONFIG_IP_NF_FILTER=m, CONFIG_IP_NF_NAT=m, CONFIG_IP_NF_MANGLE=m, CONFIG_IP_NF_RAW=m)`,
-                    why: `Since 6.17 these options depend on ${GATE}, which defaults to off; olddefconfig drops them silently.`,
-                  },
+                  manual(
+                    `Or, to keep iptables-legacy: rebuild the kernel with ${GATE}=y, CONFIG_IP_NF_IPTABLES_LEGACY=m, CONFIG_IP6_NF_IPTABLES_LEGACY=m and the tables you use (CONFIG_IP_NF_FILTER=m, CONFIG_IP_NF_NAT=m, CONFIG_IP_NF_MANGLE=m, CONFIG_IP_NF_RAW=m).`,
+                    `Since 6.17 these options depend on ${GATE}, which defaults to off; olddefconfig drops them silently.`,
+                  ),
                 ]),
           ],
           persistence,
@@ -186,13 +190,13 @@ export default defineCheck({
         evidence: [configEvidence(config, GATE), configEvidence(config, symbol), ...journal, ...ruleEvidence],
         subjects: subjectsFor([family]),
         fix: {
-          steps: [
+          actions: [
             switchToNft(model),
             restart,
-            {
-              command: `# or rebuild the kernel with ${symbol}=m and the ${family} table options you use`,
-              why: `The ${family} legacy tables depend on ${symbol}.`,
-            },
+            manual(
+              `Or rebuild the kernel with ${symbol}=m and the ${family} table options you use.`,
+              `The ${family} legacy tables depend on ${symbol}.`,
+            ),
           ],
           persistence,
           verify: 'iptables --version   # (nf_tables)',

@@ -31,9 +31,16 @@ describe.skipIf(!labAvailable)('kmod/module-unavailable on real lab captures', (
     expect(f.evidence[0]).toMatchObject({ source: '/etc/modprobe.d/nflab-no-xt-recent.conf', line: 1 });
     expect(f.evidence.some((e) => e.source === '/etc/iptables/rules.v4' && e.line === 7)).toBe(true);
     expect(f.subjects).toContain('rules:/etc/iptables/rules.v4:7');
-    expect(f.fix?.steps[0]?.command).toBe(
-      "sudo sed -i '1s/^/# disabled by nfdoctor: /' /etc/modprobe.d/nflab-no-xt-recent.conf",
-    );
+    expect(f.fix?.actions).toEqual([
+      expect.objectContaining({
+        kind: 'comment-line',
+        file: '/etc/modprobe.d/nflab-no-xt-recent.conf',
+        line: 1,
+        expect: 'install xt_recent /bin/false',
+        risk: 'safe',
+      }),
+      expect.objectContaining({ kind: 'systemctl', verb: 'restart', unit: 'netfilter-persistent.service' }),
+    ]);
   });
 
   it('passes on the healthy host', async () => {
@@ -54,7 +61,10 @@ describe('kmod/module-unavailable on generated hosts', () => {
     expect(run.status).toBe('fail');
     const recent = run.findings.find((f) => f.key === 'xt_recent:file-missing');
     expect(recent?.messageId).toBe('fileMissing');
-    expect(recent?.fix?.steps[0]?.command).toBe(`sudo apt-get install --reinstall linux-image-${RELEASE}`);
+    expect(recent?.fix?.actions.map((a) => a.kind)).toEqual(['manual', 'manual']);
+    expect(recent?.fix?.actions[0]).toMatchObject({
+      command: `sudo apt-get install --reinstall linux-image-${RELEASE}\nsudo depmod -a`,
+    });
   });
 
   it('tells a container to load the module on its host', async () => {
@@ -68,7 +78,9 @@ describe('kmod/module-unavailable on generated hosts', () => {
     expect(run.status).toBe('fail');
     const recent = run.findings.find((f) => f.data.module === 'xt_recent');
     expect(recent?.messageId).toBe('container');
-    expect(recent?.fix?.steps[0]?.command).toMatch(/^sudo modprobe xt_recent +# on the container HOST/);
+    // Only the host can act: nothing here is applied inside the container.
+    expect(recent?.fix?.actions.every((a) => a.kind === 'manual')).toBe(true);
+    expect(recent?.fix?.actions[0]).toMatchObject({ command: 'sudo modprobe xt_recent' });
   });
 
   it('is not-applicable without saved rules and unknown without a kernel release', async () => {
@@ -100,8 +112,9 @@ describe('kmod/module-unavailable on generated hosts', () => {
     const f = run.findings.find((x) => x.messageId === 'signatureRefused');
     expect(f?.key).toBe('xt_geoip:signature');
     expect(f?.evidence[0]?.text).toMatch(/^Lockdown: modprobe: unsigned module loading is restricted/);
-    expect(f?.fix?.steps.map((x) => x.command)).toContain(
-      'sudo mokutil --import /var/lib/dkms/mok.pub   # then reboot and enroll the key in the MOK manager',
-    );
+    expect(f?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: expect.stringContaining('sudo mokutil --import /var/lib/dkms/mok.pub') as string,
+    });
   });
 });

@@ -5,51 +5,62 @@ import { unreadableSavedRules, type HostModel } from '../../../model/host-model.
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import type { ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { isContainer, kernelModulePackages, restartLoaderCommand } from '../../host-commands.ts';
+import { isContainer, kernelModulePackages } from '../../host-commands.ts';
+import {
+  disableLine,
+  manual,
+  modulesLoadEntry,
+  restartLoader,
+  restartLoaderLater,
+  shLines,
+} from '../../fix-actions.ts';
+import { shQuote } from '../../../fixes/actions.ts';
 
 const ID = 'kmod/module-unavailable';
 
-function commentOutCommand(file: string, line: number): string {
-  return `sudo sed -i '${line}s/^/# disabled by nfdoctor: /' ${file}`;
-}
-
 function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undefined {
-  const restart = restartLoaderCommand(model);
-  const at = m.evidence[0];
   const verify = `modprobe -n -v ${m.name}   # prints the insmod it would run; then: sudo iptables-save | grep -c -- '-A'`;
+  const mod = shQuote(m.name);
   if (isContainer(model) && m.state !== 'not-built' && m.state !== 'blocked') {
+    // Everything here happens on the container host, which nfdoctor cannot see or change from inside.
     return {
-      steps: [
-        {
-          command: `sudo modprobe ${m.name}   # on the container HOST, not inside the container`,
-          why: 'A container shares the host kernel and may not load modules; only the host can.',
-        },
-        {
-          command: `echo ${m.name} | sudo tee /etc/modules-load.d/nfdoctor-${m.name}.conf   # on the host`,
-          why: 'Loads it on every host boot, before containers start.',
-        },
-        {
-          command: `${restart}   # in the container`,
-          why: 'Restores the rules now that the kernel has the module.',
-        },
+      actions: [
+        manual(
+          `On the container HOST (not inside the container), load ${m.name}.`,
+          'A container shares the host kernel and may not load modules; only the host can.',
+          `sudo modprobe ${mod}`,
+        ),
+        manual(
+          `On the container HOST, load ${m.name} at every boot.`,
+          'Loads it on every host boot, before containers start.',
+          `echo ${mod} | sudo tee /etc/modules-load.d/nfdoctor-${m.name}.conf`,
+        ),
+        restartLoaderLater(model, 'Restores the rules now that the kernel has the module.'),
       ],
       persistence: 'The host loads the module at boot from modules-load.d; the container needs no change.',
-      verify: 'lsmod | grep ' + m.name + '   # on the host',
+      verify: `lsmod | grep ${mod}   # on the host`,
     };
   }
   switch (m.state) {
     case 'blocked':
-      if ((m.blockedBy === 'install' || m.blockedBy === 'blacklist') && at?.line !== undefined) {
+      if ((m.blockedBy === 'install' || m.blockedBy === 'blacklist') && blockingLines(m).length > 0) {
         return {
-          steps: [
-            {
-              command: commentOutCommand(at.source, at.line),
-              why: `Line ${at.line} of ${at.source} is what stops modprobe from loading ${m.name}.`,
-            },
-            {
-              command: restart,
-              why: 'Restores the saved rules; the kernel now autoloads the module on first use.',
-            },
+          actions: [
+            // safe: the saved rules need the module, so the block contradicts the saved configuration; the
+            // persistence text warns that a hardening policy may have written it.
+            ...blockingLines(m).map((b) =>
+              disableLine(
+                model,
+                b.source,
+                b.line,
+                'safe',
+                `Line ${b.line} of ${b.source} is what stops modprobe from loading ${m.name}, which the saved rules need.`,
+              ),
+            ),
+            restartLoader(
+              model,
+              'Restores the saved rules; the kernel now autoloads the module on first use.',
+            ),
           ],
           persistence:
             'modprobe reads modprobe.d on every load, including at boot; with the line gone the block is gone for good. If a hardening policy (CIS, a config management role) wrote that line, change it there or it will come back.',
@@ -58,16 +69,12 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
       }
       if (m.blockedBy === 'module_blacklist' || m.blockedBy === 'modprobe.blacklist') {
         return {
-          steps: [
-            {
-              command: `sudoedit /etc/default/grub   # remove ${m.blockedBy}=…${m.name}… from GRUB_CMDLINE_LINUX`,
-              why: 'The kernel command line is where the block comes from.',
-            },
-            {
-              command: 'sudo update-grub || sudo grub2-mkconfig -o /boot/grub2/grub.cfg',
-              why: 'Writes the boot loader configuration with the new command line.',
-            },
-            { command: 'sudo reboot', why: 'The command line only changes at boot.' },
+          actions: [
+            manual(
+              `Remove ${m.blockedBy}=…${m.name}… from GRUB_CMDLINE_LINUX in /etc/default/grub, write the boot loader configuration and reboot.`,
+              'The kernel command line is where the block comes from; it only changes at boot.',
+              'sudoedit /etc/default/grub && { sudo update-grub || sudo grub2-mkconfig -o /boot/grub2/grub.cfg; } && sudo reboot',
+            ),
           ],
           persistence: 'The boot loader configuration carries the new command line on every boot.',
           verify: `grep -o '${m.blockedBy}=[^ ]*' /proc/cmdline   # should no longer list ${m.name}`,
@@ -76,13 +83,13 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
       return undefined;
     case 'file-missing':
       return {
-        steps: [
-          {
-            command: kernelModulePackages(model, release),
-            why: `Puts back /lib/modules/${release} with ${m.name} for the kernel that is running.`,
-          },
-          { command: 'sudo depmod -a', why: 'Rebuilds modules.dep so modprobe finds the module.' },
-          { command: restart, why: 'Restores the saved rules.' },
+        actions: [
+          manual(
+            `Install the package that puts back /lib/modules/${release} with ${m.name} for the running kernel, then rebuild modules.dep.`,
+            `Puts back ${m.name} for the kernel that is running; depmod lets modprobe find it.`,
+            shLines(kernelModulePackages(model, release), 'sudo depmod -a'),
+          ),
+          restartLoaderLater(model, 'Restores the saved rules.'),
         ],
         persistence:
           'The package owns the module files; they stay until the kernel package is removed. If the running kernel is no longer installable (upgraded and not rebooted), reboot into the installed kernel instead.',
@@ -90,15 +97,12 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
       };
     case 'not-built':
       return {
-        steps: [
-          {
-            command: `zgrep ${m.config ?? 'CONFIG_…'} /proc/config.gz /boot/config-$(uname -r) 2>/dev/null`,
-            why: 'Shows the option is off in the running kernel.',
-          },
-          {
-            command: `boot your distribution's kernel (e.g. apt-get install linux-image-amd64, or the provider's "distribution kernel" boot setting), or rebuild with ${m.config ?? 'the option'}=m`,
-            why: 'Only a kernel built with the option can provide the extension; nothing on this kernel can load it.',
-          },
+        actions: [
+          manual(
+            `Boot your distribution's kernel (e.g. apt-get install linux-image-amd64, or the provider's "distribution kernel" boot setting), or rebuild with ${m.config ?? 'the option'}=m.`,
+            'Only a kernel built with the option can provide the extension; nothing on this kernel can load it. The command shows the option is off in the running kernel.',
+            `zgrep ${shQuote(m.config ?? 'CONFIG_')} /proc/config.gz /boot/config-$(uname -r) 2>/dev/null`,
+          ),
         ],
         persistence:
           'The kernel you boot decides; set it as the default boot entry (grub-set-default / the provider panel).',
@@ -106,33 +110,32 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
       };
     case 'no-module-support':
       return {
-        steps: [
-          {
-            command: 'boot a kernel with module support (CONFIG_MODULES=y) or with the extension built in',
-            why: 'This kernel cannot load any module.',
-          },
+        actions: [
+          manual(
+            'Boot a kernel with module support (CONFIG_MODULES=y) or with the extension built in.',
+            'This kernel cannot load any module.',
+          ),
         ],
         persistence: 'Make that kernel the default boot entry.',
         verify: 'test -e /proc/modules && echo modules supported',
       };
     case 'loading-disabled':
       return {
-        steps: [
-          {
-            command: `grep -rn modules_disabled /etc/sysctl.conf /etc/sysctl.d /usr/lib/sysctl.d 2>/dev/null`,
-            why: 'Finds what sets kernel.modules_disabled=1.',
-          },
-          {
-            command: `echo ${m.name} | sudo tee /etc/modules-load.d/nfdoctor-${m.name}.conf`,
-            why: 'systemd-modules-load runs before systemd-sysctl, so the module is loaded before loading gets disabled.',
-          },
-          {
-            command: 'sudo reboot',
-            why: 'kernel.modules_disabled cannot be set back to 0 without a reboot.',
-          },
+        actions: [
+          // safe: loads a module the saved rules need earlier in the boot; allows nothing new.
+          modulesLoadEntry(
+            m.name,
+            'safe',
+            'systemd-modules-load runs before systemd-sysctl, so the module is loaded before loading gets disabled.',
+          ),
+          manual(
+            'Find what sets kernel.modules_disabled=1, then reboot: it cannot be set back to 0 without a reboot.',
+            'The module loads at the next boot, before the setting applies.',
+            'grep -rn modules_disabled /etc/sysctl.conf /etc/sysctl.d /usr/lib/sysctl.d 2>/dev/null; sudo reboot',
+          ),
         ],
         persistence: 'modules-load.d is read on every boot before sysctl settings apply.',
-        verify: `lsmod | grep ${m.name}`,
+        verify: `lsmod | grep ${mod}`,
       };
     case 'builtin':
     case 'loaded':
@@ -140,6 +143,13 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
     case 'unknown':
       return undefined;
   }
+}
+
+/** The modprobe.d lines that block the module (every blacklist line counts: any one of them blocks it). */
+function blockingLines(m: ModuleStatus): { source: string; line: number }[] {
+  return m.evidence.flatMap((e) =>
+    e.line !== undefined && /\/modprobe\.d\//.test(e.source) ? [{ source: e.source, line: e.line }] : [],
+  );
 }
 
 function nextFor(m: ModuleStatus): string {
@@ -256,21 +266,13 @@ function signatureFinding(
       ...req.lines.map((l) => `rules:${req.file}:${l}`),
     ],
     fix: {
-      steps: [
-        {
-          command: 'mokutil --sb-state; cat /sys/kernel/security/lockdown',
-          why: 'Shows that Secure Boot / lockdown is what enforces signatures.',
-        },
-        {
-          command:
-            'sudo mokutil --import /var/lib/dkms/mok.pub   # then reboot and enroll the key in the MOK manager',
-          why: 'DKMS signs the modules it builds with this key; once the firmware trusts it, the kernel accepts them.',
-        },
-        {
-          command: `sudo dkms autoinstall -k $(uname -r)`,
-          why: `Rebuilds and signs ${m.name} for the running kernel.`,
-        },
-        { command: restartLoaderCommand(model), why: 'Restores the saved rules once the module loads.' },
+      actions: [
+        manual(
+          'Enroll the DKMS signing key (then reboot and enroll it in the MOK manager), and rebuild the module for the running kernel.',
+          `DKMS signs the modules it builds with this key; once the firmware trusts it, the kernel accepts ${m.name}. "mokutil --sb-state" and /sys/kernel/security/lockdown show what enforces signatures.`,
+          'sudo mokutil --import /var/lib/dkms/mok.pub && sudo dkms autoinstall -k "$(uname -r)"',
+        ),
+        restartLoaderLater(model, 'Restores the saved rules once the module loads.'),
       ],
       persistence:
         "The enrolled key stays in the firmware's MOK list; DKMS signs every rebuild with the same key on kernel upgrades.",

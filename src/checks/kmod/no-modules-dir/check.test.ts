@@ -51,9 +51,11 @@ describe.skipIf(!labAvailable)('kmod/no-modules-dir on real lab captures', () =>
       expect.objectContaining({ source: '/lib/modules', text: '6.1.0-0-nflab-distro-amd64' }),
     );
     expect(f.evidence.some((e) => e.text?.startsWith(`linux-image-${RELEASE}\t`) === true)).toBe(true);
-    expect(f.fix?.steps.map((s) => s.command)).toContain(
-      `sudo apt-get install --reinstall linux-image-${RELEASE}`,
-    );
+    // A package from the network and a kernel choice: manual steps only.
+    expect(f.fix?.actions.map((a) => a.kind)).toEqual(['manual']);
+    expect(f.fix?.actions[0]).toMatchObject({
+      command: expect.stringContaining(`sudo apt-get install --reinstall linux-image-${RELEASE}`) as string,
+    });
   });
 
   it('passes on the healthy host', async () => {
@@ -100,7 +102,9 @@ describe('kmod/no-modules-dir on generated hosts', () => {
     expect(run.status).toBe('fail');
     expect(run.findings[0]?.messageId).toBe('notRebooted');
     expect(run.findings[0]?.data.newest).toBe('6.1.0-57-cloud-amd64');
-    expect(run.findings[0]?.fix?.steps.map((s) => s.command)).toContain('sudo reboot');
+    expect(run.findings[0]?.fix?.actions).toEqual([
+      expect.objectContaining({ kind: 'manual', command: expect.stringContaining('sudo reboot') as string }),
+    ]);
   });
 
   it('says removed when dpkg keeps only the config files (rc) of the running kernel', async () => {
@@ -143,7 +147,10 @@ describe('kmod/no-modules-dir on generated hosts', () => {
     const { run } = await runCheckOn(ID, host({ [`/lib/modules/${RELEASE}/kernel/net/x.ko`]: '' }));
     expect(run.status).toBe('fail');
     expect(run.findings[0]?.messageId).toBe('noModulesDep');
-    expect(run.findings[0]?.fix?.steps[0]?.command).toBe(`sudo depmod -a ${RELEASE}`);
+    expect(run.findings[0]?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: `sudo depmod -a ${RELEASE}`,
+    });
   });
 
   it('passes with the tree, is not-applicable in a container, unknown without a release', async () => {

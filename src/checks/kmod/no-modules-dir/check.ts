@@ -14,6 +14,8 @@ import type { HostModel, KernelPackage } from '../../../model/host-model.ts';
 import type { DirFact } from '../../../sources/host-reader.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { compareKernelReleases, distroFamily, isContainer } from '../../host-commands.ts';
+import { manual, shLines } from '../../fix-actions.ts';
+import { shQuote } from '../../../fixes/actions.ts';
 
 const ID = 'kmod/no-modules-dir';
 export const SUBJECT = 'kernel:modules-dir';
@@ -237,26 +239,26 @@ function distroKernelPackage(model: HostModel): string {
 const VERIFY_AFTER_BOOT =
   'test -e /lib/modules/$(uname -r)/modules.dep && echo modules ok; modprobe -n -v xt_conntrack';
 
+// Every repair here is a kernel choice, a package from the network or a reboot: manual steps only.
 function fixFor(model: HostModel, c: Case, inv: Inventory): Fix {
   const newest = otherInstalled(inv)[0];
   switch (c) {
     case 'providerKernel':
       return {
-        steps: [
-          {
-            command:
-              'in the provider panel, boot the distribution kernel (Linode: Configuration -> Boot Settings -> Kernel: "GRUB 2"; OVH/others: "distribution kernel" / netboot off)',
-            why: `${inv.release} is not a kernel your distribution installed; only an installed kernel has its modules in /lib/modules.`,
-          },
+        actions: [
+          manual(
+            'In the provider panel, boot the distribution kernel (Linode: Configuration -> Boot Settings -> Kernel: "GRUB 2"; OVH/others: "distribution kernel" / netboot off), then reboot.',
+            `${inv.release} is not a kernel your distribution installed; only an installed kernel has its modules in /lib/modules. The kernel only changes at boot.`,
+          ),
           ...(newest === undefined
             ? [
-                {
-                  command: distroKernelPackage(model),
-                  why: 'Nothing else is installed: GRUB needs a distribution kernel (and its modules) to boot.',
-                },
+                manual(
+                  "Install your distribution's kernel package first.",
+                  'Nothing else is installed: GRUB needs a distribution kernel (and its modules) to boot.',
+                  shLines(distroKernelPackage(model)),
+                ),
               ]
             : []),
-          { command: 'sudo reboot', why: 'The kernel only changes at boot.' },
         ],
         persistence:
           'The provider setting (or GRUB default) picks the kernel on every boot; the distribution kernel brings its module tree and later kernel updates bring theirs. If you keep the provider kernel instead, everything the firewall uses must be built into it, and /etc/modules entries only produce "Failed to find module" at each boot.',
@@ -264,15 +266,12 @@ function fixFor(model: HostModel, c: Case, inv: Inventory): Fix {
       };
     case 'notRebooted':
       return {
-        steps: [
-          {
-            command: `ls /lib/modules/${newest ?? '<newest>'}/modules.dep`,
-            why: `The newer kernel ${newest ?? ''} is installed with its modules; the running ${inv.release} has lost its own.`,
-          },
-          {
-            command: 'sudo reboot',
-            why: 'Boots the installed kernel, whose module tree matches it.',
-          },
+        actions: [
+          manual(
+            `Reboot into the installed kernel ${newest ?? ''}.`,
+            `The newer kernel ${newest ?? ''} is installed with its modules; the running ${inv.release} has lost its own.`,
+            `ls ${shQuote(`/lib/modules/${newest ?? '<newest>'}/modules.dep`)} && sudo reboot`,
+          ),
         ],
         persistence:
           'GRUB boots the newest installed kernel by default; after the reboot uname -r and /lib/modules agree again. Reboot after every kernel upgrade (Debian/Ubuntu: /var/run/reboot-required says so).',
@@ -280,27 +279,31 @@ function fixFor(model: HostModel, c: Case, inv: Inventory): Fix {
       };
     case 'removed':
       return {
-        steps:
+        actions:
           newest !== undefined
             ? [
-                {
-                  command: 'sudo reboot',
-                  why: `Boots an installed kernel (${newest}) whose module tree exists.`,
-                },
-                {
-                  command: `or, to keep ${inv.release}: ${modulePackages(model, inv.release, 'install')}`,
-                  why: "Reinstalls the running kernel's modules if the package is still in the archive.",
-                },
+                manual(
+                  `Reboot into an installed kernel (${newest}).`,
+                  `Boots an installed kernel (${newest}) whose module tree exists.`,
+                  'sudo reboot',
+                ),
+                manual(
+                  `Or, to keep ${inv.release}, reinstall its modules if the archive still has the package.`,
+                  "Reinstalls the running kernel's modules if the package is still in the archive.",
+                  shLines(modulePackages(model, inv.release, 'install')),
+                ),
               ]
             : [
-                {
-                  command: modulePackages(model, inv.release, 'install'),
-                  why: `Puts /lib/modules/${inv.release} back for the kernel that is running (if the archive still has it).`,
-                },
-                {
-                  command: distroKernelPackage(model),
-                  why: 'Otherwise install a current kernel; it is the one the next boot uses.',
-                },
+                manual(
+                  `Install the package that puts /lib/modules/${inv.release} back, if the archive still has it.`,
+                  `Puts /lib/modules/${inv.release} back for the kernel that is running.`,
+                  shLines(modulePackages(model, inv.release, 'install')),
+                ),
+                manual(
+                  'Otherwise install a current kernel; it is the one the next boot uses.',
+                  'A kernel package brings its own module tree.',
+                  shLines(distroKernelPackage(model)),
+                ),
               ],
         persistence:
           family(model) === 'debian' || family(model) === 'ubuntu'
@@ -310,32 +313,28 @@ function fixFor(model: HostModel, c: Case, inv: Inventory): Fix {
       };
     case 'packageFilesMissing':
       return {
-        steps: [
-          {
-            command: 'findmnt /lib/modules; findmnt /usr/lib/modules',
-            why: 'The package is installed, so something removed or hides its files: a mount over /lib/modules shows here.',
-          },
-          {
-            command: modulePackages(model, inv.release, 'reinstall'),
-            why: `Writes the files of /lib/modules/${inv.release} again.`,
-          },
-          { command: `sudo depmod -a ${inv.release}`, why: 'Rebuilds modules.dep and the alias index.' },
+        actions: [
+          manual(
+            `Find what removed or hides /lib/modules/${inv.release} (a mount over /lib/modules shows in findmnt), then reinstall the package and rebuild the module index.`,
+            `The package is installed, so something removed or hides its files; reinstalling writes them again and depmod rebuilds modules.dep.`,
+            shLines(
+              'findmnt /lib/modules; findmnt /usr/lib/modules',
+              modulePackages(model, inv.release, 'reinstall'),
+              `sudo depmod -a ${shQuote(inv.release)}`,
+            ),
+          ),
         ],
         persistence: 'Files written by the package stay until the package is removed.',
         verify: `test -e /lib/modules/${inv.release}/modules.dep && modprobe -n -v xt_conntrack`,
       };
     case 'undetermined':
       return {
-        steps: [
-          {
-            command:
-              'ls /lib/modules /boot; dpkg -l "linux-image-*" 2>/dev/null || rpm -q kernel kernel-core',
-            why: 'Shows whether the running kernel was ever installed here (upgrade/removal) or comes from the provider.',
-          },
-          {
-            command: 'sudo reboot   # if a newer kernel is installed',
-            why: 'An upgraded-but-not-rebooted or removed kernel is fixed by booting the installed one.',
-          },
+        actions: [
+          manual(
+            'Find out whether the running kernel was ever installed here (upgrade/removal) or comes from the provider; if a newer kernel is installed, reboot into it.',
+            'An upgraded-but-not-rebooted or removed kernel is fixed by booting the installed one.',
+            'ls /lib/modules /boot; dpkg -l "linux-image-*" 2>/dev/null || rpm -q kernel kernel-core',
+          ),
         ],
         persistence:
           'The kernel you boot decides; an installed kernel keeps its modules until its package is removed.',
@@ -462,19 +461,22 @@ export default defineCheck({
         subjects: [SUBJECT],
         severity,
         fix: {
-          steps: hasModules
+          // depmod only writes index files from the module files on disk, but it is not an action kind (yet):
+          // shown for a person to run.
+          actions: hasModules
             ? [
-                {
-                  command: `sudo depmod -a ${release}`,
-                  why: 'Writes modules.dep, modules.alias and their .bin indexes from the module files.',
-                },
+                manual(
+                  `Rebuild the module index of ${release}.`,
+                  'Writes modules.dep, modules.alias and their .bin indexes from the module files.',
+                  `sudo depmod -a ${shQuote(release)}`,
+                ),
               ]
             : [
-                {
-                  command: modulePackages(model, release, 'reinstall'),
-                  why: `${present.path} holds no module files: only the package can put them back.`,
-                },
-                { command: `sudo depmod -a ${release}`, why: 'Writes modules.dep and the alias index.' },
+                manual(
+                  `Reinstall the kernel package of ${release}, then rebuild its module index.`,
+                  `${present.path} holds no module files: only the package can put them back; depmod writes modules.dep and the alias index.`,
+                  shLines(modulePackages(model, release, 'reinstall'), `sudo depmod -a ${shQuote(release)}`),
+                ),
               ],
           persistence:
             'modules.dep stays until the next depmod (every kernel or DKMS package install runs it).',

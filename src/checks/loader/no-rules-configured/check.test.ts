@@ -27,7 +27,13 @@ describe('loader/no-rules-configured', () => {
       severity: 'error',
       data: { count: 2 },
     });
-    expect(run.findings[0]?.fix?.steps.map((s) => s.command)).toContain('sudo netfilter-persistent save');
+    // Which live rules to keep is a person's decision.
+    expect(run.findings[0]?.fix?.actions).toEqual([
+      expect.objectContaining({
+        kind: 'manual',
+        command: 'sudo apt-get install iptables-persistent && sudo netfilter-persistent save',
+      }),
+    ]);
   });
 
   it('warns on the real dev VM snapshot: no systemd, no module support, nothing saved', async () => {

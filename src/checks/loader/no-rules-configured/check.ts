@@ -9,6 +9,7 @@ import {
 } from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { distroFamily } from '../../host-commands.ts';
+import { manual } from '../../fix-actions.ts';
 
 const OTHER_FIREWALLS = ['ufw.service', 'firewalld.service', 'nftables.service'];
 
@@ -29,49 +30,42 @@ function liveRuleCount(live: LiveRules): number | undefined {
   );
 }
 
+// Nothing is saved, so nothing says which rules are wanted: saving the live rules and installing a loader
+// are a person's decisions (manual steps).
 function saveFix(model: HostModel): Fix {
   switch (distroFamily(model)) {
     case 'rhel':
       return {
-        steps: [
-          {
-            command: 'sudo dnf install iptables-services',
-            why: 'Provides iptables.service, which restores /etc/sysconfig/iptables at boot.',
-          },
-          {
-            command:
-              'sudo sh -c "iptables-save > /etc/sysconfig/iptables && ip6tables-save > /etc/sysconfig/ip6tables"',
-            why: 'Saves the rules loaded now.',
-          },
-          { command: 'sudo systemctl enable iptables ip6tables', why: 'Restores them on every boot.' },
+        actions: [
+          manual(
+            'Install iptables-services, save the rules loaded now to /etc/sysconfig/iptables and ip6tables, and enable iptables.service and ip6tables.service.',
+            'iptables.service restores /etc/sysconfig/iptables on every boot.',
+            'sudo dnf install iptables-services && sudo sh -c "iptables-save > /etc/sysconfig/iptables && ip6tables-save > /etc/sysconfig/ip6tables" && sudo systemctl enable iptables.service ip6tables.service',
+          ),
         ],
         persistence: 'iptables.service reads /etc/sysconfig/iptables on every boot.',
         verify: 'systemctl is-enabled iptables && sudo iptables-save | grep -c -- "-A"',
       };
     case 'arch':
       return {
-        steps: [
-          {
-            command:
-              'sudo sh -c "iptables-save > /etc/iptables/iptables.rules && ip6tables-save > /etc/iptables/ip6tables.rules"',
-            why: "Saves the rules loaded now where Arch's iptables.service reads them.",
-          },
-          { command: 'sudo systemctl enable iptables ip6tables', why: 'Restores them on every boot.' },
+        actions: [
+          manual(
+            "Save the rules loaded now where Arch's iptables.service reads them, and enable iptables.service and ip6tables.service.",
+            'iptables.service restores them on every boot.',
+            'sudo sh -c "iptables-save > /etc/iptables/iptables.rules && ip6tables-save > /etc/iptables/ip6tables.rules" && sudo systemctl enable iptables.service ip6tables.service',
+          ),
         ],
         persistence: 'iptables.service runs iptables-restore /etc/iptables/iptables.rules on every boot.',
         verify: 'systemctl is-enabled iptables',
       };
     default:
       return {
-        steps: [
-          {
-            command: 'sudo apt-get install iptables-persistent',
-            why: 'Provides netfilter-persistent, which restores /etc/iptables/rules.v4 and rules.v6 at boot.',
-          },
-          {
-            command: 'sudo netfilter-persistent save',
-            why: 'Saves the rules loaded now to /etc/iptables/rules.v4 and rules.v6.',
-          },
+        actions: [
+          manual(
+            'Install iptables-persistent and save the rules loaded now to /etc/iptables/rules.v4 and rules.v6.',
+            'netfilter-persistent restores /etc/iptables/rules.v4 and rules.v6 at boot.',
+            'sudo apt-get install iptables-persistent && sudo netfilter-persistent save',
+          ),
         ],
         persistence:
           'netfilter-persistent.service is enabled on install and restores the saved files early in every boot.',

@@ -75,6 +75,16 @@ describe.skipIf(!labAvailable)('loader/not-enabled on real lab captures', () => 
   });
 });
 
+/** A safe systemctl action on the loader of the saved rules. */
+function nfp(verb: string): unknown {
+  return expect.objectContaining({
+    kind: 'systemctl',
+    verb,
+    unit: 'netfilter-persistent.service',
+    risk: 'safe',
+  });
+}
+
 describe('loader/not-enabled on generated hosts', () => {
   it('fails when netfilter-persistent is masked by a /dev/null link in /etc/systemd/system', async () => {
     const { run } = await runCheckOn(
@@ -94,7 +104,7 @@ describe('loader/not-enabled on generated hosts', () => {
     expect(f.evidence[0]).toMatchObject({
       source: '/etc/systemd/system/netfilter-persistent.service -> /dev/null',
     });
-    expect(f.fix?.steps[0]?.command).toBe('sudo systemctl unmask netfilter-persistent.service');
+    expect(f.fix?.actions).toEqual([nfp('unmask'), nfp('enable'), nfp('start')]);
   });
 
   it('fails when is-enabled says disabled', async () => {
@@ -105,9 +115,7 @@ describe('loader/not-enabled on generated hosts', () => {
     expect(run.status).toBe('fail');
     expect(run.findings[0]?.messageId).toBe('disabled');
     expect(run.findings[0]?.evidence[0]).toMatchObject({ text: 'disabled' });
-    expect(run.findings[0]?.fix?.steps[0]?.command).toBe(
-      'sudo systemctl enable --now netfilter-persistent.service',
-    );
+    expect(run.findings[0]?.fix?.actions).toEqual([nfp('enable'), nfp('start')]);
   });
 
   it('warns when ufw is enabled next to netfilter-persistent', async () => {

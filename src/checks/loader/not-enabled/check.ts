@@ -23,6 +23,8 @@ import {
 import type { HostModel, LoaderId, UnitInfo } from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { distroFamily, loaderUnit } from '../../host-commands.ts';
+import { commentLine, manual, restartLoader, restartLoaderLater, systemctl } from '../../fix-actions.ts';
+import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/not-enabled';
 
@@ -129,6 +131,11 @@ function ownerEvidence(owner: Owner): Evidence[] {
   );
 }
 
+/** Start the loader of the saved rules now: it loads exactly the saved files. */
+function startNow(model: HostModel, why: string, unit: string): Action {
+  return systemctl(model, 'start', unit, 'safe', why);
+}
+
 const VERIFY_ENABLED = (unit: string): string => `systemctl is-enabled ${unit}; systemctl is-active ${unit}`;
 
 function ownerFinding(model: HostModel, owner: Owner): FindingInput | 'unknown' | undefined {
@@ -146,15 +153,27 @@ function ownerFinding(model: HostModel, owner: Owner): FindingInput | 'unknown' 
     const where = st?.source ?? `systemctl show ${owner.unit}`;
     const runtime = st?.state === 'masked-runtime' || /^\/run\//.test(where);
     const fix: Fix = {
-      steps: [
-        {
-          command: `sudo systemctl unmask ${runtime ? '--runtime ' : ''}${owner.unit}`,
-          why: `Removes the /dev/null link that hides the unit (${where}); a masked unit cannot start, not even as a dependency.`,
-        },
-        {
-          command: `sudo systemctl enable --now ${owner.unit}`,
-          why: 'Starts it at every boot and restores the saved rules now (this replaces the rules loaded now).',
-        },
+      // safe: unmasking, enabling and starting the loader of the saved rules restores what they intend.
+      actions: [
+        runtime
+          ? manual(
+              `Remove the runtime mask of ${owner.unit} (${where}).`,
+              'A masked unit cannot start, not even as a dependency.',
+              `sudo systemctl unmask --runtime ${shQuote(owner.unit)}`,
+            )
+          : systemctl(
+              model,
+              'unmask',
+              owner.unit,
+              'safe',
+              `Removes the /dev/null link that hides the unit (${where}); a masked unit cannot start, not even as a dependency.`,
+            ),
+        systemctl(model, 'enable', owner.unit, 'safe', 'Starts it at every boot.'),
+        (runtime ? restartLoaderLater : startNow)(
+          model,
+          'Restores the saved rules now (this replaces the rules loaded now).',
+          owner.unit,
+        ),
       ],
       persistence:
         'With the mask gone and the WantedBy= link in place, the unit starts on every boot. If configuration management masked it, change it there or it comes back.',
@@ -191,11 +210,12 @@ function ownerFinding(model: HostModel, owner: Owner): FindingInput | 'unknown' 
         ...ownerEvidence(owner),
       ],
       fix: {
-        steps: [
-          {
-            command: installLoader(model, owner),
-            why: `Nothing restores ${owner.files.join(', ')} at boot without ${owner.unit}.`,
-          },
+        actions: [
+          manual(
+            `Install the package that provides ${owner.unit}.`,
+            `Nothing restores ${owner.files.join(', ')} at boot without ${owner.unit}.`,
+            installLoader(model, owner),
+          ),
         ],
         persistence: 'The package installs and enables the unit; it restores the saved files on every boot.',
         verify: VERIFY_ENABLED(owner.unit),
@@ -214,11 +234,9 @@ function ownerFinding(model: HostModel, owner: Owner): FindingInput | 'unknown' 
       data: { ...data, state: st.state },
       evidence: [evidenceAt(st.source, undefined, st.state), ...ownerEvidence(owner)],
       fix: {
-        steps: [
-          {
-            command: `sudo systemctl enable --now ${owner.unit}`,
-            why: 'Adds the WantedBy= link so it starts at boot, and restores the saved rules now (this replaces the rules loaded now).',
-          },
+        actions: [
+          systemctl(model, 'enable', owner.unit, 'safe', 'Adds the WantedBy= link so it starts at boot.'),
+          startNow(model, 'Restores the saved rules now (this replaces the rules loaded now).', owner.unit),
         ],
         persistence: `The link in /etc/systemd/system/*.wants/ makes ${owner.unit} start on every boot.`,
         verify: VERIFY_ENABLED(owner.unit),
@@ -264,7 +282,12 @@ function nftablesRunsFirst(model: HostModel, owner: string, nft: string): boolea
 function fights(model: HostModel, owner: Owner): FindingInput[] {
   const out: FindingInput[] = [];
   const ownerNames = namesOf(model, owner.unit);
-  const restart = `sudo systemctl restart ${owner.unit}`;
+  const restart = (why: string): Action => restartLoader(model, why, owner.unit);
+  // review: turning another firewall service off changes what traffic is allowed.
+  const turnOff = (unit: string, why: string): Action[] => [
+    systemctl(model, 'disable', unit, 'review', why),
+    systemctl(model, 'stop', unit, 'review', `Stops ${unit} now.`),
+  ];
 
   if (isOn(model, 'firewalld.service').on && aliasTarget(model, 'firewalld.service') === undefined) {
     const conflicts = model.units
@@ -282,14 +305,15 @@ function fights(model: HostModel, owner: Owner): FindingInput[] {
           evidenceAt(c.at.file, c.at.line, `Conflicts=${c.unit}`, `${c.unit} is ${owner.unit}`),
         ),
         {
-          steps: [
-            {
-              command: 'sudo systemctl disable --now firewalld && sudo systemctl mask firewalld',
-              why: `firewalld replaces the ruleset with its zones and its unit stops ${owner.unit} (Conflicts=); keep one firewall. (Or keep firewalld and move the rules into it, then disable ${owner.unit}.)`,
-            },
-            { command: restart, why: 'Loads the saved rules again.' },
+          actions: [
+            ...turnOff(
+              'firewalld.service',
+              `firewalld replaces the ruleset with its zones and its unit stops ${owner.unit} (Conflicts=); keep one firewall. (Or keep firewalld and move the rules into it, then disable ${owner.unit}.)`,
+            ),
+            restart('Loads the saved rules again.'),
           ],
-          persistence: 'A masked firewalld cannot be started at boot or pulled in by another unit.',
+          persistence:
+            'A disabled firewalld is not started at boot; mask it (systemctl mask firewalld) if a package or another unit pulls it in.',
           verify: `systemctl is-enabled firewalld; ${VERIFY_ENABLED(owner.unit)}`,
         },
         'Any package that pulls firewalld back in (or a "firewall-cmd" script) restarts the fight; the live ruleset after boot is firewalld\'s, not the saved file.',
@@ -307,15 +331,15 @@ function fights(model: HostModel, owner: Owner): FindingInput[] {
         'warning',
         [],
         {
-          steps: [
-            {
-              command: 'sudo ufw disable && sudo systemctl disable ufw',
-              why: `ufw writes its own chains and default policies into the same tables ${owner.unit} restores; at boot the result depends on which runs last, and "netfilter-persistent save" then stores ufw's chains too.`,
-            },
-            { command: restart, why: 'Loads the saved rules again without ufw in the way.' },
+          actions: [
+            ...turnOff(
+              'ufw.service',
+              `ufw writes its own chains and default policies into the same tables ${owner.unit} restores; at boot the result depends on which runs last, and "netfilter-persistent save" then stores ufw's chains too.`,
+            ),
+            restart('Loads the saved rules again without ufw in the way.'),
           ],
           persistence:
-            'ufw stays off across reboots once disabled (ENABLED=no in /etc/ufw/ufw.conf and the unit disabled).',
+            'A disabled ufw.service is not started at boot; `sudo ufw disable` also sets ENABLED=no in /etc/ufw/ufw.conf.',
           verify: 'sudo ufw status; sudo iptables-save | grep -c ufw-',
         },
         'Keep one of the two: CIS benchmarks flag iptables-persistent installed next to ufw. If you keep ufw, remove iptables-persistent instead.',
@@ -349,16 +373,22 @@ function fights(model: HostModel, owner: Owner): FindingInput[] {
             ),
           ],
           {
-            steps: [
-              {
-                command: `sudo systemctl disable --now ${nft}   # if ${conf.path} holds no rules you need`,
-                why: `${nft} and ${owner.unit} both run before network-pre.target with no order between them; when nftables runs second, "flush ruleset" deletes the rules just restored.`,
-              },
-              {
-                command: `sudo sed -i '${idx + 1}s/^/# disabled by nfdoctor: /' ${conf.path}   # if you need its own rules: flush only its tables`,
-                why: 'Without "flush ruleset" nft only adds its own tables and leaves the iptables-nft ones alone.',
-              },
-              { command: restart, why: 'Loads the saved rules again.' },
+            actions: [
+              // review: the flush may be wanted; only its own tables should go. The alternative (turning
+              // nftables.service off) is shown, not applied.
+              commentLine(
+                model,
+                conf.path,
+                idx + 1,
+                'review',
+                'Without "flush ruleset" nft only adds its own tables and leaves the iptables-nft ones alone (flush only its own tables if you need that).',
+              ),
+              manual(
+                `Or, if ${conf.path} holds no rules you need, disable ${nft} instead.`,
+                `${nft} and ${owner.unit} both run before network-pre.target with no order between them; when nftables runs second, "flush ruleset" deletes the rules just restored.`,
+                `sudo systemctl disable --now ${nft}`,
+              ),
+              restart('Loads the saved rules again.'),
             ],
             persistence: `Both are read at every boot; with nftables.service disabled or without the flush, ${owner.unit}'s tables survive.`,
             verify: 'sudo nft list tables; sudo iptables-save | grep -c -- "-A"',
@@ -397,12 +427,12 @@ function fights(model: HostModel, owner: Owner): FindingInput[] {
         'warning',
         exec === undefined ? [] : [evidenceAt(exec.at.file, exec.at.line, `ExecStart=${exec.value}`)],
         {
-          steps: [
-            {
-              command: `sudo systemctl disable --now ${other}`,
-              why: `${other} is a separate unit that also loads iptables rules at boot; the one that runs last decides what is loaded.`,
-            },
-            { command: restart, why: 'Loads the saved rules.' },
+          actions: [
+            ...turnOff(
+              other,
+              `${other} is a separate unit that also loads iptables rules at boot; the one that runs last decides what is loaded.`,
+            ),
+            restart('Loads the saved rules.'),
           ],
           persistence: `With ${other} disabled, only ${owner.unit} loads rules at boot.`,
           verify: `systemctl is-enabled ${other}`,

@@ -29,7 +29,15 @@ describe.skipIf(!labAvailable)('loader/restore-failed on real lab captures', () 
       );
       expect(line7.evidence).toContainEqual(expect.objectContaining({ source: RULES_V4, line: 7 }));
       expect(line7.data.extensions).toBe('match recent (xt_recent)');
-      expect(line7.fix?.steps.at(-1)?.command).toBe('sudo systemctl restart netfilter-persistent.service');
+      // The root cause's own actions (un-block xt_recent), then the restart: all applicable.
+      expect(line7.fix?.actions).toEqual([
+        expect.objectContaining({
+          kind: 'comment-line',
+          file: '/etc/modprobe.d/nflab-no-xt-recent.conf',
+          line: 1,
+        }),
+        expect.objectContaining({ kind: 'systemctl', verb: 'restart', unit: 'netfilter-persistent.service' }),
+      ]);
 
       const unit = run.findings.find((f) => f.key === 'unit:netfilter-persistent.service')!;
       expect(unit.causedBy).toEqual([`${ID}#${RULES_V4}:7`, `${ID}#${RULES_V4}:8`]);
@@ -161,7 +169,11 @@ describe('loader/restore-failed on generated journals', () => {
       'unit:iptables.service unitFailed',
     ]);
     const unit = run.findings[1]!;
-    expect(unit.fix?.steps.at(-1)?.command).toBe('sudo systemctl restart iptables.service');
+    // The rejected rule needs a person's edit, so the restart waits for it too.
+    expect(unit.fix?.actions.at(-1)).toMatchObject({
+      kind: 'manual',
+      command: 'sudo systemctl restart iptables.service',
+    });
     expect(unit.evidence).toContainEqual(
       expect.objectContaining({
         source: 'command: systemctl show iptables.service',
@@ -183,7 +195,10 @@ describe('loader/restore-failed on generated journals', () => {
     );
     expect(run.status).toBe('fail');
     expect(run.findings.map((f) => f.messageId)).toEqual(['unitFailedUnexplained']);
-    expect(run.findings[0]!.fix?.steps[0]?.command).toBe(`sudo iptables-restore --test < ${RULES_V4}`);
+    expect(run.findings[0]!.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: expect.stringMatching(/^sudo iptables-restore --test < \/etc\/iptables\/rules\.v4;/) as string,
+    });
   });
 
   it('a missing set on the real restore (test load off) links to set:<name>', async () => {

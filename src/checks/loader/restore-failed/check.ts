@@ -1,13 +1,6 @@
 // The loader unit ran iptables-restore at boot and it failed: map each journal error back to the rule, table
 // and extension in the rules file, link the root causes, and say what the failure left behind.
-import {
-  defineCheck,
-  notApplicable,
-  unknown,
-  type Finding,
-  type FindingInput,
-  type Fix,
-} from '../../types.ts';
+import { defineCheck, notApplicable, unknown, type Finding, type FindingInput } from '../../types.ts';
 import type { HostModel, SavedRules } from '../../../model/host-model.ts';
 import type { Evidence } from '../../../findings/evidence.ts';
 import { countRules } from '../../../model/ruleset-compare.ts';
@@ -22,17 +15,18 @@ import {
 } from '../journal-errors.ts';
 import { loaderUnitFor } from '../../host-commands.ts';
 import {
-  causeSteps,
+  causeActions,
   failedListEvidence,
   issueEvidence,
   journalLine,
   locationEvidence,
-  restartCommand,
   testCommand,
   uniqueIds,
   unitStateEvidence,
 } from '../evidence.ts';
 import { liveEvidence, liveView } from '../live-rules.ts';
+import { manual, restartLoaderLater, thenRestart } from '../../fix-actions.ts';
+import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/restore-failed';
 
@@ -87,16 +81,11 @@ function causesOf(
   return out;
 }
 
-function ownFix(
-  model: HostModel,
-  unit: string,
-  saved: SavedRules,
-  issue: RestoreIssue,
-  loc: Location,
-): Fix['steps'] {
+// Rewriting a saved rule is a judgement about what traffic to allow: every own fix here is manual.
+function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location): Action[] {
   const line = issue.fileLine ?? loc.rules[0]?.line;
-  const edit =
-    line === undefined ? `sudoedit ${saved.path}` : `sudoedit ${saved.path}   # line ${String(line)}`;
+  const where = line === undefined ? saved.path : `${saved.path} line ${String(line)}`;
+  const edit = `sudoedit ${shQuote(saved.path)}`;
   switch (issue.kind) {
     case 'missing-extension':
     case 'table-rejected':
@@ -105,69 +94,68 @@ function ownFix(
         ...new Set(loc.requirements.flatMap((r) => (r.modules[0] === undefined ? [] : [r.modules[0].name]))),
       ];
       return [
-        ...(mods.length > 0
-          ? [
-              {
-                command: `modprobe -n -v ${mods.join(' ')}`,
-                why: 'Dry run: prints what modprobe would load, or why it cannot (not found, blocked by an install/blacklist line).',
-              },
-            ]
-          : []),
-        {
-          command: edit,
-          why: `If the kernel cannot provide ${extensionsOf(issue, loc)}, remove or replace the rule that uses it; the rest of the table then loads.`,
-        },
+        manual(
+          `If the kernel cannot provide ${extensionsOf(issue, loc)} (a dry run of modprobe says why), remove or replace the rule that uses it in ${where}.`,
+          'The rest of the table then loads.',
+          mods.length > 0 ? `modprobe -n -v ${mods.map(shQuote).join(' ')}; ${edit}` : edit,
+        ),
       ];
     }
     case 'kernel-rejected':
       return [
-        {
-          command: 'sudo dmesg | grep x_tables',
-          why: 'The kernel logs why it rejected the rule (wrong table, hook or protocol for the match or target).',
-        },
-        { command: edit, why: 'Move or rewrite the rule the kernel refused.' },
+        manual(
+          `Move or rewrite the rule the kernel refused (${where}).`,
+          'The kernel logs why it rejected the rule (wrong table, hook or protocol for the match or target).',
+          `sudo dmesg | grep x_tables; ${edit}`,
+        ),
       ];
     case 'set-missing':
       return [
-        {
-          command: `sudo ipset list -n   # ${issue.set ?? 'the set'} must exist before the rules are restored`,
-          why: 'iptables-restore looks the set up while it parses the rule and refuses the whole file when it is missing.',
-        },
+        manual(
+          `Make ipset ${issue.set ?? 'the set'} exist before the rules are restored.`,
+          'iptables-restore looks the set up while it parses the rule and refuses the whole file when it is missing.',
+          'sudo ipset list -n',
+        ),
       ];
     case 'chain-missing':
       return [
-        {
-          command: edit,
-          why: `Declare ":${issue.chain ?? 'CHAIN'} - [0:0]" in the table, or correct the -j target: iptables-nft treats an unknown target (also one whose userspace library is missing) as a jump to a chain of that name.`,
-        },
+        manual(
+          `Declare ":${issue.chain ?? 'CHAIN'} - [0:0]" in the table, or correct the -j target (${where}).`,
+          'iptables-nft treats an unknown target (also one whose userspace library is missing) as a jump to a chain of that name.',
+          edit,
+        ),
       ];
     case 'parse-error':
       return [
-        {
-          command: edit,
-          why: 'iptables-restore cannot parse this line; correct it (the journal line quotes its complaint).',
-        },
+        manual(
+          `Correct ${where}: iptables-restore cannot parse it (the journal line quotes its complaint).`,
+          'iptables-restore loads nothing from a file it cannot parse.',
+          edit,
+        ),
       ];
     case 'commit-missing':
       return [
-        {
-          command: `echo COMMIT | sudo tee -a ${saved.path}`,
-          why: 'Every table in a restore file ends with COMMIT; without it iptables-restore loads nothing.',
-        },
+        manual(
+          `Add COMMIT at the end of the table in ${saved.path}.`,
+          'Every table in a restore file ends with COMMIT; without it iptables-restore loads nothing.',
+          `echo COMMIT | sudo tee -a ${shQuote(saved.path)}`,
+        ),
       ];
     case 'nft-unavailable':
       return [
-        {
-          command: 'lsmod | grep nf_tables; modprobe -n -v nf_tables',
-          why: 'iptables-nft needs the nf_tables kernel module; this shows whether it is there or why it cannot load.',
-        },
+        manual(
+          'Find out why the nf_tables kernel module is not there or cannot load.',
+          'iptables-nft needs the nf_tables kernel module.',
+          'lsmod | grep nf_tables; modprobe -n -v nf_tables',
+        ),
       ];
     case 'table-unavailable':
       return [
-        {
-          command: `modprobe -n -v ${saved.family === 'ipv6' ? 'ip6table' : 'iptable'}_${issue.table ?? 'filter'}`,
-          why: `The ${issue.table ?? ''} table is provided by a kernel module that cannot be loaded.`,
-        },
+        manual(
+          `Find out why the module of table ${issue.table ?? 'filter'} cannot be loaded.`,
+          `The ${issue.table ?? ''} table is provided by a kernel module that cannot be loaded.`,
+          `modprobe -n -v ${saved.family === 'ipv6' ? 'ip6table' : 'iptable'}_${shQuote(issue.table ?? 'filter')}`,
+        ),
       ];
   }
 }
@@ -206,9 +194,9 @@ function issueFinding(
 ): FindingInput {
   const loc = locateIssue(issue, saved, model.needs);
   const causes = causesOf(ctx, saved, issue, loc);
-  const restart = restartCommand(model, unit);
   const reason = issue.messages.filter((m) => m.pid !== 1).at(-1)?.text ?? '';
-  const steps = causes.length > 0 ? causeSteps(causes) : [];
+  const fromCauses = causes.length > 0 ? causeActions(causes) : [];
+  const own = fromCauses.length > 0 ? fromCauses : ownFix(saved, issue, loc);
   const table = loc.table?.name ?? loc.rules[0]?.table ?? issue.table ?? 'filter';
   return {
     messageId: messageIdFor(issue),
@@ -237,13 +225,14 @@ function issueFinding(
     ],
     causedBy: uniqueIds(causes),
     fix: {
-      steps: [
-        ...(steps.length > 0 ? steps : ownFix(model, unit, saved, issue, loc)),
-        {
-          command: testCommand(saved),
-          why: 'Checks the whole file the way the boot will load it, without changing the firewall.',
-        },
-        { command: restart, why: `Runs the restore now; ${unit} loads ${saved.path} again at every boot.` },
+      actions: [
+        ...own,
+        thenRestart(
+          model,
+          own,
+          `Runs the restore now; ${unit} loads ${saved.path} again at every boot.`,
+          unit,
+        ),
       ],
       persistence: `${unit} restores ${saved.path} at every boot; once the file loads, it loads at boot too.`,
       verify: `${testCommand(saved)} && sudo ${saved.family === 'ipv6' ? 'ip6tables' : 'iptables'}-save | grep -c -- '^-A'`,
@@ -345,6 +334,7 @@ export default defineCheck({
       const files = model.savedRules.filter((s) => loaderUnitFor(s) === unit);
       const issuesByFile = new Map<SavedRules, RestoreIssue[]>();
       const issueIds: string[] = [];
+      const issueFixes: FindingInput[] = [];
       for (const saved of files) {
         // A test-load rejection exits 0 (loader/silent-failure); only the real restore failed the unit.
         const issues = restoreIssues(messages, saved.family).filter((i) => !i.testLoad);
@@ -352,6 +342,7 @@ export default defineCheck({
         for (const issue of issues) {
           const f = issueFinding(ctx, model, unit, saved, issue);
           ctx.report(f);
+          issueFixes.push(f);
           if (!issueIds.includes(`${ID}#${f.key}`)) {
             issueIds.push(`${ID}#${f.key}`);
           }
@@ -369,8 +360,8 @@ export default defineCheck({
       ]
         .filter((x) => x !== undefined)
         .join(' ');
-      const restart = restartCommand(model, unit);
       const first = notLoaded[0];
+      const issueActions = issueFixes.flatMap((f) => f.fix?.actions ?? []);
       const explained = issueIds.length > 0;
       ctx.report({
         messageId: explained ? 'unitFailed' : 'unitFailedUnexplained',
@@ -391,27 +382,22 @@ export default defineCheck({
         subjects: [`unit:${unit}`, ...notLoaded.map((f) => `ruleset-not-loaded:${f.path}`)],
         causedBy: issueIds,
         fix: {
-          steps: explained
+          actions: explained
             ? [
-                {
-                  command: `# fix the line(s) above first: ${issueIds.join(', ')}`,
-                  why: 'The unit fails for as long as iptables-restore refuses the file.',
-                },
-                { command: restart, why: 'Restores the saved rules now instead of at the next boot.' },
+                thenRestart(
+                  model,
+                  issueActions,
+                  'Restores the saved rules now instead of at the next boot (once the lines above load).',
+                  unit,
+                ),
               ]
             : [
-                {
-                  command:
-                    first === undefined
-                      ? 'sudo iptables-restore --test < /etc/iptables/rules.v4'
-                      : testCommand(first),
-                  why: 'Runs the same restore by hand, without changing the firewall, and prints the line and reason it refuses.',
-                },
-                {
-                  command: `journalctl -b -u ${unit} --no-pager`,
-                  why: 'Shows everything the unit logged this boot.',
-                },
-                { command: restart, why: 'Once the file loads by hand, restores it for real.' },
+                manual(
+                  'Run the same restore by hand, without changing the firewall: it prints the line and reason it refuses; the unit log shows everything else.',
+                  'Once the file loads by hand, restarting the loader restores it for real.',
+                  `${first === undefined ? 'sudo iptables-restore --test < /etc/iptables/rules.v4' : testCommand(first)}; journalctl -b -u ${shQuote(unit)} --no-pager`,
+                ),
+                restartLoaderLater(model, 'Once the file loads by hand, restores it for real.', unit),
               ],
           persistence: `${unit} runs at every boot; once the file loads without error it loads at boot too.`,
           verify: `systemctl is-failed ${unit}; sudo iptables-save | grep -c -- '^-A'`,

@@ -20,17 +20,18 @@ import {
 } from '../journal-errors.ts';
 import { loaderUnitFor } from '../../host-commands.ts';
 import {
-  causeSteps,
+  causeActions,
   issueEvidence,
   journalLine,
   locationEvidence,
-  restartCommand,
   saveTool,
   testCommand,
   uniqueIds,
   unitStateEvidence,
 } from '../evidence.ts';
 import { liveEvidence, liveLabel, liveView, otherBackendRules, type LiveView } from '../live-rules.ts';
+import { manual, restartLoaderLater, systemctl, thenRestart } from '../../fix-actions.ts';
+import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/silent-failure';
 
@@ -143,6 +144,16 @@ function testLoadFinding(
     issue.messages.filter((m) => m.kind !== 'error-at-line').at(-1)?.text ??
     issue.messages.at(-1)?.text ??
     '';
+  const own: Action[] =
+    causes.length > 0
+      ? causeActions(causes)
+      : [
+          manual(
+            `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); fix what it refers to or the line itself.`,
+            'netfilter-persistent loads nothing while the test load fails.',
+            `sudoedit ${shQuote(saved.path)}`,
+          ),
+        ];
   const line = issue.fileLine ?? loc.rules[0]?.line;
   return {
     messageId: 'testLoadRejected',
@@ -165,21 +176,7 @@ function testLoadFinding(
     ],
     causedBy: uniqueIds(causes),
     fix: {
-      steps: [
-        ...(causes.length > 0
-          ? causeSteps(causes)
-          : [
-              {
-                command: `sudoedit ${saved.path}   # line ${String(line ?? '?')}`,
-                why: `The test load refuses this line ("${reason}"); fix what it refers to or the line itself.`,
-              },
-            ]),
-        {
-          command: testCommand(saved),
-          why: 'The same test netfilter-persistent runs at boot; it must exit 0.',
-        },
-        { command: restartCommand(model, unit), why: 'Loads the rules now.' },
-      ],
+      actions: [...own, thenRestart(model, own, 'Loads the rules now.', unit)],
       persistence: `netfilter-persistent test-loads ${saved.path} at every boot (IPTABLES_TEST_RULESET=yes) and loads it once the test passes.`,
       verify: `${testCommand(saved)} && echo test passes`,
     },
@@ -288,20 +285,15 @@ export default defineCheck({
           subjects: [`ruleset-not-loaded:${saved.path}`, 'backend:split'],
           causedBy: uniqueIds(causes),
           fix: {
-            steps: [
-              ...causeSteps(causes),
-              {
-                command: 'update-alternatives --display iptables; ls -l /usr/sbin/iptables-restore',
-                why: 'Shows which backend the iptables commands (and so the loader and your tools) use.',
-              },
-              {
-                command: `sudo ${saveTool(saved).replace('-save', '')}-legacy-save | sudo ${saveTool(saved).replace('-save', '')}-nft-restore   # or the reverse, towards the backend you keep`,
-                why: 'Moves the rules into the backend the host uses; then flush the other one so only one set of rules filters.',
-              },
-              {
-                command: restartCommand(model, unit),
-                why: `${unit} then loads the file into the backend in use.`,
-              },
+            actions: [
+              ...causeActions(causes),
+              // Which backend to keep is a judgement; moving rules between them changes what filters.
+              manual(
+                'Check which backend the iptables commands (and so the loader and your tools) use, and move the rules into it; then flush the other one so only one set of rules filters.',
+                'Rules in the backend the tools do not look at are loaded but invisible to them.',
+                `update-alternatives --display iptables; ls -l /usr/sbin/iptables-restore; sudo ${saveTool(saved).replace('-save', '')}-legacy-save | sudo ${saveTool(saved).replace('-save', '')}-nft-restore`,
+              ),
+              restartLoaderLater(model, `${unit} then loads the file into the backend in use.`, unit),
             ],
             persistence:
               'The alternatives choice persists; once loader and tools use the same backend, every boot loads the rules where they are seen and enforced together.',
@@ -314,6 +306,7 @@ export default defineCheck({
 
       const rejections = testLoadRejections(messages, saved.family).filter((r) => !r.benign);
       const causeIds: string[] = [];
+      const testLoadFixes: FindingInput[] = [];
       const extraEvidence: Evidence[] = [];
       const rejection = rejections.at(-1)?.line;
       if (rejection !== undefined) {
@@ -321,6 +314,7 @@ export default defineCheck({
         for (const issue of issues) {
           const f = testLoadFinding(ctx, model, unit, saved, issue, rejection);
           ctx.report(f);
+          testLoadFixes.push(f);
           causeIds.push(`${ID}#${f.key}`);
         }
         extraEvidence.push(journalLine(model, rejection, 'nothing was loaded; the plugin still returned 0'));
@@ -333,6 +327,7 @@ export default defineCheck({
         (outcome.dependency.length > 0 || (active !== undefined && active !== 'active'));
       if (empty && neverRan) {
         const causes = findingsFor(ctx, [`unit:${unit}`]);
+        const fromCauses = causeActions(causes);
         const dep = outcome.dependency[0];
         ctx.report({
           messageId: 'neverLoaded',
@@ -350,23 +345,15 @@ export default defineCheck({
           subjects: [`ruleset-not-loaded:${saved.path}`],
           causedBy: uniqueIds(causes),
           fix: {
-            steps: [
-              ...causeSteps(causes),
-              ...(causes.length === 0
-                ? [
-                    {
-                      command: `systemctl list-dependencies ${unit}; journalctl -b -u ${unit} --no-pager`,
-                      why: 'Shows which dependency failed or why the unit was not started.',
-                    },
-                  ]
-                : []),
-              {
-                command: model.systemd ? `sudo systemctl start ${unit}` : restartCommand(model, unit),
-                why: `Loads ${saved.path} now.`,
-              },
+            actions: [
+              ...fromCauses,
+              fromCauses.some((a) => a.kind === 'manual')
+                ? restartLoaderLater(model, `Loads ${saved.path} now.`, unit)
+                : systemctl(model, 'start', unit, 'safe', `Loads ${saved.path} now.`),
             ],
             persistence: `${unit} is started at every boot once its dependencies succeed (and it is enabled).`,
-            verify: `systemctl is-active ${unit}; sudo ${saveTool(saved)} | grep -c -- '^-A'`,
+            // list-dependencies and the unit log show which dependency failed or why it was not started.
+            verify: `systemctl is-active ${unit}; sudo ${saveTool(saved)} | grep -c -- '^-A'; systemctl list-dependencies ${unit}; journalctl -b -u ${unit} --no-pager`,
           },
           next: 'A unit that failed a dependency is inactive, not failed: `systemctl --failed` does not list it, so the next boot fails the same way silently until the dependency is fixed.',
         });
@@ -375,32 +362,21 @@ export default defineCheck({
 
       const base = emptyData(saved, view, unit, model);
       const evidence = [savedEvidence(saved), ...liveEv, ...extraEvidence, ...unitStateEvidence(model, unit)];
-      const steps = [
-        ...(causeIds.length > 0
-          ? [
-              {
-                command: `# fix the test-load error first: ${causeIds.join(', ')}`,
-                why: 'netfilter-persistent loads nothing while the test fails.',
-              },
-            ]
-          : [
-              {
-                command: testCommand(saved),
-                why: 'Shows whether the file loads at all, without changing the firewall.',
-              },
-            ]),
-        {
-          command: restartCommand(model, unit),
-          why: `Restores ${saved.path}. Note: it replaces the tables the file names, including rules other tools (Docker, fail2ban) added to them.`,
-        },
+      const actions: Action[] = [
+        thenRestart(
+          model,
+          testLoadFixes.flatMap((f) => f.fix?.actions ?? []),
+          `Restores ${saved.path}. Note: it replaces the tables the file names, including rules other tools (Docker, fail2ban) added to them.`,
+          unit,
+        ),
       ];
       const common = {
         subjects: [`ruleset-not-loaded:${saved.path}`],
         causedBy: causeIds,
         fix: {
-          steps,
+          actions,
           persistence: `${unit} loads ${saved.path} at every boot; if something flushes the rules after boot (another firewall manager, a script), disable it or the rules vanish again.`,
-          verify: `sudo ${saveTool(saved)} | grep -c -- '^-A'   # expect ${String(countRules(saved.ruleset))}`,
+          verify: `${testCommand(saved)} && sudo ${saveTool(saved)} | grep -c -- '^-A'   # expect ${String(countRules(saved.ruleset))}`,
         },
       };
       if (empty) {

@@ -49,7 +49,10 @@ describe('security/permission-denied', () => {
     expect(f.id).toBe(`${ID}#selinux:iptables-restor:/etc/sysconfig/iptables:read`);
     expect(f.evidence[0]).toMatchObject({ source: 'journalctl -b', line: 2 });
     expect(f.evidence[1]?.text).toBe("Can't open /etc/sysconfig/iptables: Permission denied");
-    expect(f.fix?.steps[1]?.command).toBe('sudo restorecon -v /etc/sysconfig/iptables');
+    expect(f.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: 'ls -Z /etc/sysconfig/iptables; sudo restorecon -v /etc/sysconfig/iptables',
+    });
     expect(f.subjects).toContain('file:/etc/sysconfig/iptables');
     // The open failure is explained by the AVC, not reported again.
     expect(run.findings.some((x) => x.messageId === 'openDenied')).toBe(false);
@@ -60,9 +63,13 @@ describe('security/permission-denied', () => {
     expect(run.status).toBe('fail');
     expect(run.findings.map((f) => f.data.profile)).toEqual(['ufw-init', '/usr/sbin/fwknopd']);
     const fw = run.findings[1]!;
-    expect(fw.fix?.steps[0]?.command).toBe(
-      "echo '  /usr/sbin/xtables-legacy-multi ix,' | sudo tee -a /etc/apparmor.d/local/usr.sbin.fwknopd",
-    );
+    // Widening a security profile is a person's decision: manual, with the command to paste.
+    expect(fw.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: expect.stringMatching(
+        /^echo '  \/usr\/sbin\/xtables-legacy-multi ix,' \| sudo tee -a \/etc\/apparmor\.d\/local\/usr\.sbin\.fwknopd && /,
+      ) as string,
+    });
   });
 
   it('reports a bare "Permission denied" of the loader when no denial explains it', async () => {

@@ -19,7 +19,9 @@ import { defineCheck, notApplicable, unknown, type FindingInput } from '../../ty
 import type { HostModel } from '../../../model/host-model.ts';
 import type { JournalEntry } from '../../../parsers/journal.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { loaderUnit, primaryLoader, restartLoaderCommand } from '../../host-commands.ts';
+import { loaderUnit, primaryLoader } from '../../host-commands.ts';
+import { manual, restartLoaderLater } from '../../fix-actions.ts';
+import { shQuote } from '../../../fixes/actions.ts';
 
 const ID = 'security/permission-denied';
 
@@ -126,22 +128,16 @@ function selinuxFinding(model: HostModel, d: Denial): FindingInput {
     subjects: [`file:${target}`, `unit:${loaderUnit(primaryLoader(model))}`, 'security:selinux'],
     ...(permissive ? { severity: 'info' as const } : {}),
     fix: {
-      steps: [
-        {
-          command: `ls -Z ${path ?? target}`,
-          why: `Shows the label the file has now (the denial names ${tcontext}).`,
-        },
-        {
-          command:
-            path === undefined
-              ? 'sudo restorecon -Rv /etc/sysconfig /etc/iptables'
-              : `sudo restorecon -v ${path}`,
-          why: 'A file moved (mv) or copied with -a from /tmp or a home directory keeps that label; restorecon resets it to the policy default for its path (system_conf_t for /etc/sysconfig), which iptables_t may read.',
-        },
-        {
-          command: restartLoaderCommand(model),
-          why: 'Restores the rules now that the loader can read them.',
-        },
+      // Relabelling is not an action kind; it is shown for a person to run (paths come from the journal: quoted).
+      actions: [
+        manual(
+          `Check the label ${path ?? target} has now (the denial names ${tcontext}) and reset it to the policy default.`,
+          'A file moved (mv) or copied with -a from /tmp or a home directory keeps that label; restorecon resets it to the policy default for its path (system_conf_t for /etc/sysconfig), which iptables_t may read.',
+          path === undefined
+            ? `ls -Z ${shQuote(target)}; sudo restorecon -Rv /etc/sysconfig /etc/iptables`
+            : `ls -Z ${shQuote(path)}; sudo restorecon -v ${shQuote(path)}`,
+        ),
+        restartLoaderLater(model, 'Restores the rules now that the loader can read them.'),
       ],
       persistence:
         'The label is stored on the file (an extended attribute) and survives reboots; a full relabel (/.autorelabel) would also set it. Write rules with `iptables-save > FILE` in place, or `cp` without -a, to keep the right label.',
@@ -164,19 +160,14 @@ function apparmorFinding(model: HostModel, d: Denial): FindingInput {
     evidence: [journalEv(model, d.entry), ...openFailures(model, target)],
     subjects: [`file:${target}`, `unit:${loaderUnit(primaryLoader(model))}`, 'security:apparmor'],
     fix: {
-      steps: [
-        {
-          command: `echo '  ${target} ${mode},' | sudo tee -a /etc/apparmor.d/local/${file}`,
-          why: `Allows profile ${profile} to ${operation} ${target}; the local/ override is included by the packaged profile and survives package upgrades.`,
-        },
-        {
-          command: `sudo apparmor_parser -r /etc/apparmor.d/${file}`,
-          why: 'Reloads the profile with the override.',
-        },
-        {
-          command: restartLoaderCommand(model),
-          why: 'Restores the rules now that the loader can read them.',
-        },
+      // review-level change to a security policy (it allows more): a person decides, so it is manual.
+      actions: [
+        manual(
+          `Allow profile ${profile} to ${operation} ${target} in its local override, then reload the profile.`,
+          `The local/ override is included by the packaged profile and survives package upgrades.`,
+          `echo ${shQuote(`  ${target} ${mode},`)} | sudo tee -a ${shQuote(`/etc/apparmor.d/local/${file}`)} && sudo apparmor_parser -r ${shQuote(`/etc/apparmor.d/${file}`)}`,
+        ),
+        restartLoaderLater(model, 'Restores the rules now that the loader can read them.'),
       ],
       persistence: 'apparmor.service loads /etc/apparmor.d with its local/ overrides on every boot.',
       verify: `sudo journalctl -k -b | grep -c 'apparmor="DENIED".*${target}'   # no new lines after the restart`,
@@ -228,16 +219,12 @@ export default defineCheck({
         evidence: [e],
         subjects: [`file:${path}`, `unit:${loaderUnit(primaryLoader(model))}`],
         fix: {
-          steps: [
-            {
-              command: `ls -lZ ${path}; lsattr ${path}`,
-              why: 'Shows owner, mode, SELinux label and attributes.',
-            },
-            {
-              command:
-                'sudo journalctl -b -k -g \'avc:  denied|apparmor="DENIED"\'; sudo ausearch -m avc,apparmor -ts boot',
-              why: 'Finds the denial behind it (with auditd running, AVCs are only in /var/log/audit/audit.log).',
-            },
+          actions: [
+            manual(
+              `Look at ${path}: owner, mode, SELinux label and attributes, and find the denial behind it.`,
+              'With auditd running, AVCs are only in /var/log/audit/audit.log.',
+              `ls -lZ ${shQuote(path)}; lsattr ${shQuote(path)}; sudo journalctl -b -k -g 'avc:  denied|apparmor="DENIED"'; sudo ausearch -m avc,apparmor -ts boot`,
+            ),
           ],
           persistence: 'Depends on the cause the denial shows; re-run nfdoctor after finding it.',
           verify: `sudo cat ${path} >/dev/null && echo readable`,

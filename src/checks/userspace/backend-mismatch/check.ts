@@ -7,7 +7,8 @@ import { defineCheck, notApplicable, unknown, type FindingInput } from '../../ty
 import type { HostModel, LiveRules } from '../../../model/host-model.ts';
 import type { Ruleset } from '../../../parsers/iptables-save.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { commandOutput, distroFamily, restartLoaderCommand } from '../../host-commands.ts';
+import { commandOutput, distroFamily } from '../../host-commands.ts';
+import { manual, restartLoaderLater } from '../../fix-actions.ts';
 
 const ID = 'userspace/backend-mismatch';
 type Backend = 'nft' | 'legacy';
@@ -132,20 +133,19 @@ function bothFinding(
     subjects: ['backend:mismatch', `backend:${o}`],
     severity: stray !== undefined && stray.rules === 0 && stray.dropPolicies === 0 ? 'info' : 'warning',
     fix: {
-      steps: [
-        {
-          command: `sudo sh -c '${tool(o)}-save > ${backupFile}; ip6tables-${o}-save >> ${backupFile}'`,
-          why: `Keeps a copy of what is in the ${o} backend before removing it.`,
-        },
-        {
-          command: `grep -rlE 'iptables-${o}|xtables-${o}' /etc/systemd /etc/network /etc/rc.local /usr/local /etc/docker 2>/dev/null`,
-          why: `Finds what writes ${o} rules (Docker or kube-proxy built for the other backend, an old script): make it use ${tool(host.value)}, or the rules come back on the next boot.`,
-        },
-        {
-          command: flushCommand(o),
-          why: `Empties the ${o} backend; the boot loader keeps using ${host.value} (${host.why}). If those rules were the ones you wanted, add them to your saved rules instead.`,
-        },
-        { command: restartLoaderCommand(model), why: 'Reloads the saved rules into the backend in use.' },
+      // Which backend's rules are the wanted ones, and what writes the others, is a person's judgement.
+      actions: [
+        manual(
+          `Keep a copy of what is in the ${o} backend, find what writes ${o} rules (Docker or kube-proxy built for the other backend, an old script) and make it use ${tool(host.value)}.`,
+          `Otherwise the ${o} rules come back on the next boot.`,
+          `sudo sh -c '${tool(o)}-save > ${backupFile}; ip6tables-${o}-save >> ${backupFile}'; grep -rlE 'iptables-${o}|xtables-${o}' /etc/systemd /etc/network /etc/rc.local /usr/local /etc/docker 2>/dev/null`,
+        ),
+        manual(
+          `Empty the ${o} backend.`,
+          `The boot loader keeps using ${host.value} (${host.why}). If those rules were the ones you wanted, add them to your saved rules instead.`,
+          flushCommand(o),
+        ),
+        restartLoaderLater(model, 'Reloads the saved rules into the backend in use.'),
       ],
       persistence: `Nothing loads ${o} rules at boot once their writer uses ${tool(host.value)}; ${distroFamily(model) === 'debian' || distroFamily(model) === 'ubuntu' ? 'update-alternatives keeps iptables pointing at the same variant across upgrades.' : 'the distribution ships only one default variant.'}`,
       verify: `sudo ${tool(o)}-save | grep -c -- '-A'   # 0`,
@@ -172,18 +172,16 @@ function savedByOtherFinding(
     subjects: ['backend:mismatch', `rules:${file}:${line}`],
     severity: 'info',
     fix: {
-      steps: [
-        {
-          command: `sudo ${tool(saved)}-save | grep -c -- '-A'   # rules still live in the ${saved} backend?`,
-          why: `The file was saved from ${saved}; at boot it is restored into ${host.value}. If ${saved} still has rules, something else still writes there.`,
-        },
-        {
-          command:
+      actions: [
+        manual(
+          `Check whether rules still live in the ${saved} backend, then use one backend for saving, restoring and every tool that adds rules: ${
             distroFamily(model) === 'debian' || distroFamily(model) === 'ubuntu'
-              ? `sudo update-alternatives --set iptables /usr/sbin/iptables-${saved} && sudo update-alternatives --set ip6tables /usr/sbin/ip6tables-${saved}   # only if you meant to use ${saved}`
-              : `# keep ${host.value}: re-save the rules from it once they are loaded (iptables-save)`,
-          why: 'Use one backend for saving, restoring and every tool that adds rules.',
-        },
+              ? `switch the alternatives to ${saved} only if you meant to use it; otherwise`
+              : 'to'
+          } keep ${host.value} and re-save the rules from it once they are loaded (iptables-save).`,
+          `The file was saved from ${saved}; at boot it is restored into ${host.value}. If ${saved} still has rules, something else still writes there.`,
+          `sudo ${tool(saved)}-save | grep -c -- '-A'`,
+        ),
       ],
       persistence: 'The alternatives link and the saved file decide the backend on every boot.',
       verify: 'iptables --version   # shows (nf_tables) or (legacy)',

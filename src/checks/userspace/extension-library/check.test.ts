@@ -35,7 +35,8 @@ describe('userspace/extension-library', () => {
     expect(`${f.id} ${f.messageId}`).toBe(`${ID}#ipv4/match/recent missing`);
     expect(f.subjects).toContain('userspace:libxt_recent.so');
     expect(f.evidence[0]).toMatchObject({ source: '/etc/iptables/rules.v4', line: 3 });
-    expect(f.fix?.steps[0]?.command).toBe('sudo apt-get install --reinstall iptables');
+    expect(f.fix?.actions.map((a) => a.kind)).toEqual(['manual', 'manual']);
+    expect(f.fix?.actions[0]).toMatchObject({ command: 'sudo apt-get install --reinstall iptables' });
 
     const ok = await runCheckOn(
       ID,
@@ -51,7 +52,17 @@ describe('userspace/extension-library', () => {
     const f = run.findings[0]!;
     expect(f.messageId).toBe('registersNothing');
     expect(f.evidence[1]).toMatchObject({ source: `${XT}/libxt_iface.so` });
-    expect(f.fix?.steps[0]?.command).toBe("sudo sed -i '3d' /etc/iptables/rules.v4");
+    expect(f.fix?.actions).toEqual([
+      expect.objectContaining({
+        kind: 'comment-line',
+        file: '/etc/iptables/rules.v4',
+        line: 3,
+        expect: '-A INPUT -m iface --iface lo --up -j ACCEPT',
+        risk: 'review',
+      }),
+      // This generated host does not run systemd: the restart is the SysV one, shown for a person.
+      expect.objectContaining({ kind: 'manual', command: 'sudo service netfilter-persistent restart' }),
+    ]);
   });
 
   it('links a missing library of an extension newer than the installed iptables to userspace/iptables-too-old', async () => {

@@ -7,7 +7,8 @@ import type { HostModel } from '../../../model/host-model.ts';
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import { KNOWN_REGISTRATIONS } from '../../../knowledge/extensions.generated.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { distroFamily, journalEvidence, restartLoaderCommand } from '../../host-commands.ts';
+import { distroFamily, journalEvidence } from '../../host-commands.ts';
+import { commentLine, manual, restartLoader, restartLoaderLater, shLines } from '../../fix-actions.ts';
 
 const ID = 'userspace/extension-library';
 
@@ -55,13 +56,6 @@ function reinstallCommand(model: HostModel, pkg: string | undefined, lib: string
   return `find the software that provides ${lib} (no iptables or xtables-addons package ships it), or remove the rules that use it`;
 }
 
-function deleteLinesCommand(file: string, lines: readonly number[]): string {
-  return `sudo sed -i '${[...lines]
-    .sort((a, b) => b - a)
-    .map((l) => `${l}d`)
-    .join(';')}' ${file}`;
-}
-
 function ruleEvidence(model: HostModel, r: RequirementResult): Evidence[] {
   const text = model.savedRules.find((s) => s.path === r.requirement.file)?.text.split('\n');
   return r.requirement.lines
@@ -106,29 +100,38 @@ function findingFor(
       'this boot',
     ),
   ];
-  const restart = { command: restartLoaderCommand(model), why: 'Restores the saved rules.' };
+
   // `iptables -m NAME -h` / `-j NAME -h` loads the library and prints its help, or "Couldn't load ...".
   const verify = `iptables ${kind === 'match' ? '-m' : '-j'} ${req.extension} -h | tail -n 3`;
+  const reinstall = reinstallCommand(model, us?.package, lib);
   const fix: Fix = empty
     ? {
-        steps: [
-          {
-            command: deleteLinesCommand(req.file, req.lines),
-            why: `${lib} from this xtables-addons build cannot parse -${kind === 'match' ? 'm' : 'j'} ${req.extension} at all; no package of this release fixes it, so the rules using it must go (or build xtables-addons from upstream source).`,
-          },
-          restart,
+        actions: [
+          // review: removes rules from the saved file, which changes what traffic the boot allows.
+          ...req.lines.map((line) =>
+            commentLine(
+              model,
+              req.file,
+              line,
+              'review',
+              `${lib} from this xtables-addons build cannot parse -${kind === 'match' ? 'm' : 'j'} ${req.extension} at all; no package of this release fixes it, so the rules using it must go (or build xtables-addons from upstream source).`,
+            ),
+          ),
+          restartLoader(model, 'Restores the saved rules.'),
         ],
         persistence:
           'The saved file no longer uses the extension; re-check after upgrading xtables-addons before adding it back.',
         verify: `sudo iptables-restore --test < ${req.file} && echo parses`,
       }
     : {
-        steps: [
-          {
-            command: reinstallCommand(model, us?.package, lib),
-            why: `Puts ${lib} back into ${dir ?? 'the xtables directory'}, where iptables looks for -${kind === 'match' ? 'm' : 'j'} ${req.extension}.`,
-          },
-          restart,
+        actions: [
+          // Installing a package from the network is a person's decision.
+          manual(
+            `Reinstall the package that ships ${lib}.`,
+            `Puts ${lib} back into ${dir ?? 'the xtables directory'}, where iptables looks for -${kind === 'match' ? 'm' : 'j'} ${req.extension}.`,
+            shLines(reinstall),
+          ),
+          restartLoaderLater(model, 'Restores the saved rules.'),
         ],
         persistence: 'The package owns the library; it stays installed until the package is removed.',
         verify,

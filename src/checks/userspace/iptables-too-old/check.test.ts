@@ -42,7 +42,10 @@ describe('userspace/iptables-too-old', () => {
       ),
     );
     expect(run.status).toBe('fail');
-    expect(run.findings[0]?.fix?.steps[0]?.command).toBe('sudo dnf upgrade iptables\\*');
+    expect(run.findings[0]?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: 'sudo dnf upgrade iptables\\*',
+    });
   });
 
   it('is unknown when the rules use a newer option and the version cannot be read', async () => {

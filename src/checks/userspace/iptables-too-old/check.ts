@@ -4,7 +4,8 @@
 import { defineCheck, notApplicable, unknown, type FindingInput } from '../../types.ts';
 import type { HostModel } from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { commandOutput, distroFamily, journalEvidence, restartLoaderCommand } from '../../host-commands.ts';
+import { commandOutput, distroFamily, journalEvidence } from '../../host-commands.ts';
+import { manual, restartLoaderLater, shLines } from '../../fix-actions.ts';
 
 const ID = 'userspace/iptables-too-old';
 
@@ -221,16 +222,14 @@ function findingFor(
       ...u.lines.map((l) => `rules:${u.file}:${l}`),
     ],
     fix: {
-      steps: [
-        {
-          command: upgradeCommand(model),
-          why: `iptables ${f.since} or newer understands ${what}; if the distribution has no such release, take the next step instead.`,
-        },
-        {
-          command: `sudoedit ${u.file}   # else: drop ${f.option ?? `-${f.kind === 'match' ? 'm' : 'j'} ${f.extension}`} from line(s) ${u.lines.join(', ')}`,
-          why: `Without it the file parses on iptables ${installed.version}; check that the rule still does what you need.`,
-        },
-        { command: restartLoaderCommand(model), why: 'Restores the saved rules.' },
+      actions: [
+        // Upgrading a package or rewriting rules are a person's decisions.
+        manual(
+          `Upgrade iptables to ${f.since} or newer; if the distribution has no such release, drop ${f.option ?? `-${f.kind === 'match' ? 'm' : 'j'} ${f.extension}`} from ${u.file} line(s) ${u.lines.join(', ')} instead and check that the rule still does what you need.`,
+          `iptables ${f.since} or newer understands ${what}; without it the file parses on iptables ${installed.version}.`,
+          shLines(upgradeCommand(model)),
+        ),
+        restartLoaderLater(model, 'Restores the saved rules.'),
       ],
       persistence: 'The upgraded package (or the edited file) is what the loader uses on every boot.',
       verify: `sudo iptables-restore --test < ${u.file} && echo parses`,
