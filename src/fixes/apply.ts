@@ -344,6 +344,36 @@ async function prepareRootSystemctl(ctx: Context, n: number, a: SystemctlAction)
         op: { kind: 'link', path: lp.path },
       };
     }
+    case 'disable': {
+      const plan = await installLinks(ctx.opts.root, unit);
+      if (!plan.ok) {
+        return { n, status: 'satisfied', detail: `${unit} cannot be enabled here (${plan.reason})` };
+      }
+      const todo: LinkPlan[] = [];
+      for (const link of plan.links) {
+        const lp = await linkPlanFor(ctx, link, null, n);
+        if (typeof lp !== 'string' && lp.linkBefore === link.target) {
+          todo.push(lp);
+        } else if (typeof lp !== 'string') {
+          ctx.links.delete(lp.path);
+        }
+      }
+      if (todo.length === 0) {
+        return { n, status: 'satisfied', detail: `${unit} is not enabled` };
+      }
+      return {
+        n,
+        status: 'todo',
+        detail: `disable ${unit}: remove ${todo.map((l) => l.path).join(', ')}; the next boot of ${ctx.opts.root} does not start it`,
+        op: { kind: 'link', path: todo.map((l) => l.path).join('\n') },
+      };
+    }
+    case 'stop':
+      return {
+        n,
+        status: 'deferred',
+        detail: `nothing runs on ${ctx.opts.root}: ${unit} is not stopped now; once disabled, its next boot does not start it`,
+      };
     case 'daemon-reload':
       return {
         n,
@@ -390,6 +420,30 @@ async function prepareLiveSystemctl(ctx: Context, n: number, a: SystemctlAction)
         status: 'todo',
         detail: `systemctl unmask ${unit}`,
         op: { kind: 'command', file: 'systemctl', args: ['unmask', unit], undo: ['mask', unit] },
+      };
+    }
+    case 'disable': {
+      const r = await run('systemctl', ['is-enabled', unit]);
+      if (r.stdout.trim() !== 'enabled') {
+        return { n, status: 'satisfied', detail: `${unit} is ${r.stdout.trim() || 'not enabled'}` };
+      }
+      return {
+        n,
+        status: 'todo',
+        detail: `systemctl disable ${unit}`,
+        op: { kind: 'command', file: 'systemctl', args: ['disable', unit], undo: ['enable', unit] },
+      };
+    }
+    case 'stop': {
+      const r = await run('systemctl', ['is-active', unit]);
+      if (r.stdout.trim() !== 'active') {
+        return { n, status: 'satisfied', detail: `${unit} is ${r.stdout.trim() || 'not running'}` };
+      }
+      return {
+        n,
+        status: 'todo',
+        detail: `systemctl stop ${unit}`,
+        op: { kind: 'command', file: 'systemctl', args: ['stop', unit], undo: ['start', unit] },
       };
     }
     case 'daemon-reload':

@@ -1,7 +1,7 @@
 // The fix plan: which actions, in which order, for which findings. Pure: no file or command is touched here.
 // Display order is the diagnosis order (root causes first); execution order groups the actions into phases
 // (files, then daemon-reload, then modules, then enable/unmask, then the loader restart), the way a person would.
-import { invalidReason, type Action, type Risk } from './actions.ts';
+import { invalidReason, type Action, type Risk, type SystemctlAction } from './actions.ts';
 
 export type PlanClass = Risk | 'manual';
 
@@ -67,6 +67,9 @@ export function phaseOf(a: Action): Phase {
           return 'daemon-reload';
         case 'enable':
         case 'unmask':
+        case 'disable':
+        case 'stop':
+          // Stopping another firewall belongs with disabling it, before the loader restarts.
           return 'enable';
         case 'start':
         case 'restart':
@@ -77,6 +80,25 @@ export function phaseOf(a: Action): Phase {
 
 export function classOf(a: Action): PlanClass {
   return a.kind === 'manual' ? 'manual' : a.risk;
+}
+
+function systemctlPrecondition(a: SystemctlAction): string {
+  const unit = a.unit ?? '';
+  switch (a.verb) {
+    case 'daemon-reload':
+      return 'none';
+    case 'enable':
+      return `${unit} has a unit file with an [Install] section`;
+    case 'unmask':
+      return `${unit} is masked`;
+    case 'disable':
+      return `${unit} is enabled`;
+    case 'stop':
+      return `${unit} is running`;
+    case 'start':
+    case 'restart':
+      return `${unit} exists`;
+  }
 }
 
 export function describePrecondition(a: Action): string {
@@ -91,18 +113,7 @@ export function describePrecondition(a: Action): string {
     case 'modprobe':
       return `${a.module} is not loaded yet`;
     case 'systemctl':
-      switch (a.verb) {
-        case 'daemon-reload':
-          return 'none';
-        case 'enable':
-          return `${a.unit ?? ''} has a unit file with an [Install] section`;
-        case 'unmask':
-          return `${a.unit ?? ''} is masked`;
-        case 'start':
-        case 'restart':
-          return `${a.unit ?? ''} exists`;
-      }
-
+      return systemctlPrecondition(a);
     case 'manual':
       return 'none (a person does this)';
   }

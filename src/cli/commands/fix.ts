@@ -11,8 +11,7 @@ import { runChecks, type DiagnosisResult } from '../../checks/engine.ts';
 import { CHECKS } from '../../checks/index.ts';
 import type { Finding } from '../../checks/types.ts';
 import { liveView } from '../../checks/loader/live-rules.ts';
-import type { Action } from '../../fixes/actions.ts';
-import { describeAction, planFix, selectSteps, type FixPlan, type PlanFinding } from '../../fixes/plan.ts';
+import { describeAction, planFix, selectSteps, type FixPlan } from '../../fixes/plan.ts';
 import { applyPlan, type Runner } from '../../fixes/apply.ts';
 import { verdict } from '../../fixes/verify.ts';
 import { execArgv } from '../../sources/exec.ts';
@@ -54,14 +53,6 @@ Undo a run with "nfdoctor rollback".
 Exit status: 0 nothing left to fix; 1 findings remain that need a person (listed); 2 unusable input or
 refused; 3 applied, but the re-diagnosis still shows what the fix should have removed.
 `;
-
-/** The findings of a diagnosis as the planner sees them: only typed actions reach the planner. */
-function planFindings(findings: readonly Finding[]): PlanFinding[] {
-  return findings.map((f) => {
-    const actions = (f.fix as { readonly actions?: readonly Action[] } | undefined)?.actions ?? [];
-    return { id: f.id, checkId: f.checkId, severity: f.severity, message: f.message, fix: { actions } };
-  });
-}
 
 function parseOnly(
   values: readonly string[] | undefined,
@@ -297,7 +288,7 @@ export async function runFix(argv: readonly string[], version: string): Promise<
   const reader = await chooseReader(values);
   const before = await diagnose(reader);
   const beforeFindings = filterOnly(before.result.findings, only);
-  const plan = planFix(planFindings(before.result.findings), only === undefined ? {} : { only });
+  const plan = planFix(before.result.findings, only === undefined ? {} : { only });
   const source = { kind: reader.kind, label: reader.label };
 
   if (!applying) {
@@ -374,9 +365,9 @@ export async function runFix(argv: readonly string[], version: string): Promise<
   const after = await diagnose(live ? new LiveReader() : new RootReader(root));
   const afterFindings = filterOnly(after.result.findings, only);
   const ran = outcome === undefined ? [] : outcome.steps;
-  const v = verdict(plan, selection, ran, planFindings(afterFindings));
+  const v = verdict(plan, selection, ran, afterFindings);
   const stuck = afterFindings.filter((f) => v.stillPresent.includes(f.id));
-  const afterPlan = planFix(planFindings(after.result.findings), only === undefined ? {} : { only });
+  const afterPlan = planFix(after.result.findings, only === undefined ? {} : { only });
   const remaining = afterFindings.filter((f) => v.remaining.includes(f.id));
   const exitCode = { clean: EXIT.ok, 'needs-person': EXIT.findings, 'not-removed': EXIT.verifyFailed }[
     v.kind
