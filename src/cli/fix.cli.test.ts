@@ -147,6 +147,16 @@ describe('nfdoctor fix', () => {
     expect(nfdoctor(['rollback', '--list', '--root', root]).stdout).toMatch(/rolled-back/);
   }, 180_000);
 
+  it('--format sh prints the same plan as a POSIX sh script (plan only, also for a snapshot)', () => {
+    const snap = join(ROOT, 'fixtures/hosts/missing-xt-recent.tar.gz');
+    const r = nfdoctor(['fix', '--snapshot', snap, '--format', 'sh']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^#!\/bin\/sh\n/);
+    expect(r.stdout).toContain('/etc/modprobe.d/nflab-no-xt-recent.conf');
+    expect(spawnSync('sh', ['-n'], { input: r.stdout }).status).toBe(0);
+    expect(nfdoctor(['fix', '--apply', '--yes', '--format', 'sh', '--snapshot', snap]).status).toBe(2);
+  });
+
   it('healthy: nothing to fix, exit 0, nothing changed', () => {
     const root = rootOf('healthy');
     const before = treeState(root);

@@ -15,7 +15,7 @@ Usage:
   nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
   nfdoctor collect [--output FILE] [--root DIR]
-  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json]
+  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh]
   nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
   nfdoctor rollback [RUN_ID] [--list] [--root DIR] [--force]
   nfdoctor checks | nfdoctor explain CHECK_ID

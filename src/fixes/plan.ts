@@ -2,6 +2,7 @@
 // Display order is the diagnosis order (root causes first); execution order groups the actions into phases
 // (files, then daemon-reload, then modules, then enable/unmask, then the loader restart), the way a person would.
 import { invalidReason, type Action, type Risk, type SystemctlAction } from './actions.ts';
+import { actionKey } from './render-sh.ts';
 
 export type PlanClass = Risk | 'manual';
 
@@ -116,26 +117,6 @@ export function describePrecondition(a: Action): string {
       return systemctlPrecondition(a);
     case 'manual':
       return 'none (a person does this)';
-  }
-}
-
-/** Identity of an action for deduplication: everything except why and risk. */
-export function actionKey(a: Action): string {
-  switch (a.kind) {
-    case 'comment-line':
-      return JSON.stringify([a.kind, a.file, a.line, a.expect]);
-    case 'replace-line':
-      return JSON.stringify([a.kind, a.file, a.line, a.expect, a.text]);
-    case 'write-file':
-      return JSON.stringify([a.kind, a.path, a.content, a.mode]);
-    case 'remove-file':
-      return JSON.stringify([a.kind, a.path]);
-    case 'systemctl':
-      return JSON.stringify([a.kind, a.verb, a.unit ?? '']);
-    case 'modprobe':
-      return JSON.stringify([a.kind, a.module]);
-    case 'manual':
-      return JSON.stringify([a.kind, a.instruction, a.command ?? '']);
   }
 }
 

@@ -13,6 +13,7 @@ import type { Finding } from '../../checks/types.ts';
 import { liveView } from '../../checks/loader/live-rules.ts';
 import { describeAction, planFix, selectSteps, type FixPlan } from '../../fixes/plan.ts';
 import { applyPlan, type Runner } from '../../fixes/apply.ts';
+import { renderShellScript } from '../../fixes/render-sh.ts';
 import { verdict } from '../../fixes/verify.ts';
 import { execArgv } from '../../sources/exec.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -21,7 +22,7 @@ import type { CommandOutput } from './check.ts';
 
 export const FIX_SCHEMA_VERSION = 1;
 
-export const FIX_HELP = `Usage: nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json]
+export const FIX_HELP = `Usage: nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh]
        nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
 
 Diagnoses, then prints the repair plan: the actions in order, root causes first, each with the
@@ -38,7 +39,10 @@ Source (default: this host):
 
 Options:
   --only CHECK_ID      only the findings of these checks (repeatable, or comma-separated)
-  --format text|json   output format (default text)
+  --format text|json|sh
+                       output format (default text); sh: a POSIX sh script of the same plan for a
+                       host without Node (checks every precondition first, keeps backups, stops at
+                       the first mismatch; NFDOCTOR_ROOT=DIR runs it against a mounted system)
   --apply              apply the safe steps: checks every precondition first (nothing changes if one
                        fails), backs up every file under /var/lib/nfdoctor/runs/RUN_ID, writes atomically,
                        then diagnoses again and prints before -> after
@@ -196,6 +200,30 @@ function fixJson(p: JsonParts): string {
   )}\n`;
 }
 
+/** The plan as a POSIX sh script: the steps --apply would run (same options), then the manual ones. */
+function shellScript(
+  plan: FixPlan,
+  label: string,
+  version: string,
+  values: { readonly 'include-review'?: boolean; readonly 'no-restart'?: boolean },
+): string {
+  const selection = selectSteps(plan, {
+    includeReview: values['include-review'] === true,
+    noRestart: values['no-restart'] === true,
+  });
+  const manual = plan.steps.filter((s) => s.class === 'manual');
+  const left = selection.skipped.filter((s) => s.step.class !== 'manual');
+  return renderShellScript(
+    [...selection.apply, ...manual].map((s) => s.action),
+    {
+      comments: [
+        `Plan for ${label} by nfdoctor ${version} (${new Date().toISOString()}).`,
+        ...left.map((s) => `Left out: ${describeAction(s.step.action)} (${s.reason}).`),
+      ],
+    },
+  );
+}
+
 function renderPlanText(plan: FixPlan, label: string, findings: readonly Finding[]): string {
   const lines: string[] = [];
   const changing = plan.steps.filter((s) => s.class !== 'manual');
@@ -268,13 +296,18 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     return { text: FIX_HELP, exitCode: EXIT.ok };
   }
   const format = values.format;
-  if (format !== 'text' && format !== 'json') {
-    throw new UsageError(`--format must be text or json for fix, not "${format}"`);
+  if (format !== 'text' && format !== 'json' && format !== 'sh') {
+    throw new UsageError(`--format must be text, json or sh for fix, not "${format}"`);
   }
   const only = parseOnly(values.only, positionals);
   const applying = values.apply === true;
+  if (applying && format === 'sh') {
+    throw new UsageError('--format sh prints the plan as a script; it does not go with --apply');
+  }
   if (!applying) {
-    for (const flag of ['yes', 'include-review', 'no-restart'] as const) {
+    for (const flag of format === 'sh'
+      ? (['yes'] as const)
+      : (['yes', 'include-review', 'no-restart'] as const)) {
       if (values[flag] === true) {
         throw new UsageError(`--${flag} only goes with --apply`);
       }
@@ -295,6 +328,9 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     const needsWork =
       beforeFindings.some((f) => f.severity !== 'info') || plan.steps.some((s) => s.class !== 'manual');
     const exitCode = needsWork ? EXIT.findings : EXIT.ok;
+    if (format === 'sh') {
+      return { text: shellScript(plan, reader.label, version, values), exitCode };
+    }
     const text =
       format === 'json'
         ? fixJson({
