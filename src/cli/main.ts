@@ -16,6 +16,9 @@ Usage:
   nfdoctor collect [--output FILE] [--root DIR]
   nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE]
   nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
+  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh]
+  nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
+  nfdoctor rollback [RUN_ID] [--list] [--root DIR] [--force]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
@@ -34,6 +37,8 @@ const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: 
   check: { load: async () => (await import('./commands/check.ts')).runCheck, report: true },
   collect: { load: async () => (await import('./commands/collect.ts')).runCollect, report: false },
   fleet: { load: async () => (await import('./commands/fleet.ts')).runFleet, report: true },
+  fix: { load: async () => (await import('./commands/fix.ts')).runFix, report: false },
+  rollback: { load: async () => (await import('./commands/rollback.ts')).runRollback, report: false },
   checks: { load: async () => (await import('./commands/info.ts')).runChecksList, report: true },
   explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };

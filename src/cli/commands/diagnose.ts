@@ -34,7 +34,7 @@ Options:
 Exit status: 0 nothing at or above --fail-on, 1 findings, 2 unusable input.
 `;
 
-async function chooseReader(values: { root?: string; snapshot?: string }): Promise<HostReader> {
+export async function chooseReader(values: { root?: string; snapshot?: string }): Promise<HostReader> {
   if (values.root !== undefined && values.snapshot !== undefined) {
     throw new UsageError('--root and --snapshot cannot be used together');
   }
