@@ -21,7 +21,9 @@ for (const name of ['diagnose', 'fleet']) {
 const validateFleet = ajv.getSchema('https://nfdoctor.invalid/schema/fleet.schema.json');
 
 const HOSTS = join(import.meta.dirname, '../../fixtures/hosts');
-const LAB = readdirSync(HOSTS).filter((f) => f.endsWith('.tar.gz'));
+// The broken boots; the snapshots taken after `fix --apply` and a reboot are the repaired hosts, checked apart.
+const LAB = readdirSync(HOSTS).filter((f) => f.endsWith('.tar.gz') && !f.includes('.after-fix.'));
+const AFTER_FIX = readdirSync(HOSTS).filter((f) => f.endsWith('.after-fix.tar.gz'));
 
 let dir: string;
 
@@ -54,6 +56,21 @@ afterAll(() => {
 });
 
 describe('nfdoctor fleet on the lab snapshots', () => {
+  it.skipIf(AFTER_FIX.length === 0)(
+    'counts every host repaired by fix --apply as ok, in no group',
+    async () => {
+      const report = await fleet(AFTER_FIX.map((f) => join(HOSTS, f)));
+      expect(report.groups).toEqual([]);
+      expect(report.counts).toEqual({
+        problem: 0,
+        warnings: 0,
+        incomplete: 0,
+        ok: AFTER_FIX.length,
+        unreadable: 0,
+      });
+    },
+  );
+
   it('groups hosts by root cause, worst first, with healthy and unreadable hosts', async () => {
     const report = await fleet([dir]);
     expect(report.total).toBe(LAB.length + 2);
