@@ -4,15 +4,17 @@ import { runCheck, type CommandOutput } from './commands/check.ts';
 import { runDiagnose } from './commands/diagnose.ts';
 import { runCollect } from './commands/collect.ts';
 import { runChecksList, runExplain } from './commands/info.ts';
+import { runGuard } from './commands/guard.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 
 const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
 
 Usage:
-  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on LEVEL] [--output FILE]
+  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|prometheus] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json]
   nfdoctor collect [--output FILE] [--root DIR]
+  nfdoctor guard install|status|release|uninstall [--fail-closed] [--allow CIDR[:PORT]...] [--textfile DIR]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
@@ -28,6 +30,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; report: boolean }>> = {
   collect: { run: runCollect, report: false },
   checks: { run: runChecksList, report: true },
   explain: { run: runExplain, report: true },
+  guard: { run: runGuard, report: false },
 };
 
 function outputFileOf(argv: readonly string[]): string | undefined {

@@ -1,4 +1,4 @@
-// nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on SEVERITY] [--output FILE]
+// nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|prometheus] [--fail-on SEVERITY] [--output FILE]
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import pc from 'picocolors';
@@ -10,6 +10,8 @@ import { runChecks } from '../../checks/engine.ts';
 import { CHECKS } from '../../checks/index.ts';
 import { renderDiagnosisText } from '../../report/diagnose-text.ts';
 import { diagnosisToJson } from '../../report/diagnose-json.ts';
+import { renderPrometheus } from '../../report/prometheus.ts';
+import { familyStates } from '../../guard/decision.ts';
 import { PLAIN, type Style } from '../../report/check-text.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { requireDirectory } from '../read-input.ts';
@@ -27,7 +29,7 @@ Source (default: this host, read-only):
   --snapshot FILE      a snapshot made by "nfdoctor collect" or collector/nfdoctor-collect.sh
 
 Options:
-  --format text|json   output format (default text)
+  --format text|json|prometheus   output format (default text); prometheus: node_exporter textfile
   --fail-on LEVEL      exit 1 when a finding is at or above LEVEL: error (default), warning, info, none
   --output FILE        write the report to FILE
 
@@ -79,8 +81,8 @@ export async function runDiagnose(
     return { text: DIAGNOSE_HELP, exitCode: EXIT.ok };
   }
   const format = values.format;
-  if (format !== 'text' && format !== 'json') {
-    throw new UsageError(`--format must be text or json for diagnose, not "${format}"`);
+  if (format !== 'text' && format !== 'json' && format !== 'prometheus') {
+    throw new UsageError(`--format must be text, json or prometheus for diagnose, not "${format}"`);
   }
   const failOn = values['fail-on'];
   if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'info' && failOn !== 'none') {
@@ -95,7 +97,9 @@ export async function runDiagnose(
   const text =
     format === 'json'
       ? `${JSON.stringify(diagnosisToJson(model, result, version), null, 2)}\n`
-      : renderDiagnosisText(model, result, style);
+      : format === 'prometheus'
+        ? renderPrometheus({ states: familyStates(model, result), result, checks: CHECKS, time: new Date() })
+        : renderDiagnosisText(model, result, style);
   const threshold = failOn === 'none' ? Infinity : RANK[failOn];
   const failing = result.findings.some((f) => RANK[f.severity] >= threshold);
   return { text, exitCode: failing ? EXIT.findings : EXIT.ok };
