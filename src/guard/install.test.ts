@@ -136,25 +136,36 @@ describe('launcher', () => {
   const sh = (env: Record<string, string>, script: string) =>
     spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } });
 
-  it('runs the bundle with a node >= 18.18', async () => {
+  /** PREFIX/bin/nfdoctor and PREFIX/lib/nfdoctor/nfdoctor.cjs, plus a symlink to the launcher elsewhere. */
+  async function layout(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'nfdoctor-launcher-'));
-    await writeFile(join(dir, 'nfdoctor'), launcherScript(bundle), { mode: 0o755 });
-    const r = sh({ NFDOCTOR_NODE: process.execPath }, `${dir}/nfdoctor guard status`);
-    expect(r.stdout).toBe('bundle guard status\n');
-    expect(r.status).toBe(0);
+    await mkdir(join(dir, 'bin'));
+    await mkdir(join(dir, 'lib/nfdoctor'), { recursive: true });
+    await writeFile(join(dir, 'bin/nfdoctor'), launcherScript(), { mode: 0o755 });
+    await writeFile(join(dir, 'lib/nfdoctor/nfdoctor.cjs'), await readFile(bundle));
+    await symlink(join(dir, 'bin/nfdoctor'), join(dir, 'linked'));
+    return dir;
+  }
+
+  it('runs the bundle beside it with a node >= 18.18, also through a symlink', async () => {
+    const dir = await layout();
+    for (const cmd of [`${dir}/bin/nfdoctor guard status`, `${dir}/linked guard status`]) {
+      const r = sh({ NFDOCTOR_NODE: process.execPath }, cmd);
+      expect(r.stdout).toBe('bundle guard status\n');
+      expect(r.status).toBe(0);
+    }
     await rm(dir, { recursive: true });
   });
 
   it('says clearly that Node.js >= 18.18 is missing, and exits 2', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nfdoctor-launcher-'));
-    await writeFile(join(dir, 'nfdoctor'), launcherScript(bundle), { mode: 0o755 });
+    const dir = await layout();
     await writeFile(join(dir, 'node'), '#!/bin/sh\necho v18.17.1\n', { mode: 0o755 });
-    const old = sh({ NFDOCTOR_NODE: join(dir, 'node') }, `${dir}/nfdoctor --version`);
+    const old = sh({ NFDOCTOR_NODE: join(dir, 'node') }, `${dir}/bin/nfdoctor --version`);
     expect(old.status).toBe(2);
     expect(old.stderr).toBe(
       `nfdoctor: needs Node.js >= 18.18, found ${dir}/node (v18.17.1); install it (Debian 12: apt install nodejs)\n`,
     );
-    const none = sh({ NFDOCTOR_NODE: join(dir, 'no-such-node'), INVOCATION_ID: 'x' }, `${dir}/nfdoctor`);
+    const none = sh({ NFDOCTOR_NODE: join(dir, 'no-such-node'), INVOCATION_ID: 'x' }, `${dir}/bin/nfdoctor`);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/^<3>nfdoctor: needs Node\.js >= 18\.18, found none/);
     await rm(dir, { recursive: true });

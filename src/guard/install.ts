@@ -25,7 +25,8 @@ export const MANIFEST_FILE = '/var/lib/nfdoctor/guard-install.json';
 export const PACKAGED = {
   bundle: '/usr/lib/nfdoctor/nfdoctor.cjs',
   launcher: '/usr/bin/nfdoctor',
-  unit: `/usr/lib/systemd/system/${UNIT_NAME}`,
+  // bookworm's policy and lintian still want units under /lib (usrmerge makes both the same place).
+  unit: `/lib/systemd/system/${UNIT_NAME}`,
 } as const;
 const WANTS_LINK = `/etc/systemd/system/multi-user.target.wants/${UNIT_NAME}`;
 
@@ -204,7 +205,7 @@ export async function install(opts: InstallOptions): Promise<InstallResult> {
       ? []
       : [
           { path: bundleTarget, data: bundle, mode: 0o644 },
-          { path: launcher, data: launcherScript(bundleTarget), mode: 0o755 },
+          { path: launcher, data: launcherScript(), mode: 0o755 },
           { path: unitPath, data: guardUnit(launcher), mode: 0o644 },
         ]),
     { path: CONFIG_FILE, data: configText(opts.config), mode: 0o644 },

@@ -47,14 +47,16 @@ WantedBy=multi-user.target
 }
 
 /**
- * POSIX sh launcher: finds a Node.js >= 18.18 (the bundle's floor) and runs the bundle, or says plainly
+ * POSIX sh launcher: finds the bundle relative to itself and a Node.js >= 18.18 (the bundle's floor) and runs the bundle, or says plainly
  * that it is missing. Under systemd the message lands in the journal with priority err ("<3>" prefix,
  * SyslogLevelPrefix= in systemd.exec(5); systemd sets INVOCATION_ID for services).
  */
-export function launcherScript(bundle: string): string {
+export function launcherScript(): string {
   return `#!/bin/sh
-# nfdoctor launcher: runs ${bundle} with Node.js >= 18.18.
-bundle='${bundle}'
+# nfdoctor launcher: runs ../lib/nfdoctor/nfdoctor.cjs (beside this script's bin directory: /usr/bin ->
+# /usr/lib/nfdoctor, /usr/local/bin -> /usr/local/lib/nfdoctor) with Node.js >= 18.18.
+self=$(readlink -f "$0" 2>/dev/null || echo "$0")
+bundle="\${self%/bin/*}/lib/nfdoctor/nfdoctor.cjs"
 found=
 # NFDOCTOR_NODE names the one node to use; otherwise the first good one of PATH and the usual places.
 candidates=\${NFDOCTOR_NODE:-"$(command -v node 2>/dev/null) /usr/bin/node /usr/local/bin/node /usr/bin/nodejs"}
