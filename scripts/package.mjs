@@ -6,6 +6,7 @@
 //   texts, and the Debian doc files. Run with tsx (it imports the unit and launcher from src/guard/unit.ts).
 // Usage: tsx scripts/package.mjs [--out DIR]
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -150,6 +151,26 @@ function put(stage, path, data, mode = 0o644) {
   chmodSync(full, mode);
 }
 
+function files(dir, base = dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name), base) : [join(dir, e.name).slice(base.length + 1)],
+  );
+}
+
+function md5sums(stage) {
+  return files(stage)
+    .filter((f) => !f.startsWith('DEBIAN/'))
+    .sort()
+    .map(
+      (f) =>
+        `${createHash('md5')
+          .update(readFileSync(join(stage, f)))
+          .digest('hex')}  ${f}`,
+    )
+    .join('\n')
+    .concat('\n');
+}
+
 function sizeKiB(dir) {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -163,7 +184,8 @@ const help_ = commands();
 const stage = mkdtempSync(join(tmpdir(), 'nfdoctor-deb-'));
 chmodSync(stage, 0o755);
 try {
-  put(stage, 'usr/lib/nfdoctor/nfdoctor.cjs', readFileSync(bundle), 0o644);
+  // The bundle starts with #!/usr/bin/env node: executable, as lintian expects of a script.
+  put(stage, 'usr/lib/nfdoctor/nfdoctor.cjs', readFileSync(bundle), 0o755);
   put(
     stage,
     'usr/lib/nfdoctor/nfdoctor-collect.sh',
@@ -184,7 +206,7 @@ try {
 Upstream-Name: nfdoctor
 
 Files: *
-Copyright: nfdoctor authors
+Copyright: 2026 nfdoctor authors
 License: MIT
  Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
  documentation files (the "Software"), to deal in the Software without restriction, including without
@@ -216,8 +238,8 @@ License: MIT
     'DEBIAN/prerm',
     `#!/bin/sh
 set -e
-if [ "$1" = remove ] && [ -f /var/lib/nfdoctor/guard-install.json ] && [ -x /usr/bin/nfdoctor ]; then
-  /usr/bin/nfdoctor guard uninstall || true
+if [ "$1" = remove ] && [ -f /var/lib/nfdoctor/guard-install.json ] && command -v nfdoctor >/dev/null; then
+  nfdoctor guard uninstall || true
 fi
 `,
     0o755,
@@ -243,6 +265,7 @@ Description: explains why the Linux firewall did not come up at boot
  install") alerts when the firewall did not load and can fail closed.
 `,
   );
+  put(stage, 'DEBIAN/md5sums', md5sums(stage));
   const deb = join(outDir, `nfdoctor_${version}_all.deb`);
   mkdirSync(outDir, { recursive: true });
   // SOURCE_DATE_EPOCH clamps the file times dpkg-deb records: the same commit builds the same package.
