@@ -1,17 +1,1 @@
-#!/bin/bash
-# guard-missing-xt-recent: the lab's missing-xt-recent scenario unchanged (its own setup and check hooks), with the boot guard's
-# evidence recorded first on the broken boot and `nfdoctor guard release` after it (guard-check.sh).
-# Run with NFLAB_NFDOCTOR=dist/nfdoctor.cjs NFLAB_PRE="guard install --fail-closed --allow 10.0.2.0/24:22 ...".
-# nflab-data: scenarios/missing-xt-recent.sh
-# nflab-data: guard-check.sh
-set -u
-case ${1:-} in
-setup) bash ./missing-xt-recent.sh setup ;;
-check)
-  . ./guard-check.sh
-  guard_evidence
-  guard_release
-  echo; echo "== the scenario's own check"
-  bash ./missing-xt-recent.sh check
-  ;;
-esac
+guard-scenario.sh

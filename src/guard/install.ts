@@ -82,7 +82,7 @@ async function previousOf(path: string): Promise<Previous> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;

@@ -9,17 +9,12 @@
 // ignored, so one unit text serves every host. DefaultDependencies=no keeps it out of basic.target (which
 // would order it after sysinit and so after network-pre on hosts whose loader is early), and then the
 // shutdown conflict has to be spelled out, as netfilter-persistent does.
+import { RELEVANT_UNITS } from '../sources/registry.ts';
 
-/** Firewall loaders the guard runs after (Debian, RHEL, Arch, firewalld, ufw, nftables). */
-export const LOADER_UNITS = [
-  'netfilter-persistent.service',
-  'iptables.service',
-  'ip6tables.service',
-  'ipset.service',
-  'nftables.service',
-  'firewalld.service',
-  'ufw.service',
-] as const;
+/** Firewall loaders the guard runs after (Debian, RHEL, Arch, firewalld, ufw, nftables): the units nfdoctor reads. */
+export const LOADER_UNITS = RELEVANT_UNITS.filter(
+  (u) => u !== 'systemd-modules-load.service' && u !== 'systemd-sysctl.service',
+);
 
 export const UNIT_NAME = 'nfdoctor-guard.service';
 

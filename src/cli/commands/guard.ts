@@ -1,6 +1,6 @@
 // nfdoctor guard install|status|release|uninstall (and "boot", what the unit runs at every boot).
 import { parseArgs } from 'node:util';
-import { lstat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LiveReader } from '../../sources/fs-readers.ts';
 import { buildHostModel } from '../../model/host-model.ts';
@@ -11,7 +11,7 @@ import type { Family } from '../../knowledge/extensions.ts';
 import { runBoot, type GuardConfig } from '../../guard/boot.ts';
 import { parseAllow, type Allow } from '../../guard/emergency.ts';
 import { BOOT_JSON, MESSAGE_IDS, MOTD_FILE, PRIORITY, motdText } from '../../guard/messages.ts';
-import { InstallError, install, readConfig, readManifest, uninstall } from '../../guard/install.ts';
+import { InstallError, exists, install, readConfig, readManifest, uninstall } from '../../guard/install.ts';
 import { LOADER_UNITS, UNIT_NAME } from '../../guard/unit.ts';
 import {
   atomicWriteFile,
@@ -94,15 +94,6 @@ async function systemNode(): Promise<{ ok: boolean; found: string }> {
     }
   }
   return { ok: false, found: found.length === 0 ? 'none' : found.join(', ') };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function loadersPresent(root: string): Promise<string[]> {
