@@ -257,10 +257,13 @@ export async function uninstall(root: string): Promise<{ restored: string[]; rem
   const removed: string[] = [];
   for (const e of [...manifest.entries].reverse()) {
     const full = join(root, e.path);
+    const was = await exists(full);
     await rm(full, { force: true });
     switch (e.previous.type) {
       case 'absent':
-        removed.push(e.path);
+        if (was && e.path !== MANIFEST_FILE) {
+          removed.push(e.path);
+        }
         break;
       case 'symlink':
         await symlink(e.previous.target, full);

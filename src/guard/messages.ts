@@ -29,6 +29,11 @@ export interface FamilyReport {
 }
 
 export const BOOT_JSON = '/var/lib/nfdoctor/boot.json';
+/**
+ * pam_motd(8) shows /run/motd.d/* by default (Linux-PAM >= 1.4; Debian 12's sshd and login stacks have a
+ * plain `pam_motd.so noupdate` line, which keeps the defaults). /run is a tmpfs: the line is gone after a
+ * reboot and the next bad boot writes it again.
+ */
 export const MOTD_FILE = '/run/motd.d/50-nfdoctor-guard';
 
 function oneLine(text: string): string {
