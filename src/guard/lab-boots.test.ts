@@ -16,7 +16,8 @@ function sections(text: string): Map<string, string> {
     if (m != null) {
       title = m[1] ?? '';
       out.set(title, '');
-    } else if (title !== '') {
+    } else if (title !== '' && !line.startsWith('+ ')) {
+      // (the check hook runs under bash -x: its trace lines are not output)
       out.set(title, `${out.get(title) ?? ''}${line}\n`);
     }
   }
