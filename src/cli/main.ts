@@ -19,6 +19,7 @@ Usage:
   nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh]
   nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
   nfdoctor rollback [RUN_ID] [--list] [--root DIR] [--force]
+  nfdoctor guard install|status|release|uninstall [--fail-closed] [--allow CIDR[:PORT]...] [--textfile DIR]
   nfdoctor checks | nfdoctor explain CHECK_ID
   nfdoctor --version | --help
 
@@ -39,6 +40,7 @@ const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: 
   fleet: { load: async () => (await import('./commands/fleet.ts')).runFleet, report: true },
   fix: { load: async () => (await import('./commands/fix.ts')).runFix, report: false },
   rollback: { load: async () => (await import('./commands/rollback.ts')).runRollback, report: false },
+  guard: { load: async () => (await import('./commands/guard.ts')).runGuard, report: false },
   checks: { load: async () => (await import('./commands/info.ts')).runChecksList, report: true },
   explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };

@@ -44,6 +44,8 @@ export interface ExecResult {
 export interface ExecOptions {
   readonly timeoutMs?: number;
   readonly maxOutputBytes?: number;
+  /** Written to the command's stdin (iptables-restore, logger --journald); default: stdin closed. */
+  readonly input?: string;
 }
 
 interface ExecError extends Error {
@@ -80,7 +82,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
       return;
     }
     child.stdin?.on('error', () => undefined);
-    child.stdin?.end();
+    child.stdin?.end(options.input);
   });
 }
 

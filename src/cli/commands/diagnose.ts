@@ -1,4 +1,4 @@
-// nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json] [--fail-on SEVERITY] [--output FILE]
+// nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|html|prometheus] [--fail-on SEVERITY] [--output FILE]
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { HostReader } from '../../sources/host-reader.ts';
@@ -12,6 +12,8 @@ import { diagnosisToJson } from '../../report/diagnose-json.ts';
 import { renderDiagnosisHtml } from '../../report/diagnose-html.ts';
 import { parseFailOn, parseFormat, terminalStyle } from '../options.ts';
 import { SEVERITY_RANK } from '../../fleet/summary.ts';
+import { renderPrometheus } from '../../report/prometheus.ts';
+import { familyStates } from '../../guard/decision.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { requireDirectory } from '../read-input.ts';
 import type { CommandOutput } from './check.ts';
@@ -27,7 +29,8 @@ Source (default: this host, read-only):
   --snapshot FILE      a snapshot made by "nfdoctor collect" or collector/nfdoctor-collect.sh
 
 Options:
-  --format text|json|html  output format (default text); html is one self-contained page
+  --format text|json|html|prometheus  output format (default text); html: one self-contained page;
+                       prometheus: node_exporter textfile
   --fail-on LEVEL      exit 1 when a finding is at or above LEVEL: error (default), warning, info, none
   --output FILE        write the report to FILE
 
@@ -76,7 +79,7 @@ export async function runDiagnose(
   if (values.help === true) {
     return { text: DIAGNOSE_HELP, exitCode: EXIT.ok };
   }
-  const format = parseFormat(values.format, ['text', 'json', 'html'] as const, 'diagnose');
+  const format = parseFormat(values.format, ['text', 'json', 'html', 'prometheus'] as const, 'diagnose');
   const threshold = parseFailOn(values['fail-on']);
   const reader = await chooseReader(values);
   const model = await buildHostModel(reader);
@@ -87,7 +90,14 @@ export async function runDiagnose(
       ? `${JSON.stringify(diagnosisToJson(model, result, version), null, 2)}\n`
       : format === 'html'
         ? renderDiagnosisHtml(model, result, version)
-        : renderDiagnosisText(model, result, style);
+        : format === 'prometheus'
+          ? renderPrometheus({
+              states: familyStates(model, result),
+              result,
+              checks: CHECKS,
+              time: new Date(),
+            })
+          : renderDiagnosisText(model, result, style);
   const failing = result.findings.some((f) => SEVERITY_RANK[f.severity] >= threshold);
   return { text, exitCode: failing ? EXIT.findings : EXIT.ok };
 }

@@ -1,0 +1,349 @@
+// nfdoctor guard install|status|release|uninstall (and "boot", what the unit runs at every boot).
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LiveReader } from '../../sources/fs-readers.ts';
+import { buildHostModel } from '../../model/host-model.ts';
+import { runChecks } from '../../checks/engine.ts';
+import { CHECKS } from '../../checks/index.ts';
+import { execArgv } from '../../sources/exec.ts';
+import type { Family } from '../../knowledge/extensions.ts';
+import { runBoot, type GuardConfig } from '../../guard/boot.ts';
+import { parseAllow, type Allow } from '../../guard/emergency.ts';
+import { BOOT_JSON, MESSAGE_IDS, MOTD_FILE, PRIORITY, motdText } from '../../guard/messages.ts';
+import { InstallError, exists, install, readConfig, readManifest, uninstall } from '../../guard/install.ts';
+import { LOADER_UNITS, UNIT_NAME } from '../../guard/unit.ts';
+import {
+  atomicWriteFile,
+  emergencyLive,
+  readBootId,
+  releaseEmergency,
+  sendJournal,
+  systemEffects,
+} from '../../guard/system.ts';
+import { EXIT, UsageError } from '../errors.ts';
+import type { CommandOutput } from './check.ts';
+
+export const GUARD_HELP = `Usage: nfdoctor guard install|status|release|uninstall [options]
+
+A boot guard: a systemd unit (${UNIT_NAME}) that runs at every boot after the firewall loaders
+(netfilter-persistent, iptables/ip6tables, nftables, firewalld, ufw) and before network-pre.target.
+When a family's saved rules did not load it logs one journal entry per family (priority err,
+MESSAGE_ID=${MESSAGE_IDS.notLoaded}), writes the diagnosis to ${BOOT_JSON}, puts a warning in
+the login banner (${MOTD_FILE}) until the next good boot, and fails the unit so that
+"systemctl --failed" shows it. Needs Node.js >= 18.18 on the host.
+
+Commands:
+  install      install the bundle (under --prefix, unless the .deb is installed) and enable the unit
+  status       what the last boot found, and whether an emergency ruleset is live
+  release      remove the emergency ruleset (the firewall stays down until the rules are fixed)
+  uninstall    remove everything install wrote, putting back what was there before
+
+Options (install):
+  --fail-closed          when a family's rules did not load and nothing else filters, load an
+                         emergency ruleset: loopback, established/related replies and the --allow
+                         sources are accepted, all other input and forwarding is dropped
+  --allow CIDR[:PORT]    a source (and TCP port) the emergency ruleset accepts; repeatable
+                         (10.0.2.0/24:22, 2001:db8::/32:22, [2001:db8::1]:22)
+  --textfile DIR         also write DIR/nfdoctor.prom for node_exporter's textfile collector
+  --prefix DIR           where the bundle and launcher go (default /usr/local)
+  --root DIR             install into / uninstall from a filesystem mounted at DIR
+
+Exit status: 0 done / all good, 1 (status) the last boot's firewall did not load or an emergency
+ruleset is live, 2 usage or refused.
+`;
+
+const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      'fail-closed': { type: 'boolean' },
+      allow: { type: 'string', multiple: true },
+      textfile: { type: 'string' },
+      prefix: { type: 'string', default: '/usr/local' },
+      root: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function versionOk(v: string): boolean {
+  const m = /^v(\d+)\.(\d+)\./.exec(v.trim());
+  if (m == null) {
+    return false;
+  }
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  return major > 18 || (major === 18 && minor >= 18);
+}
+
+/** The node the boot unit's launcher will find (PATH of a systemd service, then the usual places). */
+async function systemNode(): Promise<{ ok: boolean; found: string }> {
+  const found: string[] = [];
+  for (const node of ['/usr/local/bin/node', '/usr/bin/node', '/usr/bin/nodejs']) {
+    const r = await execArgv([node, '--version']);
+    if (r.status === 'ok') {
+      if (versionOk(r.stdout)) {
+        return { ok: true, found: `${node} ${r.stdout.trim()}` };
+      }
+      found.push(`${node} ${r.stdout.trim()}`);
+    }
+  }
+  return { ok: false, found: found.length === 0 ? 'none' : found.join(', ') };
+}
+
+async function loadersPresent(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const u of LOADER_UNITS) {
+    for (const d of ['/etc/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system']) {
+      if (await exists(join(root, d, u))) {
+        out.push(u);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+async function daemonReload(): Promise<string> {
+  const r = await execArgv(['systemctl', 'daemon-reload'], { timeoutMs: 60_000 });
+  return r.status === 'ok' ? '' : `systemctl daemon-reload: ${r.reason ?? r.status}\n`;
+}
+
+function wrap(err: unknown): never {
+  if (err instanceof InstallError) {
+    throw new UsageError(err.message);
+  }
+  throw err;
+}
+
+async function runInstall(
+  values: ReturnType<typeof parse>['values'],
+  version: string,
+): Promise<CommandOutput> {
+  const allow: Allow[] = [];
+  for (const spec of values.allow ?? []) {
+    const a = parseAllow(spec);
+    if (typeof a === 'string') {
+      throw new UsageError(a);
+    }
+    allow.push(a);
+  }
+  if (allow.length > 0 && values['fail-closed'] !== true) {
+    throw new UsageError('--allow only means something with --fail-closed');
+  }
+  const root = resolve(values.root ?? '/');
+  const live = root === '/';
+  const notes: string[] = [];
+  if (live) {
+    const node = await systemNode();
+    if (!node.ok) {
+      throw new UsageError(
+        `Node.js >= 18.18 is missing on this host (found: ${node.found}); the boot unit needs it in /usr/bin or /usr/local/bin: install it first (Debian 12: apt install nodejs)`,
+      );
+    }
+    notes.push(`node for the boot unit: ${node.found}`);
+  }
+  const config: GuardConfig = {
+    failClosed: values['fail-closed'] === true,
+    allow,
+    ...(values.textfile === undefined ? {} : { textfileDir: resolve(values.textfile) }),
+  };
+  const bundle = process.argv[1]?.endsWith('.cjs') === true ? process.argv[1] : undefined;
+  const result = await install({
+    root,
+    prefix: values.prefix,
+    config,
+    version,
+    ...(bundle === undefined ? {} : { bundle }),
+  }).catch(wrap);
+  const loaders = await loadersPresent(root);
+  const lines = [
+    `nfdoctor guard installed${live ? '' : ` into ${root}`} (${result.manifest.packaged ? 'using the packaged files' : `bundle under ${values.prefix}`}):`,
+    ...result.written.map((p) => `  wrote ${p}`),
+    `  runs after: ${loaders.length === 0 ? 'no firewall loader found (it still checks for saved rules)' : loaders.join(', ')}; before network-pre.target`,
+    `  fail-closed: ${config.failClosed ? `on, allowing ${allow.map((a) => a.spec).join(', ') || 'only loopback and replies'}` : 'off (alert only)'}`,
+    ...(config.textfileDir === undefined ? [] : [`  textfile: ${config.textfileDir}/nfdoctor.prom`]),
+    ...notes.map((n) => `  ${n}`),
+    '  undo: nfdoctor guard uninstall',
+  ];
+  const reload = live ? await daemonReload() : '';
+  return { text: `${lines.join('\n')}\n${reload}`, exitCode: EXIT.ok };
+}
+
+interface BootRecordFamily {
+  readonly family: string;
+  readonly verdict: string;
+  readonly files?: readonly string[];
+  readonly rootCauses?: readonly { id: string; message: string }[];
+  readonly failClosed?: { status: string; variant?: string; reason?: string };
+}
+
+async function readBootRecord(
+  root: string,
+): Promise<{ time?: string; bootId?: string; families: BootRecordFamily[] } | undefined> {
+  try {
+    return JSON.parse(await readFile(join(root, BOOT_JSON), 'utf8')) as {
+      time?: string;
+      bootId?: string;
+      families: BootRecordFamily[];
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+async function runStatus(root: string): Promise<CommandOutput> {
+  const live = root === '/';
+  const manifest = await readManifest(root).catch(wrap);
+  const config = await readConfig(root).catch(wrap);
+  const record = await readBootRecord(root);
+  const bootId = live ? await readBootId() : undefined;
+  const lines: string[] = [];
+  lines.push(
+    manifest === undefined
+      ? 'guard: not installed by nfdoctor guard install'
+      : `guard: installed (version ${manifest.version}${manifest.packaged ? ', packaged files' : ''}); fail-closed ${config.failClosed ? `on (allow ${config.allow.map((a) => a.spec).join(', ') || 'nothing else'})` : 'off'}`,
+  );
+  if (live) {
+    const en = await execArgv(['systemctl', 'is-enabled', UNIT_NAME]);
+    const act = await execArgv(['systemctl', 'is-active', UNIT_NAME]);
+    lines.push(
+      `unit: ${UNIT_NAME} ${en.stdout.trim() || en.reason || en.status}, ${act.stdout.trim() || act.status}`,
+    );
+  }
+  let bad = false;
+  if (record === undefined) {
+    lines.push(`last boot check: none (${BOOT_JSON} absent)`);
+  } else {
+    const thisBoot = bootId !== undefined && record.bootId === bootId;
+    lines.push(
+      `last boot check: ${record.time ?? '?'}${live ? (thisBoot ? ' (this boot)' : ' (an earlier boot)') : ''}`,
+    );
+    for (const f of record.families) {
+      if (f.verdict === 'not-loaded' && (thisBoot || !live)) {
+        bad = true;
+      }
+      const cause = f.rootCauses?.[0];
+      const fc = f.failClosed;
+      lines.push(
+        `  ${f.family}: ${f.verdict}${f.files === undefined || f.files.length === 0 ? '' : ` (${f.files.join(', ')})`}${cause === undefined ? '' : `; root cause: ${cause.message}`}${fc === undefined || fc.status === 'off' || fc.status === 'not-needed' ? '' : `; fail-closed: ${fc.status}${fc.variant === undefined ? '' : ` (${fc.variant})`}${fc.reason === undefined ? '' : `: ${fc.reason}`}`}`,
+      );
+    }
+  }
+  if (live) {
+    for (const fam of FAMILIES) {
+      const on = await emergencyLive(fam, {});
+      if (on === true) {
+        bad = true;
+        lines.push(`emergency ruleset live for ${fam}: undo with "nfdoctor guard release"`);
+      }
+    }
+  }
+  return { text: `${lines.join('\n')}\n`, exitCode: bad ? EXIT.findings : EXIT.ok };
+}
+
+async function runRelease(): Promise<CommandOutput> {
+  const lines: string[] = [];
+  const released: Family[] = [];
+  for (const fam of FAMILIES) {
+    const r = await releaseEmergency(fam, {});
+    if (r === undefined) {
+      continue;
+    }
+    if (!r.ok) {
+      throw new UsageError(`${r.command}: could not remove the ${fam} emergency ruleset: ${r.detail}`);
+    }
+    released.push(fam);
+    lines.push(`released the ${fam} emergency ruleset (${r.command})`);
+    await sendJournal(
+      {
+        MESSAGE_ID: MESSAGE_IDS.released,
+        PRIORITY: String(PRIORITY.notice),
+        SYSLOG_IDENTIFIER: 'nfdoctor-guard',
+        NFDOCTOR_FAMILY: fam,
+        MESSAGE: `nfdoctor guard: emergency ${fam} ruleset released by "nfdoctor guard release"; the saved rules are still not loaded`,
+      },
+      {},
+    );
+  }
+  if (released.length === 0) {
+    return { text: 'no emergency ruleset is live; nothing to release\n', exitCode: EXIT.ok };
+  }
+  const record = await readBootRecord('/');
+  const motd = record === undefined ? undefined : motdText(record.families, new Set());
+  if (motd !== undefined) {
+    await atomicWriteFile(MOTD_FILE, motd);
+  }
+  lines.push('the firewall is still not the saved one: nfdoctor diagnose says why');
+  return { text: `${lines.join('\n')}\n`, exitCode: EXIT.ok };
+}
+
+async function runUninstall(root: string): Promise<CommandOutput> {
+  const live = root === '/';
+  const lines: string[] = [];
+  if (live) {
+    for (const fam of FAMILIES) {
+      const r = await releaseEmergency(fam, {});
+      if (r !== undefined) {
+        lines.push(`${r.ok ? 'released' : 'could NOT release'} the ${fam} emergency ruleset`);
+      }
+    }
+  }
+  const { restored, removed } = await uninstall(root).catch(wrap);
+  lines.push(...removed.map((p) => `removed ${p}`), ...restored.map((p) => `restored ${p}`));
+  const reload = live ? await daemonReload() : '';
+  return { text: `${lines.join('\n')}\nnfdoctor guard uninstalled\n${reload}`, exitCode: EXIT.ok };
+}
+
+async function runGuardBoot(version: string): Promise<CommandOutput> {
+  const config = await readConfig('/').catch(wrap);
+  const model = await buildHostModel(new LiveReader());
+  const result = runChecks(CHECKS, model);
+  const bootId = await readBootId();
+  const outcome = await runBoot(
+    model,
+    result,
+    CHECKS,
+    config,
+    systemEffects({ fallback: (line) => process.stderr.write(`${line}\n`) }),
+    { version, time: new Date(), ...(bootId === undefined ? {} : { bootId }) },
+  );
+  const summary = outcome.reports
+    .map(
+      (r) =>
+        `${r.state.family} ${r.state.verdict}${r.failClosed.status === 'applied' ? ` (emergency ${r.failClosed.variant} ruleset loaded)` : r.failClosed.status === 'refused' ? ' (fail-closed refused)' : ''}`,
+    )
+    .join(', ');
+  return { text: `nfdoctor guard: ${summary}\n`, exitCode: outcome.good ? EXIT.ok : EXIT.findings };
+}
+
+export async function runGuard(argv: readonly string[], version: string): Promise<CommandOutput> {
+  const { values, positionals } = parse(argv);
+  const [verb, ...extra] = positionals;
+  if (values.help === true || verb === undefined) {
+    return { text: GUARD_HELP, exitCode: verb === undefined && values.help !== true ? EXIT.usage : EXIT.ok };
+  }
+  if (extra.length > 0) {
+    throw new UsageError(`guard ${verb}: unexpected argument "${extra[0] ?? ''}"`);
+  }
+  const root = resolve(values.root ?? '/');
+  switch (verb) {
+    case 'install':
+      return runInstall(values, version);
+    case 'status':
+      return runStatus(root);
+    case 'release':
+      return runRelease();
+    case 'uninstall':
+      return runUninstall(root);
+    case 'boot':
+      return runGuardBoot(version);
+    default:
+      throw new UsageError(`unknown guard command "${verb}" (install, status, release, uninstall)`);
+  }
+}
