@@ -3,7 +3,7 @@
 // published schema, and crash safety with a real SIGKILL at every checkpoint of a run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -156,6 +156,24 @@ describe('nfdoctor fix', () => {
     expect(spawnSync('sh', ['-n'], { input: r.stdout }).status).toBe(0);
     expect(nfdoctor(['fix', '--apply', '--yes', '--format', 'sh', '--snapshot', snap]).status).toBe(2);
   });
+
+  it('--format ansible prints the same plan as a playbook of builtin modules (plan only)', () => {
+    const snap = join(ROOT, 'fixtures/hosts/missing-xt-recent.tar.gz');
+    const r = nfdoctor(['fix', '--snapshot', snap, '--format', 'ansible']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('ansible.builtin.replace:');
+    expect(r.stdout).toContain('!unsafe "install xt_recent /bin/false"');
+    expect(r.stdout).toContain('ansible.builtin.systemd_service:');
+    if (spawnSync('ansible-playbook', ['--version']).status === 0) {
+      const file = join(scratch, 'fix.yml');
+      writeFileSync(file, r.stdout);
+      const check = spawnSync('ansible-playbook', ['--syntax-check', '-i', 'localhost,', file], {
+        encoding: 'utf8',
+      });
+      expect(check.status, check.stderr).toBe(0);
+    }
+    expect(nfdoctor(['fix', '--apply', '--yes', '--format', 'ansible', '--snapshot', snap]).status).toBe(2);
+  }, 60_000);
 
   it('healthy: nothing to fix, exit 0, nothing changed', () => {
     const root = rootOf('healthy');

@@ -16,7 +16,7 @@ Usage:
   nfdoctor collect [--output FILE] [--root DIR]
   nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE]
   nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
-  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh]
+  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh|ansible]
   nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
   nfdoctor rollback [RUN_ID] [--list] [--root DIR] [--force]
   nfdoctor guard install|status|release|uninstall [--fail-closed] [--allow CIDR[:PORT]...] [--textfile DIR]

@@ -1,4 +1,4 @@
-// nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh]
+// nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh|ansible]
 // nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -12,8 +12,10 @@ import { CHECKS } from '../../checks/index.ts';
 import type { Finding } from '../../checks/types.ts';
 import { liveView } from '../../checks/loader/live-rules.ts';
 import { describeAction, planFix, selectSteps, type FixPlan } from '../../fixes/plan.ts';
+import type { Action } from '../../fixes/actions.ts';
 import { applyPlan, type Runner } from '../../fixes/apply.ts';
 import { renderShellScript } from '../../fixes/render-sh.ts';
+import { renderAnsiblePlaybook } from '../../fixes/render-ansible.ts';
 import { verdict } from '../../fixes/verify.ts';
 import { execArgv } from '../../sources/exec.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -39,10 +41,13 @@ Source (default: this host):
 
 Options:
   --only CHECK_ID      only the findings of these checks (repeatable, or comma-separated)
-  --format text|json|sh
+  --format text|json|sh|ansible
                        output format (default text); sh: a POSIX sh script of the same plan for a
                        host without Node (checks every precondition first, keeps backups, stops at
-                       the first mismatch; NFDOCTOR_ROOT=DIR runs it against a mounted system)
+                       the first mismatch; NFDOCTOR_ROOT=DIR runs it against a mounted system);
+                       ansible: the same plan as a playbook of builtin modules (line edits with
+                       backups behind the same precondition, manual steps as debug tasks;
+                       -e nfdoctor_root=DIR for a mounted system)
   --apply              apply the safe steps: checks every precondition first (nothing changes if one
                        fails), backs up every file under /var/lib/nfdoctor/runs/RUN_ID, writes atomically,
                        then diagnoses again and prints before -> after
@@ -200,28 +205,38 @@ function fixJson(p: JsonParts): string {
   )}\n`;
 }
 
-/** The plan as a POSIX sh script: the steps --apply would run (same options), then the manual ones. */
-function shellScript(
+/** The steps --apply would run (same options), then the manual ones, and what was left out and why. */
+function scriptSteps(
   plan: FixPlan,
-  label: string,
-  version: string,
   values: { readonly 'include-review'?: boolean; readonly 'no-restart'?: boolean },
-): string {
+): { readonly actions: Action[]; readonly leftOut: string[] } {
   const selection = selectSteps(plan, {
     includeReview: values['include-review'] === true,
     noRestart: values['no-restart'] === true,
   });
   const manual = plan.steps.filter((s) => s.class === 'manual');
   const left = selection.skipped.filter((s) => s.step.class !== 'manual');
-  return renderShellScript(
-    [...selection.apply, ...manual].map((s) => s.action),
-    {
-      comments: [
-        `Plan for ${label} by nfdoctor ${version} (${new Date().toISOString()}).`,
-        ...left.map((s) => `Left out: ${describeAction(s.step.action)} (${s.reason}).`),
-      ],
-    },
-  );
+  return {
+    actions: [...selection.apply, ...manual].map((s) => s.action),
+    leftOut: left.map((s) => `Left out: ${describeAction(s.step.action)} (${s.reason}).`),
+  };
+}
+
+/** The plan as a POSIX sh script or an Ansible playbook: the same steps, the same preconditions. */
+function planScript(
+  kind: 'sh' | 'ansible',
+  plan: FixPlan,
+  label: string,
+  version: string,
+  values: { readonly 'include-review'?: boolean; readonly 'no-restart'?: boolean },
+): string {
+  const { actions, leftOut } = scriptSteps(plan, values);
+  const header = `Plan for ${label} by nfdoctor ${version} (${new Date().toISOString()}).`;
+  if (kind === 'ansible') {
+    const comments = [header, ...leftOut].map((c) => `# ${c.replaceAll('\n', ' ')}\n`).join('');
+    return comments + renderAnsiblePlaybook(actions, { name: `nfdoctor fix for ${label}` });
+  }
+  return renderShellScript(actions, { comments: [header, ...leftOut] });
 }
 
 function renderPlanText(plan: FixPlan, label: string, findings: readonly Finding[]): string {
@@ -296,16 +311,16 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     return { text: FIX_HELP, exitCode: EXIT.ok };
   }
   const format = values.format;
-  if (format !== 'text' && format !== 'json' && format !== 'sh') {
-    throw new UsageError(`--format must be text, json or sh for fix, not "${format}"`);
+  if (format !== 'text' && format !== 'json' && format !== 'sh' && format !== 'ansible') {
+    throw new UsageError(`--format must be text, json, sh or ansible for fix, not "${format}"`);
   }
   const only = parseOnly(values.only, positionals);
   const applying = values.apply === true;
-  if (applying && format === 'sh') {
-    throw new UsageError('--format sh prints the plan as a script; it does not go with --apply');
+  if (applying && (format === 'sh' || format === 'ansible')) {
+    throw new UsageError(`--format ${format} prints the plan as a script; it does not go with --apply`);
   }
   if (!applying) {
-    for (const flag of format === 'sh'
+    for (const flag of format === 'sh' || format === 'ansible'
       ? (['yes'] as const)
       : (['yes', 'include-review', 'no-restart'] as const)) {
       if (values[flag] === true) {
@@ -328,8 +343,8 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     const needsWork =
       beforeFindings.some((f) => f.severity !== 'info') || plan.steps.some((s) => s.class !== 'manual');
     const exitCode = needsWork ? EXIT.findings : EXIT.ok;
-    if (format === 'sh') {
-      return { text: shellScript(plan, reader.label, version, values), exitCode };
+    if (format === 'sh' || format === 'ansible') {
+      return { text: planScript(format, plan, reader.label, version, values), exitCode };
     }
     const text =
       format === 'json'
