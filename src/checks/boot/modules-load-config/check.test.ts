@@ -126,6 +126,34 @@ describe.skipIf(!labAvailable)('boot/modules-load-config on real lab captures', 
 });
 
 describe('boot/modules-load-config on generated hosts', () => {
+  // After `fix --apply` the boot's journal still holds the insert failure of the boot's start; the restart of
+  // systemd-modules-load that followed the repair is what counts (the lab's modules-load-fails-requires fix run).
+  const insertJournal = [
+    journalLine('systemd-modules-load', 185, "Failed to insert module 'xt_recent': Invalid argument"),
+    journalLine('systemd', 1, 'Failed to start systemd-modules-load.service - Load Kernel Modules.'),
+  ].join('\n');
+  const xtRecentLoaded = 'xt_recent 24576 0 - Live 0x0000000000000000\n';
+  for (const [state, loaded, expected] of [
+    ['failed', '', ['insertFailed']],
+    ['active', '', ['insertFailed']],
+    ['failed', xtRecentLoaded, ['insertFailed']],
+    ['active', xtRecentLoaded, []],
+  ] as const) {
+    it(`insert failure in the journal, unit ${state}, xt_recent ${loaded === '' ? 'not ' : ''}loaded now: ${expected.join() || 'nothing'}`, async () => {
+      const { run } = await runCheckOn(
+        ID,
+        host(
+          { '/etc/modules': 'xt_recent\n', '/proc/modules': loaded, ...kernelFiles(RELEASE) },
+          {
+            'journal.boot': insertJournal,
+            'systemctl.show.systemd-modules-load': `ActiveState=${state}\nResult=${state === 'failed' ? 'exit-code' : 'success'}\n`,
+          },
+        ),
+      );
+      expect(run.findings.map((f) => f.messageId)).toEqual(expected);
+    });
+  }
+
   it('on systemd < 244 a missing module fails the unit and drags netfilter-persistent down (the seed case)', async () => {
     const journal = [
       journalLine('systemd-modules-load', 112, "Failed to find module 'loop'"),

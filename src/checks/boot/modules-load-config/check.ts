@@ -29,6 +29,7 @@ import {
   writeFile,
 } from '../../fix-actions.ts';
 import { isValidModuleName, type Action } from '../../../fixes/actions.ts';
+import { normalizeModuleName } from '../../../parsers/module-name.ts';
 
 const ID = 'boot/modules-load-config';
 const UNIT = 'systemd-modules-load.service';
@@ -336,6 +337,18 @@ function parametersFinding(
   };
 }
 
+/**
+ * The journal keeps the whole boot: after a repair (`fix --apply` restarts systemd-modules-load), the
+ * "Failed to insert" line of the boot's start is still there. It is history when the unit is active again
+ * (a restart that failed to insert would leave it failed, modules-load.c returns the error) and the module is
+ * in /proc/modules now.
+ */
+function insertFailureIsPast(model: HostModel, name: string): boolean {
+  const active = model.units.get(UNIT)?.show?.get('ActiveState') === 'active';
+  const loaded = model.kernel?.loaded?.modules.has(normalizeModuleName(name)) === true;
+  return active && loaded;
+}
+
 function insertFinding(
   model: HostModel,
   name: string,
@@ -351,6 +364,9 @@ function insertFinding(
       ? install
       : undefined;
   if (log === undefined && blockingInstall === undefined) {
+    return undefined;
+  }
+  if (blockingInstall === undefined && insertFailureIsPast(model, name)) {
     return undefined;
   }
   const error = log?.detail ?? `install command "${blockingInstall?.command ?? ''}" fails`;
@@ -690,7 +706,9 @@ export default defineCheck({
         `^(${escapeRe(UNIT)}: Failed with result|Failed to start (${escapeRe(UNIT)}|Load Kernel Modules))`,
       ),
     );
-    const failed = show?.get('ActiveState') === 'failed' || failLines.length > 0;
+    // A failure logged earlier this boot is over once the unit is active again (restarted after a repair).
+    const activeNow = show?.get('ActiveState') === 'active';
+    const failed = show?.get('ActiveState') === 'failed' || (!activeNow && failLines.length > 0);
     if (failed && unitFailing.length === 0) {
       const result = show?.get('Result') ?? 'see journal';
       ctx.report({
