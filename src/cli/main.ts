@@ -14,7 +14,7 @@ Usage:
   nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|html] [--fail-on LEVEL] [--output FILE]
   nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json|sarif]
   nfdoctor collect [--output FILE] [--root DIR]
-  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE]
+  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE] [--fix-playbook FILE]
   nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
   nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh|ansible]
   nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]

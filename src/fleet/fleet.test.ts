@@ -11,6 +11,8 @@ import { FleetAggregator, fleetExitCode, type FleetReport } from './aggregate.ts
 import { SEVERITY_RANK } from './summary.ts';
 import { buildTarGz, minimalSnapshotEntries } from '../sources/test-tar.ts';
 import { fleetToJson } from '../report/fleet-json.ts';
+import { renderFleetFixPlaybook } from './fix-playbook.ts';
+import { spawnSync } from 'node:child_process';
 import { renderFleetText } from '../report/fleet-text.ts';
 
 const SCHEMA_DIR = join(import.meta.dirname, '../../schema');
@@ -56,6 +58,29 @@ afterAll(() => {
 });
 
 describe('nfdoctor fleet on the lab snapshots', () => {
+  it('writes one play per root-cause group for its hosts (--fix-playbook), each line edit behind its check', async () => {
+    const report = await fleet([dir]);
+    const playbook = renderFleetFixPlaybook(report);
+    expect(playbook.plays).toBe(report.groups.filter((g) => (g.cause.fix?.actions.length ?? 0) > 0).length);
+    const blocked = report.groups.find((g) => g.hosts.includes('missing-xt-recent'));
+    expect(blocked).toBeDefined();
+    const play = playbook.text.slice(playbook.text.indexOf(`- name: "nfdoctor ${blocked?.id ?? ''}:`));
+    expect(play).toMatch(/^- name: .*\n {2}hosts: "missing-xt-recent,missing-xt-recent-notest"\n/);
+    const nextPlay = play.indexOf('\n- name: "nfdoctor g');
+    expect(nextPlay === -1 ? play : play.slice(0, nextPlay)).toContain(
+      'nfdoctor_expect: !unsafe "install xt_recent /bin/false"',
+    );
+    if (spawnSync('ansible-playbook', ['--version']).status === 0) {
+      const file = join(dir, 'fix.yml');
+      writeFileSync(file, playbook.text);
+      const hosts = `${report.groups.flatMap((g) => g.hosts).join(',')},`;
+      const check = spawnSync('ansible-playbook', ['--syntax-check', '-i', hosts, file], {
+        encoding: 'utf8',
+      });
+      expect(check.status, check.stderr).toBe(0);
+    }
+  }, 120_000);
+
   it.skipIf(AFTER_FIX.length === 0)(
     'counts every host repaired by fix --apply as ok, in no group',
     async () => {

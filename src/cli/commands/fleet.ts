@@ -1,5 +1,7 @@
-// nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json] [--output FILE] [--fail-on LEVEL]
+// nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE] [--fail-on LEVEL] [--fix-playbook FILE]
 import { parseArgs } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { renderFleetFixPlaybook } from '../../fleet/fix-playbook.ts';
 import { FleetAggregator, fleetExitCode } from '../../fleet/aggregate.ts';
 import { diagnoseFiles, defaultJobs } from '../../fleet/pool.ts';
 import { snapshotFiles } from '../../fleet/inputs.ts';
@@ -24,6 +26,9 @@ Options:
   --format text|json|html  output format (default text); html is one self-contained page
   --fail-on LEVEL      exit 1 when a host has a finding at or above LEVEL: error (default), warning, info, none
   --output FILE        write the report to FILE
+  --fix-playbook FILE  also write the fix of every group as an Ansible playbook: one play per root
+                       cause for the hosts that have it (inventory names = snapshot names), each line
+                       edit behind a check of the exact line, manual steps as debug tasks
 
 Exit status: 0 nothing at or above --fail-on on any host, 1 findings, 2 usage or a snapshot that
 could not be used (the report is still written).
@@ -46,6 +51,7 @@ export async function runFleet(
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string', default: 'error' },
       output: { type: 'string' },
+      'fix-playbook': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +80,10 @@ export async function runFleet(
   const report = aggregator.finish();
   if (report.total === 0) {
     throw new UsageError(`no snapshot (*.tar.gz) found in ${positionals.join(', ')}`);
+  }
+  const playbookFile = values['fix-playbook'];
+  if (playbookFile !== undefined) {
+    await writeFile(playbookFile, renderFleetFixPlaybook(report).text, { mode: 0o644 });
   }
   const style = terminalStyle(color);
   const text =
