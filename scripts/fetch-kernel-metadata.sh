@@ -45,8 +45,22 @@ DEPMOD=$(command -v depmod || echo /sbin/depmod)
 # The host's own apt sources (bookworm + bookworm-security on this project's build machine).
 APT_HOST=()
 
+# The Debian mirror this machine's own apt sources name (deb822 .sources first, then one-line sources.list):
+# no archive address is written into the project.
+host_mirror() {
+  local uri
+  uri=$(awk '$1 == "URIs:" && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
+  if [[ -z $uri ]]; then
+    uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } } }' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
+  fi
+  [[ -n $uri ]] || die "no Debian mirror found in /etc/apt/sources.list.d/*.sources or sources.list"
+  printf '%s\n' "${uri%/}"
+}
+
 # A private apt configuration for trixie: the host has no trixie sources and must not get any.
 APT_TRIXIE=()
+TRIXIE_MIRROR=""
 setup_trixie_apt() {
   local d="$WORK/apt-trixie"
   mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
@@ -54,7 +68,8 @@ setup_trixie_apt() {
   if [[ ${NFDOCTOR_KMETA_TRIXIE_TRUSTED:-0} == 1 ]]; then
     trust="trusted=yes"
   fi
-  printf 'deb [%s] http://deb.debian.org/debian trixie main\n' "$trust" >"$d/sources.list"
+  TRIXIE_MIRROR=$(host_mirror)
+  printf 'deb [%s] %s trixie main\n' "$trust" "$TRIXIE_MIRROR" >"$d/sources.list"
   APT_TRIXIE=(
     -o "Dir::Etc::sourcelist=$d/sources.list"
     -o "Dir::Etc::sourceparts=-"
@@ -102,7 +117,7 @@ fetch() {
 
   local version sha root suite
   version=$(dpkg-deb -f "$image_deb" Version)
-  # "   pkg | 6.1.192-2 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages"
+  # "   pkg | 6.1.192-2 | MIRROR/debian-security bookworm-security/main amd64 Packages"
   suite=$(apt-cache "$@" madison "$image" | awk -F'|' -v v="$version" '{ gsub(/ /, "", $2) } $2 == v { split($3, a, " "); sub("/.*", "", a[2]); print a[2]; exit }')
   sha=$(sha256sum "$image_deb" | cut -d' ' -f1)
   log "$(basename "$image_deb")  sha256 $sha"
@@ -222,7 +237,7 @@ main() {
   if [[ ${NFDOCTOR_KMETA_TRIXIE_TRUSTED:-0} == 1 ]]; then
     trixie_note="trixie was fetched with \`[trusted=yes]\` (signature NOT verified): the keyring lacked the trixie key."
   else
-    trixie_note="trixie was fetched through a private apt configuration (\`deb [signed-by=$KEYRING] http://deb.debian.org/debian trixie main\`, separate lists and cache dirs; the host's sources are untouched); signatures verified with debian-archive-keyring. Its modules are \`.ko.xz\`, so its stubs are too."
+    trixie_note="trixie was fetched through a private apt configuration (\`deb [signed-by=$KEYRING] <the host's own mirror> trixie main\`, separate lists and cache dirs; the host's sources are untouched); signatures verified with debian-archive-keyring. Its modules are \`.ko.xz\`, so its stubs are too."
   fi
 
   local trimmed_note="" kb
