@@ -391,16 +391,20 @@ export async function runFix(argv: readonly string[], version: string): Promise<
           version,
           ...(checkpoint === undefined ? {} : { checkpoint }),
         });
+  // What both apply-mode JSON documents (refused, and applied or not) carry.
+  const applyParts = {
+    version,
+    mode: 'apply',
+    source,
+    plan,
+    before: { findings: beforeFindings, model: before.model },
+  } as const;
   if (outcome?.kind === 'refused') {
     const lines = outcome.mismatches.map((m) => `  step ${m.n}: ${m.message}`);
     if (format === 'json') {
       return {
         text: fixJson({
-          version,
-          mode: 'apply',
-          source,
-          plan,
-          before: { findings: beforeFindings, model: before.model },
+          ...applyParts,
           apply: { outcome: 'refused', mismatches: outcome.mismatches, steps: [], skipped: [] },
           exitCode: EXIT.usage,
         }),
@@ -432,11 +436,7 @@ export async function runFix(argv: readonly string[], version: string): Promise<
   if (format === 'json') {
     return {
       text: fixJson({
-        version,
-        mode: 'apply',
-        source,
-        plan,
-        before: { findings: beforeFindings, model: before.model },
+        ...applyParts,
         apply: {
           outcome: outcome?.kind ?? 'nothing',
           ...(outcome?.kind === 'applied' ? { runId: outcome.runId, runDir: outcome.runDir } : {}),
