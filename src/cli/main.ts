@@ -6,7 +6,6 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
-import { checkErrorToJson } from '../report/check-json.ts';
 
 const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
 
@@ -130,7 +129,10 @@ function runCli(): void {
       const argv = process.argv.slice(2);
       if (wantsCheckJson(argv)) {
         const file = err instanceof InputError ? err.file : undefined;
-        process.stdout.write(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
+        // Loaded here, not at start-up: check-json pulls in the rules resolver, which --version never needs.
+        void import('../report/check-json.ts').then(({ checkErrorToJson }) => {
+          process.stdout.write(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
+        });
       }
       if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {
         process.stderr.write(`${err.stack ?? ''}\n`);
