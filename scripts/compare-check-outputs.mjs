@@ -7,7 +7,7 @@
 // characters at every offset of a read boundary). Each file runs in text, json and sarif with different
 // backends. Prints the count compared and every difference; exits 1 on any difference.
 //
-// usage: node scripts/compare-check-outputs.mjs OLD.cjs NEW.cjs [--big] [--keep DIR] [--jobs N] [--old-cache DIR]
+// usage: node scripts/compare-check-outputs.mjs OLD.cjs NEW.cjs [--big] [--keep DIR] [--jobs N] [--old-cache DIR] [--only REGEX]
 //        node scripts/compare-check-outputs.mjs --tree OLD_SOURCE_TREE [--big]   (in one process, faster)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -105,6 +105,16 @@ function edgeFiles() {
     out.push({ name: `edge/shift-${pad}-lf.v6`, text: filler.replace('#', '# é') + base });
   }
   return out;
+}
+
+/** `--only REGEX`: the inputs whose name matches. */
+function selected(files) {
+  const at = process.argv.indexOf('--only');
+  if (at === -1) {
+    return files;
+  }
+  const only = new RegExp(process.argv[at + 1] ?? '');
+  return files.filter((f) => only.test(f.name));
 }
 
 export function inputs(big) {
@@ -234,7 +244,7 @@ async function inProcess(oldTree, big, scratch) {
       return `error ${err.name}: ${err.message}`;
     }
   };
-  const files = materialize(inputs(big), scratch);
+  const files = materialize(selected(inputs(big)), scratch);
   let runs = 0;
   const differences = [];
   const cwd = process.cwd();
@@ -288,7 +298,7 @@ async function main() {
   const scratch = keepAt === -1 ? mkdtempSync(join(tmpdir(), 'nfd-compare-')) : process.argv[keepAt + 1];
   const differences = [];
   const runs = [];
-  const files = inputs(process.argv.includes('--big'));
+  const files = selected(inputs(process.argv.includes('--big')));
   try {
     for (const file of files) {
       let path = file.path;

@@ -2,6 +2,7 @@
 // the pieces join to the same text, each ends at a line end, blankness and refusals are the same.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPiecewiseInput, readTextInput } from './read-input.ts';
@@ -76,6 +77,19 @@ describe('readPiecewiseInput', () => {
     expect((await readPiecewiseInput(file('nbsp.v4', '\u00a0\n\u2028\n\uFEFF'), WHAT)).blank).toBe(true);
     expect((await readPiecewiseInput(file('late.v4', `${' \n'.repeat(70_000)}x`), WHAT)).blank).toBe(false);
     await expectSameAsWhole(file('late2.v4', `${' \n'.repeat(70_000)}x`));
+  });
+
+  it('reads a pipe once, whole (check <(iptables-save))', async () => {
+    const text = '*filter\n-A INPUT -j ACCEPT\n'.repeat(10_000);
+    const source = file('pipe-source.v4', text);
+    const fifo = join(dir, 'pipe.v4');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('cp', [source, fifo]);
+    const read = await readPiecewiseInput(fifo, WHAT);
+    expect(read.blank).toBe(false);
+    expect([...read.pieces()].join('')).toBe(text);
+    expect([...read.pieces()].join('')).toBe(text);
+    await new Promise((resolve) => writer.on('close', resolve));
   });
 
   it('refuses what readTextInput refuses, with the same message', async () => {

@@ -26,6 +26,10 @@ function describeFsError(err: unknown): string {
 /** Reads a text file the user named, refusing directories, huge files and binary data. */
 export async function readTextInput(path: string, what: string): Promise<string> {
   await checkInputFile(path, what);
+  return readWholeText(path, what);
+}
+
+function readWholeText(path: string, what: string): string {
   let data: Buffer;
   try {
     data = readFileSync(path);
@@ -63,7 +67,11 @@ const PIECE_BYTES = 64 * 1024;
 
 /** readTextInput for a file that may be big: the same checks and errors, the text as pieces. */
 export async function readPiecewiseInput(path: string, what: string): Promise<PiecewiseText> {
-  await checkInputFile(path, what);
+  if (!(await checkInputFile(path, what))) {
+    // A pipe (`check <(iptables-save)`, /dev/stdin) can be read only once: whole, as before.
+    const text = readWholeText(path, what);
+    return { blank: text.trim() === '', pieces: () => [text] };
+  }
   // One pass refuses binary data before anything is parsed, as readTextInput does. Pieces end at a
   // newline, which trim() removes: the whole text trims to '' exactly when every piece does.
   let blank = true;
@@ -137,15 +145,17 @@ function* byteRuns(path: string, what: string): Generator<Buffer> {
   }
 }
 
-/** Exists, is a file, not too big: readTextInput's checks before it reads. */
-async function checkInputFile(path: string, what: string): Promise<void> {
+/** Exists, is not a directory, not too big: readTextInput's checks before it reads. True for a regular file. */
+async function checkInputFile(path: string, what: string): Promise<boolean> {
   let size: number;
+  let regular: boolean;
   try {
     const st = await stat(path);
     if (st.isDirectory()) {
       throw new InputError(path, `is a directory, expected ${what}`);
     }
     size = st.size;
+    regular = st.isFile();
   } catch (err) {
     if (err instanceof InputError) {
       throw err;
@@ -155,6 +165,7 @@ async function checkInputFile(path: string, what: string): Promise<void> {
   if (size > MAX_INPUT_BYTES) {
     throw new InputError(path, `is ${size} bytes, more than the ${MAX_INPUT_BYTES}-byte limit for ${what}`);
   }
+  return regular;
 }
 
 /** A directory the user named (--kernel, --root): must exist and be a directory. */
