@@ -17,6 +17,25 @@ export function haveTool(tool) {
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
+/** The kernel metadata the check benchmarks resolve against (real Debian 6.1). */
+export const BENCH_KERNEL = 'fixtures/kernels/6.1.0-56-cloud-amd64';
+
+/** argv of the benchmarked `nfdoctor check` (legacy backend, JSON, as `npm run bench` times it). */
+export function checkArgv(bundle, file) {
+  return [
+    process.execPath,
+    bundle,
+    'check',
+    file,
+    '--kernel',
+    BENCH_KERNEL,
+    '--backend',
+    'legacy',
+    '--format',
+    'json',
+  ];
+}
+
 /**
  * Runs argv (no shell), returns wall seconds, exit status, and with GNU time installed, CPU seconds
  * (user + system, which a loaded machine inflates much less than wall time) and peak RSS in KiB (%M).

@@ -9,32 +9,17 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateRuleset } from './gen-ruleset.mjs';
-import { REPO, haveTool, isRoot, measure, withNetns } from './bench-lib.mjs';
+import { REPO, checkArgv, haveTool, isRoot, measure, withNetns } from './bench-lib.mjs';
 
 const SIZES = [1_000, 10_000, 100_000];
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag === -1 ? 3 : Math.max(1, Number(process.argv[runsFlag + 1]) || 1);
 const SEED = 42;
-const KERNEL = 'fixtures/kernels/6.1.0-56-cloud-amd64';
 const CLI = join(REPO, 'dist/nfdoctor.cjs');
 
 function nfdoctorCommand(file) {
   if (existsSync(CLI)) {
-    return {
-      label: 'nfdoctor check',
-      argv: [
-        process.execPath,
-        CLI,
-        'check',
-        file,
-        '--kernel',
-        KERNEL,
-        '--backend',
-        'legacy',
-        '--format',
-        'json',
-      ],
-    };
+    return { label: 'nfdoctor check', argv: checkArgv(CLI, file) };
   }
   return {
     label: 'parser via tsx (no dist/nfdoctor.cjs)',

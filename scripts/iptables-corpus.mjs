@@ -54,7 +54,7 @@ export function parseTestFile(text) {
 }
 
 /** One rules file per (test file, table): each test and chain on its own line. */
-function rulesFile(tests) {
+export function rulesFile(tests) {
   const byTable = new Map();
   for (const t of tests) {
     for (const chain of t.chains) {

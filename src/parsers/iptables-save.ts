@@ -143,7 +143,7 @@ export function parseIptablesSave(text: string, file: string): Parsed<Ruleset> {
   return parseIptablesSaveFamily(text, file, familyFromFileName(file));
 }
 
-export function parseIptablesSaveFamily(text: string, file: string, family: IpFamily): Parsed<Ruleset> {
+export function parseIptablesSaveFamily(text: SaveText, file: string, family: IpFamily): Parsed<Ruleset> {
   const sink = new RetainingSink();
   const state = new RestoreState(file, family, sink, true);
   readLines(text, state);
@@ -182,7 +182,7 @@ export interface RulesetVisitor {
  * of into the result.
  */
 export function visitIptablesSave(
-  text: string,
+  text: SaveText,
   file: string,
   family: IpFamily,
   visitor: RulesetVisitor,
@@ -446,29 +446,84 @@ const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
 // ---------------------------------------------------------------------------------------------------
 // Line reading
 
+/**
+ * The text of a save file: whole, or in pieces (a file read piece by piece; a line may run across
+ * pieces), parsed as their concatenation.
+ */
+export type SaveText = string | Iterable<string>;
+
 /** Calls the state machine once per line, the way fgets() would hand lines to iptables-restore. */
-function readLines(text: string, state: RestoreState): void {
-  let pos = 0;
-  if (text.charCodeAt(0) === 0xfeff) {
-    state.sawByteOrderMark();
-    pos = 1;
+function readLines(text: SaveText, state: RestoreState): void {
+  const reader = new LineReader(state);
+  if (typeof text === 'string') {
+    reader.piece(text);
+  } else {
+    for (const piece of text) {
+      reader.piece(piece);
+    }
   }
-  let lineNumber = 0;
-  const length = text.length;
-  while (pos < length) {
-    const newline = text.indexOf('\n', pos);
-    const lineEnd = newline === -1 ? length : newline;
-    const hasCarriageReturn = lineEnd > pos && text.charCodeAt(lineEnd - 1) === 0x0d;
-    lineNumber++;
-    state.line(
-      text.slice(pos, hasCarriageReturn ? lineEnd - 1 : lineEnd),
-      lineNumber,
+  reader.end();
+}
+
+class LineReader {
+  private lineNumber = 0;
+  private started = false;
+  /** The start of a line whose newline is in a later piece. */
+  private pending = '';
+
+  constructor(private readonly state: RestoreState) {}
+
+  piece(text: string): void {
+    const length = text.length;
+    let pos = 0;
+    if (!this.started && length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) {
+        this.state.sawByteOrderMark();
+        pos = 1;
+      }
+    }
+    if (this.pending !== '') {
+      const newline = text.indexOf('\n', pos);
+      if (newline === -1) {
+        this.pending += text.slice(pos);
+        return;
+      }
+      const line = this.pending + text.slice(pos, newline);
+      this.pending = '';
+      this.emit(line, 0, line.length, true);
+      pos = newline + 1;
+    }
+    while (pos < length) {
+      const newline = text.indexOf('\n', pos);
+      if (newline === -1) {
+        this.pending = text.slice(pos);
+        return;
+      }
+      this.emit(text, pos, newline, true);
+      pos = newline + 1;
+    }
+  }
+
+  end(): void {
+    const pending = this.pending;
+    if (pending !== '') {
+      this.pending = '';
+      this.emit(pending, 0, pending.length, false);
+    }
+    this.state.end(this.lineNumber);
+  }
+
+  private emit(text: string, start: number, lineEnd: number, hasNewline: boolean): void {
+    const hasCarriageReturn = lineEnd > start && text.charCodeAt(lineEnd - 1) === 0x0d;
+    this.lineNumber++;
+    this.state.line(
+      text.slice(start, hasCarriageReturn ? lineEnd - 1 : lineEnd),
+      this.lineNumber,
       hasCarriageReturn,
-      newline !== -1,
+      hasNewline,
     );
-    pos = lineEnd + 1;
   }
-  state.end(lineNumber);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   type GeneratedBy,
   type Ruleset,
   type RulesetOutline,
+  type SaveText,
 } from '../parsers/iptables-save.ts';
 import { parseIpsetSave } from '../parsers/ipset-save.ts';
 import type { Diagnostic, Parsed } from '../parsers/types.ts';
@@ -32,9 +33,14 @@ import { parseServices, type Services } from '../parsers/services.ts';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
+/** A rules file too big to hold: read again, piece by piece, on each pass (see visitIptablesSave). */
+export interface RulesPieces {
+  pieces(): Iterable<string>;
+}
+
 export interface RulesInput {
   readonly path: string;
-  readonly text: string;
+  readonly text: string | RulesPieces;
   readonly family?: Family;
   /** The same text already parsed for `family` by the caller (the host model keeps full rulesets): not parsed again. */
   readonly parsed?: Parsed<Ruleset>;
@@ -208,7 +214,8 @@ function parseAndDerive(
     (backend) => new RequirementsCollector({ family, backend, file: input.path, setTypes }),
   );
   const seen = { lateChainTargets: false };
-  const visited = visitIptablesSave(input.text, input.path, family, {
+  const text = (): SaveText => (typeof input.text === 'string' ? input.text : input.text.pieces());
+  const visited = visitIptablesSave(text(), input.path, family, {
     openTable(name, line) {
       for (const collector of collectors) {
         collector.table(name, line);
@@ -230,7 +237,7 @@ function parseAndDerive(
   if (seen.lateChainTargets) {
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
     // already derived as an extension target. Derive from the full parse, whose target kinds are final.
-    const full = parseIptablesSaveFamily(input.text, input.path, family);
+    const full = parseIptablesSaveFamily(text(), input.path, family);
     return { ...deriveFromFull(input, family, full, backends, setTypes, []), outline: visited.value };
   } else {
     backends.forEach((backend, i) => {

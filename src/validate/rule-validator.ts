@@ -183,6 +183,9 @@ export class RuleValidator {
 
   /** At COMMIT: a jump to a name that is neither a target nor a chain of the table fails both backends. */
   closeTable(table: { readonly name: string; readonly chains: readonly { readonly name: string }[] }): void {
+    if (this.pendingJumps.size === 0) {
+      return;
+    }
     const declared = new Set(table.chains.map((c) => c.name));
     for (const [name, lines] of this.pendingJumps) {
       if (declared.has(name)) {
@@ -231,6 +234,13 @@ export class RuleValidator {
           return `interface name \`${value}' must be shorter than IFNAMSIZ (${MAX_INTERFACE})`;
         }
       } else if (option.name === '-s' || option.name === '-d') {
+        if (!value.includes(',')) {
+          const error = hostError(value, this.opts.family, true);
+          if (error !== undefined) {
+            return error;
+          }
+          continue;
+        }
         for (const host of value.split(',')) {
           const error = hostError(host, this.opts.family, true);
           if (error !== undefined) {

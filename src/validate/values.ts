@@ -140,6 +140,15 @@ export function valueError(
   const type = entry.type;
   const typeMax = TYPE_MAX[type];
   if (typeMax !== undefined) {
+    // Most values are small decimals within the bounds: no BigInt for them (100k-rule files).
+    const small = smallDecimal(value);
+    if (
+      small !== undefined &&
+      small >= (entry.min ?? 0) &&
+      (entry.max === undefined || entry.max === 0 ? small <= Number(typeMax) : small <= entry.max)
+    ) {
+      return undefined;
+    }
     const min = entry.min === undefined ? 0n : BigInt(entry.min);
     const max = entry.max === undefined || entry.max === 0 ? typeMax : BigInt(entry.max);
     if (!wholeNumberIn(value, min, max) && entry.minUnknown !== true) {
@@ -255,6 +264,10 @@ export function natPortsError(
 ): string | undefined {
   if (!portOk) {
     return 'Need TCP, UDP, SCTP or DCCP with port specification';
+  }
+  const small = smallDecimal(arg);
+  if (small !== undefined && small <= 65535) {
+    return undefined; // strtoumax takes it all: no rest
   }
   const first = strtoumax(arg);
   let rest = '';

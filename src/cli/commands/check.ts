@@ -17,7 +17,7 @@ import { checkResultToSarif } from '../../report/check-sarif.ts';
 import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { InputError, UsageError, EXIT } from '../errors.ts';
-import { readTextInput, requireDirectory } from '../read-input.ts';
+import { readPiecewiseInput, readTextInput, requireDirectory, type PiecewiseText } from '../read-input.ts';
 import { detectHostBackend } from '../../resolve/host-backend.ts';
 import type { Family } from '../../knowledge/extensions.ts';
 
@@ -197,9 +197,9 @@ export async function runCheck(
   const family = parseFamily(values.family);
   const target = await chooseTarget(values);
 
-  const rules: RulesInput[] = [];
+  const rules: (RulesInput & { readonly text: PiecewiseText })[] = [];
   for (const path of positionals) {
-    const text = await readTextInput(path, 'an iptables-save rules file');
+    const text = await readPiecewiseInput(path, 'an iptables-save rules file');
     rules.push({ path, text, ...(family === undefined ? {} : { family }) });
   }
   const ipsets: IpsetInput[] = [];
@@ -243,14 +243,14 @@ export async function runCheck(
 /** A file with no table and no rule is not a ruleset at all (a wrong path, a config file): say so, exit 2. */
 function assertLooksLikeRuleset(
   files: readonly { path: string; tables: readonly string[] }[],
-  inputs: readonly RulesInput[],
+  inputs: readonly { readonly path: string; readonly text: PiecewiseText }[],
 ): void {
   for (const f of files) {
     const input = inputs.find((i) => i.path === f.path);
-    if (f.tables.length === 0 && input !== undefined && input.text.trim() !== '') {
+    if (f.tables.length === 0 && input !== undefined && !input.text.blank) {
       throw new InputError(f.path, 'not an iptables-save ruleset (no "*table" line found)');
     }
-    if (input !== undefined && input.text.trim() === '') {
+    if (input !== undefined && input.text.blank) {
       throw new InputError(f.path, 'is empty: no rules to check');
     }
   }
