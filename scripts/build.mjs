@@ -4,7 +4,7 @@
 // (it answers --version and --help by itself) followed by the program, deflated and base64-encoded in a
 // comment that the launcher reads back when a command runs: Node never has to parse the program for --version.
 import { build } from 'esbuild';
-import { readFileSync, chmodSync, writeFileSync } from 'node:fs';
+import { readFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { deflateRawSync, constants } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,7 @@ const launcher = await build({
 const packed = deflateRawSync(program.outputFiles[0].contents, {
   level: constants.Z_BEST_COMPRESSION,
 }).toString('base64');
+mkdirSync(dirname(outfile), { recursive: true });
 writeFileSync(outfile, `${launcher.outputFiles[0].text}/*NFDOCTOR-MAIN:${packed}*/\n`);
 chmodSync(outfile, 0o755);
 console.log(`built ${outfile}`);
