@@ -40,7 +40,7 @@ export function checkArgv(bundle, file) {
  * Runs argv (no shell), returns wall seconds, exit status, and with GNU time installed, CPU seconds
  * (user + system, which a loaded machine inflates much less than wall time) and peak RSS in KiB (%M).
  */
-export function measure(argv, { cwd = REPO, prefix = [] } = {}) {
+export function measure(argv, { cwd = REPO, prefix = [], timeoutMs = 600_000 } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'nfd-bench-'));
   try {
     const rssFile = join(scratch, 'rss');
@@ -54,7 +54,7 @@ export function measure(argv, { cwd = REPO, prefix = [] } = {}) {
       encoding: 'utf8',
       env: { ...process.env, LC_ALL: 'C' },
       maxBuffer: 256 * 1024 * 1024,
-      timeout: 600_000,
+      timeout: timeoutMs,
     });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     let peakRssKb;

@@ -1,29 +1,9 @@
 // nfdoctor command line: the only place that prints or exits.
-import { writeSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import type { CommandOutput } from './commands/check.ts';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { answerQuickly } from './quick.ts';
 import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
-
-const HELP = `nfdoctor ${VERSION}: why is my firewall not up, and what exactly do I do about it?
-
-Usage:
-  nfdoctor diagnose [--root DIR | --snapshot FILE] [--format text|json|html] [--fail-on LEVEL] [--output FILE]
-  nfdoctor check RULES... [--kernel DIR | --root DIR] [--backend nft|legacy] [--format text|json|sarif]
-  nfdoctor collect [--output FILE] [--root DIR]
-  nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE] [--fix-playbook FILE]
-  nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check]
-  nfdoctor fix [--root DIR | --snapshot FILE] [--only CHECK_ID...] [--format text|json|sh|ansible]
-  nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
-  nfdoctor rollback [RUN_ID] [--list] [--root DIR] [--force]
-  nfdoctor guard install|status|release|uninstall [--fail-closed] [--allow CIDR[:PORT]...] [--textfile DIR]
-  nfdoctor checks | nfdoctor explain CHECK_ID
-  nfdoctor --version | --help
-
-Run "nfdoctor COMMAND --help" for a command's options.
-`;
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
@@ -44,19 +24,6 @@ const COMMANDS: Readonly<Record<string, { load: () => Promise<Command>; report: 
   explain: { load: async () => (await import('./commands/info.ts')).runExplain, report: true },
 };
 
-/**
- * Short fixed texts (--version, --help) go straight to fd 1: creating process.stdout loads Node's stream
- * machinery, a good part of what a `--version` call would cost. A pipe that refuses a synchronous write
- * (EAGAIN on a non-blocking pipe) gets the ordinary stream.
- */
-function writeSmall(text: string): void {
-  try {
-    writeSync(1, text);
-  } catch {
-    process.stdout.write(text);
-  }
-}
-
 function outputFileOf(argv: readonly string[]): string | undefined {
   const i = argv.indexOf('--output');
   if (i >= 0) {
@@ -68,13 +35,9 @@ function outputFileOf(argv: readonly string[]): string | undefined {
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    writeSmall(HELP);
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (name === '--version' || name === '-V') {
-    writeSmall(`${VERSION}\n`);
-    return EXIT.ok;
+  const quick = answerQuickly(argv);
+  if (quick !== undefined || name === undefined) {
+    return quick ?? EXIT.usage;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
@@ -85,6 +48,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const run = await command.load();
   const result = await run(rest, VERSION, color);
   if (output !== undefined && output !== '') {
+    // Loaded here: node:fs/promises brings streams and readline, which --version and most reports never use.
+    const { writeFile } = await import('node:fs/promises');
     try {
       await writeFile(output, result.text);
     } catch (err) {
@@ -142,15 +107,22 @@ function runCli(): void {
   );
 }
 
-// The bundle is also the script of its own fleet workers (src/fleet/pool.ts): there it serves, never parses argv.
-if (
-  !isMainThread &&
-  parentPort != null &&
-  (workerData as { role?: unknown } | null)?.role === FLEET_WORKER_ROLE
-) {
-  const port = parentPort;
-  void import('../fleet/worker.ts').then((m) => {
-    m.serveFleetWorker(port);
+/**
+ * The bundle is also the script of its own fleet workers (src/fleet/pool.ts): there it serves, never parses
+ * argv. The pool appends the role to the worker's argv, so that an ordinary start does not load
+ * node:worker_threads (and the stream machinery it brings) only to learn that it is the main thread.
+ */
+if (process.argv[2] === FLEET_WORKER_ROLE) {
+  void import('node:worker_threads').then(({ isMainThread, parentPort, workerData }) => {
+    const role = (workerData as { role?: unknown } | null)?.role;
+    if (!isMainThread && parentPort != null && role === FLEET_WORKER_ROLE) {
+      const port = parentPort;
+      void import('../fleet/worker.ts').then((m) => {
+        m.serveFleetWorker(port);
+      });
+    } else {
+      runCli();
+    }
   });
 } else {
   runCli();

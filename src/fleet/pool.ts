@@ -25,6 +25,8 @@ export function defaultJobs(): number {
 function spawn(maxOldGenerationSizeMb: number): Worker {
   const options = {
     workerData: { role: FLEET_WORKER_ROLE },
+    // The bundle looks for its role in argv before it loads node:worker_threads (src/cli/main.ts).
+    argv: [FLEET_WORKER_ROLE],
     resourceLimits: { maxOldGenerationSizeMb },
   };
   if (typeof NFDOCTOR_BUNDLE === 'boolean') {

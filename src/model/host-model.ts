@@ -512,7 +512,9 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   // Read by checks through `commands`: failed units (loader/restore-failed quotes the loader's row).
   await run('systemctl.failed');
   const journal = journalFrom(await run('journal.boot'), 'journalctl -b');
-  const previousJournal = journalFrom(await run('journal.prev-boot'), 'journalctl -b -1');
+  // No check reads the previous boot's journal yet: it is parsed only when something asks for it.
+  const previousJournalFact = await run('journal.prev-boot');
+  let previousJournal: JournalView | undefined;
   const nfpText = await readText(reader, '/etc/default/netfilter-persistent');
   const sysconfigText = await readText(reader, '/etc/sysconfig/iptables-config');
   const plugins = await reader.listDir('/usr/share/netfilter-persistent/plugins.d');
@@ -558,7 +560,10 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     liveRules,
     units,
     journal,
-    previousJournal,
+    get previousJournal(): JournalView {
+      previousJournal ??= journalFrom(previousJournalFact, 'journalctl -b -1');
+      return previousJournal;
+    },
     modulesLoad: await loadModulesLoad(reader),
     ...(nfpText === undefined
       ? {}

@@ -62,49 +62,88 @@ function toBigInt(s: string | undefined): bigint | undefined {
   return BigInt(s);
 }
 
+/** The fields an entry exposes as properties: their first values (undefined when absent). */
+interface Picked {
+  MESSAGE?: string | undefined;
+  __REALTIME_TIMESTAMP?: string | undefined;
+  PRIORITY?: string | undefined;
+  _SYSTEMD_UNIT?: string | undefined;
+  UNIT?: string | undefined;
+  USER_UNIT?: string | undefined;
+  SYSLOG_IDENTIFIER?: string | undefined;
+  _PID?: string | undefined;
+  SYSLOG_PID?: string | undefined;
+  _TRANSPORT?: string | undefined;
+  _BOOT_ID?: string | undefined;
+  _HOSTNAME?: string | undefined;
+}
+
+const PICKED_NAMES = [
+  'MESSAGE',
+  '__REALTIME_TIMESTAMP',
+  'PRIORITY',
+  '_SYSTEMD_UNIT',
+  'UNIT',
+  'USER_UNIT',
+  'SYSLOG_IDENTIFIER',
+  '_PID',
+  'SYSLOG_PID',
+  '_TRANSPORT',
+  '_BOOT_ID',
+  '_HOSTNAME',
+] as const satisfies readonly (keyof Picked)[];
+
+function pickFirst(fields: ReadonlyMap<string, readonly string[]>): Picked {
+  const p: Picked = {};
+  for (const name of PICKED_NAMES) {
+    p[name] = first(fields, name);
+  }
+  return p;
+}
+
 function entryFromFields(
   fields: ReadonlyMap<string, readonly string[]>,
   line: number,
   extra?: { timeText?: string },
-  firstOf: (name: string) => string | undefined = (name) => first(fields, name),
+  p: Picked = pickFirst(fields),
 ): JournalEntry {
   // Built as one mutable record (no spreads): this runs once per entry and must stay cheap (100k entries).
   const e: {
     -readonly [K in keyof JournalEntry]: JournalEntry[K];
-  } = { message: firstOf('MESSAGE') ?? '', fields, line };
-  const realtimeUs = toBigInt(firstOf('__REALTIME_TIMESTAMP'));
+  } = { message: p.MESSAGE ?? '', fields, line };
+  const realtimeUs = toBigInt(p.__REALTIME_TIMESTAMP);
   if (realtimeUs !== undefined) {
     e.realtimeUs = realtimeUs;
   }
-  const priority = toInt(firstOf('PRIORITY'));
+  const priority = toInt(p.PRIORITY);
   if (priority !== undefined) {
     e.priority = priority;
   }
-  const sourceUnit = firstOf('_SYSTEMD_UNIT');
+  const sourceUnit = p._SYSTEMD_UNIT;
   if (sourceUnit !== undefined) {
     e.sourceUnit = sourceUnit;
   }
-  const unit = firstOf('UNIT') ?? firstOf('USER_UNIT') ?? sourceUnit;
+  const unit = p.UNIT ?? p.USER_UNIT ?? sourceUnit;
   if (unit !== undefined) {
     e.unit = unit;
   }
-  const syslogIdentifier = firstOf('SYSLOG_IDENTIFIER');
+  const syslogIdentifier = p.SYSLOG_IDENTIFIER;
   if (syslogIdentifier !== undefined) {
     e.syslogIdentifier = syslogIdentifier;
   }
-  const pid = toInt(firstOf('_PID') ?? firstOf('SYSLOG_PID'));
+  const pid = toInt(p._PID ?? p.SYSLOG_PID);
   if (pid !== undefined) {
     e.pid = pid;
   }
-  const transport = firstOf('_TRANSPORT');
+  const transport = p._TRANSPORT;
   if (transport !== undefined) {
     e.transport = transport;
   }
-  const bootId = firstOf('_BOOT_ID');
+  const bootId = p._BOOT_ID;
   if (bootId !== undefined) {
     e.bootId = bootId;
   }
-  const hostname = firstOf('_HOSTNAME');
+  const hostname = p._HOSTNAME;
   if (hostname !== undefined) {
     e.hostname = hostname;
   }
@@ -222,6 +261,52 @@ class JsonFields implements ReadonlyMap<string, readonly string[]> {
   }
 }
 
+function isPicked(name: string): boolean {
+  return (PICKED_NAMES as readonly string[]).includes(name);
+}
+
+/** Sets `p[name]` when name is one of the picked fields (a switch: names are compared, never hashed). */
+function pick(p: Picked, name: string, v: string): void {
+  switch (name) {
+    case 'MESSAGE':
+      p.MESSAGE = v;
+      return;
+    case '__REALTIME_TIMESTAMP':
+      p.__REALTIME_TIMESTAMP = v;
+      return;
+    case 'PRIORITY':
+      p.PRIORITY = v;
+      return;
+    case '_SYSTEMD_UNIT':
+      p._SYSTEMD_UNIT = v;
+      return;
+    case 'UNIT':
+      p.UNIT = v;
+      return;
+    case 'USER_UNIT':
+      p.USER_UNIT = v;
+      return;
+    case 'SYSLOG_IDENTIFIER':
+      p.SYSLOG_IDENTIFIER = v;
+      return;
+    case '_PID':
+      p._PID = v;
+      return;
+    case 'SYSLOG_PID':
+      p.SYSLOG_PID = v;
+      return;
+    case '_TRANSPORT':
+      p._TRANSPORT = v;
+      return;
+    case '_BOOT_ID':
+      p._BOOT_ID = v;
+      return;
+    case '_HOSTNAME':
+      p._HOSTNAME = v;
+      return;
+  }
+}
+
 /** `journalctl -o json`: one object per line; never throws. */
 export function parseJournalJson(text: string, file: string): Parsed<JournalEntry[]> {
   const out: JournalEntry[] = [];
@@ -231,7 +316,7 @@ export function parseJournalJson(text: string, file: string): Parsed<JournalEntr
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';
     const line = i + 1;
-    if (raw.trim() === '') {
+    if (raw.charCodeAt(0) !== 123 && raw.trim() === '') {
       continue;
     }
     let obj: unknown;
@@ -248,12 +333,30 @@ export function parseJournalJson(text: string, file: string): Parsed<JournalEntr
     const rec = obj as Record<string, unknown>;
     // String values (nearly all of them) are read straight from the parsed object; only the rare byte arrays,
     // nulls and repeated fields are decoded up front. This keeps -o json of a whole boot fast.
+    // One pass over the keys: the entry's own properties are picked here, so no field is looked up by name.
     let decoded: Map<string, string[]> | undefined;
+    const picked: Picked = {
+      MESSAGE: undefined,
+      __REALTIME_TIMESTAMP: undefined,
+      PRIORITY: undefined,
+      _SYSTEMD_UNIT: undefined,
+      UNIT: undefined,
+      USER_UNIT: undefined,
+      SYSLOG_IDENTIFIER: undefined,
+      _PID: undefined,
+      SYSLOG_PID: undefined,
+      _TRANSPORT: undefined,
+      _BOOT_ID: undefined,
+      _HOSTNAME: undefined,
+    };
+    let pickedNonString = false;
     for (const name in rec) {
       const v = rec[name];
       if (typeof v === 'string') {
+        pick(picked, name, v);
         continue;
       }
+      pickedNonString ||= isPicked(name);
       // An array whose elements are not all numbers is a repeated field; an array of numbers is one blob.
       const values = Array.isArray(v) && !v.every((b) => typeof b === 'number') ? (v as unknown[]) : [v];
       const list: string[] = [];
@@ -280,7 +383,7 @@ export function parseJournalJson(text: string, file: string): Parsed<JournalEntr
       decoded.set(name, list);
     }
     const fields = new JsonFields(rec, decoded);
-    out.push(entryFromFields(fields, line, undefined, (n) => fields.first(n)));
+    out.push(entryFromFields(fields, line, undefined, pickedNonString ? pickFirst(fields) : picked));
   }
   return { value: out, diagnostics: sink.finish() };
 }

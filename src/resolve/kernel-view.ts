@@ -23,6 +23,7 @@ import {
 } from '../parsers/modprobe-d.ts';
 import { parseKernelCmdline, type KernelCmdline } from '../parsers/kernel-cmdline.ts';
 import { normalizeModuleName } from '../parsers/module-name.ts';
+import { ContentCache } from '../parsers/content-cache.ts';
 import type { Family } from '../knowledge/extensions.ts';
 
 export interface MissingInput {
@@ -155,6 +156,35 @@ async function readText(reader: HostReader, path: string, acc: Collector): Promi
   return textOf(fact);
 }
 
+/**
+ * Parsed kernel metadata by path and exact content: hosts running the same kernel share it (a fleet worker
+ * reads the same modules.dep for most of its hosts). Bounded: a few kernels' worth of files.
+ */
+const KERNEL_FILES = new ContentCache(48);
+
+interface ParsedFile<T> {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly value: T;
+}
+
+function parsedOnce<T>(
+  content: Buffer | undefined,
+  kind: string,
+  path: string,
+  parse: (content: Buffer) => ParsedFile<T>,
+): ParsedFile<T> | undefined {
+  return content === undefined ? undefined : KERNEL_FILES.get(kind, path, content, parse);
+}
+
+async function readContent(reader: HostReader, path: string, acc: Collector): Promise<Buffer | undefined> {
+  const fact = await reader.readFile(path);
+  const miss = missingFrom(fact);
+  if (miss !== undefined) {
+    acc.missing.push(miss);
+  }
+  return fact.status === 'ok' ? fact.content : undefined;
+}
+
 function indexDeps(deps: readonly ModuleDep[], file: string): Map<string, ModuleDep & { file: string }> {
   const map = new Map<string, ModuleDep & { file: string }>();
   for (const d of deps) {
@@ -172,7 +202,9 @@ async function loadConfig(
   for (const path of layout.configCandidates) {
     const fact = await reader.readFile(path);
     if (fact.status === 'ok') {
-      const parsed = parseKernelConfig(fact.content.toString('utf8'), path);
+      const parsed = KERNEL_FILES.get('config', path, fact.content, (b) =>
+        parseKernelConfig(b.toString('utf8'), path),
+      );
       acc.diagnostics.push(...parsed.diagnostics);
       return { file: path, values: parsed.value };
     }
@@ -293,23 +325,49 @@ export async function loadKernelView(reader: HostReader, layout: KernelLayout): 
   const acc: Collector = { missing: [], diagnostics: [] };
   const dir = layout.modulesDir;
 
-  const depText = await readText(reader, `${dir}/modules.dep`, acc);
-  const depParsed = depText === undefined ? undefined : parseModulesDep(depText, `${dir}/modules.dep`);
-  const aliasText = await readText(reader, `${dir}/modules.alias`, acc);
-  const aliasParsed =
-    aliasText === undefined ? undefined : parseModulesAlias(aliasText, `${dir}/modules.alias`);
-  const softText = await readText(reader, `${dir}/modules.softdep`, acc);
-  const softParsed =
-    softText === undefined ? undefined : parseModulesSoftdep(softText, `${dir}/modules.softdep`);
-  const builtinText = await readText(reader, `${dir}/modules.builtin`, acc);
-  const builtinParsed =
-    builtinText === undefined ? undefined : parseModulesBuiltin(builtinText, `${dir}/modules.builtin`);
-  const modinfoFact = await reader.readFile(`${dir}/modules.builtin.modinfo`);
-  const modinfoParsed =
-    modinfoFact.status === 'ok'
-      ? parseModulesBuiltinModinfo(modinfoFact.content, `${dir}/modules.builtin.modinfo`)
-      : undefined;
-  for (const p of [depParsed, aliasParsed, softParsed, builtinParsed, modinfoParsed]) {
+  const depFile = `${dir}/modules.dep`;
+  const dep = parsedOnce(await readContent(reader, depFile, acc), 'dep', depFile, (b) => {
+    const p = parseModulesDep(b.toString('utf8'), depFile);
+    return { diagnostics: p.diagnostics, value: indexDeps(p.value, depFile) };
+  });
+  const aliasFile = `${dir}/modules.alias`;
+  const alias = parsedOnce(await readContent(reader, aliasFile, acc), 'alias', aliasFile, (b) => {
+    const p = parseModulesAlias(b.toString('utf8'), aliasFile);
+    return { diagnostics: p.diagnostics, value: buildAliasIndex(p.value) };
+  });
+  const softFile = `${dir}/modules.softdep`;
+  const soft = parsedOnce(await readContent(reader, softFile, acc), 'softdep', softFile, (b) => {
+    const p = parseModulesSoftdep(b.toString('utf8'), softFile);
+    return {
+      diagnostics: p.diagnostics,
+      value: new Map(p.value.map((s) => [normalizeModuleName(s.module), { ...s, file: softFile }])),
+    };
+  });
+  const builtinFile = `${dir}/modules.builtin`;
+  const builtin = parsedOnce(await readContent(reader, builtinFile, acc), 'builtin', builtinFile, (b) => {
+    const p = parseModulesBuiltin(b.toString('utf8'), builtinFile);
+    return {
+      diagnostics: p.diagnostics,
+      value: new Map(
+        p.value.map((x) => [normalizeModuleName(x.name), { file: builtinFile, line: x.line, path: x.path }]),
+      ),
+    };
+  });
+  const modinfoFile = `${dir}/modules.builtin.modinfo`;
+  const modinfoFact = await reader.readFile(modinfoFile);
+  const modinfo = parsedOnce(
+    modinfoFact.status === 'ok' ? modinfoFact.content : undefined,
+    'modinfo',
+    modinfoFile,
+    (b) => {
+      const p = parseModulesBuiltinModinfo(b, modinfoFile);
+      const list: ModuleAlias[] = p.value
+        .filter((m) => m.key === 'alias')
+        .map((m, i) => ({ pattern: m.value, module: m.module, line: i + 1 }));
+      return { diagnostics: p.diagnostics, value: list.length === 0 ? undefined : buildAliasIndex(list) };
+    },
+  );
+  for (const p of [dep, alias, soft, builtin, modinfo]) {
     if (p !== undefined) {
       acc.diagnostics.push(...p.diagnostics);
     }
@@ -356,34 +414,18 @@ export async function loadKernelView(reader: HostReader, layout: KernelLayout): 
   }
 
   const modprobe = await loadModprobe(reader, layout.modprobeDirs, acc);
-  const builtinAliasList: ModuleAlias[] = (modinfoParsed?.value ?? [])
-    .filter((m) => m.key === 'alias')
-    .map((m, i) => ({ pattern: m.value, module: m.module, line: i + 1 }));
+  const builtinAliases = modinfo?.value;
 
   const view: KernelView = {
     release: layout.release,
     sourceLabel: layout.sourceLabel,
     sourceKind: layout.sourceKind,
     modulesDir: dir,
-    ...(depParsed === undefined ? {} : { deps: indexDeps(depParsed.value, `${dir}/modules.dep`) }),
-    ...(aliasParsed === undefined ? {} : { aliases: buildAliasIndex(aliasParsed.value) }),
-    ...(builtinParsed === undefined
-      ? {}
-      : {
-          builtin: new Map(
-            builtinParsed.value.map((b) => [
-              normalizeModuleName(b.name),
-              { file: `${dir}/modules.builtin`, line: b.line, path: b.path },
-            ]),
-          ),
-        }),
-    ...(builtinAliasList.length === 0 ? {} : { builtinAliases: buildAliasIndex(builtinAliasList) }),
-    softdeps: new Map(
-      (softParsed?.value ?? []).map((s) => [
-        normalizeModuleName(s.module),
-        { ...s, file: `${dir}/modules.softdep` },
-      ]),
-    ),
+    ...(dep === undefined ? {} : { deps: dep.value }),
+    ...(alias === undefined ? {} : { aliases: alias.value }),
+    ...(builtin === undefined ? {} : { builtin: builtin.value }),
+    ...(builtinAliases === undefined ? {} : { builtinAliases }),
+    softdeps: soft?.value ?? new Map(),
     ...(config === undefined ? {} : { config }),
     ...(loaded === undefined ? {} : { loaded }),
     ...(modulesDisabled === undefined ? {} : { modulesDisabled }),

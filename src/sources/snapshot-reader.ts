@@ -207,8 +207,9 @@ export class SnapshotReader implements HostReader, TreeLookup {
   private readonly listings = new Map<string, DirEntry[]>();
   private readonly fileRecords = new Map<string, Record_>();
   private readonly dirRecords = new Map<string, Record_>();
-  private readonly stdout = new Map<string, string>();
-  private readonly stderr = new Map<string, string>();
+  /** Command output as stored: decoded when a fact's stdout/stderr is first read (journals are large). */
+  private readonly stdout = new Map<string, Buffer | string>();
+  private readonly stderr = new Map<string, Buffer | string>();
 
   constructor(archive: ArchiveContents, label: string) {
     this.label = label;
@@ -227,7 +228,7 @@ export class SnapshotReader implements HostReader, TreeLookup {
         if (m?.[1] === undefined) {
           throw new SnapshotError(`${what}: unexpected entry ${JSON.stringify(name)}`);
         }
-        (m[2] === 'stdout' ? this.stdout : this.stderr).set(m[1], buf.toString('utf8'));
+        (m[2] === 'stdout' ? this.stdout : this.stderr).set(m[1], buf);
       }
     }
     for (const d of archive.dirs) {
@@ -414,12 +415,27 @@ export class SnapshotReader implements HostReader, TreeLookup {
         reason: `the snapshot has no record of command "${id}" (collector ${this.manifest.collectorVersion})`,
       });
     }
+    const text = (outputs: Map<string, Buffer | string>): string => {
+      const v = outputs.get(id) ?? '';
+      if (typeof v === 'string') {
+        return v;
+      }
+      const decoded = v.toString('utf8');
+      outputs.set(id, decoded);
+      return decoded;
+    };
+    const stdout = this.stdout;
+    const stderr = this.stderr;
     return Promise.resolve({
       id,
       argv: c.argv,
       status: c.status,
-      stdout: this.stdout.get(id) ?? '',
-      stderr: this.stderr.get(id) ?? '',
+      get stdout(): string {
+        return text(stdout);
+      },
+      get stderr(): string {
+        return text(stderr);
+      },
       ...(c.exitCode === undefined ? {} : { exitCode: c.exitCode }),
       ...(c.reason === undefined ? {} : { reason: c.reason }),
     });
