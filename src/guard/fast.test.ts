@@ -58,7 +58,7 @@ interface Host {
   /** Tools whose save fails. */
   readonly saveFails?: readonly string[];
   /** The loaders' backend: where iptables-restore points. */
-  readonly backend?: 'nft' | 'legacy';
+  readonly backend?: 'nft' | 'legacy' | 'no iptables-restore';
   /** Restore input containing this text fails (as a kernel without the module would). */
   readonly restoreRejects?: string;
   readonly nftTables?: string;
@@ -122,7 +122,9 @@ exit 0`,
   }
   shim('xtables-nft-multi', 'exit 0');
   shim('xtables-legacy-multi', 'exit 0');
-  symlinkSync(`xtables-${host.backend ?? 'nft'}-multi`, join(bin, 'iptables-restore'));
+  if (host.backend !== 'no iptables-restore') {
+    symlinkSync(`xtables-${host.backend ?? 'nft'}-multi`, join(bin, 'iptables-restore'));
+  }
   if (host.nftTables !== undefined) {
     shim('nft', `printf '%s' '${host.nftTables}'`);
   }
@@ -303,6 +305,18 @@ for (const shell of SHELLS) {
       expect(r.calls[0]).toBe('iptables-legacy-save ');
       const clean = runScript(shell, { saved: { [V4]: RULES }, backend: 'legacy', live: {} });
       expect(clean.restores.map((x) => x.tool)).toEqual(['iptables-legacy-restore --noflush']);
+    });
+
+    it('no iptables-restore in PATH: the backend install saw', () => {
+      for (const backend of ['nft', 'legacy'] as const) {
+        const r = runScript(
+          shell,
+          { saved: { [V4]: RULES }, backend: 'no iptables-restore', live: {} },
+          { ...CONFIG, backend },
+        );
+        expect(parseFastState(r.state).families.ipv4?.backend).toBe(backend);
+        expect(r.calls[0]).toBe(`iptables-${backend}-save `);
+      }
     });
 
     it('never over rules elsewhere: legacy tables with rules on an nft host, or a foreign nftables table', () => {

@@ -104,13 +104,21 @@ live_filters() {
 
 # The backend the loaders use: they run "iptables-restore" from PATH, on Debian an alternatives link to
 # xtables-nft-multi or xtables-legacy-multi (update-alternatives(1)); the install-time answer if unclear.
+# test's -ef (same device and inode, after symlinks) instead of readlink: no fork, no exec.
 loader_backend() {
-  t=$(readlink -f "$(command -v iptables-restore)" 2>/dev/null)
-  case $t in
-  *legacy*) backend=legacy ;;
-  *nft*) backend=nft ;;
-  *) backend=$INSTALL_BACKEND ;;
-  esac
+  backend=$INSTALL_BACKEND
+  rp=
+  old_ifs=$IFS
+  IFS=:
+  for d in $PATH; do
+    if [ -x "$d/iptables-restore" ]; then rp=$d/iptables-restore; break; fi
+  done
+  IFS=$old_ifs
+  [ -n "$rp" ] || return 0
+  for d in "\${rp%/*}" /usr/sbin /sbin; do
+    if [ "$rp" -ef "$d/xtables-legacy-multi" ]; then backend=legacy; return 0; fi
+    if [ "$rp" -ef "$d/xtables-nft-multi" ]; then backend=nft; return 0; fi
+  done
 }
 
 # $1 tool (iptables/ip6tables), $2 backend, $3 verb -> $picked: the backend's own command if installed, else the
