@@ -74,6 +74,10 @@ out=
 
 put() { out="$out$1
 "; }
+save_state() {
+  [ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR"
+  printf '%s' "$out" >"$STATE"
+}
 
 # Does saved file $1 filter? A rule (-A/-I, maybe after [packets:bytes] counters) or a DROP policy. A sh loop,
 # not grep: it stops at the first rule (a few lines in) and costs no exec, which is what counts under emulation.
@@ -214,6 +218,8 @@ check_family() {
   fi
   pick "$cmd" "$backend" restore
   restore=$picked
+  # The verdict is on disk before the restore, should the unit's timeout stop it (the restore is atomic).
+  save_state
   # One restore is one transaction (nf_tables batch / one legacy table commit): a variant the running kernel
   # cannot provide (e.g. conntrack when its module is blocked) fails as a whole and leaves nothing behind.
   for variant in stateful stateless; do
@@ -238,8 +244,7 @@ boot_id=
 put "boot=$boot_id"
 put "failclosed=$FAIL_CLOSED"
 ${families.map(familyCall).join('\n')}
-[ -d "$STATE_DIR" ] || mkdir -p "$STATE_DIR"
-printf '%s' "$out" >"$STATE"
+save_state
 exit $bad
 `;
 }

@@ -39,7 +39,8 @@ Type=oneshot
 ExecStart=/bin/sh ${script}
 RuntimeDirectory=nfdoctor
 RuntimeDirectoryPreserve=yes
-TimeoutStartSec=30
+# 28 s on a lab boot under heavy host load (TCG): room for that, not for a hung iptables.
+TimeoutStartSec=90
 
 [Install]
 WantedBy=multi-user.target
