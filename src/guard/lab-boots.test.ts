@@ -62,9 +62,18 @@ describe('spanMs', () => {
   });
 });
 
-for (const scenario of ['missing-xt-recent', 'ipset-missing-set', 'modules-load-fails-requires', 'healthy']) {
-  const file = join(LAB_CAPTURES, `guard-${scenario}`, 'check.log');
-  describe.runIf(existsSync(file))(`guard on a real ${scenario} boot`, () => {
+// guard-healthy-final: a second healthy boot, with the committed script (state written before the restore,
+// TimeoutStartSec=90); the others ran the script of their commit (see fixtures' pre/pre.out and the notes).
+for (const capture of [
+  'missing-xt-recent',
+  'ipset-missing-set',
+  'modules-load-fails-requires',
+  'healthy',
+  'healthy-final',
+]) {
+  const scenario = capture.replace(/-final$/, '');
+  const file = join(LAB_CAPTURES, `guard-${capture}`, 'check.log');
+  describe.runIf(existsSync(file))(`guard on a real ${capture} boot`, () => {
     const s = sections(existsSync(file) ? readFileSync(file, 'utf8') : '');
     const get = (prefix: string): string => [...s].find(([k]) => k.startsWith(prefix))?.[1] ?? '';
     const journal = get('journalctl -b SYSLOG_IDENTIFIER=nfdoctor-guard -o json')
@@ -111,9 +120,10 @@ for (const scenario of ['missing-xt-recent', 'ipset-missing-set', 'modules-load-
           at('nfdoctor-guard.service', 'InactiveExitTimestampMonotonic')) /
         1000;
       if (root === undefined) {
-        // A good boot: the sh check alone (one iptables-save). At boot, with every unit ~20x slower than the lab
-        // README's figures (netfilter-persistent 34.6 s instead of ~1 s), blame said 1.22 s: the < 1 s target is
-        // NOT met at boot under that load. The same script re-run on the same boot once it had settled: < 0.5 s.
+        // A good boot: the sh check alone (one iptables-save). At boot, with every unit ~20x slower than the
+        // lab README's figures (netfilter-persistent 35-45 s instead of ~1 s), blame said 1.22 s on one healthy
+        // boot and 0.77 s on the other: the < 1 s target is not met on every boot under that load. Re-run on
+        // the same boot once settled: 0.18-0.98 s.
         expect(cost).toBeLessThan(2000);
         expect(toNetworkPre).toBeLessThan(2000);
         const reruns = [...s].filter(([k]) => k.startsWith('timing: guard-boot.sh rerun')).map(([, v]) => v);
