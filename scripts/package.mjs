@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/nfdoctor_VERSION_all.deb with dpkg-deb from the built bundle (npm run package builds it first):
 //   /usr/lib/nfdoctor/nfdoctor.cjs (+ the collector and the JSON schemas), /usr/bin/nfdoctor (the launcher
-//   that finds Node.js >= 18.18), /lib/systemd/system/nfdoctor-guard.service (shipped disabled: only
+//   that finds Node.js >= 18.18), /lib/systemd/system/nfdoctor-guard.service and nfdoctor-guard-report.service (both shipped disabled: only
 //   `nfdoctor guard install` enables it), a man page and bash completion generated from the CLI's own help
 //   texts, and the Debian doc files. Run with tsx (it imports the unit and launcher from src/guard/unit.ts).
 // Usage: tsx scripts/package.mjs [--out DIR]
@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { guardUnit, launcherScript, UNIT_NAME } from '../src/guard/unit.ts';
+import { guardUnit, launcherScript, reportUnit, REPORT_UNIT_NAME, UNIT_NAME } from '../src/guard/unit.ts';
+import { FAST_SCRIPT } from '../src/guard/fast.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -196,7 +197,8 @@ try {
     put(stage, `usr/lib/nfdoctor/schema/${s}`, readFileSync(join(root, 'schema', s)));
   }
   put(stage, 'usr/bin/nfdoctor', launcherScript(), 0o755);
-  put(stage, `lib/systemd/system/${UNIT_NAME}`, guardUnit('/usr/bin/nfdoctor'));
+  put(stage, `lib/systemd/system/${UNIT_NAME}`, guardUnit(FAST_SCRIPT));
+  put(stage, `lib/systemd/system/${REPORT_UNIT_NAME}`, reportUnit('/usr/bin/nfdoctor'));
   put(stage, 'usr/share/man/man1/nfdoctor.1.gz', gzipSync(manPage(help_), { level: 9 }));
   put(stage, 'usr/share/bash-completion/completions/nfdoctor', completion(help_));
   put(

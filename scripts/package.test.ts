@@ -60,8 +60,11 @@ describe.runIf(hasDpkg)('the .deb', () => {
 
   it('ships the unit disabled, the man page, the completion and the collector', () => {
     const unit = readFileSync(join(target, 'lib/systemd/system/nfdoctor-guard.service'), 'utf8');
-    expect(unit).toContain('ExecStart=/usr/bin/nfdoctor guard boot');
+    expect(unit).toContain('ExecStart=/bin/sh /var/lib/nfdoctor/guard-boot.sh');
     expect(unit).toContain('Before=network-pre.target');
+    const report = readFileSync(join(target, 'lib/systemd/system/nfdoctor-guard-report.service'), 'utf8');
+    expect(report).toContain('ExecStart=/usr/bin/nfdoctor guard boot');
+    expect(report).toContain('After=multi-user.target');
     expect(existsSync(join(target, 'etc'))).toBe(false);
     const man = run(['sh', '-c', `gzip -dc '${join(target, 'usr/share/man/man1/nfdoctor.1.gz')}'`]).stdout;
     expect(man).toMatch(/^\.TH NFDOCTOR 1/m);

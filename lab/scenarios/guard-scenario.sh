@@ -17,6 +17,7 @@ check)
   . ./guard-check.sh
   guard_evidence
   guard_release
+  guard_timing
   echo; echo "== the scenario's own check ($scenario)"
   bash "./$scenario.sh" check
   ;;

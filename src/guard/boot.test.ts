@@ -1,24 +1,22 @@
 // The boot run on real lab hosts, with every effect recorded instead of done.
 import { describe, it, expect } from 'vitest';
 import { CHECKS } from '../checks/index.ts';
-import { runBoot, type BootEffects, type GuardConfig, type RestoreResult } from './boot.ts';
-import { parseAllow, type Allow } from './emergency.ts';
+import { emergencyProblems, runBoot, type BootEffects, type GuardConfig } from './boot.ts';
+import { parseFastState, type FastState } from './fast.ts';
+import { emergencyRuleset, parseAllow, type Allow } from './emergency.ts';
 import { BOOT_JSON, MESSAGE_IDS, MOTD_FILE } from './messages.ts';
 import { diagnosedHost } from './fixture-hosts.ts';
-import type { Family } from '../knowledge/extensions.ts';
 import { buildHostModel, type HostModel } from '../model/host-model.ts';
-import { runChecks } from '../checks/engine.ts';
 import { labHost } from '../testing/lab-host.ts';
 
 interface Recorded {
   readonly files: Map<string, string>;
   readonly removed: string[];
   readonly journal: Record<string, string>[];
-  readonly restores: { family: Family; text: string }[];
 }
 
-function recorder(restoreOk = true): { effects: BootEffects; rec: Recorded } {
-  const rec: Recorded = { files: new Map(), removed: [], journal: [], restores: [] };
+function recorder(): { effects: BootEffects; rec: Recorded } {
+  const rec: Recorded = { files: new Map(), removed: [], journal: [] };
   const effects: BootEffects = {
     writeFile: (p, t) => {
       rec.files.set(p, t);
@@ -32,14 +30,6 @@ function recorder(restoreOk = true): { effects: BootEffects; rec: Recorded } {
       rec.journal.push({ ...f });
       return Promise.resolve();
     },
-    restore: (family, text): Promise<RestoreResult> => {
-      rec.restores.push({ family, text });
-      return Promise.resolve({
-        ok: restoreOk,
-        command: 'iptables-restore --noflush',
-        detail: restoreOk ? '' : 'boom',
-      });
-    },
   };
   return { effects, rec };
 }
@@ -51,16 +41,38 @@ const FAIL_CLOSED: GuardConfig = {
 };
 const META = { version: '0.0.0-test', time: new Date('2026-12-02T02:00:00Z'), bootId: 'b0' };
 
+/** What the pre-network script writes (src/guard/fast.ts), for an ipv4 family. */
+function fastState(lines: readonly string[]): FastState {
+  return parseFastState(
+    [
+      'boot=b0',
+      'failclosed=1',
+      'ipv4.files=/etc/iptables/rules.v4',
+      'ipv4.backend=nft',
+      ...lines,
+      'ipv6.verdict=not-configured',
+      '',
+    ].join('\n'),
+  );
+}
+const APPLIED = fastState([
+  'ipv4.verdict=not-loaded',
+  'ipv4.failclosed=applied',
+  'ipv4.variant=stateful',
+  'ipv4.command=iptables-nft-restore --noflush',
+]);
+const LIVE = fastState(['ipv4.verdict=live']);
+
 async function boot(
   host: string,
   config: GuardConfig,
-  restoreOk = true,
+  fast: FastState | undefined,
   patch?: (m: HostModel) => HostModel,
 ) {
   const { model, result } = await diagnosedHost(host);
   const m = patch === undefined ? model : patch(model);
-  const { effects, rec } = recorder(restoreOk);
-  const outcome = await runBoot(m, result, CHECKS, config, effects, META);
+  const { effects, rec } = recorder();
+  const outcome = await runBoot(m, result, CHECKS, config, effects, META, fast);
   return { outcome, rec };
 }
 
@@ -71,7 +83,7 @@ describe('runBoot', () => {
     ['modules-load-fails-requires', 'boot/modules-load-config#xt_recent:insert'],
   ] as const) {
     it(`${host}: one err journal entry with the root cause, emergency ruleset, boot.json, textfile, banner`, async () => {
-      const { outcome, rec } = await boot(host, FAIL_CLOSED);
+      const { outcome, rec } = await boot(host, FAIL_CLOSED, APPLIED);
       expect(outcome.good).toBe(false);
       expect(rec.journal).toHaveLength(1);
       const j = rec.journal[0] ?? {};
@@ -85,15 +97,17 @@ describe('runBoot', () => {
       expect(j.MESSAGE).toMatch(/Root cause: /);
       expect(j.MESSAGE).toMatch(/nfdoctor guard release/);
       expect(j.MESSAGE).not.toContain('\n');
-      expect(rec.restores.map((r) => r.family)).toEqual(['ipv4']);
-      expect(rec.restores[0]?.text).toContain('-s 10.0.2.0/24 -p tcp -m tcp --dport 22 -j ACCEPT');
-      expect(rec.restores[0]?.text).toContain('--ctstate RELATED,ESTABLISHED');
+      expect(j.MESSAGE).toMatch(
+        /emergency stateful ruleset loaded \(loopback, established\/related replies, 10\.0\.2\.0\/24:22/,
+      );
       const record = JSON.parse(rec.files.get(BOOT_JSON) ?? '{}') as {
         families: { family: string; verdict: string; failClosed: { status: string } }[];
         diagnosis: { findings: { id: string }[] };
         bootId: string;
+        preNetwork: FastState;
       };
       expect(record.bootId).toBe('b0');
+      expect(record.preNetwork.families.ipv4?.verdict).toBe('not-loaded');
       expect(record.families[0]).toMatchObject({
         family: 'ipv4',
         verdict: 'not-loaded',
@@ -109,10 +123,9 @@ describe('runBoot', () => {
   }
 
   it('healthy: silent, changes nothing, clears the banner', async () => {
-    const { outcome, rec } = await boot('healthy', FAIL_CLOSED);
+    const { outcome, rec } = await boot('healthy', FAIL_CLOSED, LIVE);
     expect(outcome.good).toBe(true);
     expect(rec.journal).toEqual([]);
-    expect(rec.restores).toEqual([]);
     expect(rec.removed).toEqual([MOTD_FILE]);
     expect([...rec.files.keys()].sort()).toEqual([
       BOOT_JSON,
@@ -123,64 +136,56 @@ describe('runBoot', () => {
     );
   }, 60_000);
 
-  it('without --fail-closed: alerts, loads nothing', async () => {
-    const { rec } = await boot('missing-xt-recent', { failClosed: false, allow: [] });
-    expect(rec.restores).toEqual([]);
+  it('without --fail-closed: alerts, says nothing about an emergency ruleset', async () => {
+    const off = fastState(['ipv4.verdict=not-loaded', 'ipv4.failclosed=off']);
+    const { rec } = await boot('missing-xt-recent', { failClosed: false, allow: [] }, off);
     expect(rec.journal[0]?.NFDOCTOR_FAIL_CLOSED).toBe('off');
     expect(rec.files.has('/var/lib/prometheus/node-exporter/nfdoctor.prom')).toBe(false);
     expect(rec.files.get(MOTD_FILE)).not.toContain('emergency');
   }, 60_000);
 
-  it('never over rules that are there: a family with live rules is left alone', async () => {
-    const { rec } = await boot('missing-xt-recent', FAIL_CLOSED, true, (m) => {
-      const healthyLive = m.liveRules.map((l) =>
-        l.ruleset === undefined
-          ? l
-          : {
-              ...l,
-              ruleset: {
-                ...l.ruleset,
-                tables: [
-                  {
-                    ...(l.ruleset.tables[0] ?? { name: 'filter', line: 1, chains: [], rules: [] }),
-                    name: 'filter',
-                    chains: [{ name: 'INPUT', policy: 'DROP', builtin: true, line: 2 }],
-                  },
-                ],
-              },
-            },
-      );
-      return { ...m, liveRules: healthyLive } as HostModel;
-    });
-    expect(rec.restores).toEqual([]);
+  it('never over rules that were there: the pre-network check saw live rules, the diagnosis finds them wrong', async () => {
+    const { rec } = await boot('missing-xt-recent', FAIL_CLOSED, LIVE);
     expect(rec.journal[0]?.NFDOCTOR_FAIL_CLOSED).toBe('refused');
-    expect(rec.journal[0]?.MESSAGE).toMatch(/already has rules; the guard does not replace them/);
-  }, 60_000);
-
-  it('says so when iptables-restore refuses both variants', async () => {
-    const { rec } = await boot('ipset-missing-set', FAIL_CLOSED, false);
-    expect(rec.restores.map((r) => r.text.includes('conntrack'))).toEqual([true, false]);
-    expect(rec.journal[0]?.NFDOCTOR_FAIL_CLOSED).toBe('refused');
-    expect(rec.journal[0]?.MESSAGE).toMatch(/Fail-closed NOT applied: .*boom/);
+    expect(rec.journal[0]?.MESSAGE).toMatch(
+      /already had rules before the network came up; the guard does not replace them/,
+    );
     expect(rec.files.get(MOTD_FILE)).not.toContain('emergency');
   }, 60_000);
 
-  it('checks the running kernel first: conntrack blocked -> the stateless variant', async () => {
-    const run = async (conf: string) => {
+  it('says so when iptables-restore refused both variants, with what it said', async () => {
+    const refused = fastState([
+      'ipv4.verdict=not-loaded',
+      'ipv4.stateful=iptables-restore: line 5 failed',
+      'ipv4.stateless=iptables-restore: line 5 failed',
+      'ipv4.failclosed=refused',
+      'ipv4.detail=iptables-nft-restore --noflush refused both emergency rulesets',
+    ]);
+    const { rec } = await boot('ipset-missing-set', FAIL_CLOSED, refused);
+    expect(rec.journal[0]?.NFDOCTOR_FAIL_CLOSED).toBe('refused');
+    expect(rec.journal[0]?.MESSAGE).toMatch(
+      /Fail-closed NOT applied: iptables-nft-restore --noflush refused both emergency rulesets \(stateful: iptables-restore: line 5 failed; stateless: /,
+    );
+    expect(rec.files.get(MOTD_FILE)).not.toContain('emergency');
+  }, 60_000);
+
+  it('says so when the pre-network check did not run', async () => {
+    const { rec } = await boot('missing-xt-recent', FAIL_CLOSED, undefined);
+    expect(rec.journal[0]?.NFDOCTOR_FAIL_CLOSED).toBe('refused');
+    expect(rec.journal[0]?.MESSAGE).toMatch(/the pre-network check did not run this boot/);
+  }, 60_000);
+
+  it('install-time kernel check: conntrack blocked -> the stateful emergency ruleset cannot be provided', async () => {
+    const problems = async (conf: string, variant: 'stateful' | 'stateless') => {
       const model = await buildHostModel(
         labHost('modules-load-fails-requires', { files: { '/etc/modprobe.d/zz-test.conf': conf } }),
       );
-      const { effects, rec } = recorder();
-      await runBoot(model, runChecks(CHECKS, model), CHECKS, FAIL_CLOSED, effects, META);
-      return rec;
+      return emergencyProblems(model, 'ipv4', emergencyRuleset('ipv4', FAIL_CLOSED.allow, variant));
     };
-    const noConntrack = await run('install xt_conntrack /bin/false\n');
-    expect(noConntrack.restores).toHaveLength(1);
-    expect(noConntrack.restores[0]?.text).not.toContain('conntrack');
-    expect(noConntrack.journal[0]?.MESSAGE).toMatch(/emergency stateless ruleset loaded/);
+    expect((await problems('install xt_conntrack /bin/false\n', 'stateful')).join()).toMatch(/xt_conntrack/);
+    expect(await problems('install xt_conntrack /bin/false\n', 'stateless')).toEqual([]);
     // nf_tables is already loaded on that boot, so blocking it changes nothing: the check asks what the
     // running kernel has, not what modprobe.d says about loading it again.
-    const loaded = await run('install nf_tables /bin/false\n');
-    expect(loaded.restores[0]?.text).toContain('conntrack');
+    expect(await problems('install nf_tables /bin/false\n', 'stateful')).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
-// The boot-time run of the guard: diagnose this host, decide per family, and when a family's firewall did
-// not load: journal entry, boot.json, the node_exporter textfile, the login banner, and (--fail-closed) the
-// emergency ruleset, after checking that the running kernel can provide every module it needs.
+// The guard's report after boot (nfdoctor-guard-report.service): diagnose this host, decide per family, and
+// when a family's firewall did not load: journal entry with the root cause, boot.json, the node_exporter
+// textfile, the login banner. What the pre-network check (src/guard/fast.ts) did about fail-closed comes from
+// its state file.
 import type { HostModel } from '../model/host-model.ts';
 import type { DiagnosisResult } from '../checks/engine.ts';
 import type { CheckDefinition } from '../checks/types.ts';
@@ -9,8 +10,9 @@ import { checkRules } from '../resolve/check-rules.ts';
 import { hostKernelLayout } from '../resolve/kernel-view.ts';
 import { diagnosisToJson } from '../report/diagnose-json.ts';
 import { renderPrometheus } from '../report/prometheus.ts';
-import { familyStates } from './decision.ts';
-import { emergencyRuleset, type Allow, type Variant } from './emergency.ts';
+import { familyStates, type FamilyState } from './decision.ts';
+import type { Allow } from './emergency.ts';
+import { FAST_STATE, type FastState } from './fast.ts';
 import {
   BOOT_JSON,
   MOTD_FILE,
@@ -32,12 +34,11 @@ export interface RestoreResult {
   readonly detail: string;
 }
 
-/** Everything the boot run changes on the host goes through here (tests record it; the CLI does it). */
+/** Everything the boot report changes on the host goes through here (tests record it; the CLI does it). */
 export interface BootEffects {
   writeFile(path: string, text: string): Promise<void>;
   removeFile(path: string): Promise<void>;
   journal(fields: Readonly<Record<string, string>>): Promise<void>;
-  restore(family: Family, text: string): Promise<RestoreResult>;
 }
 
 export const TEXTFILE_NAME = 'nfdoctor.prom';
@@ -65,28 +66,40 @@ export async function emergencyProblems(model: HostModel, family: Family, text: 
   return problems;
 }
 
-async function failClosed(
-  model: HostModel,
-  family: Family,
+/**
+ * What the pre-network check did about fail-closed for a family the diagnosis found not loaded. The Node
+ * part never loads rules itself: after boot the network is up, and the pre-network check is the one place
+ * where "nothing is live" was true before any interface came up.
+ */
+export function failClosedOutcome(
+  state: FamilyState,
   config: GuardConfig,
-  effects: BootEffects,
-): Promise<FailClosedOutcome> {
-  const refusals: string[] = [];
-  const variants: Variant[] = ['stateful', 'stateless'];
-  for (const variant of variants) {
-    const text = emergencyRuleset(family, config.allow, variant);
-    const problems = await emergencyProblems(model, family, text);
-    if (problems.length > 0) {
-      refusals.push(`${variant}: ${problems.join(', ')}`);
-      continue;
-    }
-    const r = await effects.restore(family, text);
-    if (r.ok) {
-      return { status: 'applied', variant, command: r.command };
-    }
-    refusals.push(`${variant}: ${r.command} failed: ${r.detail}`);
+  fast: FastState | undefined,
+): FailClosedOutcome {
+  if (!config.failClosed) {
+    return { status: 'off' };
   }
-  return { status: 'refused', reason: `the running kernel cannot take it (${refusals.join('; ')})` };
+  const f = fast?.families[state.family];
+  if (f?.failClosed === 'applied') {
+    return { status: 'applied', variant: f.variant ?? 'stateful', command: f.command ?? 'iptables-restore' };
+  }
+  if (state.verdict !== 'not-loaded') {
+    return { status: 'not-needed' };
+  }
+  if (f === undefined) {
+    return { status: 'refused', reason: `the pre-network check did not run this boot (no ${FAST_STATE})` };
+  }
+  if (f.failClosed === 'refused') {
+    const tried = f.refusals.length === 0 ? '' : ` (${f.refusals.join('; ')})`;
+    return { status: 'refused', reason: `${f.detail ?? 'refused'}${tried}` };
+  }
+  return {
+    status: 'refused',
+    reason:
+      f.verdict === 'live'
+        ? `the live ${state.family} ruleset already had rules before the network came up; the guard does not replace them`
+        : `the pre-network check found the ${state.family} firewall ${f.verdict}${f.detail === undefined ? '' : ` (${f.detail})`}`,
+  };
 }
 
 export interface BootOutcome {
@@ -102,26 +115,13 @@ export async function runBoot(
   config: GuardConfig,
   effects: BootEffects,
   meta: { readonly version: string; readonly time: Date; readonly bootId?: string },
+  fast?: FastState,
 ): Promise<BootOutcome> {
   const states = familyStates(model, result);
-  const reports: FamilyReport[] = [];
-  for (const state of states) {
-    let outcome: FailClosedOutcome = { status: config.failClosed ? 'not-needed' : 'off' };
-    if (state.verdict === 'not-loaded' && config.failClosed) {
-      // Never over rules that are there: a partly loaded or foreign ruleset is left as it is.
-      outcome =
-        state.liveOpen === true
-          ? await failClosed(model, state.family, config, effects)
-          : {
-              status: 'refused',
-              reason:
-                state.liveOpen === false
-                  ? `the live ${state.family} ruleset already has rules; the guard does not replace them`
-                  : `the live ${state.family} ruleset could not be read`,
-            };
-    }
-    reports.push({ state, failClosed: outcome });
-  }
+  const reports: FamilyReport[] = states.map((state) => ({
+    state,
+    failClosed: failClosedOutcome(state, config, fast),
+  }));
   for (const fields of journalEntries(reports, config.allow)) {
     await effects.journal(fields);
   }
@@ -132,6 +132,7 @@ export async function runBoot(
     ...(meta.bootId === undefined ? {} : { bootId: meta.bootId }),
     failClosed: config.failClosed,
     allow: config.allow.map((a) => a.spec),
+    ...(fast === undefined ? {} : { preNetwork: fast }),
     families: reports.map((r) => ({
       family: r.state.family,
       verdict: r.state.verdict,

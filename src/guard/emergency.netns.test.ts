@@ -6,6 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { emergencyRuleset, parseAllow, type Allow } from './emergency.ts';
 import { emergencyLive, releaseEmergency, restoreRules, type SystemOptions } from './system.ts';
+import { fastScript, parseFastState, FAST_STATE } from './fast.ts';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Family } from '../knowledge/extensions.ts';
 
 const TOOLS = [
@@ -96,3 +100,89 @@ describe.runIf(isRoot && TOOLS.every(have))('emergency ruleset in a network name
     }
   }
 });
+
+// The pre-network script itself (what nfdoctor-guard.service runs), with the real tools of each backend:
+// iptables-restore in PATH points at that backend's multi-binary, as update-alternatives makes it.
+describe.runIf(isRoot && TOOLS.every(have) && have('dash'))(
+  'pre-network script in a network namespace',
+  () => {
+    const multi = (b: string): string =>
+      spawnSync('sh', ['-c', `readlink -f "$(command -v iptables-${b}-restore)"`], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      }).stdout.trim();
+    const SAVED =
+      '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+
+    for (const backend of ['nft', 'legacy'] as const) {
+      it(`${backend}: empty kernel ruleset -> emergency ruleset for both families; rules there -> left alone`, async () => {
+        expect(created).toBe(true);
+        const dir = mkdtempSync(join(tmpdir(), 'nfdoctor-fast-netns-'));
+        try {
+          const root = join(dir, 'root');
+          mkdirSync(join(root, 'etc/iptables'), { recursive: true });
+          writeFileSync(join(root, 'etc/iptables/rules.v4'), SAVED);
+          writeFileSync(join(root, 'etc/iptables/rules.v6'), SAVED);
+          // /proc of the namespace's processes: ip_tables_names and boot_id are the running kernel's.
+          symlinkSync('/proc', join(root, 'proc'));
+          mkdirSync(join(dir, 'bin'));
+          symlinkSync(multi(backend), join(dir, 'bin/iptables-restore'));
+          const script = join(dir, 'guard-boot.sh');
+          // The other backend's answer: install saw it, the script must follow iptables-restore instead.
+          writeFileSync(
+            script,
+            fastScript({
+              failClosed: true,
+              allow: ALLOW,
+              backend: backend === 'nft' ? 'legacy' : 'nft',
+              version: 't',
+            }),
+          );
+          const runIt = () =>
+            spawnSync('ip', ['netns', 'exec', NETNS, 'dash', script], {
+              encoding: 'utf8',
+              env: { PATH: `${join(dir, 'bin')}:/usr/sbin:/usr/bin:/sbin:/bin`, NFDOCTOR_ROOT: root },
+            });
+          const r = runIt();
+          expect(r.status, r.stderr).toBe(1);
+          const state = parseFastState(readFileSync(join(root, FAST_STATE), 'utf8'));
+          for (const family of ['ipv4', 'ipv6'] as const) {
+            expect(state.families[family]).toMatchObject({
+              verdict: 'not-loaded',
+              backend,
+              failClosed: 'applied',
+              variant: 'stateful',
+            });
+            const o: SystemOptions = {
+              commandPrefix: ['ip', 'netns', 'exec', NETNS],
+              flavour: `-${backend}`,
+            };
+            expect(await emergencyLive(family, o)).toBe(true);
+            expect(save(family, `-${backend}`)).toMatch(
+              /-A NFDOCTOR-GUARD-IN -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT/,
+            );
+          }
+          // Second run on the same boot: now rules are live, so the script changes nothing.
+          const before = save('ipv4', `-${backend}`);
+          const again = runIt();
+          expect(again.status, again.stderr).toBe(0);
+          expect(parseFastState(readFileSync(join(root, FAST_STATE), 'utf8')).families.ipv4?.verdict).toBe(
+            'live',
+          );
+          expect(save('ipv4', `-${backend}`)).toBe(before);
+          for (const family of ['ipv4', 'ipv6'] as const) {
+            const o: SystemOptions = {
+              commandPrefix: ['ip', 'netns', 'exec', NETNS],
+              flavour: `-${backend}`,
+            };
+            const rel = await releaseEmergency(family, o);
+            expect(rel?.ok, rel?.detail).toBe(true);
+            expect(save(family, `-${backend}`)).not.toContain('NFDOCTOR');
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }, 60_000);
+    }
+  },
+);

@@ -147,3 +147,20 @@ export function guardActive(rs: Ruleset | undefined): boolean {
     rs?.tables.some((t) => t.name === 'filter' && t.chains.some((c) => c.name === GUARD_INPUT_CHAIN)) ?? false
   );
 }
+
+/** The ruleset as the loaders left it: the guard's own chains and the jumps to them taken out. */
+export function withoutGuard(rs: Ruleset): Ruleset {
+  const mine = new Set([GUARD_INPUT_CHAIN, GUARD_FORWARD_CHAIN]);
+  return {
+    ...rs,
+    tables: rs.tables.map((t) =>
+      t.name !== 'filter'
+        ? t
+        : {
+            ...t,
+            chains: t.chains.filter((c) => !mine.has(c.name)),
+            rules: t.rules.filter((r) => !mine.has(r.chain) && !mine.has(r.target?.name ?? '')),
+          },
+    ),
+  };
+}

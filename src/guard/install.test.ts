@@ -25,7 +25,8 @@ import {
   MANIFEST_FILE,
   InstallError,
 } from './install.ts';
-import { launcherScript, guardUnit, UNIT_NAME } from './unit.ts';
+import { launcherScript, guardUnit, reportUnit, REPORT_UNIT_NAME, UNIT_NAME } from './unit.ts';
+import { FAST_SCRIPT, FAST_STATE, fastScript } from './fast.ts';
 import { parseAllow, type Allow } from './emergency.ts';
 import { systemEffects } from './system.ts';
 import { BOOT_JSON, MOTD_FILE } from './messages.ts';
@@ -81,25 +82,39 @@ const CONFIG = {
 describe('guard install / uninstall', () => {
   it('puts the tree back byte for byte, after a boot run wrote its outputs', async () => {
     const before = await tree(root);
-    const r = await install({ root, prefix: '/usr/local', config: CONFIG, bundle, version: '9.9.9' });
+    const r = await install({
+      root,
+      prefix: '/usr/local',
+      config: CONFIG,
+      bundle,
+      version: '9.9.9',
+      backend: 'nft',
+    });
     expect(r.manifest.packaged).toBe(false);
     expect(await readFile(join(root, 'usr/local/lib/nfdoctor/nfdoctor.cjs'), 'utf8')).toContain('bundle');
-    expect(await readFile(join(root, 'etc/systemd/system', UNIT_NAME), 'utf8')).toBe(
-      guardUnit('/usr/local/bin/nfdoctor'),
+    expect(await readFile(join(root, 'etc/systemd/system', UNIT_NAME), 'utf8')).toBe(guardUnit(FAST_SCRIPT));
+    expect(await readFile(join(root, 'etc/systemd/system', REPORT_UNIT_NAME), 'utf8')).toBe(
+      reportUnit('/usr/local/bin/nfdoctor'),
     );
-    expect(await readlink(join(root, 'etc/systemd/system/multi-user.target.wants', UNIT_NAME))).toBe(
-      `/etc/systemd/system/${UNIT_NAME}`,
-    );
+    for (const u of [UNIT_NAME, REPORT_UNIT_NAME]) {
+      expect(await readlink(join(root, 'etc/systemd/system/multi-user.target.wants', u))).toBe(
+        `/etc/systemd/system/${u}`,
+      );
+    }
+    const script = await readFile(join(root, FAST_SCRIPT), 'utf8');
+    expect(script).toBe(fastScript({ ...CONFIG, backend: 'nft', version: '9.9.9' }));
+    expect(script).toContain('-A NFDOCTOR-GUARD-IN -s 10.0.2.0/24 -p tcp -m tcp --dport 22 -j ACCEPT');
     expect((await readConfig(root)).allow.map((a) => a.spec)).toEqual(['10.0.2.0/24:22']);
     expect(((await lstat(join(root, 'usr/local/bin/nfdoctor'))).mode & 0o777).toString(8)).toBe('755');
     await expect(
-      install({ root, prefix: '/usr/local', config: CONFIG, bundle, version: '9.9.9' }),
+      install({ root, prefix: '/usr/local', config: CONFIG, bundle, version: '9.9.9', backend: 'nft' }),
     ).rejects.toThrow(InstallError);
 
     // What the boot run writes (the same effects the unit uses, rooted in the temp dir).
     const fx = systemEffects({ root });
     await fx.writeFile(BOOT_JSON, '{}\n');
     await fx.writeFile(MOTD_FILE, 'firewall down\n');
+    await fx.writeFile(FAST_STATE, 'ipv4.verdict=not-loaded\n');
     await fx.writeFile('/var/lib/prometheus/node-exporter/nfdoctor.prom', 'nfdoctor_firewall_loaded 0\n');
 
     await uninstall(root);
@@ -112,11 +127,19 @@ describe('guard install / uninstall', () => {
       await writeFile(join(root, p), `packaged ${p}\n`);
     }
     const before = await tree(root);
-    const r = await install({ root, prefix: '/usr/local', config: CONFIG, version: '9.9.9' });
+    const r = await install({ root, prefix: '/usr/local', config: CONFIG, version: '9.9.9', backend: 'nft' });
     expect(r.manifest.packaged).toBe(true);
-    expect(r.written).toEqual([CONFIG_FILE, `/etc/systemd/system/multi-user.target.wants/${UNIT_NAME}`]);
+    expect(r.written).toEqual([
+      CONFIG_FILE,
+      FAST_SCRIPT,
+      `/etc/systemd/system/multi-user.target.wants/${UNIT_NAME}`,
+      `/etc/systemd/system/multi-user.target.wants/${REPORT_UNIT_NAME}`,
+    ]);
     expect(await readlink(join(root, 'etc/systemd/system/multi-user.target.wants', UNIT_NAME))).toBe(
       PACKAGED.unit,
+    );
+    expect(await readlink(join(root, 'etc/systemd/system/multi-user.target.wants', REPORT_UNIT_NAME))).toBe(
+      PACKAGED.reportUnit,
     );
     await expect(lstat(join(root, 'usr/local'))).rejects.toThrow();
     await uninstall(root);
@@ -124,9 +147,9 @@ describe('guard install / uninstall', () => {
   });
 
   it('refuses without a bundle or a package, and uninstall without an install', async () => {
-    await expect(install({ root, prefix: '/usr/local', config: CONFIG, version: '1' })).rejects.toThrow(
-      /no bundle/,
-    );
+    await expect(
+      install({ root, prefix: '/usr/local', config: CONFIG, version: '1', backend: 'nft' }),
+    ).rejects.toThrow(/no bundle/);
     await expect(lstat(join(root, MANIFEST_FILE))).rejects.toThrow();
     await expect(uninstall(root)).rejects.toThrow(/not installed/);
   });

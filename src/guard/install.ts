@@ -15,7 +15,8 @@ import {
   chmod,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { guardUnit, launcherScript, UNIT_NAME } from './unit.ts';
+import { guardUnit, launcherScript, reportUnit, REPORT_UNIT_NAME, UNIT_NAME } from './unit.ts';
+import { FAST_SCRIPT, FAST_STATE, fastScript, type Backend } from './fast.ts';
 import { BOOT_JSON, MOTD_FILE } from './messages.ts';
 import { TEXTFILE_NAME, type GuardConfig } from './boot.ts';
 import { parseAllow, type Allow } from './emergency.ts';
@@ -27,8 +28,9 @@ export const PACKAGED = {
   launcher: '/usr/bin/nfdoctor',
   // bookworm's policy and lintian still want units under /lib (usrmerge makes both the same place).
   unit: `/lib/systemd/system/${UNIT_NAME}`,
+  reportUnit: `/lib/systemd/system/${REPORT_UNIT_NAME}`,
 } as const;
-const WANTS_LINK = `/etc/systemd/system/multi-user.target.wants/${UNIT_NAME}`;
+const wantsLink = (unit: string): string => `/etc/systemd/system/multi-user.target.wants/${unit}`;
 
 type Previous =
   | { readonly type: 'absent' }
@@ -58,6 +60,8 @@ export interface InstallOptions {
   /** The bundle to copy (the running dist/nfdoctor.cjs); unused when the package is installed. */
   readonly bundle?: string;
   readonly version: string;
+  /** The host's iptables backend now (the pre-network script re-checks it at every boot). */
+  readonly backend: Backend;
 }
 
 export class InstallError extends Error {
@@ -191,6 +195,7 @@ export async function install(opts: InstallOptions): Promise<InstallResult> {
   const launcher = packaged ? PACKAGED.launcher : `${opts.prefix}/bin/nfdoctor`;
   const bundleTarget = `${opts.prefix}/lib/nfdoctor/nfdoctor.cjs`;
   const unitPath = packaged ? PACKAGED.unit : `/etc/systemd/system/${UNIT_NAME}`;
+  const reportPath = packaged ? PACKAGED.reportUnit : `/etc/systemd/system/${REPORT_UNIT_NAME}`;
   let bundle: Buffer | undefined;
   if (!packaged) {
     if (opts.bundle === undefined) {
@@ -200,21 +205,26 @@ export async function install(opts: InstallOptions): Promise<InstallResult> {
     }
     bundle = await readFile(opts.bundle);
   }
+  const script = fastScript({ ...opts.config, backend: opts.backend, version: opts.version });
   const writes: { path: string; data?: string | Buffer; mode?: number; link?: string }[] = [
     ...(bundle === undefined
       ? []
       : [
           { path: bundleTarget, data: bundle, mode: 0o644 },
           { path: launcher, data: launcherScript(), mode: 0o755 },
-          { path: unitPath, data: guardUnit(launcher), mode: 0o644 },
+          { path: unitPath, data: guardUnit(FAST_SCRIPT), mode: 0o644 },
+          { path: reportPath, data: reportUnit(launcher), mode: 0o644 },
         ]),
     { path: CONFIG_FILE, data: configText(opts.config), mode: 0o644 },
-    { path: WANTS_LINK, link: unitPath },
+    { path: FAST_SCRIPT, data: script, mode: 0o755 },
+    { path: wantsLink(UNIT_NAME), link: unitPath },
+    { path: wantsLink(REPORT_UNIT_NAME), link: reportPath },
   ];
   // Files the boot run writes: remembered now so that uninstall can put back what was there before.
   const runtime = [
     BOOT_JSON,
     MOTD_FILE,
+    FAST_STATE,
     ...(opts.config.textfileDir === undefined ? [] : [`${opts.config.textfileDir}/${TEXTFILE_NAME}`]),
   ];
   const entries: ManifestEntry[] = [];
@@ -223,6 +233,8 @@ export async function install(opts: InstallOptions): Promise<InstallResult> {
     entries.push({ path: p, previous: await previousOf(join(root, p)) });
   }
   await makeDirs(root, dirname(MANIFEST_FILE), dirs);
+  // The pre-network unit's RuntimeDirectory= (systemd makes it at boot); made now so uninstall removes it.
+  await makeDirs(root, dirname(FAST_STATE), dirs);
   const manifest = (): Manifest => ({
     schemaVersion: 1,
     version: opts.version,

@@ -9,6 +9,7 @@ import { parseIptablesSaveFamily } from '../parsers/iptables-save.ts';
 import type { BootEffects, RestoreResult } from './boot.ts';
 import { guardActive, releaseRuleset } from './emergency.ts';
 import { journalRecord } from './messages.ts';
+import { FAST_STATE, parseFastState, type FastState } from './fast.ts';
 
 export interface SystemOptions {
   /** Prefix for every path written (tests: a temp dir). */
@@ -77,8 +78,19 @@ export function systemEffects(o: SystemOptions = {}): BootEffects {
     writeFile: (path, text) => atomicWriteFile(join(root, path), text),
     removeFile: (path) => rm(join(root, path), { force: true }),
     journal: (fields) => sendJournal(fields, o),
-    restore: (family, text) => restoreRules(family, text, o),
   };
+}
+
+/** What the pre-network check wrote this boot (undefined: it did not run, or the file is from another boot). */
+export async function readFastState(bootId: string | undefined, root = '/'): Promise<FastState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(root, FAST_STATE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const state = parseFastState(text);
+  return bootId !== undefined && state.bootId.replace(/-/g, '') !== bootId ? undefined : state;
 }
 
 export async function readBootId(): Promise<string | undefined> {

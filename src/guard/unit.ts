@@ -17,12 +17,14 @@ export const LOADER_UNITS = RELEVANT_UNITS.filter(
 );
 
 export const UNIT_NAME = 'nfdoctor-guard.service';
+export const REPORT_UNIT_NAME = 'nfdoctor-guard-report.service';
 
-export function guardUnit(launcher: string): string {
-  return `# ${UNIT_NAME}: nfdoctor's boot guard (see "nfdoctor guard --help").
+/** The pre-network unit: the sh check (src/guard/fast.ts), before network-pre.target. */
+export function guardUnit(script: string): string {
+  return `# ${UNIT_NAME}: nfdoctor's boot guard, pre-network check (see "nfdoctor guard --help").
 # Enable it with "nfdoctor guard install"; "nfdoctor guard uninstall" removes what that installed.
 [Unit]
-Description=nfdoctor boot guard: alert when the firewall did not load at boot
+Description=nfdoctor boot guard: check that the firewall loaded, before the network comes up
 Documentation=man:nfdoctor(1)
 DefaultDependencies=no
 Wants=network-pre.target
@@ -30,11 +32,49 @@ After=local-fs.target systemd-journald.socket systemd-modules-load.service ${LOA
 Before=network-pre.target shutdown.target
 Conflicts=shutdown.target
 RequiresMountsFor=/var/lib/nfdoctor
+ConditionPathExists=${script}
 
 [Service]
 Type=oneshot
+ExecStart=/bin/sh ${script}
+RuntimeDirectory=nfdoctor
+RuntimeDirectoryPreserve=yes
+# 28 s on a lab boot under heavy host load (TCG): room for that, not for a hung iptables.
+TimeoutStartSec=90
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/**
+ * The Node part: the full diagnosis, started after multi-user.target so that it delays nothing.
+ * systemd.target(5), "Default Dependencies": "Target units will automatically complement all configured
+ * dependencies of type Wants= or Requires= with dependencies of type After= unless DefaultDependencies=no is
+ * set in the specified units" (systemd issue #7113 confirms "specified units" means the wanted unit). With
+ * DefaultDependencies=no here, multi-user.target does not wait for this unit, and After=multi-user.target is
+ * no ordering cycle. Type=exec: the start job is done once
+ * the process runs, so "Startup finished" (logged when the job queue is empty) and `systemctl
+ * is-system-running` do not wait for a diagnosis that takes tens of seconds under emulation.
+ */
+export function reportUnit(launcher: string): string {
+  return `# ${REPORT_UNIT_NAME}: nfdoctor's boot guard, full diagnosis after boot (see "nfdoctor guard --help").
+# Enable it with "nfdoctor guard install"; "nfdoctor guard uninstall" removes what that installed.
+[Unit]
+Description=nfdoctor boot guard: diagnose and report this boot's firewall (does not delay boot)
+Documentation=man:nfdoctor(1)
+DefaultDependencies=no
+After=multi-user.target ${UNIT_NAME} local-fs.target systemd-journald.socket
+Before=shutdown.target
+Conflicts=shutdown.target
+RequiresMountsFor=/var/lib/nfdoctor
+
+[Service]
+Type=exec
 ExecStart=${launcher} guard boot
-TimeoutStartSec=120
+Nice=19
+IOSchedulingClass=idle
+TimeoutStartSec=infinity
 
 [Install]
 WantedBy=multi-user.target

@@ -1,6 +1,6 @@
 // nfdoctor guard install|status|release|uninstall (and "boot", what the unit runs at every boot).
 import { parseArgs } from 'node:util';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LiveReader } from '../../sources/fs-readers.ts';
 import { buildHostModel } from '../../model/host-model.ts';
@@ -8,15 +8,17 @@ import { runChecks } from '../../checks/engine.ts';
 import { CHECKS } from '../../checks/index.ts';
 import { execArgv } from '../../sources/exec.ts';
 import type { Family } from '../../knowledge/extensions.ts';
-import { runBoot, type GuardConfig } from '../../guard/boot.ts';
-import { parseAllow, type Allow } from '../../guard/emergency.ts';
+import { emergencyProblems, runBoot, type GuardConfig } from '../../guard/boot.ts';
+import { FAST_SCRIPT, type Backend } from '../../guard/fast.ts';
+import { emergencyRuleset, parseAllow, withoutGuard, type Allow } from '../../guard/emergency.ts';
 import { BOOT_JSON, MESSAGE_IDS, MOTD_FILE, PRIORITY, motdText } from '../../guard/messages.ts';
 import { InstallError, exists, install, readConfig, readManifest, uninstall } from '../../guard/install.ts';
-import { LOADER_UNITS, UNIT_NAME } from '../../guard/unit.ts';
+import { LOADER_UNITS, REPORT_UNIT_NAME, UNIT_NAME } from '../../guard/unit.ts';
 import {
   atomicWriteFile,
   emergencyLive,
   readBootId,
+  readFastState,
   releaseEmergency,
   sendJournal,
   systemEffects,
@@ -26,12 +28,14 @@ import type { CommandOutput } from './check.ts';
 
 export const GUARD_HELP = `Usage: nfdoctor guard install|status|release|uninstall [options]
 
-A boot guard: a systemd unit (${UNIT_NAME}) that runs at every boot after the firewall loaders
-(netfilter-persistent, iptables/ip6tables, nftables, firewalld, ufw) and before network-pre.target.
-When a family's saved rules did not load it logs one journal entry per family (priority err,
-MESSAGE_ID=${MESSAGE_IDS.notLoaded}), writes the diagnosis to ${BOOT_JSON}, puts a warning in
-the login banner (${MOTD_FILE}) until the next good boot, and fails the unit so that
-"systemctl --failed" shows it. Needs Node.js >= 18.18 on the host.
+A boot guard in two systemd units. ${UNIT_NAME} runs a POSIX sh check (${FAST_SCRIPT}, no
+Node) after the firewall loaders (netfilter-persistent, iptables/ip6tables, nftables, firewalld, ufw)
+and before network-pre.target: per family, when the saved rules filter and nothing is live, it logs it
+(priority err), fails the unit and, with --fail-closed, loads the emergency ruleset. ${REPORT_UNIT_NAME}
+then runs the full diagnosis after multi-user.target without delaying boot: one journal entry per
+family that did not load (priority err, MESSAGE_ID=${MESSAGE_IDS.notLoaded}, root cause), the
+diagnosis in ${BOOT_JSON}, a warning in the login banner (${MOTD_FILE}) until the next good
+boot. The report needs Node.js >= 18.18 on the host.
 
 Commands:
   install      install the bundle (under --prefix, unless the .deb is installed) and enable the unit
@@ -121,6 +125,34 @@ function wrap(err: unknown): never {
   throw err;
 }
 
+/**
+ * The backend the loaders use now (the pre-network script re-checks it at every boot), and on a live host
+ * whether the running kernel can provide the stateful emergency ruleset (a note when the script will
+ * have to fall back to the stateless one).
+ */
+async function installBackend(root: string, config: GuardConfig, notes: string[]): Promise<Backend> {
+  if (root !== '/') {
+    const link = await readlink(join(root, '/etc/alternatives/iptables')).catch(() => '');
+    return link.includes('legacy') ? 'legacy' : 'nft';
+  }
+  const model = await buildHostModel(new LiveReader());
+  const backend = model.backend?.value === 'legacy' ? 'legacy' : 'nft';
+  notes.push(
+    `iptables backend: ${backend}${model.backend === undefined ? ' (not detected; re-checked at boot)' : ` (${model.backend.why})`}`,
+  );
+  if (config.failClosed) {
+    for (const fam of FAMILIES) {
+      const problems = await emergencyProblems(model, fam, emergencyRuleset(fam, config.allow, 'stateful'));
+      if (problems.length > 0) {
+        notes.push(
+          `${fam}: the running kernel cannot provide the stateful emergency ruleset (${problems.join(', ')}); at boot the stateless one is tried next`,
+        );
+      }
+    }
+  }
+  return backend;
+}
+
 async function runInstall(
   values: ReturnType<typeof parse>['values'],
   version: string,
@@ -153,12 +185,14 @@ async function runInstall(
     allow,
     ...(values.textfile === undefined ? {} : { textfileDir: resolve(values.textfile) }),
   };
+  const backend = await installBackend(root, config, notes);
   const bundle = process.argv[1]?.endsWith('.cjs') === true ? process.argv[1] : undefined;
   const result = await install({
     root,
     prefix: values.prefix,
     config,
     version,
+    backend,
     ...(bundle === undefined ? {} : { bundle }),
   }).catch(wrap);
   const loaders = await loadersPresent(root);
@@ -210,11 +244,13 @@ async function runStatus(root: string): Promise<CommandOutput> {
       : `guard: installed (version ${manifest.version}${manifest.packaged ? ', packaged files' : ''}); fail-closed ${config.failClosed ? `on (allow ${config.allow.map((a) => a.spec).join(', ') || 'nothing else'})` : 'off'}`,
   );
   if (live) {
-    const en = await execArgv(['systemctl', 'is-enabled', UNIT_NAME]);
-    const act = await execArgv(['systemctl', 'is-active', UNIT_NAME]);
-    lines.push(
-      `unit: ${UNIT_NAME} ${en.stdout.trim() || en.reason || en.status}, ${act.stdout.trim() || act.status}`,
-    );
+    for (const unit of [UNIT_NAME, REPORT_UNIT_NAME]) {
+      const en = await execArgv(['systemctl', 'is-enabled', unit]);
+      const act = await execArgv(['systemctl', 'is-active', unit]);
+      lines.push(
+        `unit: ${unit} ${en.stdout.trim() || en.reason || en.status}, ${act.stdout.trim() || act.status}`,
+      );
+    }
   }
   let bad = false;
   if (record === undefined) {
@@ -302,9 +338,17 @@ async function runUninstall(root: string): Promise<CommandOutput> {
 
 async function runGuardBoot(version: string): Promise<CommandOutput> {
   const config = await readConfig('/').catch(wrap);
-  const model = await buildHostModel(new LiveReader());
-  const result = runChecks(CHECKS, model);
   const bootId = await readBootId();
+  const fast = await readFastState(bootId);
+  const live = await buildHostModel(new LiveReader());
+  // Diagnose what the loaders left: the emergency ruleset the pre-network check may have added is not theirs.
+  const model = {
+    ...live,
+    liveRules: live.liveRules.map((l) =>
+      l.ruleset === undefined ? l : { ...l, ruleset: withoutGuard(l.ruleset) },
+    ),
+  };
+  const result = runChecks(CHECKS, model);
   const outcome = await runBoot(
     model,
     result,
@@ -312,6 +356,7 @@ async function runGuardBoot(version: string): Promise<CommandOutput> {
     config,
     systemEffects({ fallback: (line) => process.stderr.write(`${line}\n`) }),
     { version, time: new Date(), ...(bootId === undefined ? {} : { bootId }) },
+    fast,
   );
   const summary = outcome.reports
     .map(
