@@ -57,6 +57,9 @@ describe('RHEL-family hosts', () => {
     expect(roots(r).map((f) => [f.id, f.severity])).toEqual([
       ['loader/unit-config#iptables.service:IPTABLES_SAVE_ON_STOP', 'error'],
     ]);
+    expect(roots(r)[0]?.evidence).toContainEqual(
+      expect.objectContaining({ source: '/etc/sysconfig/iptables.save', text: '6 rules' }),
+    );
     expect(commands(roots(r)[0])).toEqual([
       'replace-line',
       'sudo diff /etc/sysconfig/iptables.save /etc/sysconfig/iptables; sudo cp /etc/sysconfig/iptables.save /etc/sysconfig/iptables && sudo systemctl restart iptables',

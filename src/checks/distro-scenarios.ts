@@ -98,6 +98,8 @@ export const DISTRO_SCENARIOS: Readonly<Record<string, () => HostReader>> = {
         files: {
           '/etc/sysconfig/iptables-config': rhelConfig({ IPTABLES_SAVE_ON_STOP: 'yes' }),
           '/etc/sysconfig/iptables': POLICIES_ONLY,
+          // What save() copied aside before it wrote the flushed live ruleset.
+          '/etc/sysconfig/iptables.save': LAB_RULES,
         },
       }),
     ),

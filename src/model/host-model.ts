@@ -524,6 +524,8 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   const previousJournal = journalFrom(await run('journal.prev-boot'), 'journalctl -b -1');
   const nfpText = await readText(reader, '/etc/default/netfilter-persistent');
   const sysconfigText = await readText(reader, '/etc/sysconfig/iptables-config');
+  // Kept in fileText for loader/unit-config: what the last iptables.init save() replaced.
+  await readText(reader, '/etc/sysconfig/iptables.save');
   const plugins = await reader.listDir('/usr/share/netfilter-persistent/plugins.d');
   const virt = await run('systemd-detect-virt');
   const dpkg = await run('dpkg-query');

@@ -23,6 +23,7 @@ import type { HostModel } from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 import { countRules } from '../../../model/ruleset-compare.ts';
+import { parseIptablesSaveFamily } from '../../../parsers/iptables-save.ts';
 import { distroFamily, loaderUnitFor, osMajorVersion, rpmInstalled } from '../../host-commands.ts';
 import { daemonReload, manual, replaceLine, systemctl, writeFile } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
@@ -241,6 +242,14 @@ function rhel7Script(model: HostModel): { evidence: Evidence } | undefined {
   return undefined;
 }
 
+const SAVE_COPY = '/etc/sysconfig/iptables.save';
+
+/** Rules in the copy iptables.init's save() kept of the file it overwrote, when the host has one. */
+function previousSave(model: HostModel): number | undefined {
+  const text = model.fileText.get(SAVE_COPY);
+  return text === undefined ? undefined : countRules(parseIptablesSaveFamily(text, SAVE_COPY, 'ipv4').value);
+}
+
 function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
   if (l.run.kind !== 'iptables-init' || l.unit !== 'iptables.service') {
     return [];
@@ -256,6 +265,7 @@ function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
       continue;
     }
     const empty = saved !== undefined && countRules(saved.ruleset) === 0;
+    const previous = previousSave(model);
     const severity: Severity = empty ? 'error' : 'warning';
     out.push({
       messageId: empty ? 'savedEmpty' : messageId,
@@ -267,6 +277,16 @@ function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
         ...(saved === undefined
           ? []
           : [evidenceAt(saved.path, undefined, `${countRules(saved.ruleset)} rules`)]),
+        ...(previous === undefined
+          ? []
+          : [
+              evidenceAt(
+                SAVE_COPY,
+                undefined,
+                `${previous} rules`,
+                'the file the last save() replaced (iptables.init: cp -f $IPTABLES_DATA $IPTABLES_DATA.save)',
+              ),
+            ]),
       ],
       subjects: [`unit:${l.unit}`, 'rules:/etc/sysconfig/iptables'],
       fix: {
