@@ -52,6 +52,19 @@ describe('RHEL-family hosts', () => {
     ).toEqual(['kmod/module-unavailable#xt_recent:blocked']);
   });
 
+  it('the restore failed and iptables.init loaded the .fallback: the unit is green, the fallback hangs under the module', async () => {
+    const r = await diagnose('rhel8-fallback-loaded');
+    expect(roots(r).map((f) => f.id)).toEqual(['kmod/module-unavailable#xt_recent:blocked']);
+    const f = r.findings.find((x) => x.id === 'loader/silent-failure#/etc/sysconfig/iptables:fallback');
+    expect(f?.causedBy).toEqual(['kmod/module-unavailable#xt_recent:blocked']);
+    expect(f?.data).toEqual(expect.objectContaining({ fallback: '/etc/sysconfig/iptables.fallback' }));
+    expect(f?.evidence).toContainEqual(
+      expect.objectContaining({
+        text: expect.stringContaining('iptables: Applying firewall fallback rules: [  OK  ]'),
+      }),
+    );
+  });
+
   it('IPTABLES_SAVE_ON_STOP emptied the saved file: that setting is the one root, with the .save copy to restore', async () => {
     const r = await diagnose('rhel8-save-on-stop-emptied');
     expect(roots(r).map((f) => [f.id, f.severity])).toEqual([
