@@ -8,6 +8,8 @@ import {
   distroHost,
   distroRoot,
   okFact,
+  LAB_RULES,
+  specSed,
   rhelConfig,
   rhelTree,
   showUnit,
@@ -88,6 +90,30 @@ describe(`${ID} on RHEL (iptables-services)`, () => {
     expect(e?.messageId).toBe('savedEmpty');
     expect(e?.severity).toBe('error');
     expect(e?.evidence[0]?.line).toBe(25);
+  });
+
+  it('ip6tables.service reads IP6TABLES_SAVE_ON_STOP from /etc/sysconfig/ip6tables-config (the spec sed of the IPv4 file)', async () => {
+    const { result } = await runCheckOn(
+      ID,
+      distroRoot(
+        rhelTree({
+          enabled: ['iptables.service', 'ip6tables.service'],
+          files: {
+            '/etc/sysconfig/ip6tables': LAB_RULES.replace(/^-A INPUT -p icmp .*\n/m, ''),
+            '/etc/sysconfig/ip6tables-config': specSed(
+              'ip6tables-config',
+              rhelConfig({ IPTABLES_SAVE_ON_STOP: 'yes' }),
+            ),
+          },
+        }),
+      ),
+    );
+    const f = result.findings.find((x) => x.checkId === ID);
+    expect(f?.id).toBe(`${ID}#ip6tables.service:IP6TABLES_SAVE_ON_STOP`);
+    expect(f?.message).toContain('IP6TABLES_SAVE_ON_STOP="yes" in /etc/sysconfig/ip6tables-config');
+    expect(f?.evidence[0]).toEqual(
+      expect.objectContaining({ source: '/etc/sysconfig/ip6tables-config', line: 19 }),
+    );
   });
 
   it("RHEL 7's script unloads modules on restart: a helper loaded only by modules-load.d is named", async () => {

@@ -242,38 +242,76 @@ function rhel7Script(model: HostModel): { evidence: Evidence } | undefined {
   return undefined;
 }
 
-const SAVE_COPY = '/etc/sysconfig/iptables.save';
+/**
+ * iptables.init and its IPv6 twin (the spec's sed: iptables -> ip6tables, IPTABLES -> IP6TABLES): the file each
+ * restores and saves, its config file and the prefix of the settings in it.
+ */
+interface InitFlavour {
+  readonly tool: 'iptables' | 'ip6tables';
+  readonly prefix: 'IPTABLES' | 'IP6TABLES';
+  readonly data: string;
+  readonly config: string;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly vars: HostModel['sysconfigIptables'];
+}
 
-/** Rules in the copy iptables.init's save() kept of the file it overwrote, when the host has one. */
-function previousSave(model: HostModel): number | undefined {
-  const text = model.fileText.get(SAVE_COPY);
-  return text === undefined ? undefined : countRules(parseIptablesSaveFamily(text, SAVE_COPY, 'ipv4').value);
+function flavour(model: HostModel, unit: string): InitFlavour | undefined {
+  if (unit === 'iptables.service') {
+    return {
+      tool: 'iptables',
+      prefix: 'IPTABLES',
+      data: '/etc/sysconfig/iptables',
+      config: CONFIG,
+      family: 'ipv4',
+      vars: model.sysconfigIptables,
+    };
+  }
+  if (unit === 'ip6tables.service') {
+    return {
+      tool: 'ip6tables',
+      prefix: 'IP6TABLES',
+      data: '/etc/sysconfig/ip6tables',
+      config: '/etc/sysconfig/ip6tables-config',
+      family: 'ipv6',
+      vars: model.sysconfigIp6tables,
+    };
+  }
+  return undefined;
+}
+
+/** Rules in the copy iptables.init's save() kept of the file it overwrote ($IPTABLES_DATA.save), if any. */
+function previousSave(model: HostModel, f: InitFlavour): number | undefined {
+  const copy = `${f.data}.save`;
+  const text = model.fileText.get(copy);
+  return text === undefined ? undefined : countRules(parseIptablesSaveFamily(text, copy, f.family).value);
 }
 
 function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
-  if (l.run.kind !== 'iptables-init' || l.unit !== 'iptables.service') {
+  const f = flavour(model, l.unit);
+  if (l.run.kind !== 'iptables-init' || f === undefined) {
     return [];
   }
-  const saved = model.savedRules.find((s) => s.path === '/etc/sysconfig/iptables');
+  const saved = model.savedRules.find((s) => s.path === f.data);
   const out: FindingInput[] = [];
-  for (const [name, messageId, when] of [
-    ['IPTABLES_SAVE_ON_STOP', 'saveOnStop', 'every stop (every shutdown and `systemctl stop iptables`)'],
-    ['IPTABLES_SAVE_ON_RESTART', 'saveOnRestart', 'every `systemctl restart iptables`'],
+  for (const [suffix, messageId, when] of [
+    ['SAVE_ON_STOP', 'saveOnStop', `every stop (every shutdown and \`systemctl stop ${f.tool}\`)`],
+    ['SAVE_ON_RESTART', 'saveOnRestart', `every \`systemctl restart ${f.tool}\``],
   ] as const) {
-    const v = configVar(model, name);
-    if (v?.value !== 'yes') {
+    const name = `${f.prefix}_${suffix}`;
+    const a = f.vars === undefined ? undefined : effectiveShellVar(f.vars.vars, name);
+    if (a?.value !== 'yes') {
       continue;
     }
     const empty = saved !== undefined && countRules(saved.ruleset) === 0;
-    const previous = previousSave(model);
+    const previous = previousSave(model, f);
     const severity: Severity = empty ? 'error' : 'warning';
     out.push({
       messageId: empty ? 'savedEmpty' : messageId,
       key: `${l.unit}:${name}`,
       severity,
-      data: { unit: l.unit, setting: `${name}="yes"`, when, file: '/etc/sysconfig/iptables' },
+      data: { unit: l.unit, setting: `${name}="yes"`, when, file: f.data, config: f.config },
       evidence: [
-        evidenceAt(CONFIG, v.line, `${name}="yes"`, 'iptables.init runs save() before stop()/restart()'),
+        evidenceAt(f.config, a.line, `${name}="yes"`, `${f.tool}.init runs save() before stop()/restart()`),
         ...(saved === undefined
           ? []
           : [evidenceAt(saved.path, undefined, `${countRules(saved.ruleset)} rules`)]),
@@ -281,20 +319,20 @@ function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
           ? []
           : [
               evidenceAt(
-                SAVE_COPY,
+                `${f.data}.save`,
                 undefined,
                 `${previous} rules`,
                 'the file the last save() replaced (iptables.init: cp -f $IPTABLES_DATA $IPTABLES_DATA.save)',
               ),
             ]),
       ],
-      subjects: [`unit:${l.unit}`, 'rules:/etc/sysconfig/iptables'],
+      subjects: [`unit:${l.unit}`, `rules:${f.data}`],
       fix: {
         actions: [
           replaceLine(
             model,
-            CONFIG,
-            v.line,
+            f.config,
+            a.line,
             `${name}="no"`,
             // review: which rules persist changes; the package default is "no".
             'review',
@@ -303,17 +341,17 @@ function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
           ...(empty
             ? [
                 manual(
-                  'Put the intended rules back: iptables.init kept the file it replaced as /etc/sysconfig/iptables.save; check it, copy it back and restart.',
+                  `Put the intended rules back: ${f.tool}.init kept the file it replaced as ${f.data}.save; check it, copy it back and restart.`,
                   'save() copies the old file to $IPTABLES_DATA.save before it writes the live ruleset.',
-                  'sudo diff /etc/sysconfig/iptables.save /etc/sysconfig/iptables; sudo cp /etc/sysconfig/iptables.save /etc/sysconfig/iptables && sudo systemctl restart iptables',
+                  `sudo diff ${f.data}.save ${f.data}; sudo cp ${f.data}.save ${f.data} && sudo systemctl restart ${f.tool}`,
                 ),
               ]
             : []),
         ],
-        persistence: `${CONFIG} is read by iptables.init at every start, stop and restart.`,
-        verify: `grep ${name} ${CONFIG}`,
+        persistence: `${f.config} is read by ${f.tool}.init at every start, stop and restart.`,
+        verify: `grep ${name} ${f.config}`,
       },
-      next: 'Save deliberately from now on: `service iptables save` after you checked the live rules.',
+      next: `Save deliberately from now on: \`service ${f.tool} save\` after you checked the live rules.`,
     });
   }
   return out;
@@ -404,9 +442,9 @@ export default defineCheck({
       notBeforeNetwork:
         '{{unit}} is not ordered Before=network-pre.target: network interfaces can come up before {{files}} is loaded',
       saveOnStop:
-        '{{setting}} in /etc/sysconfig/iptables-config: {{when}} writes the live ruleset over {{file}}, so rules changed or flushed by hand become the rules of the next boot',
+        '{{setting}} in {{config}}: {{when}} writes the live ruleset over {{file}}, so rules changed or flushed by hand become the rules of the next boot',
       saveOnRestart:
-        '{{setting}} in /etc/sysconfig/iptables-config: {{when}} writes the live ruleset over {{file}}, so rules changed or flushed by hand become the saved rules',
+        '{{setting}} in {{config}}: {{when}} writes the live ruleset over {{file}}, so rules changed or flushed by hand become the saved rules',
       savedEmpty:
         '{{file}} holds no rules and {{setting}} is set: {{when}} saved an empty live ruleset over it, so every boot now loads nothing',
       modulesUnload:
