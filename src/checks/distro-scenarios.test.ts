@@ -86,12 +86,10 @@ describe('RHEL-family hosts', () => {
     ]);
   });
 
-  it('iptables.service never enabled (mounted disk: no .wants link): enable it', async () => {
+  it('iptables.service never enabled (systemctl is-enabled: disabled): enable it', async () => {
     const r = await diagnose('rhel8-not-enabled');
     expect(roots(r).map((f) => f.id)).toEqual(['loader/not-enabled#iptables.service:disabled']);
-    expect(roots(r)[0]?.evidence[0]?.source).toBe(
-      'no link to iptables.service in /etc/systemd/system/*.wants or *.requires',
-    );
+    expect(roots(r)[0]?.evidence[0]?.source).toBe('command: systemctl is-enabled iptables.service');
   });
 
   it('CentOS 7 without iptables-services: the install step uses yum', async () => {
@@ -178,9 +176,21 @@ describe('nfdoctor diagnose --root on the trees', () => {
     ]);
   });
 
-  it('an Arch tree with iptables.service not enabled: exit 1, not-enabled', () => {
-    const r = cli(writeTree(archTree(), join(scratch, 'arch')));
+  it('a RHEL tree with ip6tables.service enabled and no /etc/sysconfig/ip6tables: exit 1, restoresMissing', () => {
+    const r = cli(
+      writeTree(rhelTree({ enabled: ['iptables.service', 'ip6tables.service'] }), join(scratch, 'rhel6')),
+    );
     expect(r.status).toBe(1);
-    expect(r.json.findings.map((f) => f.id)).toEqual(['loader/not-enabled#iptables.service:disabled']);
+    expect(r.json.findings.map((f) => f.id)).toEqual([
+      'loader/unit-config#ip6tables.service:missing:/etc/sysconfig/ip6tables',
+    ]);
+  });
+
+  it('an enabled Arch tree: exit 0, only the network-ordering warning', () => {
+    const r = cli(writeTree(archTree({ enabled: ['iptables.service'] }), join(scratch, 'arch')));
+    expect(r.status).toBe(0);
+    expect(r.json.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['loader/unit-config#iptables.service:after-network', 'warning'],
+    ]);
   });
 });

@@ -144,7 +144,13 @@ export const DISTRO_SCENARIOS: Readonly<Record<string, () => HostReader>> = {
   'rhel8-ip6tables-without-file': () =>
     distroRoot(rhelTree({ enabled: ['iptables.service', 'ip6tables.service'] })),
   // iptables-services installed, rules saved, the unit never enabled (its preset is disabled).
-  'rhel8-not-enabled': () => distroRoot(rhelTree()),
+  'rhel8-not-enabled': () =>
+    distroHost(rhelTree(), {
+      commands: {
+        'systemctl.is-enabled.iptables': { status: 'exit-nonzero', exitCode: 1, stdout: 'disabled\n' },
+        'systemctl.show.iptables': showUnit('iptables.service', 'inactive', 'success'),
+      },
+    }),
   // CentOS 7: rules saved, iptables-services not installed (no unit); the fix says yum.
   'centos7-not-installed': () =>
     distroRoot(
@@ -179,7 +185,13 @@ export const DISTRO_SCENARIOS: Readonly<Record<string, () => HostReader>> = {
       },
     ),
   // Arch: rules saved in /etc/iptables/iptables.rules, iptables.service never enabled.
-  'arch-not-enabled': () => distroRoot(archTree()),
+  'arch-not-enabled': () =>
+    distroHost(archTree(), {
+      commands: {
+        'systemctl.is-enabled.iptables': { status: 'exit-nonzero', exitCode: 1, stdout: 'disabled\n' },
+        'systemctl.show.iptables': showUnit('iptables.service', 'inactive', 'success'),
+      },
+    }),
   // Arch: enabled and working, but the stock unit is not ordered before the network.
   'arch-enabled': () => distroRoot(archTree({ enabled: ['iptables.service'] })),
   // Arch: the rules need xt_recent, modprobe.d blocks it; iptables-restore itself is the unit's process.

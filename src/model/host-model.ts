@@ -250,7 +250,7 @@ async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
   const enabled =
     enabledState !== undefined
       ? { state: enabledState, source: `command: systemctl is-enabled ${name}` }
-      : await enabledFromLinks(reader, name, masked, effective);
+      : await enabledFromLinks(reader, name, masked);
   const statusFact = await reader.runCommand(`systemctl.status.${short}`);
   return {
     name,
@@ -267,28 +267,19 @@ async function enabledFromLinks(
   reader: HostReader,
   name: string,
   masked: { path: string } | undefined,
-  effective?: EffectiveUnit,
 ): Promise<UnitInfo['enabled']> {
   if (masked !== undefined) {
     return { state: 'masked', source: `${masked.path} -> /dev/null` };
   }
   const etc = await reader.listDir('/etc/systemd/system');
-  if (etc.status !== 'ok' && !(etc.status === 'absent' && reader.kind === 'root')) {
+  if (etc.status !== 'ok') {
     return undefined;
   }
-  const entries = etc.status === 'ok' ? etc.entries : [];
-  for (const e of entries.filter((x) => x.name.endsWith('.wants') || x.name.endsWith('.requires'))) {
+  for (const e of etc.entries.filter((x) => x.name.endsWith('.wants') || x.name.endsWith('.requires'))) {
     const wants = await reader.listDir(`/etc/systemd/system/${e.name}`);
     if (wants.status === 'ok' && wants.entries.some((w) => w.name === name)) {
       return { state: 'enabled', source: `/etc/systemd/system/${e.name}/${name}` };
     }
-  }
-  // On a mounted disk the links are the whole truth: `systemctl enable` creates them from [Install]
-  // WantedBy=/RequiredBy= (systemctl(1)), so a unit that has those and no link is disabled.
-  const install =
-    effective === undefined ? [] : [...effective.deps('WantedBy'), ...effective.deps('RequiredBy')];
-  if (reader.kind === 'root' && install.length > 0) {
-    return { state: 'disabled', source: `no link to ${name} in /etc/systemd/system/*.wants or *.requires` };
   }
   return undefined;
 }

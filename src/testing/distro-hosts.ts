@@ -110,7 +110,11 @@ function ok(stdout: string): Partial<CommandFact> {
 function tree(base: Record<string, string | Buffer>, o: DistroHostOptions): DistroTree {
   const files: Record<string, string | Buffer> = { ...base, ...kernelFiles(RELEASE), ...(o.files ?? {}) };
   const dropped = (p: string): boolean => (o.drop ?? []).some((d) => p === d || p.startsWith(`${d}/`));
-  const links: Record<string, string> = { ...(o.links ?? {}) };
+  // Every installed system has /etc/systemd/system with some enabled unit; ssh is the one a server has.
+  const links: Record<string, string> = {
+    '/etc/systemd/system/multi-user.target.wants/sshd.service': '/usr/lib/systemd/system/sshd.service',
+    ...(o.links ?? {}),
+  };
   for (const u of o.enabled ?? []) {
     links[`/etc/systemd/system/multi-user.target.wants/${u}`] = `/usr/lib/systemd/system/${u}`;
   }
