@@ -744,6 +744,8 @@ file	rules.sysconfig	/etc/sysconfig/iptables-config
 file	rules.sysconfig	/etc/sysconfig/ip6tables-config
 file	rules.sysconfig	/etc/sysconfig/ipset
 file	rules.sysconfig	/etc/sysconfig/ipset-config
+file	rules.sysconfig	/etc/sysconfig/iptables.save
+file	rules.sysconfig	/etc/sysconfig/ip6tables.save
 dir	rules-dir	/etc/iptables
 dir	xtables-dirs	/usr/lib/x86_64-linux-gnu/xtables
 dir	xtables-dirs	/usr/lib/aarch64-linux-gnu/xtables

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the diagnose tree (roots and what hangs under them) of every lab scenario: the text captures in
 // fixtures/lab-captures, the collector snapshots in fixtures/hosts and the broken variants built from them
-// (src/checks/story-variants.ts). Run: node --import tsx scripts/diagnose-trees.mjs
+// (src/checks/story-variants.ts), and the RHEL-family / Arch hosts of src/checks/distro-scenarios.ts. Run: node --import tsx scripts/diagnose-trees.mjs
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { buildHostModel } from '../src/model/host-model.ts';
 import { runChecks } from '../src/checks/engine.ts';
 import { CHECKS } from '../src/checks/index.ts';
 import { STORY_VARIANTS } from '../src/checks/story-variants.ts';
+import { DISTRO_SCENARIOS } from '../src/checks/distro-scenarios.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,6 +49,9 @@ for (const name of readdirSync(join(root, 'fixtures/hosts')).sort()) {
 }
 for (const [name, open] of Object.entries(STORY_VARIANTS)) {
   sources.push({ label: `variant ${name}`, open: async () => open() });
+}
+for (const [name, open] of Object.entries(DISTRO_SCENARIOS)) {
+  sources.push({ label: `distro ${name}`, open: async () => open() });
 }
 for (const s of sources) {
   const result = runChecks(CHECKS, await buildHostModel(await s.open()));

@@ -63,6 +63,64 @@ export function loaderUnitFor(saved: {
   return loaderUnit(saved.loader, saved.family);
 }
 
+/** The major number of os-release VERSION_ID ("9.4" -> 9), when there is one. */
+export function osMajorVersion(model: HostModel): number | undefined {
+  const m = /^(\d+)/.exec(model.os?.versionId ?? '');
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+/**
+ * The RPM package manager to name: dnf on Fedora >= 22 (Fedora's Changes/ReplaceYumWithDNF) and on RHEL 8 and
+ * its rebuilds (whose `yum` is DNF too), yum on RHEL/CentOS <= 7 and Amazon Linux 2, which have no dnf.
+ */
+export function rpmTool(model: HostModel): 'dnf' | 'yum' {
+  const major = osMajorVersion(model);
+  if (major === undefined) {
+    return 'dnf';
+  }
+  const id = model.os?.id ?? '';
+  if (id === 'fedora') {
+    return major >= 22 ? 'dnf' : 'yum';
+  }
+  if (id === 'amzn') {
+    return major >= 2022 ? 'dnf' : 'yum';
+  }
+  return major >= 8 ? 'dnf' : 'yum';
+}
+
+/**
+ * The package that ships iptables.service / ip6tables.service on this RHEL-family host. EL9 and later
+ * distribute them as iptables-nft-services (the iptables-services build belongs to EPEL's iptables-legacy
+ * stack: puppetlabs/puppetlabs-firewall#1254 and #1296, RHEL bug 2343682); EL7, EL8 and Fedora as
+ * iptables-services. An installed one (rpm -q) wins.
+ */
+export function iptablesServicesPackage(model: HostModel): string {
+  for (const name of ['iptables-nft-services', 'iptables-services']) {
+    if (rpmInstalled(model, name) !== undefined) {
+      return name;
+    }
+  }
+  const major = osMajorVersion(model);
+  const fedora = model.os?.id === 'fedora';
+  return !fedora && major !== undefined && major >= 9 && major < 2000
+    ? 'iptables-nft-services'
+    : 'iptables-services';
+}
+
+/** The installed version-release of an RPM package from `rpm -q` ("iptables-services-1.8.4-22.el8.noarch"). */
+export function rpmInstalled(model: HostModel, name: string): string | undefined {
+  const fact = model.commands.get('rpm-q');
+  if (fact === undefined || (fact.status !== 'ok' && fact.status !== 'exit-nonzero')) {
+    return undefined;
+  }
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(
+    `^${esc}-(\\d[^\\s-]*-[^\\s]+?)(?:\\.(?:noarch|x86_64|aarch64|i686|ppc64le|s390x))?$`,
+    'm',
+  ).exec(fact.stdout);
+  return m?.[1];
+}
+
 /** Packages that carry the module tree of the running kernel `release`. */
 export function kernelModulePackages(model: HostModel, release: string): string {
   switch (distroFamily(model)) {
@@ -71,7 +129,13 @@ export function kernelModulePackages(model: HostModel, release: string): string 
     case 'debian':
       return `sudo apt-get install --reinstall linux-image-${release}`;
     case 'rhel':
-      return `sudo dnf install kernel-modules-${release} kernel-modules-extra-${release}`;
+      // RHEL 7's kernel package holds every module; RHEL 8+ split them into kernel-modules and
+      // kernel-modules-extra, and on current releases xt_conntrack and xt_owner are in kernel-modules-extra
+      // (Azure/WALinuxAgent#3510; leapp's el9toel10 FirewalldIptablesModules actor installs it for iptables
+      // users, oamg/leapp-repository#1303).
+      return rpmTool(model) === 'yum'
+        ? `sudo yum reinstall kernel-${release}`
+        : `sudo dnf install kernel-modules-${release} kernel-modules-extra-${release}`;
     case 'arch':
       return "sudo pacman -S linux   # then reboot: Arch keeps only the newest kernel's modules";
     case 'suse':
@@ -126,7 +190,7 @@ export function installCommand(
     case 'ubuntu':
       return `sudo apt-get install ${debPkgs}`;
     case 'rhel':
-      return `sudo dnf install ${rpmPkgs}`;
+      return `sudo ${rpmTool(model)} install ${rpmPkgs}`;
     case 'arch':
       return `sudo pacman -S ${archPkgs}`;
     case 'suse':

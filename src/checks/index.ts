@@ -16,6 +16,7 @@ import noRulesConfigured from './loader/no-rules-configured/check.ts';
 import restoreFailed from './loader/restore-failed/check.ts';
 import silentFailure from './loader/silent-failure/check.ts';
 import notEnabled from './loader/not-enabled/check.ts';
+import unitConfig from './loader/unit-config/check.ts';
 
 export const CHECKS: readonly CheckDefinition[] = [
   noModulesDir,
@@ -30,6 +31,9 @@ export const CHECKS: readonly CheckDefinition[] = [
   backendMismatch,
   permissionDenied,
   noRulesConfigured,
+  // What the loader unit runs and what iptables-services' settings do to the saved file (a missing file, a
+  // save-on-stop that emptied it) explain the failures and empty rulesets found below.
+  unitConfig,
   // Before the symptoms: a disabled, masked or fought-over loader is the cause of the empty ruleset that
   // loader/silent-failure then finds.
   notEnabled,

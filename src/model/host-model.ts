@@ -129,6 +129,8 @@ export interface HostModel {
   readonly modulesLoad: { readonly entries: readonly ModulesLoadEntry[]; readonly files: readonly string[] };
   readonly nfpDefaults?: FileText & { readonly vars: readonly ShellAssignment[] };
   readonly sysconfigIptables?: FileText & { readonly vars: readonly ShellAssignment[] };
+  /** /etc/sysconfig/ip6tables-config: the same settings with the IP6TABLES_ prefix (ip6tables.init). */
+  readonly sysconfigIp6tables?: FileText & { readonly vars: readonly ShellAssignment[] };
   readonly netfilterPersistentPlugins: readonly string[];
   /** Whether the plugins.d listing was read ('ok'), is absent, or could not be read: [] above is only proof with 'ok'. */
   readonly netfilterPersistentPluginsStatus: DirFact['status'];
@@ -517,6 +519,10 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   let previousJournal: JournalView | undefined;
   const nfpText = await readText(reader, '/etc/default/netfilter-persistent');
   const sysconfigText = await readText(reader, '/etc/sysconfig/iptables-config');
+  const sysconfig6Text = await readText(reader, '/etc/sysconfig/ip6tables-config');
+  // Kept in fileText for loader/unit-config: what the last iptables.init save() replaced.
+  await readText(reader, '/etc/sysconfig/iptables.save');
+  await readText(reader, '/etc/sysconfig/ip6tables.save');
   const plugins = await reader.listDir('/usr/share/netfilter-persistent/plugins.d');
   const virt = await run('systemd-detect-virt');
   const dpkg = await run('dpkg-query');
@@ -571,6 +577,9 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     ...(sysconfigText === undefined
       ? {}
       : { sysconfigIptables: shellVarsFile('/etc/sysconfig/iptables-config', sysconfigText) }),
+    ...(sysconfig6Text === undefined
+      ? {}
+      : { sysconfigIp6tables: shellVarsFile('/etc/sysconfig/ip6tables-config', sysconfig6Text) }),
     netfilterPersistentPlugins: plugins.status === 'ok' ? plugins.entries.map((e) => e.name).sort() : [],
     netfilterPersistentPluginsStatus: plugins.status,
     savedFileStatus,

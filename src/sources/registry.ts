@@ -347,8 +347,11 @@ export const FACTS: readonly FactSpec[] = [
       '/etc/sysconfig/ip6tables-config',
       '/etc/sysconfig/ipset',
       '/etc/sysconfig/ipset-config',
+      // iptables.init's save() keeps the file it replaces here (src/parsers/__samples__/iptables-services).
+      '/etc/sysconfig/iptables.save',
+      '/etc/sysconfig/ip6tables.save',
     ],
-    why: 'Rules, sets and service options of iptables-services / ipset-service (RHEL, Fedora, SUSE).',
+    why: 'Rules, sets and service options of iptables-services / ipset-service (RHEL, Fedora, SUSE), and the copy iptables.init keeps of the rules a save replaced.',
   },
   {
     id: 'rules-dir',

@@ -18,7 +18,7 @@ function walk(dir: string): string[] {
 }
 
 /** `lsmod` output -> /proc/modules lines ("name size refcount deps state offset"). */
-function lsmodToProcModules(text: string): string {
+export function lsmodToProcModules(text: string): string {
   return text
     .split('\n')
     .slice(1)

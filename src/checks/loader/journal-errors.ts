@@ -22,6 +22,13 @@
 // - RHEL iptables-services: iptables.init echoes "iptables: Applying firewall rules: " without a newline and
 //   runs `iptables-restore $IPTABLES_DATA`, so the first error shares that line ("iptables: Applying firewall
 //   rules: iptables-restore: line 9 failed"); Arch's iptables.service runs iptables-restore directly.
+//   The script's other lines (src/parsers/__samples__/iptables-services, RHEL 7 and 8 alike): "iptables: No
+//   config file." (start() without /etc/sysconfig/iptables, returns 6), "iptables: Applying firewall fallback
+//   rules: " (the restore failed and /etc/sysconfig/iptables.fallback exists: the unit may still succeed),
+//   "iptables: Loading additional modules: xt_foo [FAILED]" (a modprobe of IPTABLES_MODULES failed after the
+//   restore). `failure`/`success` print "[FAILED]"/"[  OK  ]" under the unit's BOOTUP=serial.
+// - iptables-restore given a file it cannot open (Arch's ExecStart= names the file): "Can't open
+//   /etc/iptables/iptables.rules: No such file or directory" (iptables 1.8.9, both backends, run here).
 import type { JournalEntry } from '../../parsers/journal.ts';
 import type { Rule, Table } from '../../parsers/iptables-save.ts';
 import { allRules } from '../../parsers/iptables-save.ts';
@@ -50,6 +57,8 @@ export type LoaderMessageKind =
   | 'plugin-exit'
   | 'test-load-failed'
   | 'no-rules-file'
+  | 'fallback-applied'
+  | 'modules-failed'
   | 'unit-exit'
   | 'unit-result'
   | 'unit-failed-start'
@@ -151,6 +160,26 @@ const PATTERNS: readonly Pattern[] = [
     kind: 'no-rules-file',
     re: /cannot open (\/etc\/\S+): No such file/,
     build: (m) => ({ name: m[1], family: /v6|ip6/.test(m[1] ?? '') ? 'ipv6' : 'ipv4' }),
+  },
+  {
+    kind: 'no-rules-file',
+    re: /\b(ip6?tables): No config file\./,
+    build: (m) => ({ family: familyOfTool(m[1]), name: `/etc/sysconfig/${m[1] ?? 'iptables'}` }),
+  },
+  {
+    kind: 'no-rules-file',
+    re: /Can't open (\/\S+): No such file or directory/,
+    build: (m) => ({ name: m[1], family: /ip6|v6/.test(m[1] ?? '') ? 'ipv6' : 'ipv4' }),
+  },
+  {
+    kind: 'fallback-applied',
+    re: /\b(ip6?tables): Applying firewall fallback rules: /,
+    build: (m) => ({ family: familyOfTool(m[1]), name: `/etc/sysconfig/${m[1] ?? 'iptables'}.fallback` }),
+  },
+  {
+    kind: 'modules-failed',
+    re: /\b(ip6?tables): Loading additional modules: (.*?)\s*\[FAILED\]/,
+    build: (m) => ({ family: familyOfTool(m[1]), name: (m[2] ?? '').trim() }),
   },
   {
     kind: 'restore-header',
@@ -383,7 +412,14 @@ export function restoreIssues(messages: readonly LoaderMessage[], family: Family
   for (const m of mine) {
     if (
       m.pid === 1 ||
-      ['plugin-start', 'plugin-exit', 'test-load-failed', 'no-rules-file'].includes(m.kind)
+      [
+        'plugin-start',
+        'plugin-exit',
+        'test-load-failed',
+        'no-rules-file',
+        'fallback-applied',
+        'modules-failed',
+      ].includes(m.kind)
     ) {
       continue;
     }

@@ -22,7 +22,7 @@ import {
 } from '../../types.ts';
 import type { HostModel, LoaderId, UnitInfo } from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { distroFamily, loaderUnit } from '../../host-commands.ts';
+import { distroFamily, iptablesServicesPackage, loaderUnit, rpmTool } from '../../host-commands.ts';
 import { commentLine, manual, restartLoader, restartLoaderLater, systemctl } from '../../fix-actions.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
@@ -115,7 +115,7 @@ function isOn(model: HostModel, unit: string): { on: boolean; evidence: Evidence
 function installLoader(model: HostModel, owner: Owner): string {
   switch (distroFamily(model)) {
     case 'rhel':
-      return `sudo dnf install iptables-services && sudo systemctl enable --now ${owner.unit}`;
+      return `sudo ${rpmTool(model)} install ${iptablesServicesPackage(model)} && sudo systemctl enable --now ${owner.unit}`;
     case 'arch':
       return `sudo pacman -S iptables && sudo systemctl enable --now ${owner.unit}`;
     case 'suse':

@@ -215,6 +215,8 @@ export default defineCheck({
         '{{unit}} did not run this boot ({{state}}{{dependency}}), so {{file}} ({{rules}} rule(s)) was never loaded: the host has no {{family}} firewall',
       otherBackend:
         '{{file}} is loaded in the {{other}} backend ({{otherRules}} rule(s), {{otherSource}}), but {{live}} shows the ruleset the host uses, and it lacks them',
+      fallbackLoaded:
+        '{{unit}} could not restore {{file}} ("{{reason}}") and loaded {{fallback}} instead: the live rules are the fallback, while the unit reports success',
       rulesMissing: 'The live {{family}} ruleset lacks part of {{file}}: {{summary}}',
       rulesDiffer: 'The live {{family}} ruleset differs from {{file}}: {{summary}}',
     },
@@ -300,6 +302,54 @@ export default defineCheck({
             verify: `sudo ${saveTool(saved)} | grep -c -- '^-A'`,
           },
           next: 'Rules in both backends both filter packets: a packet must pass both, which surprises anyone who only looks at one of them.',
+        });
+        continue;
+      }
+
+      // iptables.init start(): when the restore fails and ${IPTABLES_DATA}.fallback exists it restores that
+      // instead ("Applying firewall fallback rules: "), and the unit succeeds if the fallback loads
+      // (src/parsers/__samples__/iptables-services, RHEL 7 and 8).
+      const fallback = messages.find((m) => m.kind === 'fallback-applied' && m.family === saved.family);
+      if (fallback !== undefined) {
+        const issues = restoreIssues(messages, saved.family).filter((i) => !i.testLoad);
+        const causes = findingsFor(ctx, [
+          ...issues.flatMap((i) =>
+            i.fileLine === undefined ? [] : [`rules:${saved.path}:${String(i.fileLine)}`],
+          ),
+          ...issues.flatMap((i) =>
+            i.extensions.flatMap((e) => [
+              `extension:${saved.family}/match/${e.name}`,
+              `extension:${saved.family}/target/${e.name}`,
+            ]),
+          ),
+        ]);
+        const reason = issues[0]?.messages.at(-1)?.text ?? 'see the journal';
+        ctx.report({
+          messageId: 'fallbackLoaded',
+          key: `${saved.path}:fallback`,
+          data: { unit, file: saved.path, fallback: fallback.name ?? `${saved.path}.fallback`, reason },
+          evidence: [
+            savedEvidence(saved),
+            ...issues.flatMap((i) => i.messages.map((m) => journalLine(model, m))),
+            journalLine(model, fallback, 'the unit goes on with the fallback file and can succeed'),
+            ...liveEv,
+            ...unitStateEvidence(model, unit),
+          ],
+          subjects: [`ruleset-not-loaded:${saved.path}`],
+          causedBy: uniqueIds(causes),
+          fix: {
+            actions: [
+              thenRestart(
+                model,
+                causeActions(causes),
+                `Restores ${saved.path} itself once it loads (the fallback stays as the safety net).`,
+                unit,
+              ),
+            ],
+            persistence: `${unit} tries ${saved.path} first at every boot; once it loads, the fallback is not used.`,
+            verify: `${testCommand(saved)} && sudo ${saveTool(saved)} | grep -c -- '^-A'   # expect ${String(countRules(saved.ruleset))}`,
+          },
+          next: 'The unit is green while the fallback rules run: nothing alerts on this, watch for "Applying firewall fallback rules" in the journal.',
         });
         continue;
       }
