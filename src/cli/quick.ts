@@ -1,5 +1,4 @@
-// `nfdoctor`, `--help` and `--version`: answered without loading any command. The bundle's launcher
-// (src/cli/launch.ts) answers them before the rest of the program is even read.
+// `nfdoctor`, `--help` and `--version`: answered without loading any command.
 import { writeSync } from 'node:fs';
 import { EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
