@@ -117,6 +117,7 @@ function imageWithoutModules(
   isNext: boolean,
   next: Next | undefined,
 ): FindingInput {
+  const where = placed(k, isNext, next);
   return {
     messageId: 'imageWithoutModules',
     key: `${k.release}:no-modules`,
@@ -133,10 +134,10 @@ function imageWithoutModules(
         undefined,
         k.tree ? 'modules.dep is absent: depmod never ran or the modules package is gone' : 'no module tree',
       ),
-      ...placed(k, isNext, next).evidence,
+      ...where.evidence,
     ],
-    subjects: placed(k, isNext, next).subjects,
-    severity: placed(k, isNext, next).severity,
+    subjects: where.subjects,
+    severity: where.severity,
     fix: {
       actions: [
         manual(
@@ -207,6 +208,7 @@ function moduleFinding(
             persistence: 'The package owns the module files.',
             verify: VERIFY(k.release),
           };
+  const where = placed(k, isNext, next);
   return {
     messageId: dkms !== undefined ? 'outOfTreeMissing' : m.state === 'not-built' ? 'notBuilt' : 'fileMissing',
     key: `${k.release}:${m.name}`,
@@ -225,10 +227,10 @@ function moduleFinding(
       ...req.lines
         .slice(0, 2)
         .map((l) => evidenceAt(req.file, l, undefined, `uses ${req.kind} ${req.extension}`)),
-      ...placed(k, isNext, next).evidence,
+      ...where.evidence,
     ],
-    subjects: [...placed(k, isNext, next).subjects, `module:${m.name}`],
-    severity: placed(k, isNext, next).severity,
+    subjects: [...where.subjects, `module:${m.name}`],
+    severity: where.severity,
     fix,
     next: 'After the reboot the loader fails on the first rule that needs the module and loads nothing of that table.',
   };
@@ -250,6 +252,7 @@ function legacyFinding(
     return undefined;
   }
   const at = config.values.get(GATE);
+  const where = placed(k, isNext, next);
   return {
     messageId: 'legacyDisabled',
     key: `${k.release}:legacy`,
@@ -259,10 +262,10 @@ function legacyFinding(
         ? evidenceAt(config.file, undefined, undefined, `${GATE} does not appear (unset)`)
         : evidenceAt(config.file, at.line, `# ${GATE} is not set`),
       evidenceAt(backend.why.split(':')[0] ?? backend.why, undefined, backend.why),
-      ...placed(k, isNext, next).evidence,
+      ...where.evidence,
     ],
-    subjects: placed(k, isNext, next).subjects,
-    severity: placed(k, isNext, next).severity,
+    subjects: where.subjects,
+    severity: where.severity,
     fix: {
       actions: [
         manual(
