@@ -390,6 +390,15 @@ async function prepareRootSystemctl(ctx: Context, n: number, a: SystemctlAction)
   }
 }
 
+/** A systemctl step still to run: `systemctl ARGS`, undone by `systemctl UNDO` where there is one. */
+function systemctlTodo(n: number, args: readonly string[], undo?: readonly string[]): Prepared {
+  const op: Op =
+    undo === undefined
+      ? { kind: 'command', file: 'systemctl', args }
+      : { kind: 'command', file: 'systemctl', args, undo };
+  return { n, status: 'todo', detail: `systemctl ${args.join(' ')}`, op };
+}
+
 async function prepareLiveSystemctl(ctx: Context, n: number, a: SystemctlAction): Promise<Prepared> {
   const unit = a.unit ?? '';
   const run = ctx.opts.runner;
@@ -403,75 +412,40 @@ async function prepareLiveSystemctl(ctx: Context, n: number, a: SystemctlAction)
       if (state.startsWith('masked')) {
         return { n, status: 'mismatch', message: `${unit} is masked; unmask it first` };
       }
-      return {
-        n,
-        status: 'todo',
-        detail: `systemctl enable ${unit}`,
-        op: { kind: 'command', file: 'systemctl', args: ['enable', unit], undo: ['disable', unit] },
-      };
+      return systemctlTodo(n, ['enable', unit], ['disable', unit]);
     }
     case 'unmask': {
       const r = await run('systemctl', ['is-enabled', unit]);
       if (!r.stdout.trim().startsWith('masked')) {
         return { n, status: 'satisfied', detail: `${unit} is not masked (${r.stdout.trim() || 'no state'})` };
       }
-      return {
-        n,
-        status: 'todo',
-        detail: `systemctl unmask ${unit}`,
-        op: { kind: 'command', file: 'systemctl', args: ['unmask', unit], undo: ['mask', unit] },
-      };
+      return systemctlTodo(n, ['unmask', unit], ['mask', unit]);
     }
     case 'disable': {
       const r = await run('systemctl', ['is-enabled', unit]);
       if (r.stdout.trim() !== 'enabled') {
         return { n, status: 'satisfied', detail: `${unit} is ${r.stdout.trim() || 'not enabled'}` };
       }
-      return {
-        n,
-        status: 'todo',
-        detail: `systemctl disable ${unit}`,
-        op: { kind: 'command', file: 'systemctl', args: ['disable', unit], undo: ['enable', unit] },
-      };
+      return systemctlTodo(n, ['disable', unit], ['enable', unit]);
     }
     case 'stop': {
       const r = await run('systemctl', ['is-active', unit]);
       if (r.stdout.trim() !== 'active') {
         return { n, status: 'satisfied', detail: `${unit} is ${r.stdout.trim() || 'not running'}` };
       }
-      return {
-        n,
-        status: 'todo',
-        detail: `systemctl stop ${unit}`,
-        op: { kind: 'command', file: 'systemctl', args: ['stop', unit], undo: ['start', unit] },
-      };
+      return systemctlTodo(n, ['stop', unit], ['start', unit]);
     }
     case 'daemon-reload':
-      return {
-        n,
-        status: 'todo',
-        detail: 'systemctl daemon-reload',
-        op: { kind: 'command', file: 'systemctl', args: ['daemon-reload'] },
-      };
+      return systemctlTodo(n, ['daemon-reload']);
     case 'start': {
       const r = await run('systemctl', ['is-active', unit]);
       if (r.stdout.trim() === 'active') {
         return { n, status: 'satisfied', detail: `${unit} is active` };
       }
-      return {
-        n,
-        status: 'todo',
-        detail: `systemctl start ${unit}`,
-        op: { kind: 'command', file: 'systemctl', args: ['start', unit] },
-      };
+      return systemctlTodo(n, ['start', unit]);
     }
     case 'restart':
-      return {
-        n,
-        status: 'todo',
-        detail: `systemctl restart ${unit}`,
-        op: { kind: 'command', file: 'systemctl', args: ['restart', unit] },
-      };
+      return systemctlTodo(n, ['restart', unit]);
   }
 }
 
