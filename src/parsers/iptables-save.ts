@@ -941,23 +941,12 @@ class RestoreState {
         `chain ${name} is declared twice in table ${table.name}: iptables-legacy-restore fails with "error creating chain '${name}':File exists"`,
       );
     }
-    const decl: {
-      name: string;
-      policy: string;
-      line: number;
-      builtin: boolean;
-      declaredBy: 'header';
-      counters?: string;
-    } = {
-      name,
-      policy,
-      line,
-      builtin,
-      declaredBy: 'header',
-    };
-    if (counters !== undefined) {
-      decl.counters = counters;
-    }
+    // One literal per shape: a property added afterwards would give each of a big table's declarations a
+    // separate property store, and they live until the table is closed.
+    const decl: ChainDecl =
+      counters === undefined
+        ? { name, policy, line, builtin, declaredBy: 'header' }
+        : { name, policy, line, builtin, declaredBy: 'header', counters: sharedCounters(counters) };
     table.chains.push(decl);
     if (!table.chainNames.has(name)) {
       table.chainNames.set(name, line);
@@ -1081,28 +1070,7 @@ class RestoreState {
     const kind = command.spec.kind;
     if (kind === 'append' || kind === 'insert' || kind === 'replace' || kind === 'delete') {
       const chain = this.commandLine.intern(command.args[0] ?? '');
-      const rule: MutableRule = {
-        line,
-        table: table.name,
-        chain,
-        command: kind,
-        generic: parsed.generic,
-        matches: parsed.matches,
-        raw: content,
-      };
-      const ruleNumber = command.args[1];
-      if (ruleNumber !== undefined) {
-        rule.ruleNumber = ruleNumber;
-      }
-      if (counters !== undefined) {
-        rule.counters = counters;
-      }
-      if (parsed.protocol !== undefined) {
-        rule.protocol = parsed.protocol;
-      }
-      if (parsed.target !== undefined) {
-        rule.target = parsed.target;
-      }
+      const rule = newRule(line, table.name, chain, kind, parsed, content, command.args[1], counters);
       table.ruleCount++;
       const target = parsed.target;
       if (target?.kind === 'extension') {
@@ -1200,6 +1168,48 @@ class RestoreState {
   }
 }
 
+/**
+ * The rule of one line. Its optional fields are written in the object literal, not added afterwards: an
+ * added field gives every rule of a 100k-rule file a separate property store, and each combination of
+ * fields a map of its own for the validation stage and the requirement collectors to tell apart.
+ */
+function newRule(
+  line: number,
+  table: string,
+  chain: string,
+  command: RuleCommand,
+  parsed: ParsedCommandLine,
+  raw: string,
+  ruleNumber: string | undefined,
+  counters: { packets: string; bytes: string } | undefined,
+): MutableRule {
+  const { generic, matches, protocol, target } = parsed;
+  if (ruleNumber === undefined && counters === undefined) {
+    if (protocol === undefined) {
+      return target === undefined
+        ? { line, table, chain, command, generic, matches, raw }
+        : { line, table, chain, command, generic, matches, raw, target };
+    }
+    return target === undefined
+      ? { line, table, chain, command, generic, matches, raw, protocol }
+      : { line, table, chain, command, generic, matches, raw, protocol, target };
+  }
+  const rule: MutableRule = { line, table, chain, command, generic, matches, raw };
+  if (ruleNumber !== undefined) {
+    rule.ruleNumber = ruleNumber;
+  }
+  if (counters !== undefined) {
+    rule.counters = counters;
+  }
+  if (protocol !== undefined) {
+    rule.protocol = protocol;
+  }
+  if (target !== undefined) {
+    rule.target = target;
+  }
+  return rule;
+}
+
 /** "Can't use -o with INPUT": xshared.c refuses -i on output hooks and -o on input hooks for built-in chain names. */
 function interfaceDirectionError(rule: MutableRule): string | undefined {
   const chain = rule.chain;
@@ -1287,6 +1297,11 @@ function isDigits(text: string): boolean {
     }
   }
   return true;
+}
+
+/** iptables-save writes "[0:0]" on most chain lines (always without --counters): one string serves them all. */
+function sharedCounters(counters: string): string {
+  return counters === '[0:0]' ? '[0:0]' : counters;
 }
 
 function isCounterPair(text: string): boolean {
