@@ -570,6 +570,8 @@ interface OpenTable {
   chains: ChainDecl[];
   /** Declared chain name -> line of its first declaration. */
   chainNames: Map<string, number>;
+  /** The chain of the last rule found built in or declared (see checkRuleChain). */
+  lastDeclaredChain: string | undefined;
   ruleCount: number;
   /** Target name of kind 'extension' -> lines of the rules using it (negative for -g), for resolveLateChainTargets. */
   extensionTargets: Map<string, number[]>;
@@ -829,6 +831,7 @@ class RestoreState {
       builtins,
       chains: [],
       chainNames: new Map(),
+      lastDeclaredChain: undefined,
       ruleCount: 0,
       extensionTargets: new Map(),
       commands: [],
@@ -1143,14 +1146,20 @@ class RestoreState {
     if (builtins === undefined) {
       return;
     }
-    const isBuiltin = builtins.has(rule.chain);
-    if (!isBuiltin && !table.chainNames.has(rule.chain)) {
-      this.report(
-        'error',
-        rule.line,
-        'undeclared-chain',
-        `chain ${rule.chain} is not declared in table ${table.name} before this rule (no ":${rule.chain} - [0:0]" or "-N ${rule.chain}"): iptables-restore fails ("line N failed" / "Chain '${rule.chain}' does not exist")`,
-      );
+    // Chains are only ever added to a table, so a chain found declared stays declared; iptables-save writes
+    // each chain's rules together, so most rules repeat the chain of the rule before them.
+    const chain = rule.chain;
+    if (chain !== table.lastDeclaredChain) {
+      if (builtins.has(chain) || table.chainNames.has(chain)) {
+        table.lastDeclaredChain = chain;
+      } else {
+        this.report(
+          'error',
+          rule.line,
+          'undeclared-chain',
+          `chain ${rule.chain} is not declared in table ${table.name} before this rule (no ":${rule.chain} - [0:0]" or "-N ${rule.chain}"): iptables-restore fails ("line N failed" / "Chain '${rule.chain}' does not exist")`,
+        );
+      }
     }
     const interfaceError = interfaceDirectionError(rule);
     if (interfaceError !== undefined) {
