@@ -936,7 +936,8 @@ class RestoreState {
         `chain ${name} counters "${counters}" are not [packets:bytes]; iptables-restore --counters fails with "invalid policy counters"`,
       );
     }
-    if (!builtin && table.chainNames.has(name)) {
+    const declaredAt = table.chainNames.get(name);
+    if (!builtin && declaredAt !== undefined) {
       this.report(
         'error',
         line,
@@ -951,7 +952,7 @@ class RestoreState {
         ? { name, policy, line, builtin, declaredBy: 'header' }
         : { name, policy, line, builtin, declaredBy: 'header', counters: sharedCounters(counters) };
     table.chains.push(decl);
-    if (!table.chainNames.has(name)) {
+    if (declaredAt === undefined) {
       table.chainNames.set(name, line);
     }
   }
