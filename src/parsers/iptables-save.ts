@@ -570,6 +570,8 @@ interface OpenTable {
   chains: ChainDecl[];
   /** Declared chain name -> line of its first declaration. */
   chainNames: Map<string, number>;
+  /** The chain of the last rule found built in or declared (see checkRuleChain). */
+  lastDeclaredChain: string | undefined;
   ruleCount: number;
   /** Target name of kind 'extension' -> lines of the rules using it (negative for -g), for resolveLateChainTargets. */
   extensionTargets: Map<string, number[]>;
@@ -829,6 +831,7 @@ class RestoreState {
       builtins,
       chains: [],
       chainNames: new Map(),
+      lastDeclaredChain: undefined,
       ruleCount: 0,
       extensionTargets: new Map(),
       commands: [],
@@ -933,7 +936,8 @@ class RestoreState {
         `chain ${name} counters "${counters}" are not [packets:bytes]; iptables-restore --counters fails with "invalid policy counters"`,
       );
     }
-    if (!builtin && table.chainNames.has(name)) {
+    const declaredAt = table.chainNames.get(name);
+    if (!builtin && declaredAt !== undefined) {
       this.report(
         'error',
         line,
@@ -941,25 +945,14 @@ class RestoreState {
         `chain ${name} is declared twice in table ${table.name}: iptables-legacy-restore fails with "error creating chain '${name}':File exists"`,
       );
     }
-    const decl: {
-      name: string;
-      policy: string;
-      line: number;
-      builtin: boolean;
-      declaredBy: 'header';
-      counters?: string;
-    } = {
-      name,
-      policy,
-      line,
-      builtin,
-      declaredBy: 'header',
-    };
-    if (counters !== undefined) {
-      decl.counters = counters;
-    }
+    // One literal per shape: a property added afterwards would give each of a big table's declarations a
+    // separate property store, and they live until the table is closed.
+    const decl: ChainDecl =
+      counters === undefined
+        ? { name, policy, line, builtin, declaredBy: 'header' }
+        : { name, policy, line, builtin, declaredBy: 'header', counters: sharedCounters(counters) };
     table.chains.push(decl);
-    if (!table.chainNames.has(name)) {
+    if (declaredAt === undefined) {
       table.chainNames.set(name, line);
     }
   }
@@ -1081,28 +1074,7 @@ class RestoreState {
     const kind = command.spec.kind;
     if (kind === 'append' || kind === 'insert' || kind === 'replace' || kind === 'delete') {
       const chain = this.commandLine.intern(command.args[0] ?? '');
-      const rule: MutableRule = {
-        line,
-        table: table.name,
-        chain,
-        command: kind,
-        generic: parsed.generic,
-        matches: parsed.matches,
-        raw: content,
-      };
-      const ruleNumber = command.args[1];
-      if (ruleNumber !== undefined) {
-        rule.ruleNumber = ruleNumber;
-      }
-      if (counters !== undefined) {
-        rule.counters = counters;
-      }
-      if (parsed.protocol !== undefined) {
-        rule.protocol = parsed.protocol;
-      }
-      if (parsed.target !== undefined) {
-        rule.target = parsed.target;
-      }
+      const rule = newRule(line, table.name, chain, kind, parsed, content, command.args[1], counters);
       table.ruleCount++;
       const target = parsed.target;
       if (target?.kind === 'extension') {
@@ -1175,14 +1147,20 @@ class RestoreState {
     if (builtins === undefined) {
       return;
     }
-    const isBuiltin = builtins.has(rule.chain);
-    if (!isBuiltin && !table.chainNames.has(rule.chain)) {
-      this.report(
-        'error',
-        rule.line,
-        'undeclared-chain',
-        `chain ${rule.chain} is not declared in table ${table.name} before this rule (no ":${rule.chain} - [0:0]" or "-N ${rule.chain}"): iptables-restore fails ("line N failed" / "Chain '${rule.chain}' does not exist")`,
-      );
+    // Chains are only ever added to a table, so a chain found declared stays declared; iptables-save writes
+    // each chain's rules together, so most rules repeat the chain of the rule before them.
+    const chain = rule.chain;
+    if (chain !== table.lastDeclaredChain) {
+      if (builtins.has(chain) || table.chainNames.has(chain)) {
+        table.lastDeclaredChain = chain;
+      } else {
+        this.report(
+          'error',
+          rule.line,
+          'undeclared-chain',
+          `chain ${rule.chain} is not declared in table ${table.name} before this rule (no ":${rule.chain} - [0:0]" or "-N ${rule.chain}"): iptables-restore fails ("line N failed" / "Chain '${rule.chain}' does not exist")`,
+        );
+      }
     }
     const interfaceError = interfaceDirectionError(rule);
     if (interfaceError !== undefined) {
@@ -1198,6 +1176,48 @@ class RestoreState {
       );
     }
   }
+}
+
+/**
+ * The rule of one line. Its optional fields are written in the object literal, not added afterwards: an
+ * added field gives every rule of a 100k-rule file a separate property store, and each combination of
+ * fields a map of its own for the validation stage and the requirement collectors to tell apart.
+ */
+function newRule(
+  line: number,
+  table: string,
+  chain: string,
+  command: RuleCommand,
+  parsed: ParsedCommandLine,
+  raw: string,
+  ruleNumber: string | undefined,
+  counters: { packets: string; bytes: string } | undefined,
+): MutableRule {
+  const { generic, matches, protocol, target } = parsed;
+  if (ruleNumber === undefined && counters === undefined) {
+    if (protocol === undefined) {
+      return target === undefined
+        ? { line, table, chain, command, generic, matches, raw }
+        : { line, table, chain, command, generic, matches, raw, target };
+    }
+    return target === undefined
+      ? { line, table, chain, command, generic, matches, raw, protocol }
+      : { line, table, chain, command, generic, matches, raw, protocol, target };
+  }
+  const rule: MutableRule = { line, table, chain, command, generic, matches, raw };
+  if (ruleNumber !== undefined) {
+    rule.ruleNumber = ruleNumber;
+  }
+  if (counters !== undefined) {
+    rule.counters = counters;
+  }
+  if (protocol !== undefined) {
+    rule.protocol = protocol;
+  }
+  if (target !== undefined) {
+    rule.target = target;
+  }
+  return rule;
 }
 
 /** "Can't use -o with INPUT": xshared.c refuses -i on output hooks and -o on input hooks for built-in chain names. */
@@ -1287,6 +1307,11 @@ function isDigits(text: string): boolean {
     }
   }
   return true;
+}
+
+/** iptables-save writes "[0:0]" on most chain lines (always without --counters): one string serves them all. */
+function sharedCounters(counters: string): string {
+  return counters === '[0:0]' ? '[0:0]' : counters;
 }
 
 function isCounterPair(text: string): boolean {

@@ -4,6 +4,7 @@ import {
   MAX_WORD_BYTES,
   splitRestoreWords,
   splitRestoreWordsInto,
+  splitStrtokWords,
   type LineWords,
 } from './iptables-tokenize.ts';
 
@@ -110,5 +111,33 @@ describe('splitRestoreWordsInto', () => {
     expect(splitRestoreWords(`a "${long}"`).firstTooLongWord).toBe(1);
     expect(splitRestoreWords(`a b "\\${long}`).firstTooLongWord).toBe(2);
     expect(splitRestoreWords(`a"${long}" ${long}`).firstTooLongWord).toBe(0);
+  });
+});
+
+describe('splitStrtokWords', () => {
+  // strtok(3) with the delimiters " \t\n": maximal runs of other characters, empty tokens never returned.
+  const model = (line: string, start: number) =>
+    line
+      .slice(start)
+      .split(/[ \t\n]+/)
+      .filter((w) => w !== '');
+  const text = fc.stringMatching(/^[ \t\nab:\-[\]0é]{0,40}$/);
+
+  it('agrees with strtok on lines with and without tabs and newlines, from any start', () => {
+    fc.assert(
+      fc.property(text, fc.nat(41), (line, start) => {
+        expect(splitStrtokWords(line, Math.min(start, line.length))).toEqual(
+          model(line, Math.min(start, line.length)),
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('splits chain lines', () => {
+    expect(splitStrtokWords(':KUBE-SVC-X  -  [0:0]', 1)).toEqual(['KUBE-SVC-X', '-', '[0:0]']);
+    expect(splitStrtokWords(':INPUT\tACCEPT [1:2]', 1)).toEqual(['INPUT', 'ACCEPT', '[1:2]']);
+    expect(splitStrtokWords('*', 1)).toEqual([]);
+    expect(splitStrtokWords('*   ', 1)).toEqual([]);
   });
 });

@@ -188,6 +188,24 @@ export function utf8ByteLength(text: string): number {
 /** Words of a line split like strtok(3) with the delimiters " \t\n", as iptables-restore reads `*table` and `:chain` lines. */
 export function splitStrtokWords(line: string, start: number): string[] {
   const words: string[] = [];
+  if (line.indexOf('\t', start) === -1 && line.indexOf('\n', start) === -1) {
+    // Only spaces delimit (every `:chain` line of a big table): found with indexOf, not character by character.
+    const length = line.length;
+    let i = start;
+    while (i < length) {
+      if (line.charCodeAt(i) === SPACE) {
+        i++;
+        continue;
+      }
+      let end = line.indexOf(' ', i);
+      if (end === -1) {
+        end = length;
+      }
+      words.push(line.slice(i, end));
+      i = end;
+    }
+    return words;
+  }
   let wordStart = -1;
   for (let i = start; i < line.length; i++) {
     const code = line.charCodeAt(i);

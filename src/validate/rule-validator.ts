@@ -2,7 +2,7 @@
 // accept, fed by the option grammar generated from iptables' own sources (grammar.generated.ts). A
 // rejected rule is one "rule-rejected" error at its line with the message iptables prints. Rules come
 // one at a time (from visitIptablesSave) and nothing is kept but the few jumps a table must resolve.
-import type { MatchUse, OptionUse, Rule } from '../parsers/iptables-save.ts';
+import type { OptionUse, Rule } from '../parsers/iptables-save.ts';
 import type { Diagnostic } from '../parsers/types.ts';
 import type { Services } from '../parsers/services.ts';
 import { isKnownTarget, matchLookupName, type Family } from '../knowledge/extensions.ts';
@@ -84,7 +84,11 @@ function natPortPart(value: string, family: Family): string | undefined {
 
 /** x6_fcheck "at least one of" tests (generated): the first unmet one, in iptables' words. */
 function requiresError(grammar: LoadedGrammar, seen: number): string | undefined {
-  for (const need of grammar.extension.requires ?? []) {
+  const requires = grammar.extension.requires;
+  if (requires === undefined) {
+    return undefined;
+  }
+  for (const need of requires) {
     if (need.mask === -1 ? seen === 0 : (seen & need.mask) === 0) {
       return need.message;
     }
@@ -253,15 +257,17 @@ export class RuleValidator {
   }
 
   private loaded(rule: Rule): Loaded[] {
-    const loaded: Loaded[] = rule.matches.map((m: MatchUse) => {
+    const family = this.opts.family;
+    const loaded: Loaded[] = [];
+    for (const m of rule.matches) {
       const name = matchLookupName(m.name);
-      return { ext: name, grammar: grammarFor('match', name, this.opts.family), options: m.options };
-    });
+      loaded.push({ ext: name, grammar: grammarFor('match', name, family), options: m.options });
+    }
     const target = rule.target;
     if (target !== undefined && target.kind === 'extension') {
       loaded.push({
         ext: target.name,
-        grammar: grammarFor('target', target.name, this.opts.family),
+        grammar: grammarFor('target', target.name, family),
         options: target.options,
       });
     }
@@ -269,8 +275,17 @@ export class RuleValidator {
   }
 
   private extensionsError(rule: Rule): string | undefined {
+    if (rule.matches.length === 0 && rule.target?.kind !== 'extension') {
+      return undefined;
+    }
     const loaded = this.loaded(rule);
-    const allKnown = loaded.every((l) => l.grammar !== undefined);
+    let allKnown = true;
+    for (const l of loaded) {
+      if (l.grammar === undefined) {
+        allKnown = false;
+        break;
+      }
+    }
     for (const l of loaded) {
       const error = this.optionsError(rule, l, loaded, allKnown);
       if (error !== undefined) {
@@ -390,6 +405,13 @@ export class RuleValidator {
     const value = option.values[0];
     if ((ext !== 'tcp' && ext !== 'sctp') || value === undefined || !TCP_PORT_OPTIONS.has(option.name)) {
       return undefined;
+    }
+    const colon = value.indexOf(':');
+    if (colon === -1) {
+      // The common single port: what the split below gives for it, without the arrays.
+      return value === '' || portOk(value, ext, this.opts.services)
+        ? undefined
+        : `invalid port/service \`${value}' specified`;
     }
     const [from = '', to, extra] = value.split(':');
     if (extra !== undefined) {
