@@ -442,13 +442,19 @@ export class SnapshotReader implements HostReader, TreeLookup {
   }
 }
 
-/** Reads a snapshot held in memory. Throws only SnapshotError (one-line message naming `label`). */
-export async function readSnapshot(
+/** Reads a snapshot held in memory. Rejects only with SnapshotError (one-line message naming `label`). */
+export function readSnapshot(
   gz: Buffer,
   label: string,
   limits: SnapshotLimits = DEFAULT_LIMITS,
 ): Promise<SnapshotReader> {
-  const archive = await readArchive(gz, label, limits);
+  return new Promise((resolve) => {
+    resolve(snapshotFrom(gz, label, limits));
+  });
+}
+
+function snapshotFrom(gz: Buffer, label: string, limits: SnapshotLimits): SnapshotReader {
+  const archive = readArchive(gz, label, limits);
   try {
     return new SnapshotReader(archive, label);
   } catch (e) {
