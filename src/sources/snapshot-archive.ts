@@ -103,6 +103,16 @@ function linkEscapes(name: string, target: string): boolean {
   return false;
 }
 
+/**
+ * zlib's sync API collects output in chunkSize pieces (16 KiB by default) and concatenates them: a second
+ * copy of the whole archive. The gzip trailer's ISIZE (RFC 1952 2.3.1: input size mod 2^32) sizes one piece
+ * for the whole output; it is only a hint from untrusted input, so it is capped (maxOutputLength still rules).
+ */
+function outputChunk(gz: Buffer): number {
+  const isize = gz.readUInt32LE(gz.length - 4);
+  return Math.min(Math.max(isize + 1, 64 * 1024), 16 * 1024 * 1024);
+}
+
 function inflate(gz: Buffer, what: string, limits: SnapshotLimits): Buffer {
   if (gz.length > limits.maxCompressedBytes) {
     throw new SnapshotError(`${what}: file is larger than ${limits.maxCompressedBytes} bytes`);
@@ -112,7 +122,7 @@ function inflate(gz: Buffer, what: string, limits: SnapshotLimits): Buffer {
   }
   let tarData: Buffer;
   try {
-    tarData = gunzipSync(gz, { maxOutputLength: limits.maxInflatedBytes });
+    tarData = gunzipSync(gz, { maxOutputLength: limits.maxInflatedBytes, chunkSize: outputChunk(gz) });
   } catch (e) {
     if (e instanceof RangeError || (e instanceof Error && 'code' in e && e.code === 'ERR_BUFFER_TOO_LARGE')) {
       throw new SnapshotError(`${what}: inflates to more than ${limits.maxInflatedBytes} bytes (gzip bomb?)`);
