@@ -34,5 +34,14 @@ await build({
   },
   logLevel: 'warning',
 });
+// One byte outside ASCII (esbuild leaves regular expression literals as written) and V8 holds the whole
+// program as a two-byte string: twice the memory to read and scan at every start.
+const bundled = readFileSync(outfile);
+const wide = bundled.findIndex((b) => b > 0x7f);
+if (wide !== -1) {
+  const line = bundled.subarray(0, wide).toString('latin1').split('\n').length;
+  console.error(`${outfile}:${line}: non-ASCII byte in the bundle; write it as a \\u escape in the source`);
+  process.exit(1);
+}
 chmodSync(outfile, 0o755);
 console.log(`built ${outfile}`);

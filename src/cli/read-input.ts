@@ -1,7 +1,6 @@
 // Reading files the user names on the command line: one-line errors for everything that makes them unusable.
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, promises as fsp } from 'node:fs';
 import { isAscii } from 'node:buffer';
-import { stat } from 'node:fs/promises';
 import { InputError } from './errors.ts';
 
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
@@ -150,7 +149,7 @@ async function checkInputFile(path: string, what: string): Promise<boolean> {
   let size: number;
   let regular: boolean;
   try {
-    const st = await stat(path);
+    const st = await fsp.stat(path);
     if (st.isDirectory()) {
       throw new InputError(path, `is a directory, expected ${what}`);
     }
@@ -171,7 +170,7 @@ async function checkInputFile(path: string, what: string): Promise<boolean> {
 /** A directory the user named (--kernel, --root): must exist and be a directory. */
 export async function requireDirectory(path: string, what: string): Promise<void> {
   try {
-    const st = await stat(path);
+    const st = await fsp.stat(path);
     if (!st.isDirectory()) {
       throw new InputError(path, `is not a directory, expected ${what}`);
     }

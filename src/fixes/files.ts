@@ -3,14 +3,14 @@
 // target and fsync()ing the directory: rename(2) is atomic within one file system, so after a crash the target
 // holds either its old bytes or the new ones, never a mix (the ext4/xfs "replace via rename" guarantee needs both
 // fsyncs, see rename(2) and fsync(2)).
-import { createHash } from 'node:crypto';
 import { chown, lstat, mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crypto } from '../lazy-builtins.ts';
 import { FsTree } from '../sources/fs-tree.ts';
 import { basename, dirname, resolveInTree } from '../sources/resolve.ts';
 
 export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return crypto().createHash('sha256').update(data).digest('hex');
 }
 
 function errno(e: unknown): string {

@@ -1,9 +1,9 @@
 // The journal of one `fix --apply` run: <root>/var/lib/nfdoctor/runs/RUN_ID/manifest.json, written before the
 // first change and replaced atomically after each one, so that rollback knows, after any crash, what each file
 // was, what it was going to become, and what it became.
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crypto } from '../lazy-builtins.ts';
 import type { Action } from './actions.ts';
 import { atomicWrite, fsyncDir, underRoot } from './files.ts';
 
@@ -70,7 +70,7 @@ export function newRunId(now: Date): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${stamp}-${crypto().randomBytes(3).toString('hex')}`;
 }
 
 const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;

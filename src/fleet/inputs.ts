@@ -1,6 +1,6 @@
 // SNAPSHOT_OR_DIR arguments -> snapshot files, one at a time: a directory is read as a stream of entries, so ten
 // thousand snapshots are never listed into memory at once.
-import { opendir, stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 
 export const SNAPSHOT_NAME = /\.(tar\.gz|tgz)$/;
@@ -9,12 +9,12 @@ export const SNAPSHOT_NAME = /\.(tar\.gz|tgz)$/;
  * *.tar.gz / *.tgz regular files directly inside every directory argument. */
 export async function* snapshotFiles(args: readonly string[]): AsyncGenerator<string> {
   for (const arg of args) {
-    const st = await stat(arg).catch(() => undefined);
+    const st = await fsp.stat(arg).catch(() => undefined);
     if (st?.isDirectory() !== true) {
       yield arg;
       continue;
     }
-    const dir = await opendir(arg);
+    const dir = await fsp.opendir(arg);
     for await (const entry of dir) {
       if (SNAPSHOT_NAME.test(entry.name) && (entry.isFile() || entry.isSymbolicLink())) {
         yield join(arg, entry.name);

@@ -307,11 +307,11 @@ function pick(p: Picked, name: string, v: string): void {
   }
 }
 
-/** `journalctl -o json`: one object per line; never throws. */
-export function parseJournalJson(text: string, file: string): Parsed<JournalEntry[]> {
+/** `journalctl -o json`: one object per line (the text, or its lines as splitLines gives them); never throws. */
+export function parseJournalJson(text: string | readonly string[], file: string): Parsed<JournalEntry[]> {
   const out: JournalEntry[] = [];
   const sink = new DiagSink(file);
-  const lines = splitLines(text);
+  const lines = typeof text === 'string' ? splitLines(text) : text;
   const nullSeen = new Set<string>();
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';

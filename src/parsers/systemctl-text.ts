@@ -25,7 +25,8 @@ export function parseSystemctlListUnits(
   let inTable = false;
   splitLines(text).forEach((raw, i) => {
     const line = i + 1;
-    const l = raw.replace(/^[\s●×○*]+/u, '').trimEnd();
+    // systemctl's state glyphs (● × ○), escaped: the bundle must stay ASCII (scripts/build.mjs says why).
+    const l = raw.replace(/^[\s\u25cf\u00d7\u25cb*]+/u, '').trimEnd();
     if (/^UNIT\s+LOAD\s+ACTIVE\s+SUB\b/.test(l)) {
       inTable = true;
       return;
@@ -138,7 +139,7 @@ export function parseSystemctlStatus(text: string, file: string): Parsed<StatusB
   lines.forEach((raw, i) => {
     const line = i + 1;
     const head =
-      /^[●×○↻*]?\s?(\S+\.(?:service|socket|target|mount|timer|path|slice|scope|device|swap|automount))(?: - (.*))?$/u.exec(
+      /^[\u25cf\u00d7\u25cb\u21bb*]?\s?(\S+\.(?:service|socket|target|mount|timer|path|slice|scope|device|swap|automount))(?: - (.*))?$/u.exec(
         raw,
       );
     if (head != null && !raw.startsWith(' ')) {

@@ -3,11 +3,11 @@
 // JavaScript. Every string from a host goes through esc(): snapshots are untrusted input. The page's
 // Content-Security-Policy allows no source but its own inline script (by hash) and inline styles, so even
 // markup that slipped through could load or run nothing.
-import { createHash } from 'node:crypto';
 import type { Severity } from '../checks/types.ts';
 import type { Evidence } from '../findings/evidence.ts';
 import type { Fix } from '../checks/types.ts';
 import { fixLines } from './fix-steps.ts';
+import { crypto } from '../lazy-builtins.ts';
 
 const ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -64,10 +64,11 @@ var c=f.querySelector('select[name=check]').value;
 document.querySelectorAll('[data-severity]').forEach(function(e){e.hidden=!(on[e.getAttribute('data-severity')]&&(c===''||e.getAttribute('data-check')===c))});}
 f.addEventListener('change',apply);apply();})();`;
 
-const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
+/** The CSP hash of SCRIPT, computed when a page is made (not at every start of the program). */
+const scriptHash = (): string => crypto().createHash('sha256').update(SCRIPT).digest('base64');
 
 export function page(title: string, body: string): string {
-  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:; base-uri 'none'; form-action 'none'`;
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash()}'; img-src data:; base-uri 'none'; form-action 'none'`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

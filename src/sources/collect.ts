@@ -1,10 +1,10 @@
 // `nfdoctor collect`: runs the one shell collector (embedded, so the single-file bundle needs no other
 // file) and returns where the snapshot went. There is no second, TypeScript collector to drift from it.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { COLLECTOR_SCRIPT } from './collector-script.generated.ts';
+import { childProcess } from '../lazy-builtins.ts';
 import { commandEnv } from './exec.ts';
 
 export interface CollectOptions {
@@ -47,7 +47,7 @@ export async function collectSnapshot(options: CollectOptions = {}): Promise<Col
       args.push('--root', resolve(options.root));
     }
     return await new Promise<CollectResult>((done) => {
-      const child = execFile(
+      const child = childProcess().execFile(
         options.shell ?? 'sh',
         args,
         {

@@ -46,8 +46,8 @@ function runCollector(
   return { status: r.status, stderr: r.stderr };
 }
 
-async function entryNames(file: string): Promise<string[]> {
-  const a = await readArchive(readFileSync(file), file);
+function entryNames(file: string): string[] {
+  const a = readArchive(readFileSync(file), file);
   return [...a.files.keys(), ...a.dirs].sort();
 }
 
@@ -85,7 +85,7 @@ describe.each(shells)('collector under $name', ({ name, argv }) => {
       ]);
 
       // secrets and module objects never enter the snapshot
-      const names = await entryNames(out);
+      const names = entryNames(out);
       expect(names.filter((n) => n.includes('secrets') || n.endsWith('.ko') || n.includes('fake'))).toEqual(
         [],
       );
@@ -139,12 +139,12 @@ describe.each(shells)('collector under $name', ({ name, argv }) => {
 describe('collector details', () => {
   it.skipIf(!have('dash') || !have('busybox'))(
     'dash and busybox sh produce the same snapshot',
-    async () => {
+    () => {
       const a = join(work, 'same-dash.tar.gz');
       const b = join(work, 'same-busybox.tar.gz');
       expect(runCollector(['dash'], ['--root', fixtureRoot, '-o', a]).status).toBe(0);
       expect(runCollector(['busybox', 'sh'], ['--root', fixtureRoot, '-o', b]).status).toBe(0);
-      const [ea, eb] = [await readArchive(readFileSync(a), a), await readArchive(readFileSync(b), b)];
+      const [ea, eb] = [readArchive(readFileSync(a), a), readArchive(readFileSync(b), b)];
       expect([...ea.files.keys()].sort()).toEqual([...eb.files.keys()].sort());
       for (const [k, v] of ea.files) {
         if (k !== 'manifest.json') {
@@ -163,7 +163,7 @@ describe('collector details', () => {
     const r = await collectSnapshot({ output: viaApi, root: fixtureRoot });
     expect(r.ok, r.error).toBe(true);
     expect(r.output).toBe(viaApi);
-    expect(await entryNames(viaApi)).toEqual(await entryNames(direct));
+    expect(entryNames(viaApi)).toEqual(entryNames(direct));
   });
 
   it('reports a failure as one line', async () => {

@@ -1,6 +1,6 @@
 // The one way nfdoctor runs a program: execFile (no shell), argv array, C locale, no colours or pager,
 // a timeout, an output cap and stdin closed. Failures become statuses, never exceptions.
-import { execFile } from 'node:child_process';
+import { childProcess } from '../lazy-builtins.ts';
 import type { CommandStatus } from './host-reader.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -64,7 +64,7 @@ export function execArgv(argv: readonly string[], options: ExecOptions = {}): Pr
   return new Promise((resolvePromise) => {
     let child;
     try {
-      child = execFile(
+      child = childProcess().execFile(
         file,
         args,
         { env: commandEnv(), timeout, maxBuffer, killSignal: 'SIGKILL', encoding: 'utf8', windowsHide: true },

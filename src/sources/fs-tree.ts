@@ -1,6 +1,6 @@
 // File and directory facts from a real directory tree: `/` for the live host, DIR for --root.
 // Symlinks resolve inside the tree (resolve.ts), never out of it; files are read with a size cap.
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { DirEntry, DirFact, FileFact } from './host-reader.ts';
 import { normalizePath, resolveInTree, type NodeKind, type TreeLookup } from './resolve.ts';
@@ -78,7 +78,7 @@ export class FsTree implements TreeLookup {
 
   async nodeKind(canonical: string): Promise<NodeKind> {
     try {
-      return kindOfMode(await lstat(this.real(canonical)));
+      return kindOfMode(await fsp.lstat(this.real(canonical)));
     } catch (e) {
       const code = errno(e);
       return code === 'EACCES' || code === 'EPERM' ? 'permission-denied' : 'absent';
@@ -86,7 +86,7 @@ export class FsTree implements TreeLookup {
   }
 
   async readlink(canonical: string): Promise<string> {
-    return readlink(this.real(canonical));
+    return fsp.readlink(this.real(canonical));
   }
 
   async readFile(path: string, maxBytes = MAX_FILE_BYTES): Promise<FileFact> {
@@ -111,7 +111,7 @@ export class FsTree implements TreeLookup {
     }
     let fh;
     try {
-      fh = await open(this.real(r.path), 'r');
+      fh = await fsp.open(this.real(r.path), 'r');
     } catch (e) {
       const code = errno(e);
       if (code === 'EACCES' || code === 'EPERM') {
@@ -164,7 +164,7 @@ export class FsTree implements TreeLookup {
       return { path: p, status: 'not-a-file', reason: `${r.path} is not a directory` };
     }
     try {
-      const dirents = await readdir(this.real(r.path), { withFileTypes: true });
+      const dirents = await fsp.readdir(this.real(r.path), { withFileTypes: true });
       if (dirents.length > MAX_DIR_ENTRIES) {
         return { path: p, status: 'too-large', reason: `${r.path} has more than ${MAX_DIR_ENTRIES} entries` };
       }

@@ -29,6 +29,8 @@ export interface CommandFact {
   readonly status: CommandStatus;
   readonly exitCode?: number;
   readonly stdout: string;
+  /** stdout as stored, where the source keeps bytes (a snapshot): large outputs can be read without one big string. */
+  readonly stdoutBytes?: Buffer;
   readonly stderr: string;
   /** Why the command was not run, or what went wrong. */
   readonly reason?: string;

@@ -1,5 +1,5 @@
 // One entry point for the CLI: the HostReader for `--root DIR`, `--snapshot FILE`, or the live host.
-import { stat } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import type { ExecOptions } from './exec.ts';
 import { LiveReader, RootReader } from './fs-readers.ts';
 import type { HostReader } from './host-reader.ts';
@@ -34,7 +34,7 @@ export async function openHost(options: OpenHostOptions = {}): Promise<HostReade
   if (options.root !== undefined) {
     let isDir = false;
     try {
-      isDir = (await stat(options.root)).isDirectory();
+      isDir = (await fsp.stat(options.root)).isDirectory();
     } catch {
       isDir = false;
     }

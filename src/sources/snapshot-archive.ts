@@ -1,13 +1,11 @@
 // Reads a snapshot tarball in memory and validates every entry. Nothing is ever extracted to disk.
-// node-tar lists names exactly as stored (it sanitises only on extraction), so every check is ours:
+// The tar reader (tar-read.ts) lists names exactly as stored, so every check is here:
 // regular files and directories only, symlinks recorded but never followed and never escaping, no
 // absolute names, no "..", no NUL or control characters, no duplicates, no devices, fifos or hard links,
 // caps on entry count, entry size and inflated size (a gzip bomb is the realistic attack).
 import { gunzipSync } from 'node:zlib';
-// Only the parser: the package index would also bundle and evaluate create/extract/replace (fs writers).
-import { Parser } from 'tar/parse';
-import type { ReadEntry } from 'tar/read-entry';
 import { normalizePath, splitPath } from './resolve.ts';
+import { tarEntries, TarFormatError } from './tar-read.ts';
 
 /** Every problem with a snapshot file surfaces as this, with a one-line message. */
 export class SnapshotError extends Error {
@@ -105,6 +103,16 @@ function linkEscapes(name: string, target: string): boolean {
   return false;
 }
 
+/**
+ * zlib's sync API collects output in chunkSize pieces (16 KiB by default) and concatenates them: a second
+ * copy of the whole archive. The gzip trailer's ISIZE (RFC 1952 2.3.1: input size mod 2^32) sizes one piece
+ * for the whole output; it is only a hint from untrusted input, so it is capped (maxOutputLength still rules).
+ */
+function outputChunk(gz: Buffer): number {
+  const isize = gz.readUInt32LE(gz.length - 4);
+  return Math.min(Math.max(isize + 1, 64 * 1024), 16 * 1024 * 1024);
+}
+
 function inflate(gz: Buffer, what: string, limits: SnapshotLimits): Buffer {
   if (gz.length > limits.maxCompressedBytes) {
     throw new SnapshotError(`${what}: file is larger than ${limits.maxCompressedBytes} bytes`);
@@ -114,7 +122,7 @@ function inflate(gz: Buffer, what: string, limits: SnapshotLimits): Buffer {
   }
   let tarData: Buffer;
   try {
-    tarData = gunzipSync(gz, { maxOutputLength: limits.maxInflatedBytes });
+    tarData = gunzipSync(gz, { maxOutputLength: limits.maxInflatedBytes, chunkSize: outputChunk(gz) });
   } catch (e) {
     if (e instanceof RangeError || (e instanceof Error && 'code' in e && e.code === 'ERR_BUFFER_TOO_LARGE')) {
       throw new SnapshotError(`${what}: inflates to more than ${limits.maxInflatedBytes} bytes (gzip bomb?)`);
@@ -135,176 +143,95 @@ function inflate(gz: Buffer, what: string, limits: SnapshotLimits): Buffer {
 }
 
 /** Parses and validates a snapshot tarball held in memory. Throws only SnapshotError. */
-export async function readArchive(
+export function readArchive(
   gz: Buffer,
   what: string,
   limits: SnapshotLimits = DEFAULT_LIMITS,
-): Promise<ArchiveContents> {
+): ArchiveContents {
   try {
-    return await parseTar(inflate(gz, what, limits), what, limits);
+    return parseTar(inflate(gz, what, limits), what, limits);
   } catch (e) {
     if (e instanceof SnapshotError) {
       throw e;
+    }
+    if (e instanceof TarFormatError) {
+      throw new SnapshotError(`${what}: corrupt tar data (${e.message})`);
     }
     throw new SnapshotError(`${what}: corrupt archive (${firstLine(e)})`);
   }
 }
 
-function parseTar(data: Buffer, what: string, limits: SnapshotLimits): Promise<ArchiveContents> {
+function parseTar(data: Buffer, what: string, limits: SnapshotLimits): ArchiveContents {
   const files = new Map<string, Buffer>();
   const dirs = new Set<string>();
   const symlinks = new Map<string, string>();
   let count = 0;
-  let failure: SnapshotError | undefined;
-  const fail = (e: unknown): void => {
-    failure ??=
-      e instanceof SnapshotError ? e : new SnapshotError(`${what}: corrupt archive (${firstLine(e)})`);
-  };
-
-  return new Promise<ArchiveContents>((resolvePromise, rejectPromise) => {
-    let settled = false;
-    const settle = (): void => {
-      if (settled) {
-        return;
-      }
-      settled = true;
-      clearTimeout(guard);
-      if (failure !== undefined) {
-        rejectPromise(failure);
-      } else {
-        resolvePromise({ files, dirs, symlinks });
-      }
-    };
-    // The parser is synchronous on an in-memory buffer; the guard only turns a library bug into an error.
-    const guard = setTimeout(() => {
-      fail(new SnapshotError(`${what}: archive parsing did not finish`));
-      settle();
-    }, 20_000);
-    guard.unref();
-
-    const parser = new Parser({
-      strict: true,
-      brotli: false,
-      zstd: false,
-      maxMetaEntrySize: 64 * 1024,
-      onReadEntry: (entry: ReadEntry) => {
-        if (failure !== undefined) {
-          entry.resume();
-          return;
-        }
-        try {
-          onEntry(entry);
-        } catch (e) {
-          fail(e);
-          entry.resume();
-        }
-      },
-    });
-
-    const onEntry = (entry: ReadEntry): void => {
-      count += 1;
-      if (count > limits.maxEntries) {
-        throw new SnapshotError(`${what}: more than ${limits.maxEntries} entries`);
-      }
-      const name = checkName(entry.path, what);
-      if (name === '') {
-        if (entry.type !== 'Directory') {
-          throw new SnapshotError(`${what}: entry with an empty name`);
-        }
-        entry.resume();
-        return;
-      }
-      if (files.has(name) || dirs.has(name) || symlinks.has(name)) {
-        throw new SnapshotError(`${what}: duplicate entry ${JSON.stringify(name)}`);
-      }
-      const size = entry.size;
-      if (size > limits.maxEntryBytes) {
-        throw new SnapshotError(
-          `${what}: entry ${JSON.stringify(name)} is larger than ${limits.maxEntryBytes} bytes`,
-        );
-      }
-      switch (entry.type) {
-        case 'File':
-        case 'OldFile':
-        case 'ContiguousFile': {
-          if (TOP_LEVEL_DIRS.has(name)) {
-            throw new SnapshotError(`${what}: ${name} must be a directory`);
-          }
-          const chunks: Buffer[] = [];
-          let got = 0;
-          entry.on('data', (c: Buffer) => {
-            got += c.length;
-            if (got <= limits.maxEntryBytes) {
-              chunks.push(c);
-            }
-          });
-          entry.on('end', () => {
-            files.set(name, Buffer.concat(chunks));
-          });
-          return;
-        }
-        case 'Directory':
-          if (TOP_LEVEL_FILES.has(name)) {
-            throw new SnapshotError(`${what}: ${name} must be a file`);
-          }
-          dirs.add(name);
-          entry.resume();
-          return;
-        case 'SymbolicLink': {
-          const target = entry.linkpath ?? '';
-          if (!name.startsWith('root/')) {
-            throw new SnapshotError(`${what}: symlink ${JSON.stringify(name)} outside root/`);
-          }
-          if (target === '' || target.includes('\0')) {
-            throw new SnapshotError(`${what}: symlink ${JSON.stringify(name)} has an invalid target`);
-          }
-          if (linkEscapes(name, target)) {
-            throw new SnapshotError(
-              `${what}: symlink ${JSON.stringify(name)} -> ${JSON.stringify(target)} escapes the snapshot root`,
-            );
-          }
-          symlinks.set(name, target);
-          entry.resume();
-          return;
-        }
-        case 'Link':
-          throw new SnapshotError(`${what}: hard link ${JSON.stringify(name)} (not allowed in a snapshot)`);
-        case 'CharacterDevice':
-        case 'BlockDevice':
-        case 'FIFO':
-          throw new SnapshotError(
-            `${what}: device or fifo entry ${JSON.stringify(name)} (not allowed in a snapshot)`,
-          );
-        default:
-          throw new SnapshotError(
-            `${what}: entry ${JSON.stringify(name)} has unsupported type ${entry.type}`,
-          );
-      }
-    };
-
-    parser.on('ignoredEntry', (entry: ReadEntry) => {
-      fail(
-        new SnapshotError(
-          `${what}: entry ${JSON.stringify(entry.path)} has an unsupported type or oversized header`,
-        ),
-      );
-    });
-    parser.on('warn', (_code: string, message: string | Error) => {
-      fail(new SnapshotError(`${what}: corrupt tar data (${firstLine(message)})`));
-    });
-    parser.on('error', (e: unknown) => {
-      fail(e);
-      settle();
-    });
-    parser.on('end', settle);
-    parser.on('close', settle);
-    try {
-      parser.end(data);
-    } catch (e) {
-      fail(e);
-      settle();
+  for (const entry of tarEntries(data)) {
+    count += 1;
+    if (count > limits.maxEntries) {
+      throw new SnapshotError(`${what}: more than ${limits.maxEntries} entries`);
     }
-  });
+    const name = checkName(entry.name, what);
+    if (name === '') {
+      if (entry.type !== 'directory') {
+        throw new SnapshotError(`${what}: entry with an empty name`);
+      }
+      continue;
+    }
+    if (files.has(name) || dirs.has(name) || symlinks.has(name)) {
+      throw new SnapshotError(`${what}: duplicate entry ${JSON.stringify(name)}`);
+    }
+    if (entry.size > limits.maxEntryBytes) {
+      throw new SnapshotError(
+        `${what}: entry ${JSON.stringify(name)} is larger than ${limits.maxEntryBytes} bytes`,
+      );
+    }
+    switch (entry.type) {
+      case 'file':
+        if (TOP_LEVEL_DIRS.has(name)) {
+          throw new SnapshotError(`${what}: ${name} must be a directory`);
+        }
+        files.set(name, entry.data);
+        break;
+      case 'directory':
+        if (TOP_LEVEL_FILES.has(name)) {
+          throw new SnapshotError(`${what}: ${name} must be a file`);
+        }
+        dirs.add(name);
+        break;
+      case 'symlink':
+        symlinks.set(name, checkSymlink(name, entry.linkname, what));
+        break;
+      case 'hardlink':
+        throw new SnapshotError(`${what}: hard link ${JSON.stringify(name)} (not allowed in a snapshot)`);
+      case 'character-device':
+      case 'block-device':
+      case 'fifo':
+        throw new SnapshotError(
+          `${what}: device or fifo entry ${JSON.stringify(name)} (not allowed in a snapshot)`,
+        );
+      case 'unsupported':
+        throw new SnapshotError(
+          `${what}: entry ${JSON.stringify(name)} has unsupported type ${JSON.stringify(entry.typeflag)}`,
+        );
+    }
+  }
+  return { files, dirs, symlinks };
+}
+
+function checkSymlink(name: string, target: string, what: string): string {
+  if (!name.startsWith('root/')) {
+    throw new SnapshotError(`${what}: symlink ${JSON.stringify(name)} outside root/`);
+  }
+  if (target === '' || target.includes('\0')) {
+    throw new SnapshotError(`${what}: symlink ${JSON.stringify(name)} has an invalid target`);
+  }
+  if (linkEscapes(name, target)) {
+    throw new SnapshotError(
+      `${what}: symlink ${JSON.stringify(name)} -> ${JSON.stringify(target)} escapes the snapshot root`,
+    );
+  }
+  return target;
 }
 
 /** "root/etc/modules" -> "/etc/modules" (only for names under root/). */

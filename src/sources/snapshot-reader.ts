@@ -2,7 +2,7 @@
 // collector/nfdoctor-collect.sh, resolving symlinks inside the snapshot exactly as the live and --root
 // readers resolve them on disk. What the collector looked at and could not read comes back with the
 // collector's status and reason; what it never looked at comes back as 'not-collected'.
-import { readFile as readFileFs, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { basename as pathBasename } from 'node:path';
 import { describeOther, resolveRequest, sortEntries } from './fs-tree.ts';
 import type {
@@ -433,6 +433,10 @@ export class SnapshotReader implements HostReader, TreeLookup {
       get stdout(): string {
         return text(stdout);
       },
+      get stdoutBytes(): Buffer {
+        const v = stdout.get(id) ?? '';
+        return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
+      },
       get stderr(): string {
         return text(stderr);
       },
@@ -442,13 +446,19 @@ export class SnapshotReader implements HostReader, TreeLookup {
   }
 }
 
-/** Reads a snapshot held in memory. Throws only SnapshotError (one-line message naming `label`). */
-export async function readSnapshot(
+/** Reads a snapshot held in memory. Rejects only with SnapshotError (one-line message naming `label`). */
+export function readSnapshot(
   gz: Buffer,
   label: string,
   limits: SnapshotLimits = DEFAULT_LIMITS,
 ): Promise<SnapshotReader> {
-  const archive = await readArchive(gz, label, limits);
+  return new Promise((resolve) => {
+    resolve(snapshotFrom(gz, label, limits));
+  });
+}
+
+function snapshotFrom(gz: Buffer, label: string, limits: SnapshotLimits): SnapshotReader {
+  const archive = readArchive(gz, label, limits);
   try {
     return new SnapshotReader(archive, label);
   } catch (e) {
@@ -467,14 +477,16 @@ export async function openSnapshot(
   const label = `snapshot ${pathBasename(file)}`;
   let buf: Buffer;
   try {
-    const st = await stat(file);
+    // Synchronous: one small file, read by a CLI or by a fleet worker that handles one snapshot at a time;
+    // node:fs/promises would cost its own load at every start.
+    const st = statSync(file);
     if (!st.isFile()) {
       throw new SnapshotError(`${file}: not a regular file`);
     }
     if (st.size > limits.maxCompressedBytes) {
       throw new SnapshotError(`${file}: file is larger than ${limits.maxCompressedBytes} bytes`);
     }
-    buf = await readFileFs(file);
+    buf = readFileSync(file);
   } catch (e) {
     if (e instanceof SnapshotError) {
       throw e;

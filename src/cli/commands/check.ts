@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import { release as osRelease } from 'node:os';
-import { readdir } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import pc from 'picocolors';
 import {
   checkRules,
@@ -79,7 +79,9 @@ async function releaseUnderRoot(root: string, given: string | undefined): Promis
   const dir = join(root, 'lib/modules');
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    names = (await fsp.readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     throw new InputError(
       dir,

@@ -2,7 +2,6 @@
 // nfdoctor fix --apply [--yes] [--include-review] [--root DIR] [--no-restart]
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { writeFileSync } from 'node:fs';
 import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
@@ -18,6 +17,7 @@ import { renderShellScript } from '../../fixes/render-sh.ts';
 import { renderAnsiblePlaybook } from '../../fixes/render-ansible.ts';
 import { verdict } from '../../fixes/verify.ts';
 import { execArgv } from '../../sources/exec.ts';
+import { readline } from '../../lazy-builtins.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { chooseReader } from './diagnose.ts';
 import type { CommandOutput } from './check.ts';
@@ -114,7 +114,7 @@ function testCheckpoint(): ((label: string) => Promise<void>) | undefined {
 }
 
 async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = readline().createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(question);
     return /^y(es)?$/i.test(answer.trim());

@@ -1,10 +1,10 @@
 // nfdoctor fleet collect -i INVENTORY [--snapshots DIR] [--check] [--limit PATTERN]: runs the collect playbook
 // (ansible/playbooks/collect.yml, usable on its own) with the user's inventory and Ansible settings.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { childProcess } from '../../lazy-builtins.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import type { CommandOutput } from './check.ts';
 
@@ -64,7 +64,7 @@ export async function runFleetCollect(argv: readonly string[]): Promise<CommandO
     ...(values.limit === undefined ? [] : ['--limit', values.limit]),
   ];
   const code = await new Promise<number>((done, fail) => {
-    const child = spawn('ansible-playbook', args, { stdio: 'inherit' });
+    const child = childProcess().spawn('ansible-playbook', args, { stdio: 'inherit' });
     child.on('error', (err: NodeJS.ErrnoException) => {
       fail(err.code === 'ENOENT' ? new UsageError('ansible-playbook not found: install ansible-core') : err);
     });

@@ -1,6 +1,6 @@
 // nfdoctor fleet SNAPSHOT_OR_DIR... [--jobs N] [--format text|json|html] [--output FILE] [--fail-on LEVEL] [--fix-playbook FILE]
 import { parseArgs } from 'node:util';
-import { writeFile } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { renderFleetFixPlaybook } from '../../fleet/fix-playbook.ts';
 import { FleetAggregator, fleetExitCode } from '../../fleet/aggregate.ts';
 import { diagnoseFiles, defaultJobs } from '../../fleet/pool.ts';
@@ -83,7 +83,7 @@ export async function runFleet(
   }
   const playbookFile = values['fix-playbook'];
   if (playbookFile !== undefined) {
-    await writeFile(playbookFile, renderFleetFixPlaybook(report).text, { mode: 0o644 });
+    await fsp.writeFile(playbookFile, renderFleetFixPlaybook(report).text, { mode: 0o644 });
   }
   const style = terminalStyle(color);
   const text =

@@ -1,0 +1,21 @@
+// Node builtins that only some commands need, loaded on first use. Loading child_process, crypto and
+// readline costs about 20 ms of CPU at every start (node -e 'require("child_process")' against node -e 0),
+// and `diagnose --snapshot`, `check` and the fleet's workers use none of them.
+import type * as ChildProcess from 'node:child_process';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import type * as Readline from 'node:readline/promises';
+
+/** The bundle is CommonJS and has `require`; the TypeScript sources run as ES modules (tsx, vitest). */
+const load: (id: string) => unknown =
+  typeof require === 'function' ? require : createRequire(import.meta.url);
+
+let childProcessModule: typeof ChildProcess | undefined;
+let cryptoModule: typeof Crypto | undefined;
+let readlineModule: typeof Readline | undefined;
+
+export const childProcess = (): typeof ChildProcess =>
+  (childProcessModule ??= load('node:child_process') as typeof ChildProcess);
+export const crypto = (): typeof Crypto => (cryptoModule ??= load('node:crypto') as typeof Crypto);
+export const readline = (): typeof Readline =>
+  (readlineModule ??= load('node:readline/promises') as typeof Readline);
