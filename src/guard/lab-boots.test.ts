@@ -79,8 +79,12 @@ for (const capture of [
   'healthy-quiet',
   'modules-load-fails-requires-quiet',
   'ipset-missing-set-quiet',
+  // guard-boot branch: the script that runs no nft save without nf_tables and preloads the emergency
+  // ruleset's modules in one modprobe (taken with the host under load, see the notes).
+  'modules-load-fails-requires-preload',
+  'healthy-preload',
 ]) {
-  const scenario = capture.replace(/-(final|quiet)$/, '');
+  const scenario = capture.replace(/-(final|quiet|preload)$/, '');
   const file = join(LAB_CAPTURES, `guard-${capture}`, 'check.log');
   describe.runIf(existsSync(file))(`guard on a real ${capture} boot`, () => {
     const s = sections(existsSync(file) ? readFileSync(file, 'utf8') : '');
@@ -174,9 +178,20 @@ for (const capture of [
         failClosed: 'applied',
         variant: 'stateful',
       });
+      // Since the guard-boot branch: with nf_tables not in the kernel, no save runs (nothing can be live).
+      const state = get('/run/nfdoctor/guard-boot.state');
+      const shows = state.includes('ipv4.live=none')
+        ? 'nf_tables is not in the kernel, so nothing is live on nft'
+        : 'iptables-nft-save shows none';
       expect(get('journalctl -b -u nfdoctor-guard.service')).toMatch(
-        /sh\[\d+\]: nfdoctor guard: the ipv4 firewall did not load at boot: \/etc\/iptables\/rules\.v4 has rules, iptables-nft-save shows none; fail-closed: emergency stateful ruleset loaded/,
+        new RegExp(
+          `sh\\[\\d+\\]: nfdoctor guard: the ipv4 firewall did not load at boot: /etc/iptables/rules\\.v4 has rules, ${shows}; fail-closed: emergency stateful ruleset loaded`,
+        ),
       );
+      // The one modprobe before the restore, when the script has a preload list: it loaded what it was given.
+      if (state.includes('ipv4.preload=')) {
+        expect(state).toMatch(/^ipv4\.preload=\S.* rc=0$/m);
+      }
       expect(get('systemctl show nfdoctor-guard.service')).toContain('Result=exit-code');
     });
 
