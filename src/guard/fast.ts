@@ -158,10 +158,10 @@ pick() {
 
 # Is nf_tables missing from the running kernel, so that nothing can be live on the nft backend? Then its save is
 # not needed to say so, and not run: iptables-nft-save would make the kernel autoload nfnetlink and nf_tables
-# (one modprobe process each, most of a second under emulation) only to find them empty. A loaded module always
-# has /sys/module/NAME; a built-in one only when it has parameters or a version (Documentation/ABI/stable/
-# sysfs-module), so the running kernel's modules.builtin says the rest (read here, no exec; the answer cannot
-# change during the boot, so it is read once). 0: absent; 1: there, or cannot tell (the save runs, as before).
+# (one kernel-spawned modprobe each, 0.7-0.9 s apiece at boot under emulation) only to find them empty. A loaded
+# module always has /sys/module/NAME; a built-in one only when it has parameters or a version (Documentation/
+# ABI/stable/sysfs-module), so the running kernel's modules.builtin says the rest (read here, no exec; the answer
+# cannot change during the boot, so it is read once). 0: absent; 1: there, or cannot tell (the save runs).
 nft_builtin=
 nft_absent() {
   [ -d "$R/sys/module/nf_tables" ] && return 1
@@ -182,11 +182,13 @@ nft_absent() {
 }
 
 # Before an emergency restore: the modules it needs (predicted at install, nfdoctor guard install) that are not
-# loaded yet, in ONE modprobe process. Left to the kernel, each is an autoload of its own (request_module() spawns
-# one modprobe per request: kernel/kmod.c), and every modprobe process reads the module indexes again, which
-# is what costs under emulation. modprobe -a goes on past a module it cannot load (kmod tools/modprobe.c
-# insmod_all); -b applies the blacklist to these names as the kernel's alias requests would have it
-# (modprobe(8)). A failure changes nothing: the restore still autoloads what it needs, or fails as it would have.
+# loaded yet, in ONE modprobe process. Left to the kernel, each is an autoload of its own: request_module()
+# spawns one modprobe per request from a kworker (kernel/kmod.c), outside this unit and at default priority, and
+# at boot those queue behind udev's coldplug; this one runs in the unit's tree at its Nice= (src/guard/unit.ts),
+# and finit_module does the load and the module's init in it. modprobe -a goes on past a module it cannot load
+# (kmod tools/modprobe.c insmod_all); -b applies the blacklist to these names as the kernel's alias requests
+# would have it (modprobe(8)). A failure changes nothing: the restore still autoloads what it needs, or fails
+# as it would have.
 preload() {
   case $backend/$fam in
 ${preloadCases(c.preload)}
