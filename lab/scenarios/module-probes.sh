@@ -6,6 +6,7 @@
 # Output (check.log): KERNEL, BASELINE, then one PROBE line per (probe, backend):
 #   PROBE <id> <backend> <restore exit status> <modules loaded, comma-separated> <leftover> <first stderr line>
 # nflab-data: module-probes.tsv
+# nflab-data: lab-modules.sh
 set -u
 case ${1:-} in
 setup)
@@ -16,20 +17,7 @@ setup)
 check)
   here=$(dirname "$(readlink -f "$0")")
   probes=$here/module-probes.tsv
-  mods() { cut -d' ' -f1 /proc/modules | sort; }
-  # /proc/modules lists the newest module first, so unloading in its order removes users before what they use.
-  unload() {
-    local want=" $* " pass m left
-    for pass in $(seq 1 40); do
-      left=
-      for m in $(cut -d' ' -f1 /proc/modules); do
-        case $want in *" $m "*) rmmod "$m" 2>/dev/null || left="$left $m" ;; esac
-      done
-      [ -z "$left" ] && return 0
-      sleep 0.1
-    done
-    echo "$left"
-  }
+  . "$here/lab-modules.sh"
   restore_cmd() { # family backend
     case $1/$2 in
     ipv4/nft) echo iptables-nft-restore ;;

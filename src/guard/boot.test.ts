@@ -1,7 +1,8 @@
 // The boot run on real lab hosts, with every effect recorded instead of done.
 import { describe, it, expect } from 'vitest';
 import { CHECKS } from '../checks/index.ts';
-import { emergencyProblems, runBoot, type BootEffects, type GuardConfig } from './boot.ts';
+import { emergencyModules, emergencyProblems, runBoot, type BootEffects, type GuardConfig } from './boot.ts';
+import { loadGroundTruth, readCapture, readProbes } from '../testing/module-probes.ts';
 import { parseFastState, type FastState } from './fast.ts';
 import { emergencyRuleset, parseAllow, type Allow } from './emergency.ts';
 import { BOOT_JSON, MESSAGE_IDS, MOTD_FILE } from './messages.ts';
@@ -187,5 +188,40 @@ describe('runBoot', () => {
     // nf_tables is already loaded on that boot, so blocking it changes nothing: the check asks what the
     // running kernel has, not what modprobe.d says about loading it again.
     expect(await problems('install nf_tables /bin/false\n', 'stateful')).toEqual([]);
+  }, 60_000);
+  it('install-time preload list: every module the real kernel loaded for the same matches, per backend', async () => {
+    const model = await buildHostModel(labHost('modules-load-fails-requires'));
+    const texts = (['stateful', 'stateless'] as const).map((v) =>
+      emergencyRuleset('ipv4', FAIL_CLOSED.allow, v),
+    );
+    // module-probes ground truth (a real 6.1 kernel, nothing loaded before each probe): -m conntrack and -m tcp,
+    // the two matches of the ipv4 emergency rulesets that are not native nf_tables expressions.
+    const { probes, capture } = loadGroundTruth();
+    const ids = new Set(
+      readProbes(probes)
+        .filter((p) => p.family === 'ipv4' && (p.source === 'libxt_conntrack' || p.source === 'libxt_tcp'))
+        .map((p) => p.id),
+    );
+    for (const backend of ['nft', 'legacy'] as const) {
+      const predicted = await emergencyModules(model, 'ipv4', backend, texts);
+      const measured = readCapture(capture).filter(
+        (m) => m.backend === backend && ids.has(m.id) && m.rc === 0,
+      );
+      expect(measured.length, backend).toBeGreaterThanOrEqual(2);
+      for (const m of measured.flatMap((x) => x.loaded)) {
+        expect(predicted, `${backend}: ${m}`).toContain(m);
+      }
+    }
+    // The real guard boot of modules-load-fails-requires gained exactly these (lsmod of that capture).
+    expect(await emergencyModules(model, 'ipv4', 'nft', texts)).toEqual(
+      expect.arrayContaining([
+        'nfnetlink',
+        'nf_tables',
+        'nft_compat',
+        'x_tables',
+        'xt_conntrack',
+        'xt_tcpudp',
+      ]),
+    );
   }, 60_000);
 });

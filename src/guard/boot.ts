@@ -5,9 +5,10 @@
 import type { HostModel } from '../model/host-model.ts';
 import type { DiagnosisResult } from '../checks/engine.ts';
 import type { CheckDefinition } from '../checks/types.ts';
-import type { Family } from '../knowledge/extensions.ts';
+import type { Backend, Family } from '../knowledge/extensions.ts';
 import { checkRules } from '../resolve/check-rules.ts';
 import { hostKernelLayout } from '../resolve/kernel-view.ts';
+import { modulesLoadedFor } from '../resolve/loaded-set.ts';
 import { diagnosisToJson } from '../report/diagnose-json.ts';
 import { renderPrometheus } from '../report/prometheus.ts';
 import { familyStates, type FamilyState } from './decision.ts';
@@ -43,19 +44,27 @@ export interface BootEffects {
 
 export const TEXTFILE_NAME = 'nfdoctor.prom';
 
-/** Modules the emergency ruleset needs, resolved against the running kernel like any saved rules file. */
-export async function emergencyProblems(model: HostModel, family: Family, text: string): Promise<string[]> {
+function checkEmergency(model: HostModel, family: Family, text: string, backend?: Backend) {
   if (model.release === undefined) {
-    return ['the running kernel release is unknown, so its modules cannot be checked'];
+    return undefined;
   }
-  const result = await checkRules({
+  return checkRules({
     rules: [{ path: `nfdoctor emergency ruleset (${family})`, text, family }],
     ipsets: [],
     kernelReader: model.reader,
     layout: hostKernelLayout(model.release.value, model.reader.kind, model.reader.label),
     userspaceReader: model.reader,
+    ...(backend === undefined ? {} : { backend: { value: backend, why: 'the guard preloads for it' } }),
     ...(model.backend === undefined ? {} : { hostBackend: model.backend }),
   });
+}
+
+/** Modules the emergency ruleset needs, resolved against the running kernel like any saved rules file. */
+export async function emergencyProblems(model: HostModel, family: Family, text: string): Promise<string[]> {
+  const result = await checkEmergency(model, family, text);
+  if (result === undefined) {
+    return ['the running kernel release is unknown, so its modules cannot be checked'];
+  }
   const problems = result.results
     .filter((r) => !r.ok)
     .map((r) => {
@@ -64,6 +73,28 @@ export async function emergencyProblems(model: HostModel, family: Family, text: 
     });
   problems.push(...result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message));
   return problems;
+}
+
+/**
+ * The modules (not built in) that restoring the emergency rulesets of `family` brings into the running kernel
+ * on `backend`, with what they depend on: nfdoctor's own prediction (the one `check` uses, measured against a
+ * real kernel by lab/scenarios/module-probes.sh). The pre-network script loads the missing ones in one modprobe
+ * before the restore. Empty when the running kernel's metadata cannot be read.
+ */
+export async function emergencyModules(
+  model: HostModel,
+  family: Family,
+  backend: Backend,
+  texts: readonly string[],
+): Promise<string[]> {
+  const out = new Set<string>();
+  for (const text of texts) {
+    const result = await checkEmergency(model, family, text, backend);
+    for (const m of result === undefined ? [] : modulesLoadedFor(result.kernel, result.results)) {
+      out.add(m);
+    }
+  }
+  return [...out].sort();
 }
 
 /**

@@ -19,6 +19,7 @@ import { fastScript, parseFastState, FAST_STATE, type FastConfig } from './fast.
 import { emergencyRuleset, parseAllow, type Allow } from './emergency.ts';
 import { familyStates } from './decision.ts';
 import { LAB_CAPTURES, labHost } from '../testing/lab-host.ts';
+import { FIXTURE_KERNELS } from '../testing/kernel-fixture.ts';
 import { buildHostModel } from '../model/host-model.ts';
 import { runChecks } from '../checks/engine.ts';
 import { CHECKS } from '../checks/index.ts';
@@ -63,6 +64,14 @@ interface Host {
   readonly restoreRejects?: string;
   readonly nftTables?: string;
   readonly legacyNames?: Readonly<Record<'ipv4' | 'ipv6', string>>;
+  /** /proc/sys/kernel/osrelease, /lib/modules/RELEASE/modules.builtin and the loaded modules (/sys/module). */
+  readonly kernel?: {
+    readonly release: string;
+    readonly builtin?: string;
+    readonly loaded?: readonly string[];
+  };
+  /** modprobe in PATH and its exit status (absent: no modprobe). */
+  readonly modprobe?: number;
 }
 
 interface Run {
@@ -92,6 +101,16 @@ function runScript(shell: (typeof SHELLS)[number], host: Host, config: FastConfi
       join(root, fam === 'ipv4' ? 'proc/net/ip_tables_names' : 'proc/net/ip6_tables_names'),
       text,
     );
+  }
+  if (host.kernel !== undefined) {
+    writeFileSync(join(root, 'proc/sys/kernel/osrelease'), `${host.kernel.release}\n`);
+    if (host.kernel.builtin !== undefined) {
+      mkdirSync(join(root, 'lib/modules', host.kernel.release), { recursive: true });
+      writeFileSync(join(root, 'lib/modules', host.kernel.release, 'modules.builtin'), host.kernel.builtin);
+    }
+    for (const m of host.kernel.loaded ?? []) {
+      mkdirSync(join(root, 'sys/module', m), { recursive: true });
+    }
   }
   const log = join(dir, 'calls');
   const liveDir = join(dir, 'live');
@@ -125,12 +144,22 @@ exit 0`,
   if (host.backend !== 'no iptables-restore') {
     symlinkSync(`xtables-${host.backend ?? 'nft'}-multi`, join(bin, 'iptables-restore'));
   }
+  if (host.modprobe !== undefined) {
+    shim('modprobe', `exit ${String(host.modprobe)}`);
+  }
   if (host.nftTables !== undefined) {
     shim('nft', `printf '%s' '${host.nftTables}'`);
   }
   const script = join(dir, 'guard-boot.sh');
   writeFileSync(script, fastScript(config));
   const PATH = `${bin}:${shell.argv[0] === 'busybox' ? `${busyboxBin}:` : ''}/usr/bin:/bin`;
+  if (
+    host.modprobe === undefined &&
+    spawnSync('sh', ['-c', 'command -v modprobe'], { env: { PATH } }).status === 0
+  ) {
+    // A test must never load a module on this machine.
+    throw new Error(`a real modprobe is in the test PATH (${PATH})`);
+  }
   const r = spawnSync(shell.argv[0] ?? 'sh', [...shell.argv.slice(1), script], {
     encoding: 'utf8',
     env: { PATH, NFDOCTOR_ROOT: root },
@@ -343,6 +372,150 @@ for (const shell of SHELLS) {
         nftTables: 'table ip filter\ntable ip nat\ntable ip6 filter\n',
       });
       expect(parseFastState(own.state).families.ipv4?.failClosed).toBe('applied');
+    });
+
+    describe('on a kernel without nf_tables (a loader that never ran: modules-load-fails-requires)', () => {
+      const RELEASE = '6.1.0-56-cloud-amd64';
+      // The real modules.builtin of the lab's kernel: nf_tables is a module there, not built in.
+      const BUILTIN = readFileSync(join(FIXTURE_KERNELS, RELEASE, 'modules.builtin'), 'utf8');
+      const BARE = { release: RELEASE, builtin: BUILTIN, loaded: ['crc32c_intel'] };
+      const NFT_V4 = [
+        'crc32c_intel',
+        'libcrc32c',
+        'nf_conntrack',
+        'nf_tables',
+        'nfnetlink',
+        'nft_compat',
+        'xt_tcpudp',
+      ];
+      const PRELOADING: FastConfig = {
+        ...CONFIG,
+        preload: {
+          nft: { ipv4: NFT_V4, ipv6: ['ip6_tables', 'nf_tables'] },
+          legacy: { ipv4: ['ip_tables', 'iptable_filter', 'xt_tcpudp'] },
+        },
+      };
+
+      it('no save (nothing can be live), one modprobe -a of the modules not loaded yet, then the restore', () => {
+        const r = runScript(shell, { saved: { [V4]: RULES }, kernel: BARE, modprobe: 0 }, PRELOADING);
+        expect(r.calls).toEqual([
+          'modprobe -q -b -a libcrc32c nf_conntrack nf_tables nfnetlink nft_compat xt_tcpudp',
+          'iptables-nft-restore --noflush',
+        ]);
+        const state = parseFastState(r.state).families.ipv4;
+        expect(state).toMatchObject({ verdict: 'not-loaded', failClosed: 'applied', variant: 'stateful' });
+        expect(r.state).toContain(
+          'ipv4.preload=libcrc32c nf_conntrack nf_tables nfnetlink nft_compat xt_tcpudp rc=0\n',
+        );
+        expect(r.restores.map((x) => x.input)).toEqual([emergencyRuleset('ipv4', ALLOW, 'stateful')]);
+        expect(r.stderr).toMatch(
+          /^<3>nfdoctor guard: the ipv4 firewall did not load at boot: \/etc\/iptables\/rules\.v4 has rules, nf_tables is not in the kernel, so nothing is live on nft; fail-closed: emergency stateful ruleset loaded/,
+        );
+        expect(r.status).toBe(1);
+      });
+
+      it('fail-closed off: not a single command runs', () => {
+        const r = runScript(
+          shell,
+          { saved: { [V4]: RULES }, kernel: BARE, modprobe: 0 },
+          {
+            ...PRELOADING,
+            failClosed: false,
+          },
+        );
+        expect(r.calls).toEqual([]);
+        expect(parseFastState(r.state).families.ipv4).toMatchObject({
+          verdict: 'not-loaded',
+          failClosed: 'off',
+        });
+      });
+
+      it('nf_tables loaded, or built in, or the modules directory unreadable: the save runs as before', () => {
+        for (const kernel of [
+          { ...BARE, loaded: ['nf_tables'] },
+          { ...BARE, builtin: `${BUILTIN}kernel/net/netfilter/nf_tables.ko\n` },
+          { release: RELEASE },
+          { release: '', builtin: '' },
+        ]) {
+          const r = runScript(
+            shell,
+            {
+              saved: { [V4]: RULES },
+              live: { 'iptables-nft-save': '*filter\n-A INPUT -j DROP\nCOMMIT\n' },
+              kernel,
+              modprobe: 0,
+            },
+            PRELOADING,
+          );
+          expect(r.calls, JSON.stringify(kernel)).toEqual(['iptables-nft-save ']);
+          expect(parseFastState(r.state).families.ipv4?.verdict).toBe('live');
+        }
+      });
+
+      it('every module already loaded (the loader ran and failed): no modprobe', () => {
+        const r = runScript(
+          shell,
+          { saved: { [V4]: RULES }, live: {}, kernel: { ...BARE, loaded: NFT_V4 }, modprobe: 0 },
+          PRELOADING,
+        );
+        expect(r.calls).toEqual(['iptables-nft-save ', 'iptables-nft-restore --noflush']);
+        expect(r.state).not.toContain('preload=');
+      });
+
+      it('modprobe fails or is missing: the restore still goes in (it autoloads), the failure is recorded', () => {
+        const failing = runScript(shell, { saved: { [V4]: RULES }, kernel: BARE, modprobe: 1 }, PRELOADING);
+        expect(failing.calls.map((c) => c.split(' ')[0])).toEqual(['modprobe', 'iptables-nft-restore']);
+        expect(failing.state).toMatch(/\nipv4\.preload=.* rc=1\n/);
+        expect(parseFastState(failing.state).families.ipv4?.failClosed).toBe('applied');
+        const missing = runScript(shell, { saved: { [V4]: RULES }, kernel: BARE }, PRELOADING);
+        expect(missing.calls).toEqual(['iptables-nft-restore --noflush']);
+        expect(parseFastState(missing.state).families.ipv4?.failClosed).toBe('applied');
+      });
+
+      it('no preload list (installed on another root, or an older install): the restore autoloads', () => {
+        const r = runScript(shell, { saved: { [V4]: RULES }, kernel: BARE, modprobe: 0 });
+        expect(r.calls).toEqual(['iptables-nft-restore --noflush']);
+      });
+
+      it('legacy loaders: the nft side is not asked (no nft table can exist), the legacy list is preloaded', () => {
+        const r = runScript(
+          shell,
+          { saved: { [V4]: RULES }, backend: 'legacy', live: {}, kernel: BARE, modprobe: 0, nftTables: '' },
+          PRELOADING,
+        );
+        expect(r.calls).toEqual([
+          'iptables-legacy-save ',
+          'modprobe -q -b -a ip_tables iptable_filter xt_tcpudp',
+          'iptables-legacy-restore --noflush',
+        ]);
+      });
+
+      it('both families: ipv6 sees nf_tables again only if it is loaded (here the shims load nothing)', () => {
+        const r = runScript(
+          shell,
+          { saved: { [V4]: RULES, [V6]: RULES }, kernel: BARE, modprobe: 0 },
+          PRELOADING,
+        );
+        expect(r.calls).toEqual([
+          'modprobe -q -b -a libcrc32c nf_conntrack nf_tables nfnetlink nft_compat xt_tcpudp',
+          'iptables-nft-restore --noflush',
+          'modprobe -q -b -a ip6_tables nf_tables',
+          'ip6tables-nft-restore --noflush',
+        ]);
+      });
+
+      it('module names that are not names never reach the script', () => {
+        const script = fastScript({
+          ...CONFIG,
+          preload: { nft: { ipv4: ['nf_tables', 'x;reboot', '$(reboot)', 'a b'] } },
+        });
+        expect(script).toContain('nft/ipv4) set -- nf_tables ;;');
+        expect(script).not.toContain('reboot');
+        expect(script.split('\n').filter((l) => l.includes(') set -- '))).toEqual([
+          '  nft/ipv4) set -- nf_tables ;;',
+          '  *) set -- ;;',
+        ]);
+      });
     });
 
     it('iptables-save fails: unknown, a warning, no action, unit not failed', () => {

@@ -16,6 +16,7 @@
 import type { Family } from '../knowledge/extensions.ts';
 import { SAVED_RULES_LAYOUT } from '../model/host-model.ts';
 import { emergencyRuleset, type Allow, type Variant } from './emergency.ts';
+import { isValidModuleName } from '../fixes/actions.ts';
 
 export const FAST_SCRIPT = '/var/lib/nfdoctor/guard-boot.sh';
 /** RuntimeDirectory=nfdoctor of the unit; the Node part reads the verdicts from here. */
@@ -23,12 +24,22 @@ export const FAST_STATE = '/run/nfdoctor/guard-boot.state';
 
 export type Backend = 'nft' | 'legacy';
 
+/**
+ * Per backend and family, the modules loading the emergency ruleset (either variant) brings into the running
+ * kernel, as nfdoctor's module resolution predicts them at install time (see emergencyModules in boot.ts).
+ */
+export type PreloadModules = Readonly<
+  Partial<Record<Backend, Readonly<Partial<Record<Family, readonly string[]>>>>>
+>;
+
 export interface FastConfig {
   readonly failClosed: boolean;
   readonly allow: readonly Allow[];
   /** The iptables backend of the host at install time; the script re-checks it at boot. */
   readonly backend: Backend;
   readonly version: string;
+  /** Modules to load in one modprobe before an emergency restore; absent: the restore autoloads them. */
+  readonly preload?: PreloadModules;
 }
 
 const TOOL: Readonly<Record<Family, string>> = { ipv4: 'iptables', ipv6: 'ip6tables' };
@@ -46,6 +57,20 @@ function restoreFunction(family: Family, variant: Variant, allow: readonly Allow
   "$1" --noflush <<'NFDOCTOR_EOF'
 ${emergencyRuleset(family, allow, variant)}NFDOCTOR_EOF
 }`;
+}
+
+/** The `case` arms naming the modules to preload per backend and family; names are checked, never quoted input. */
+function preloadCases(preload: PreloadModules | undefined): string {
+  const arms: string[] = [];
+  for (const backend of ['nft', 'legacy'] as const) {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const mods = (preload?.[backend]?.[family] ?? []).filter(isValidModuleName);
+      if (mods.length > 0) {
+        arms.push(`  ${backend}/${family}) set -- ${mods.join(' ')} ;;`);
+      }
+    }
+  }
+  return [...arms, '  *) set -- ;;'].join('\n');
 }
 
 function familyCall(family: Family): string {
@@ -131,6 +156,54 @@ pick() {
   if command -v "$1-$2-$3" >/dev/null 2>&1; then picked="$1-$2-$3"; else picked="$1-$3"; fi
 }
 
+# Is nf_tables missing from the running kernel, so that nothing can be live on the nft backend? Then its save is
+# not needed to say so, and not run: iptables-nft-save would make the kernel autoload nfnetlink and nf_tables
+# (one kernel-spawned modprobe each, 0.7-0.9 s apiece at boot under emulation) only to find them empty. A loaded
+# module always has /sys/module/NAME; a built-in one only when it has parameters or a version (Documentation/
+# ABI/stable/sysfs-module), so the running kernel's modules.builtin says the rest (read here, no exec; the answer
+# cannot change during the boot, so it is read once). 0: absent; 1: there, or cannot tell (the save runs).
+nft_builtin=
+nft_absent() {
+  [ -d "$R/sys/module/nf_tables" ] && return 1
+  if [ -z "$nft_builtin" ]; then
+    nft_builtin=unknown
+    rel=
+    [ -r "$R/proc/sys/kernel/osrelease" ] && read -r rel <"$R/proc/sys/kernel/osrelease"
+    if [ -n "$rel" ] && [ -r "$R/lib/modules/$rel/modules.builtin" ]; then
+      nft_builtin=no
+      while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+        */nf_tables.ko|*/nf_tables.ko.*) nft_builtin=yes; break ;;
+        esac
+      done <"$R/lib/modules/$rel/modules.builtin"
+    fi
+  fi
+  [ "$nft_builtin" = no ]
+}
+
+# Before an emergency restore: the modules it needs (predicted at install, nfdoctor guard install) that are not
+# loaded yet, in ONE modprobe process. Left to the kernel, each is an autoload of its own: request_module()
+# spawns one modprobe per request from a kworker (kernel/kmod.c), outside this unit and at default priority, and
+# at boot those queue behind udev's coldplug; this one runs in the unit's tree at its Nice= (src/guard/unit.ts),
+# and finit_module does the load and the module's init in it. modprobe -a goes on past a module it cannot load
+# (kmod tools/modprobe.c insmod_all); -b applies the blacklist to these names as the kernel's alias requests
+# would have it (modprobe(8)). A failure changes nothing: the restore still autoloads what it needs, or fails
+# as it would have.
+preload() {
+  case $backend/$fam in
+${preloadCases(c.preload)}
+  esac
+  want=
+  for m in "$@"; do
+    [ -d "$R/sys/module/$m" ] || want="$want $m"
+  done
+  [ -n "$want" ] || return 0
+  command -v modprobe >/dev/null 2>&1 || return 0
+  # shellcheck disable=SC2086
+  modprobe -q -b -a $want 2>/dev/null
+  put "$fam.preload=\${want# } rc=$?"
+}
+
 # Does anything filter $fam on the backend the loader does not use, or in an nftables table that is not
 # iptables-nft's? Only asked when the loader's backend shows nothing, i.e. on a bad boot.
 other_live() {
@@ -141,10 +214,13 @@ other_live() {
     if [ -n "$names" ] && command -v "$cmd-legacy-save" >/dev/null 2>&1; then
       o=$("$cmd-legacy-save" 2>/dev/null) && live_filters "$o" && { why="$cmd-legacy-save shows rules"; return 0; }
     fi
+  elif nft_absent; then
+    # No nf_tables in the kernel: no nftables table of any kind (nor the nft command's) can exist.
+    return 1
   elif command -v "$cmd-nft-save" >/dev/null 2>&1; then
     o=$("$cmd-nft-save" 2>/dev/null) && live_filters "$o" && { why="$cmd-nft-save shows rules"; return 0; }
   fi
-  if command -v nft >/dev/null 2>&1; then
+  if ! nft_absent && command -v nft >/dev/null 2>&1; then
     o=$(nft list tables 2>/dev/null) || o=
     old_ifs=$IFS
     IFS='
@@ -191,7 +267,12 @@ check_family() {
   save=$picked
   put "$fam.backend=$backend"
   put "$fam.save=$save"
-  if ! live=$("$save" 2>/dev/null); then
+  shows="$save shows none"
+  if [ "$backend" = nft ] && nft_absent; then
+    live=
+    shows="nf_tables is not in the kernel, so nothing is live on nft"
+    put "$fam.live=none: nf_tables not loaded, save not run"
+  elif ! live=$("$save" 2>/dev/null); then
     put "$fam.verdict=unknown"
     put "$fam.detail=$save failed"
     printf '<4>nfdoctor guard: cannot tell whether the %s firewall loaded: %s failed\\n' "$fam" "$save" >&2
@@ -203,7 +284,7 @@ check_family() {
   fi
   bad=1
   put "$fam.verdict=not-loaded"
-  what="the $fam firewall did not load at boot:\${files} has rules, $save shows none"
+  what="the $fam firewall did not load at boot:\${files} has rules, $shows"
   if [ "$FAIL_CLOSED" != 1 ]; then
     put "$fam.failclosed=off"
     printf '<3>nfdoctor guard: %s; the full diagnosis follows (nfdoctor-guard-report.service)\\n' "$what" >&2
@@ -218,6 +299,7 @@ check_family() {
   fi
   pick "$cmd" "$backend" restore
   restore=$picked
+  preload
   # The verdict is on disk before the restore, should the unit's timeout stop it (the restore is atomic).
   save_state
   # One restore is one transaction (nf_tables batch / one legacy table commit): a variant the running kernel

@@ -16,7 +16,7 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { guardUnit, launcherScript, reportUnit, REPORT_UNIT_NAME, UNIT_NAME } from './unit.ts';
-import { FAST_SCRIPT, FAST_STATE, fastScript, type Backend } from './fast.ts';
+import { FAST_SCRIPT, FAST_STATE, fastScript, type Backend, type PreloadModules } from './fast.ts';
 import { BOOT_JSON, MOTD_FILE } from './messages.ts';
 import { TEXTFILE_NAME, type GuardConfig } from './boot.ts';
 import { parseAllow, type Allow } from './emergency.ts';
@@ -62,6 +62,8 @@ export interface InstallOptions {
   readonly version: string;
   /** The host's iptables backend now (the pre-network script re-checks it at every boot). */
   readonly backend: Backend;
+  /** Modules the pre-network script loads in one modprobe before an emergency restore (see fastScript). */
+  readonly preload?: PreloadModules;
 }
 
 export class InstallError extends Error {
@@ -205,7 +207,12 @@ export async function install(opts: InstallOptions): Promise<InstallResult> {
     }
     bundle = await readFile(opts.bundle);
   }
-  const script = fastScript({ ...opts.config, backend: opts.backend, version: opts.version });
+  const script = fastScript({
+    ...opts.config,
+    backend: opts.backend,
+    version: opts.version,
+    ...(opts.preload === undefined ? {} : { preload: opts.preload }),
+  });
   const writes: { path: string; data?: string | Buffer; mode?: number; link?: string }[] = [
     ...(bundle === undefined
       ? []

@@ -41,6 +41,10 @@ RuntimeDirectory=nfdoctor
 RuntimeDirectoryPreserve=yes
 # 28 s on a lab boot under heavy host load (TCG): room for that, not for a hung iptables.
 TimeoutStartSec=90
+# On the way to network-pre.target, it runs beside udev's coldplug. Its own modprobe inserts the emergency
+# ruleset's modules in this process tree (finit_module runs the load and the module's init in the caller:
+# kernel/module/main.c), so this priority covers them, unlike the kernel's autoload helpers (kernel/kmod.c).
+Nice=-10
 
 [Install]
 WantedBy=multi-user.target

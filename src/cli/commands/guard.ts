@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import { readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LiveReader } from '../../sources/fs-readers.ts';
-import { buildHostModel } from '../../model/host-model.ts';
+import { buildHostModel, type HostModel } from '../../model/host-model.ts';
 import { runChecks } from '../../checks/engine.ts';
 import { CHECKS } from '../../checks/index.ts';
 import { execArgv } from '../../sources/exec.ts';
 import type { Family } from '../../knowledge/extensions.ts';
-import { emergencyProblems, runBoot, type GuardConfig } from '../../guard/boot.ts';
-import { FAST_SCRIPT, type Backend } from '../../guard/fast.ts';
+import { emergencyModules, emergencyProblems, runBoot, type GuardConfig } from '../../guard/boot.ts';
+import { FAST_SCRIPT, type Backend, type PreloadModules } from '../../guard/fast.ts';
 import { emergencyRuleset, parseAllow, withoutGuard, type Allow } from '../../guard/emergency.ts';
 import { BOOT_JSON, MESSAGE_IDS, MOTD_FILE, PRIORITY, motdText } from '../../guard/messages.ts';
 import { InstallError, exists, install, readConfig, readManifest, uninstall } from '../../guard/install.ts';
@@ -130,10 +130,14 @@ function wrap(err: unknown): never {
  * whether the running kernel can provide the stateful emergency ruleset (a note when the script will
  * have to fall back to the stateless one).
  */
-async function installBackend(root: string, config: GuardConfig, notes: string[]): Promise<Backend> {
+async function installBackend(
+  root: string,
+  config: GuardConfig,
+  notes: string[],
+): Promise<{ backend: Backend; preload?: PreloadModules }> {
   if (root !== '/') {
     const link = await readlink(join(root, '/etc/alternatives/iptables')).catch(() => '');
-    return link.includes('legacy') ? 'legacy' : 'nft';
+    return { backend: link.includes('legacy') ? 'legacy' : 'nft' };
   }
   const model = await buildHostModel(new LiveReader());
   const backend = model.backend?.value === 'legacy' ? 'legacy' : 'nft';
@@ -149,8 +153,27 @@ async function installBackend(root: string, config: GuardConfig, notes: string[]
         );
       }
     }
+    const preload = await emergencyPreload(model, config);
+    notes.push(
+      `modules loaded in one modprobe before an emergency restore (${backend}): ${FAMILIES.map((f) => `${f} ${preload[backend]?.[f]?.join(' ') || '-'}`).join('; ')}`,
+    );
+    return { backend, preload };
   }
-  return backend;
+  return { backend };
+}
+
+/** Both backends (the script re-checks the backend at boot), both variants (stateless is the fallback). */
+async function emergencyPreload(model: HostModel, config: GuardConfig): Promise<PreloadModules> {
+  const out: Partial<Record<Backend, Partial<Record<Family, readonly string[]>>>> = {};
+  for (const backend of ['nft', 'legacy'] as const) {
+    const per: Partial<Record<Family, readonly string[]>> = {};
+    for (const fam of FAMILIES) {
+      const texts = (['stateful', 'stateless'] as const).map((v) => emergencyRuleset(fam, config.allow, v));
+      per[fam] = await emergencyModules(model, fam, backend, texts);
+    }
+    out[backend] = per;
+  }
+  return out;
 }
 
 async function runInstall(
@@ -185,7 +208,7 @@ async function runInstall(
     allow,
     ...(values.textfile === undefined ? {} : { textfileDir: resolve(values.textfile) }),
   };
-  const backend = await installBackend(root, config, notes);
+  const { backend, preload } = await installBackend(root, config, notes);
   const bundle = process.argv[1]?.endsWith('.cjs') === true ? process.argv[1] : undefined;
   const result = await install({
     root,
@@ -193,6 +216,7 @@ async function runInstall(
     config,
     version,
     backend,
+    ...(preload === undefined ? {} : { preload }),
     ...(bundle === undefined ? {} : { bundle }),
   }).catch(wrap);
   const loaders = await loadersPresent(root);
