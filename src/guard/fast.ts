@@ -13,7 +13,7 @@
 // after multi-user.target) runs the full diagnosis (loader/silent-failure's comparison) and reports it.
 // The fail-closed ruleset goes in only when the family's saved rules filter and NOTHING filters live on
 // either backend, nor in a foreign nftables table: it never replaces rules that are there.
-import type { Family } from '../knowledge/extensions.ts';
+import type { Backend, Family } from '../knowledge/extensions.ts';
 import { SAVED_RULES_LAYOUT } from '../model/host-model.ts';
 import { emergencyRuleset, type Allow, type Variant } from './emergency.ts';
 import { isValidModuleName } from '../fixes/actions.ts';
@@ -21,8 +21,6 @@ import { isValidModuleName } from '../fixes/actions.ts';
 export const FAST_SCRIPT = '/var/lib/nfdoctor/guard-boot.sh';
 /** RuntimeDirectory=nfdoctor of the unit; the Node part reads the verdicts from here. */
 export const FAST_STATE = '/run/nfdoctor/guard-boot.state';
-
-export type Backend = 'nft' | 'legacy';
 
 /**
  * Per backend and family, the modules loading the emergency ruleset (either variant) brings into the running

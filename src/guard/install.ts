@@ -16,7 +16,8 @@ import {
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { guardUnit, launcherScript, reportUnit, REPORT_UNIT_NAME, UNIT_NAME } from './unit.ts';
-import { FAST_SCRIPT, FAST_STATE, fastScript, type Backend, type PreloadModules } from './fast.ts';
+import type { Backend } from '../knowledge/extensions.ts';
+import { FAST_SCRIPT, FAST_STATE, fastScript, type PreloadModules } from './fast.ts';
 import { BOOT_JSON, MOTD_FILE } from './messages.ts';
 import { TEXTFILE_NAME, type GuardConfig } from './boot.ts';
 import { parseAllow, type Allow } from './emergency.ts';

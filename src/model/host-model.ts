@@ -16,7 +16,7 @@ import { checkRules, type CheckResult, type BackendChoice, type RulesInput } fro
 import { hostKernelLayout } from '../resolve/kernel-view.ts';
 import { detectHostBackend } from '../resolve/host-backend.ts';
 import type { Family } from '../knowledge/extensions.ts';
-import { splitBufferLines, type Diagnostic } from '../parsers/types.ts';
+import { splitBufferLines, splitLines, type Diagnostic } from '../parsers/types.ts';
 import type { DirFact as InstalledListing } from '../sources/host-reader.ts';
 import { loadKernelView, type KernelView } from '../resolve/kernel-view.ts';
 import { compareKernelReleases } from '../resolve/kernel-release.ts';
@@ -284,12 +284,6 @@ async function enabledFromLinks(
   return undefined;
 }
 
-/** text.trimStart().startsWith('{') of the decoded bytes, from their head; undefined when the head is all blank. */
-function startsWithBrace(bytes: Buffer): boolean | undefined {
-  const head = bytes.toString('utf8', 0, Math.min(bytes.length, 4096)).trimStart();
-  return head === '' && bytes.length > 4096 ? undefined : head.startsWith('{');
-}
-
 function journalFrom(fact: CommandFact, label: string): JournalView {
   if (fact.status !== 'ok') {
     return {
@@ -299,18 +293,15 @@ function journalFrom(fact: CommandFact, label: string): JournalView {
       entries: [],
     };
   }
-  const bytes = fact.stdoutBytes;
-  if (bytes !== undefined && startsWithBrace(bytes) === true) {
-    return {
-      available: true,
-      source: label,
-      entries: parseJournalJson(splitBufferLines(bytes), label).value,
-    };
-  }
-  const text = fact.stdout;
-  const parsed = text.trimStart().startsWith('{')
-    ? parseJournalJson(text, label)
-    : parseJournalShort(text, label);
+  // From the stored bytes where there are some: a journal is hundreds of KB, and split line by line it never
+  // becomes one string (splitBufferLines).
+  const lines = fact.stdoutBytes === undefined ? splitLines(fact.stdout) : splitBufferLines(fact.stdoutBytes);
+  const json =
+    lines
+      .find((l) => l.trim() !== '')
+      ?.trimStart()
+      .startsWith('{') === true;
+  const parsed = json ? parseJournalJson(lines, label) : parseJournalShort(fact.stdout, label);
   return { available: true, source: label, entries: parsed.value };
 }
 

@@ -207,9 +207,10 @@ export class SnapshotReader implements HostReader, TreeLookup {
   private readonly listings = new Map<string, DirEntry[]>();
   private readonly fileRecords = new Map<string, Record_>();
   private readonly dirRecords = new Map<string, Record_>();
-  /** Command output as stored: decoded when a fact's stdout/stderr is first read (journals are large). */
-  private readonly stdout = new Map<string, Buffer | string>();
-  private readonly stderr = new Map<string, Buffer | string>();
+  /** Command output as stored; decoded into `decoded` when a fact's stdout/stderr is first read (journals are large). */
+  private readonly stdout = new Map<string, Buffer>();
+  private readonly stderr = new Map<string, Buffer>();
+  private readonly decoded = new Map<Buffer, string>();
 
   constructor(archive: ArchiveContents, label: string) {
     this.label = label;
@@ -415,30 +416,30 @@ export class SnapshotReader implements HostReader, TreeLookup {
         reason: `the snapshot has no record of command "${id}" (collector ${this.manifest.collectorVersion})`,
       });
     }
-    const text = (outputs: Map<string, Buffer | string>): string => {
-      const v = outputs.get(id) ?? '';
-      if (typeof v === 'string') {
-        return v;
+    const decoded = this.decoded;
+    const text = (bytes: Buffer | undefined): string => {
+      if (bytes === undefined) {
+        return '';
       }
-      const decoded = v.toString('utf8');
-      outputs.set(id, decoded);
-      return decoded;
+      let t = decoded.get(bytes);
+      if (t === undefined) {
+        t = bytes.toString('utf8');
+        decoded.set(bytes, t);
+      }
+      return t;
     };
-    const stdout = this.stdout;
-    const stderr = this.stderr;
+    const out = this.stdout.get(id);
+    const err = this.stderr.get(id);
     return Promise.resolve({
       id,
       argv: c.argv,
       status: c.status,
       get stdout(): string {
-        return text(stdout);
+        return text(out);
       },
-      get stdoutBytes(): Buffer {
-        const v = stdout.get(id) ?? '';
-        return typeof v === 'string' ? Buffer.from(v, 'utf8') : v;
-      },
+      stdoutBytes: out ?? Buffer.alloc(0),
       get stderr(): string {
-        return text(stderr);
+        return text(err);
       },
       ...(c.exitCode === undefined ? {} : { exitCode: c.exitCode }),
       ...(c.reason === undefined ? {} : { reason: c.reason }),

@@ -138,16 +138,16 @@ export function parsePaxRecords(data: Buffer): Map<string, string> {
   return out;
 }
 
-function metaData(buf: Buffer, start: number, size: number, typeflag: string): Buffer {
+/** The data of a pax or GNU long-name entry: capped, and all there. */
+function metaData(buf: Buffer, off: number, size: number, typeflag: string): Buffer {
   if (size > MAX_META_BYTES) {
     throw new TarFormatError(`oversized tar header entry (type ${JSON.stringify(typeflag)}, ${size} bytes)`);
   }
+  const start = off + BLOCK;
+  if (start + size > buf.length) {
+    throw new TarFormatError(`truncated tar entry at byte ${off}`);
+  }
   return buf.subarray(start, start + size);
-}
-
-function cString(b: Buffer): string {
-  const end = b.indexOf(0);
-  return b.toString('utf8', 0, end === -1 ? b.length : end);
 }
 
 /**
@@ -179,22 +179,18 @@ export function* tarEntries(buf: Buffer): Generator<TarEntry> {
       throw new TarFormatError(`missing size in the tar header at byte ${off}`);
     }
     const start = off + BLOCK;
-    const metaSize = size;
     if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
-      if (start + metaSize > buf.length) {
-        throw new TarFormatError(`truncated tar entry at byte ${off}`);
-      }
-      const meta = metaData(buf, start, metaSize, typeflag);
+      const meta = metaData(buf, off, size, typeflag);
       if (typeflag === 'x') {
         pax = parsePaxRecords(meta);
       } else if (typeflag === 'g') {
         parsePaxRecords(meta);
       } else if (typeflag === 'L') {
-        longName = cString(meta);
+        longName = field(meta, 0, meta.length);
       } else {
-        longLink = cString(meta);
+        longLink = field(meta, 0, meta.length);
       }
-      off = start + Math.ceil(metaSize / BLOCK) * BLOCK;
+      off = start + Math.ceil(size / BLOCK) * BLOCK;
       continue;
     }
     let name = field(buf, off, 100);
