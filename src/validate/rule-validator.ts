@@ -82,6 +82,11 @@ function natPortPart(value: string, family: Family): string | undefined {
   return close !== -1 && value[close + 1] === ':' ? value.slice(close + 2) : undefined;
 }
 
+/** An empty side of a range is allowed; anything else must be a port number or a known service. */
+function portError(port: string, ext: 'tcp' | 'sctp', services: Services | undefined): string | undefined {
+  return port === '' || portOk(port, ext, services) ? undefined : `invalid port/service \`${port}' specified`;
+}
+
 /** x6_fcheck "at least one of" tests (generated): the first unmet one, in iptables' words. */
 function requiresError(grammar: LoadedGrammar, seen: number): string | undefined {
   const requires = grammar.extension.requires;
@@ -408,21 +413,13 @@ export class RuleValidator {
     }
     const colon = value.indexOf(':');
     if (colon === -1) {
-      // The common single port: what the split below gives for it, without the arrays.
-      return value === '' || portOk(value, ext, this.opts.services)
-        ? undefined
-        : `invalid port/service \`${value}' specified`;
+      return portError(value, ext, this.opts.services); // the common single port, without the split's arrays
     }
     const [from = '', to, extra] = value.split(':');
     if (extra !== undefined) {
       return `invalid port/service \`${value}' specified`;
     }
-    for (const port of [from, to ?? '']) {
-      if (port !== '' && !portOk(port, ext, this.opts.services)) {
-        return `invalid port/service \`${port}' specified`;
-      }
-    }
-    return undefined;
+    return portError(from, ext, this.opts.services) ?? portError(to ?? '', ext, this.opts.services);
   }
 
   /** libxt_multiport.c check_proto() and parse_multi_ports(): a port protocol, service names of it, 15 ports. */
