@@ -432,8 +432,12 @@ function keepsText(path: string): boolean {
   return !/^\/(proc|sys|boot|run\/systemd\/system)\/|^\/(usr\/)?lib\/modules\//.test(path);
 }
 
-/** The same reader, remembering the text of every configuration file it returns. */
+/**
+ * The same reader, remembering the text of every configuration file it returns. Each directory is listed once:
+ * the unit search path is looked through for every relevant unit, and one model is one moment of the host.
+ */
 function recordingReader(reader: HostReader, texts: Map<string, string>): HostReader {
+  const listings = new Map<string, Promise<DirFact>>();
   return {
     kind: reader.kind,
     label: reader.label,
@@ -444,7 +448,14 @@ function recordingReader(reader: HostReader, texts: Map<string, string>): HostRe
       }
       return f;
     },
-    listDir: (path) => reader.listDir(path),
+    listDir: (path) => {
+      let listing = listings.get(path);
+      if (listing === undefined) {
+        listing = reader.listDir(path);
+        listings.set(path, listing);
+      }
+      return listing;
+    },
     runCommand: (id) => reader.runCommand(id),
   };
 }

@@ -11,8 +11,27 @@ export interface ConfigValue {
   readonly line: number;
 }
 
-const NOT_SET = /^# (CONFIG_[A-Za-z0-9_]+) is not set$/;
-const ASSIGN = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/;
+const NOT_SET = /^# CONFIG_[A-Za-z0-9_]+ is not set$/;
+const NOT_SET_TAIL = ' is not set'.length;
+/** The name and the "=": the value is the rest of the line, which `.` would not cross at CR, U+2028, U+2029. */
+const ASSIGN_HEAD = /^CONFIG_[A-Za-z0-9_]+=/;
+const LINE_BREAK_INSIDE = /[\r\u2028\u2029]/;
+
+/**
+ * The symbol and value of one config line, else whether it is a comment or malformed. Tests and slices
+ * rather than capture groups: a Debian config has ~5,000 lines and a diagnosis parses it once per host.
+ */
+function configEntry(raw: string): { name: string; value: string } | 'comment' | 'malformed' {
+  if (raw.charCodeAt(0) === 35) {
+    return NOT_SET.test(raw) ? { name: raw.slice(2, raw.length - NOT_SET_TAIL), value: 'n' } : 'comment';
+  }
+  if (!ASSIGN_HEAD.test(raw)) {
+    return 'malformed';
+  }
+  const eq = raw.indexOf('=');
+  const value = raw.slice(eq + 1);
+  return LINE_BREAK_INSIDE.test(value) ? 'malformed' : { name: raw.slice(0, eq), value };
+}
 
 export function parseKernelConfig(text: string, file: string): Parsed<Map<string, ConfigValue>> {
   const value = new Map<string, ConfigValue>();
@@ -24,46 +43,37 @@ export function parseKernelConfig(text: string, file: string): Parsed<Map<string
     if (raw === '') {
       continue;
     }
-    const notSet = NOT_SET.exec(raw);
-    let name: string;
-    let v: string;
-    if (notSet?.[1] !== undefined) {
-      name = notSet[1];
-      v = 'n';
-    } else if (raw.startsWith('#')) {
+    const entry = configEntry(raw);
+    if (entry === 'comment') {
       continue;
-    } else {
-      const m = ASSIGN.exec(raw);
-      if (m?.[1] === undefined || m[2] === undefined) {
-        diagnostics.push({
-          at: { file, line },
-          severity: 'warning',
-          code: 'config-malformed-line',
-          message: `expected CONFIG_NAME=value, got "${clip(raw)}"`,
-        });
-        continue;
-      }
-      name = m[1];
-      v = m[2];
-      if (v === '') {
-        diagnostics.push({
-          at: { file, line },
-          severity: 'warning',
-          code: 'config-empty-value',
-          message: `${name} has no value`,
-        });
-      } else if (v.startsWith('"') && !/^"(?:[^"\\]|\\.)*"$/.test(v)) {
-        diagnostics.push({
-          at: { file, line },
-          severity: 'warning',
-          code: 'config-unterminated-string',
-          message: `${name} has an unterminated string value`,
-        });
-      }
+    }
+    if (entry === 'malformed') {
+      diagnostics.push({
+        at: { file, line },
+        severity: 'warning',
+        code: 'config-malformed-line',
+        message: `expected CONFIG_NAME=value, got "${clip(raw)}"`,
+      });
+      continue;
+    }
+    const { name, value: v } = entry;
+    if (v === '') {
+      diagnostics.push({
+        at: { file, line },
+        severity: 'warning',
+        code: 'config-empty-value',
+        message: `${name} has no value`,
+      });
+    } else if (v.startsWith('"') && !/^"(?:[^"\\]|\\.)*"$/.test(v)) {
+      diagnostics.push({
+        at: { file, line },
+        severity: 'warning',
+        code: 'config-unterminated-string',
+        message: `${name} has an unterminated string value`,
+      });
     }
     const previous = value.get(name);
     if (previous !== undefined) {
-      // kconfig reading a .config lets a later assignment override an earlier one (confdata.c conf_read_simple).
       diagnostics.push({
         at: { file, line },
         severity: 'info',

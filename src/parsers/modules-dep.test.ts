@@ -1,7 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadOrder, parseModulesDep } from './modules-dep.ts';
+import { moduleNameFromPath } from './module-name.ts';
 import { KERNELS, checkTotal, kernelFile, readKernel } from './__samples__/kmod/test-helpers.ts';
 
 describe('parseModulesDep on real Debian kernels', () => {
@@ -122,5 +124,70 @@ describe('parseModulesDep edge cases', () => {
 
   it('never throws, diagnostics in range', () => {
     checkTotal(parseModulesDep, ['kernel/x.ko:', 'kernel/y.ko', 'a.ko.xz', ':', 'x.ko.zst:']);
+  });
+});
+
+describe('parseModulesDep splits dependency lists only when they are read', () => {
+  const MODULE_FILE = /\.ko(\.(xz|zst|gz))?$/;
+  /** Every line's dependencies split at once, as modules.dep(5) describes them. */
+  function eagerDeps(line: string): { depPaths: string[]; bad: string[] } | undefined {
+    const trimmed = line.trim();
+    const colon = trimmed.indexOf(':');
+    if (
+      trimmed === '' ||
+      trimmed.startsWith('#') ||
+      colon <= 0 ||
+      !MODULE_FILE.test(trimmed.slice(0, colon).trim())
+    ) {
+      return undefined;
+    }
+    const words = trimmed
+      .slice(colon + 1)
+      .split(/[ \t]+/)
+      .filter((d) => d !== '');
+    return {
+      depPaths: words.filter((d) => MODULE_FILE.test(d)),
+      bad: words.filter((d) => !MODULE_FILE.test(d)),
+    };
+  }
+  const word = fc.constantFrom(
+    'kernel/a.ko',
+    'k/b-c.ko.xz',
+    'd.ko.zst',
+    '.ko',
+    'e.ko.gz',
+    'notmod',
+    'f.ko.bz2',
+    'g.kox',
+  );
+  const sep = fc.constantFrom(' ', '\t', '  ', ' \t ');
+  const line = fc
+    .tuple(word, fc.array(fc.tuple(sep, word), { maxLength: 6 }), fc.constantFrom('', ' ', '\t'))
+    .map(([head, rest, tail]) => `${head}:${rest.map(([s, w]) => s + w).join('')}${tail}`);
+
+  it('gives the dependencies and the diagnostics of an eager split, line by line', () => {
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 8 }), (lines) => {
+        const r = parseModulesDep(lines.join('\n'), 'f');
+        const expected = lines.map((l, i) => ({ line: i + 1, eager: eagerDeps(l) })).filter((x) => x.eager);
+        expect(r.value.map((d) => [d.line, d.depPaths, d.deps])).toEqual(
+          expected.map((x) => [x.line, x.eager?.depPaths, x.eager?.depPaths.map(moduleNameFromPath)]),
+        );
+        const badLines = expected.filter((x) => (x.eager?.bad.length ?? 0) > 0).map((x) => x.line);
+        expect(
+          r.diagnostics
+            .filter((d) => d.message.startsWith('dependencies that are not'))
+            .map((d) => d.at.line),
+        ).toEqual(badLines);
+      }),
+      { numRuns: 800 },
+    );
+  });
+
+  it('carries the file on every entry and keeps only public fields enumerable', () => {
+    const [entry] = parseModulesDep('kernel/x.ko: kernel/y-z.ko\n', '/lib/modules/6.1/modules.dep').value;
+    expect(entry?.file).toBe('/lib/modules/6.1/modules.dep');
+    expect(entry?.deps).toEqual(['y_z']);
+    expect(Object.keys(entry ?? {})).toEqual(['name', 'path', 'line', 'file']);
   });
 });

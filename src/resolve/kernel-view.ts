@@ -185,10 +185,12 @@ async function readContent(reader: HostReader, path: string, acc: Collector): Pr
   return fact.status === 'ok' ? fact.content : undefined;
 }
 
-function indexDeps(deps: readonly ModuleDep[], file: string): Map<string, ModuleDep & { file: string }> {
-  const map = new Map<string, ModuleDep & { file: string }>();
+function indexDeps(
+  deps: readonly (ModuleDep & { readonly file: string })[],
+): Map<string, ModuleDep & { readonly file: string }> {
+  const map = new Map<string, ModuleDep & { readonly file: string }>();
   for (const d of deps) {
-    map.set(normalizeModuleName(d.name), { ...d, file });
+    map.set(normalizeModuleName(d.name), d);
   }
   return map;
 }
@@ -328,7 +330,7 @@ export async function loadKernelView(reader: HostReader, layout: KernelLayout): 
   const depFile = `${dir}/modules.dep`;
   const dep = parsedOnce(await readContent(reader, depFile, acc), 'dep', depFile, (b) => {
     const p = parseModulesDep(b.toString('utf8'), depFile);
-    return { diagnostics: p.diagnostics, value: indexDeps(p.value, depFile) };
+    return { diagnostics: p.diagnostics, value: indexDeps(p.value) };
   });
   const aliasFile = `${dir}/modules.alias`;
   const alias = parsedOnce(await readContent(reader, aliasFile, acc), 'alias', aliasFile, (b) => {

@@ -14,6 +14,11 @@ export type NodeKind = 'file' | 'dir' | 'symlink' | 'other' | 'absent' | 'permis
 export interface TreeLookup {
   nodeKind(canonicalPath: string): Promise<NodeKind>;
   readlink(canonicalPath: string): Promise<string>;
+  /** The same answers without a promise, from a tree held in memory (a snapshot): no await per component. */
+  readonly sync?: {
+    nodeKind(canonicalPath: string): NodeKind;
+    readlink(canonicalPath: string): string;
+  };
 }
 
 export type Resolution =
@@ -30,8 +35,17 @@ export function splitPath(path: string): string[] {
   return path.split('/').filter((c) => c !== '' && c !== '.');
 }
 
-/** Lexical normalisation with chroot semantics ("/../x" -> "/x"). */
+/** Empty, "." or ".." components, or a trailing slash: what normalizePath changes in an absolute path. */
+const NOT_NORMAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
+/** Lexical normalisation with chroot semantics ("/../x" -> "/x"). Always absolute. */
 export function normalizePath(path: string): string {
+  // Readers normalise every path they are asked for, and nearly all are normal already.
+  return path.startsWith('/') && !NOT_NORMAL.test(path) ? path : normalizeComponents(path);
+}
+
+/** normalizePath by splitting into components (exported for the test that holds the shortcut to it). */
+export function normalizeComponents(path: string): string {
   const out: string[] = [];
   for (const c of splitPath(path)) {
     if (c === '..') {
@@ -49,50 +63,54 @@ export function normalizePath(path: string): string {
  */
 export async function resolveInTree(tree: TreeLookup, path: string): Promise<Resolution> {
   let todo = splitPath(path);
+  let next = 0;
   const done: string[] = [];
+  // "/" + done.join("/"), kept as components are added: every lookup of a readFile or listDir goes through here.
+  let prefix = '';
   const links: Link[] = [];
   let hops = 0;
-  while (todo.length > 0) {
-    const [c, ...rest] = todo;
-    todo = rest;
-    if (c === undefined) {
-      break;
-    }
+  while (next < todo.length) {
+    const c = todo[next++] as string;
     if (c === '..') {
       done.pop();
+      prefix = done.length === 0 ? '' : `/${done.join('/')}`;
       continue;
     }
-    const candidate = `/${[...done, c].join('/')}`;
+    const candidate = `${prefix}/${c}`;
     if (SELF_LINKS.has(candidate)) {
       // /proc/self names whoever looks: keep it as a directory so every reader gets the same path.
       done.push(c);
+      prefix = candidate;
       continue;
     }
-    const kind = await tree.nodeKind(candidate);
+    const kind = tree.sync === undefined ? await tree.nodeKind(candidate) : tree.sync.nodeKind(candidate);
     if (kind === 'symlink') {
       hops += 1;
       if (hops > MAX_SYMLINK_HOPS) {
         return { ok: false, path: candidate, reason: 'loop' };
       }
-      const target = await tree.readlink(candidate);
+      const target = tree.sync === undefined ? await tree.readlink(candidate) : tree.sync.readlink(candidate);
       links.push({ path: candidate, target });
       if (target.startsWith('/')) {
         done.length = 0;
+        prefix = '';
       }
-      todo = [...splitPath(target), ...todo];
+      todo = [...splitPath(target), ...todo.slice(next)];
+      next = 0;
       continue;
     }
     if (kind === 'permission-denied') {
       return { ok: false, path: candidate, reason: 'permission-denied' };
     }
     done.push(c);
-    if (kind === 'absent' || ((kind === 'file' || kind === 'other') && todo.length > 0)) {
+    prefix = candidate;
+    if (kind === 'absent' || ((kind === 'file' || kind === 'other') && next < todo.length)) {
       // Nothing below a missing entry or a non-directory can exist; keep the rest lexically.
-      const tail = normalizePath(`/${[...done, ...todo].join('/')}`);
+      const tail = next < todo.length ? normalizePath(`${prefix}/${todo.slice(next).join('/')}`) : prefix;
       return { ok: true, path: tail, links };
     }
   }
-  return { ok: true, path: `/${done.join('/')}`, links };
+  return { ok: true, path: prefix === '' ? '/' : prefix, links };
 }
 
 export function dirname(path: string): string {

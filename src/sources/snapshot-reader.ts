@@ -204,7 +204,7 @@ export class SnapshotReader implements HostReader, TreeLookup {
   private readonly files = new Map<string, Buffer>();
   private readonly dirs = new Set<string>(['/']);
   private readonly links = new Map<string, string>();
-  private readonly listings = new Map<string, DirEntry[]>();
+  private readonly listings = new Map<string, readonly DirEntry[]>();
   private readonly fileRecords = new Map<string, Record_>();
   private readonly dirRecords = new Map<string, Record_>();
   /** Command output as stored; decoded into `decoded` when a fact's stdout/stderr is first read (journals are large). */
@@ -249,6 +249,7 @@ export class SnapshotReader implements HostReader, TreeLookup {
       }
       this.fileRecords.set(normalizePath(p ?? '/'), { status: status as FileStatus, reason: reason ?? '' });
     }
+    const building = new Map<string, DirEntry[]>();
     for (const [p, status, reason] of tsv(archive.files.get('dirs.tsv'), 'dirs.tsv', what, 2, 3)) {
       if (!FILE_STATUSES.has(status ?? '')) {
         throw new SnapshotError(`${what}: dirs.tsv: unknown status ${JSON.stringify(status)}`);
@@ -257,7 +258,7 @@ export class SnapshotReader implements HostReader, TreeLookup {
       this.dirRecords.set(dp, { status: status as FileStatus, reason: reason ?? '' });
       if (status === 'ok') {
         this.dirs.add(dp);
-        this.listings.set(dp, this.listings.get(dp) ?? []);
+        building.set(dp, building.get(dp) ?? []);
       }
     }
     for (const [d, name, type, target] of tsv(
@@ -271,17 +272,18 @@ export class SnapshotReader implements HostReader, TreeLookup {
       if (name === undefined || name === '' || name.includes('/') || !ENTRY_TYPES.has(type ?? '')) {
         throw new SnapshotError(`${what}: listings.tsv: malformed entry in ${dp}`);
       }
-      const entries = this.listings.get(dp) ?? [];
+      const entries = building.get(dp) ?? [];
       const t = type as DirEntry['type'];
       entries.push(t === 'symlink' ? { name, type: t, target: target ?? '' } : { name, type: t });
-      this.listings.set(dp, entries);
+      building.set(dp, entries);
       const full = dp === '/' ? `/${name}` : `${dp}/${name}`;
       if (t === 'symlink' && !this.links.has(full)) {
         this.links.set(full, target ?? '');
       }
     }
-    for (const [d, entries] of this.listings) {
-      this.listings.set(d, sortEntries(entries));
+    // Frozen once and handed out as they are: a diagnosis lists the same unit directories for every unit.
+    for (const [d, entries] of building) {
+      this.listings.set(d, Object.freeze(sortEntries(entries).map((e) => Object.freeze(e))));
     }
     // Directories the snapshot implies: parents of everything that was seen to exist.
     const existing = [
@@ -303,6 +305,11 @@ export class SnapshotReader implements HostReader, TreeLookup {
     return Promise.resolve(this.kindSync(p));
   }
 
+  readonly sync = {
+    nodeKind: (p: string): NodeKind => this.kindSync(p),
+    readlink: (p: string): string => this.links.get(p) ?? '',
+  };
+
   private kindSync(p: string): NodeKind {
     if (this.links.has(p)) {
       return 'symlink';
@@ -313,7 +320,8 @@ export class SnapshotReader implements HostReader, TreeLookup {
     if (this.dirs.has(p)) {
       return 'dir';
     }
-    const listed = this.listings.get(dirname(p))?.find((e) => e.name === basename(p));
+    const name = basename(p);
+    const listed = this.listings.get(dirname(p))?.find((e) => e.name === name);
     if (listed !== undefined) {
       return listed.type;
     }
@@ -328,7 +336,7 @@ export class SnapshotReader implements HostReader, TreeLookup {
   }
 
   readlink(p: string): Promise<string> {
-    return Promise.resolve(this.links.get(p) ?? '');
+    return Promise.resolve(this.sync.readlink(p));
   }
 
   /** Whether the collector looked and found nothing at p (a listed parent, or a missing ancestor). */
@@ -388,7 +396,7 @@ export class SnapshotReader implements HostReader, TreeLookup {
     const c = r.path;
     const entries = this.listings.get(c);
     if (entries !== undefined) {
-      return { path: p, status: 'ok', entries: entries.map((e) => ({ ...e })) };
+      return { path: p, status: 'ok', entries };
     }
     const rec = this.dirRecords.get(c);
     if (rec !== undefined && rec.status !== 'ok') {
