@@ -5,6 +5,7 @@ import type * as ChildProcess from 'node:child_process';
 import type * as Crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Readline from 'node:readline/promises';
+import type * as Tty from 'node:tty';
 
 /** The bundle is CommonJS and has `require`; the TypeScript sources run as ES modules (tsx, vitest). */
 const load: (id: string) => unknown =
@@ -13,9 +14,12 @@ const load: (id: string) => unknown =
 let childProcessModule: typeof ChildProcess | undefined;
 let cryptoModule: typeof Crypto | undefined;
 let readlineModule: typeof Readline | undefined;
+let ttyModule: typeof Tty | undefined;
 
 export const childProcess = (): typeof ChildProcess =>
   (childProcessModule ??= load('node:child_process') as typeof ChildProcess);
 export const crypto = (): typeof Crypto => (cryptoModule ??= load('node:crypto') as typeof Crypto);
 export const readline = (): typeof Readline =>
   (readlineModule ??= load('node:readline/promises') as typeof Readline);
+/** node:tty loads node:net: only asked once stdout is known to be a character device. */
+export const tty = (): typeof Tty => (ttyModule ??= load('node:tty') as typeof Tty);

@@ -1,6 +1,6 @@
 // The command-line contract: exit codes, one-line errors on bad input, never a stack trace.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,25 @@ const validateCheck = new Ajv2020({ allErrors: true, strict: true }).compile(
 const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-cli-'));
 
 describe('nfdoctor command line', () => {
+  it('stops quietly when the reader of its output has gone (| head): the exit status of the diagnosis, no trace', async () => {
+    const args = ['diagnose', '--snapshot', join(ROOT, 'fixtures/hosts/healthy.tar.gz'), '--format', 'json'];
+    const whole = nfdoctor(...args);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed long before the program writes (it takes a second to start): its write(2) gets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number | null>((done) => {
+      child.on('close', (code) => {
+        done(code);
+      });
+    });
+    expect(stderr).toBe('');
+    expect(status).toBe(whole.status);
+  });
+
   it('exits 0 and prints JSON for rules the kernel can load', () => {
     const r = nfdoctor(
       'check',

@@ -1,9 +1,11 @@
 // nfdoctor command line: the only place that prints or exits.
 import type { CommandOutput } from './commands/check.ts';
-import { answerQuickly } from './quick.ts';
+import { answerQuickly, writeStdout } from './quick.ts';
 import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
+import { fstatSync } from 'node:fs';
+import { tty } from '../lazy-builtins.ts';
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
@@ -44,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
   }
   const output = command.report ? outputFileOf(rest) : undefined;
-  const color = output === undefined && process.stdout.isTTY && process.env.NO_COLOR === undefined;
+  const color = output === undefined && process.env.NO_COLOR === undefined && stdoutIsTerminal();
   const run = await command.load();
   const result = await run(rest, VERSION, color);
   if (output !== undefined && output !== '') {
@@ -56,9 +58,22 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new InputError(output, `cannot write the report (${(err as { code?: string }).code ?? 'error'})`);
     }
   } else {
-    process.stdout.write(result.text);
+    writeStdout(result.text);
   }
   return result.exitCode;
+}
+
+/**
+ * isatty(1), asked without process.stdout: that getter builds the stream (and, for a pipe, loads net) even
+ * when the report then goes out with one write(2). Only a character device can be a terminal, and
+ * node:tty (which loads net too) is consulted only for one.
+ */
+function stdoutIsTerminal(): boolean {
+  try {
+    return fstatSync(1).isCharacterDevice() && tty().isatty(1);
+  } catch {
+    return false;
+  }
 }
 
 /** `check ... --format json` (or --format=json): even a refusal is printed as JSON on stdout. */
@@ -96,7 +111,7 @@ function runCli(): void {
         const file = err instanceof InputError ? err.file : undefined;
         // Loaded here, not at start-up: check-json pulls in the rules resolver, which --version never needs.
         void import('../report/check-json.ts').then(({ checkErrorToJson }) => {
-          process.stdout.write(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
+          writeStdout(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
         });
       }
       if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {

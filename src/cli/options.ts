@@ -1,6 +1,5 @@
 // Options several commands share: --format, --fail-on and the terminal style.
-import pc from 'picocolors';
-import { PLAIN, type Style } from '../report/check-text.ts';
+import { ANSI, PLAIN, type Style } from '../report/check-text.ts';
 import { SEVERITY_RANK } from '../fleet/summary.ts';
 import { UsageError } from './errors.ts';
 
@@ -29,5 +28,5 @@ export function parseFailOn(value: string | undefined): number {
 }
 
 export function terminalStyle(color: boolean): Style {
-  return color ? { bad: pc.red, good: pc.green, warn: pc.yellow, dim: pc.dim, bold: pc.bold } : PLAIN;
+  return color ? ANSI : PLAIN;
 }

@@ -22,27 +22,45 @@ Run "nfdoctor COMMAND --help" for a command's options.
 `;
 
 /**
- * Short fixed texts go straight to fd 1: creating process.stdout loads Node's stream machinery, a good part
- * of what a `--version` call would cost. A pipe that refuses a synchronous write (EAGAIN on a non-blocking
- * pipe) gets the ordinary stream.
+ * Output goes straight to fd 1: creating process.stdout loads Node's stream machinery (on a pipe, net and
+ * its sockets), a good part of what a short call costs. Written in full with write(2) until the fd refuses.
+ * A reader that has gone (`| head`: EPIPE) gets nothing more and no stack trace; a non-blocking pipe
+ * (EAGAIN) gets the rest through the ordinary stream.
  */
-function writeSmall(text: string): void {
+export function writeStdout(text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let done = 0;
   try {
-    writeSync(1, text);
-  } catch {
-    process.stdout.write(text);
+    while (done < bytes.length) {
+      done += writeSync(1, bytes, done);
+    }
+  } catch (err) {
+    if (isBrokenPipe(err)) {
+      return;
+    }
+    process.stdout.on('error', (e: Error) => {
+      if (!isBrokenPipe(e)) {
+        process.stderr.write(`nfdoctor: cannot write to standard output: ${e.message}\n`);
+        process.exitCode = EXIT.usage;
+      }
+    });
+    process.stdout.write(bytes.subarray(done));
   }
+}
+
+function isBrokenPipe(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
 /** The exit status when argv asks for the usage or the version (printed here), else undefined. */
 export function answerQuickly(argv: readonly string[]): number | undefined {
   const name = argv[0];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    writeSmall(HELP);
+    writeStdout(HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === '-V') {
-    writeSmall(`${VERSION}\n`);
+    writeStdout(`${VERSION}\n`);
     return EXIT.ok;
   }
   return undefined;

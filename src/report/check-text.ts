@@ -14,6 +14,23 @@ export interface Style {
 
 export const PLAIN: Style = { bad: (s) => s, good: (s) => s, warn: (s) => s, dim: (s) => s, bold: (s) => s };
 
+/**
+ * An SGR style (ECMA-48 select graphic rendition): `open` text `close`. A `close` inside the text (a nested
+ * style ending) becomes `replace`, which restores this style, so the outer style goes on after it.
+ */
+function sgr(open: string, close: string, replace = open): (s: string) => string {
+  return (s) => `${open}${s.split(close).join(replace)}${close}`;
+}
+
+/** Colours for a terminal (red, green, yellow; dim and bold share the "normal intensity" close, 22). */
+export const ANSI: Style = {
+  bad: sgr('\x1b[31m', '\x1b[39m'),
+  good: sgr('\x1b[32m', '\x1b[39m'),
+  warn: sgr('\x1b[33m', '\x1b[39m'),
+  dim: sgr('\x1b[2m', '\x1b[22m', '\x1b[22m\x1b[2m'),
+  bold: sgr('\x1b[1m', '\x1b[22m', '\x1b[22m\x1b[1m'),
+};
+
 function linesLabel(lines: readonly number[]): string {
   const shown = lines.slice(0, 8).join(', ');
   return lines.length > 8 ? `${shown}, … (${lines.length} rules)` : shown;

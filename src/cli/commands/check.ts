@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import { release as osRelease } from 'node:os';
 import { promises as fsp } from 'node:fs';
-import pc from 'picocolors';
 import {
   checkRules,
   type BackendChoice,
@@ -11,7 +10,7 @@ import {
   type RulesInput,
 } from '../../resolve/check-rules.ts';
 import { hostKernelLayout, kernelDirLayout, type KernelLayout } from '../../resolve/kernel-view.ts';
-import { renderCheckText, PLAIN, type Style } from '../../report/check-text.ts';
+import { renderCheckText, ANSI, PLAIN, type Style } from '../../report/check-text.ts';
 import { checkResultToJson } from '../../report/check-json.ts';
 import { checkResultToSarif } from '../../report/check-sarif.ts';
 import type { HostReader } from '../../sources/host-reader.ts';
@@ -230,9 +229,7 @@ export async function runCheck(
       ? { ...checked, diagnostics: [...checked.diagnostics, ...checked.kernelNotes] }
       : checked;
   assertLooksLikeRuleset(result.files, rules);
-  const style: Style = color
-    ? { bad: pc.red, good: pc.green, warn: pc.yellow, dim: pc.dim, bold: pc.bold }
-    : PLAIN;
+  const style: Style = color ? ANSI : PLAIN;
   const text =
     format === 'json'
       ? `${JSON.stringify(checkResultToJson(result, version), null, 2)}\n`
