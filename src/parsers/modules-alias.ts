@@ -373,15 +373,12 @@ export function buildAliasIndex(aliases: readonly ModuleAlias[]): AliasIndex {
   };
 }
 
+/** '*', '?', '[' or '\\': found by the regex engine, not a character loop (2,400 patterns per kernel). */
+const WILDCARD = /[*?[\\]/;
+
 function firstWildcard(p: string): number {
-  for (let i = 0; i < p.length; i++) {
-    const c = p.charCodeAt(i);
-    // '*' '?' '[' '\\'
-    if (c === 42 || c === 63 || c === 91 || c === 92) {
-      return i;
-    }
-  }
-  return p.length;
+  const at = p.search(WILDCARD);
+  return at === -1 ? p.length : at;
 }
 
 function clip(s: string): string {
