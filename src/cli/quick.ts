@@ -28,11 +28,16 @@ Run "nfdoctor COMMAND --help" for a command's options.
  * (EAGAIN) gets the rest through the ordinary stream.
  */
 export function writeStdout(text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
+  // The string itself first (no Buffer copy of a report that can be megabytes); bytes only for a remainder.
+  let bytes: Buffer | undefined;
   let done = 0;
   try {
-    while (done < bytes.length) {
-      done += writeSync(1, bytes, done);
+    done = writeSync(1, text);
+    if (done < Buffer.byteLength(text, 'utf8')) {
+      bytes = Buffer.from(text, 'utf8');
+      while (done < bytes.length) {
+        done += writeSync(1, bytes, done);
+      }
     }
   } catch (err) {
     if (isBrokenPipe(err)) {
@@ -44,7 +49,7 @@ export function writeStdout(text: string): void {
         process.exitCode = EXIT.usage;
       }
     });
-    process.stdout.write(bytes.subarray(done));
+    process.stdout.write((bytes ?? Buffer.from(text, 'utf8')).subarray(done));
   }
 }
 
