@@ -93,3 +93,63 @@ describe('parseKernelConfig edge cases', () => {
     checkTotal(parseKernelConfig, ['CONFIG_X=y', 'CONFIG_Y', '=m', '# CONFIG_Z is not set', '"s']);
   });
 });
+
+describe('parseKernelConfig reads a line as the kconfig line grammar does', () => {
+  // The grammar as two anchored expressions (scripts/kconfig/confdata.c conf_read_simple reads the same two forms).
+  const NOT_SET = /^# (CONFIG_[A-Za-z0-9_]+) is not set$/;
+  const ASSIGN = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/;
+  function byExpressions(raw: string): [string, string] | 'comment' | 'malformed' {
+    const n = NOT_SET.exec(raw);
+    if (n?.[1] !== undefined) {
+      return [n[1], 'n'];
+    }
+    if (raw.startsWith('#')) {
+      return 'comment';
+    }
+    const m = ASSIGN.exec(raw);
+    return m?.[1] === undefined || m[2] === undefined ? 'malformed' : [m[1], m[2]];
+  }
+  const head = fc.constantFrom('CONFIG_A=', '# CONFIG_B', 'CONFIG_A', 'CONFIG_A_9=', '#', '');
+  const piece = fc.constantFrom(
+    'CONFIG_',
+    'A',
+    '_9',
+    '=',
+    'y',
+    '"s"',
+    '#',
+    ' ',
+    '# ',
+    ' is not set',
+    '\r',
+    '\u2028',
+    'x-y',
+    '',
+  );
+
+  it('gives every line the name and value, comment or malformed verdict of the anchored expressions', () => {
+    fc.assert(
+      fc.property(
+        head,
+        fc.array(piece, { maxLength: 6 }),
+        fc.array(piece, { maxLength: 3 }),
+        (h, ps, tail) => {
+          const raw = `${ps.slice(0, 1).join('')}${h}${ps.slice(1).join('')}${tail.join('')}`.trimEnd();
+          fc.pre(raw !== '' && !raw.includes('\n'));
+          const expected = byExpressions(raw);
+          const r = parseKernelConfig(`${raw}\n`, 'c');
+          const malformed = r.diagnostics.some((d) => d.code === 'config-malformed-line');
+          const entry = [...r.value.entries()][0];
+          if (expected === 'comment') {
+            expect([r.value.size, malformed]).toEqual([0, false]);
+          } else if (expected === 'malformed') {
+            expect([r.value.size, malformed]).toEqual([0, true]);
+          } else {
+            expect([entry?.[0], entry?.[1].value, malformed]).toEqual([expected[0], expected[1], false]);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
