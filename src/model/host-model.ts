@@ -301,7 +301,7 @@ function journalFrom(fact: CommandFact, label: string): JournalView {
       .find((l) => l.trim() !== '')
       ?.trimStart()
       .startsWith('{') === true;
-  const parsed = json ? parseJournalJson(lines, label) : parseJournalShort(fact.stdout, label);
+  const parsed = json ? parseJournalJson(lines, label) : parseJournalShort(lines, label);
   return { available: true, source: label, entries: parsed.value };
 }
 

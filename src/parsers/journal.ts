@@ -415,16 +415,17 @@ function isoToMicros(iso: string): bigint | undefined {
 /**
  * `journalctl -o short|short-precise|short-iso|short-iso-precise|short-unix|short-monotonic`. Multi-line
  * messages: journalctl prints continuation lines indented to the message column; they are appended to the
- * previous entry's message. `-- ... --` lines become markers. Never throws.
+ * previous entry's message. `-- ... --` lines become markers. Takes the text or its lines as splitLines gives
+ * them. Never throws.
  */
 export function parseJournalShort(
-  text: string,
+  text: string | readonly string[],
   file: string,
 ): Parsed<JournalEntry[]> & { readonly markers: JournalMarker[] } {
   const out: JournalEntry[] = [];
   const markers: JournalMarker[] = [];
   const sink = new DiagSink(file);
-  const lines = splitLines(text);
+  const lines = typeof text === 'string' ? splitLines(text) : text;
   let last:
     { fields: Map<string, string[]>; line: number; timeText: string; realtimeUs?: bigint } | undefined;
   const flush = (): void => {

@@ -10,12 +10,13 @@ import {
   type RulesInput,
 } from '../../resolve/check-rules.ts';
 import { hostKernelLayout, kernelDirLayout, type KernelLayout } from '../../resolve/kernel-view.ts';
-import { renderCheckText, ANSI, PLAIN, type Style } from '../../report/check-text.ts';
+import { renderCheckText } from '../../report/check-text.ts';
 import { checkResultToJson } from '../../report/check-json.ts';
 import { checkResultToSarif } from '../../report/check-sarif.ts';
 import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { InputError, UsageError, EXIT } from '../errors.ts';
+import { terminalStyle } from '../options.ts';
 import { readPiecewiseInput, readTextInput, requireDirectory, type PiecewiseText } from '../read-input.ts';
 import { detectHostBackend } from '../../resolve/host-backend.ts';
 import type { Family } from '../../knowledge/extensions.ts';
@@ -229,7 +230,7 @@ export async function runCheck(
       ? { ...checked, diagnostics: [...checked.diagnostics, ...checked.kernelNotes] }
       : checked;
   assertLooksLikeRuleset(result.files, rules);
-  const style: Style = color ? ANSI : PLAIN;
+  const style = terminalStyle(color);
   const text =
     format === 'json'
       ? `${JSON.stringify(checkResultToJson(result, version), null, 2)}\n`
