@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'collector/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 30_000,
     pool: 'forks',
+    globalSetup: ['src/testing/global-setup.ts'],
   },
 });

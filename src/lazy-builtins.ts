@@ -6,6 +6,7 @@ import type * as Crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Readline from 'node:readline/promises';
 import type * as Tty from 'node:tty';
+import type * as Zlib from 'node:zlib';
 
 /** The bundle is CommonJS and has `require`; the TypeScript sources run as ES modules (tsx, vitest). */
 const load: (id: string) => unknown =
@@ -15,6 +16,7 @@ let childProcessModule: typeof ChildProcess | undefined;
 let cryptoModule: typeof Crypto | undefined;
 let readlineModule: typeof Readline | undefined;
 let ttyModule: typeof Tty | undefined;
+let zlibModule: typeof Zlib | undefined;
 
 export const childProcess = (): typeof ChildProcess =>
   (childProcessModule ??= load('node:child_process') as typeof ChildProcess);
@@ -23,3 +25,5 @@ export const readline = (): typeof Readline =>
   (readlineModule ??= load('node:readline/promises') as typeof Readline);
 /** node:tty loads node:net: only asked once stdout is known to be a character device. */
 export const tty = (): typeof Tty => (ttyModule ??= load('node:tty') as typeof Tty);
+/** node:zlib loads Node's stream machinery: the launcher needs it only when it inflates the program. */
+export const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);
