@@ -9,6 +9,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,15 +112,32 @@ describe('readTrustedFile and writeTrustedFile', () => {
     expect(readTrustedFile(path, 5)).toBeUndefined();
   });
 
-  it('removes the files of other builds and keeps its own', () => {
+  it('keeps the files of the four most recent builds (two installs used in turn both stay warm)', () => {
     const dir = join(scratch, 'cleanup');
     mkdirSync(dir, { mode: 0o700 });
-    writeFileSync(join(dir, 'code-old-v-x-diagnose.bin'), 'x');
-    writeFileSync(join(dir, 'program-old.js'), 'x');
+    const ids = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    ids.forEach((id, i) => {
+      writeFileSync(join(dir, `program-${id}.js`), 'p');
+      writeFileSync(join(dir, `code-${id}-v-x-diagnose.bin`), 'c');
+      utimesSync(join(dir, `program-${id}.js`), 1_000_000 + i, 1_000_000 + i);
+    });
     writeFileSync(join(dir, 'unrelated'), 'x');
-    expect(writeTrustedFile(join(dir, 'program-id2.js'), Buffer.from('p'), 'id2')).toBe(true);
-    expect(writeTrustedFile(join(dir, 'code-id2-v-x-check.bin'), Buffer.from('c'), 'id2')).toBe(true);
-    expect(readdirSync(dir).sort()).toEqual(['code-id2-v-x-check.bin', 'program-id2.js', 'unrelated']);
+    expect(writeTrustedFile(join(dir, 'program-a1.js'), Buffer.from('p'), 'a1')).toBe(true);
+    // a1 is the one being written; a5, a4, a3 are the most recent others; a2 goes.
+    expect(readdirSync(dir).filter((n) => n.includes('-a2'))).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.includes('-a3') || n.includes('-a1'))).toHaveLength(4);
+    expect(writeTrustedFile(join(dir, 'code-b1-v-x-check.bin'), Buffer.from('c'), 'b1')).toBe(true);
+    // b1 has no saved program yet: a1, a5, a4 stay, a3 goes.
+    expect(readdirSync(dir).sort()).toEqual([
+      'code-a1-v-x-diagnose.bin',
+      'code-a4-v-x-diagnose.bin',
+      'code-a5-v-x-diagnose.bin',
+      'code-b1-v-x-check.bin',
+      'program-a1.js',
+      'program-a4.js',
+      'program-a5.js',
+      'unrelated',
+    ]);
   });
 
   it('does not read a file others can write, a symlink, or a missing file', () => {

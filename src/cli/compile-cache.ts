@@ -162,7 +162,7 @@ export function readTrustedFile(path: string, expectedBytes?: number): Buffer | 
 
 /**
  * Writes data as path (a temporary file, then rename: a concurrent run reads the old file or the new one) in a
- * directory that is the user's own, and removes what earlier builds left there. Never throws.
+ * directory that is the user's own, and removes the files of builds not used lately. Never throws.
  */
 export function writeTrustedFile(path: string, data: Buffer, programId: string): boolean {
   const me = euid();
@@ -179,11 +179,8 @@ export function writeTrustedFile(path: string, data: Buffer, programId: string):
     }
     writeFileSync(temporary, data, { flag: 'wx', mode: 0o600 });
     renameSync(temporary, path);
-    for (const name of readdirSync(dir)) {
-      const ours = name.startsWith('code-') || name.startsWith('program-');
-      if (ours && !name.includes(`-${programId}`)) {
-        unlinkSync(join(dir, name));
-      }
+    for (const name of staleFiles(dir, programId)) {
+      unlinkSync(join(dir, name));
     }
     return true;
   } catch {
@@ -194,6 +191,32 @@ export function writeTrustedFile(path: string, data: Buffer, programId: string):
     }
     return false;
   }
+}
+
+/** Builds whose files are kept: this one and the most recently saved others (two installs used in turn). */
+const KEPT_BUILDS = 4;
+
+/** The cache files of builds other than the KEPT_BUILDS most recent ones (by when their program was saved). */
+export function staleFiles(dir: string, programId: string): string[] {
+  const names = readdirSync(dir);
+  const saved = new Map<string, number>();
+  for (const name of names) {
+    const m = /^program-([0-9a-f]+)\.js$/.exec(name);
+    if (m?.[1] !== undefined && m[1] !== programId) {
+      saved.set(m[1], lstatSync(join(dir, name)).mtimeMs);
+    }
+  }
+  const kept = new Set(
+    [...saved]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, KEPT_BUILDS - 1)
+      .map(([id]) => id),
+  );
+  kept.add(programId);
+  return names.filter((name) => {
+    const m = /^(?:code|program)-([0-9a-f]+)[-.]/.exec(name);
+    return m?.[1] !== undefined && !kept.has(m[1]);
+  });
 }
 
 export interface ProgramRun {

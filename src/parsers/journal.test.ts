@@ -153,3 +153,78 @@ describe('parseJournalExport', () => {
     fc.assert(fc.property(fc.string(), (s) => void parseJournalShort(s, 'j')));
   });
 });
+
+describe('parseJournalJson reads flat lines without JSON.parse, and gives what JSON.parse gives', () => {
+  const PICKED = [
+    'MESSAGE',
+    'PRIORITY',
+    '_SYSTEMD_UNIT',
+    'UNIT',
+    'SYSLOG_IDENTIFIER',
+    '_PID',
+    '_TRANSPORT',
+    '_HOSTNAME',
+  ];
+  const name = fc.oneof(fc.constantFrom(...PICKED), fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,12}$/));
+  // Quotes, backslashes, controls, U+2028 and astral characters: all that JSON.stringify escapes or keeps.
+  const text = fc.string({
+    unit: fc.constantFrom(
+      'a',
+      ' ',
+      '"',
+      '\\',
+      '\n',
+      '\t',
+      '\u0001',
+      '\u2028',
+      '\u00e9',
+      '\u{1F600}',
+      '/',
+      ':',
+      ',',
+      '}',
+      '{',
+    ),
+  });
+  const entry = fc.array(fc.tuple(name, text), { minLength: 1, maxLength: 12 });
+
+  it('for generated entries: every picked field, repeated names (the last wins) and fields', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 5 }), (entries) => {
+        // Repeated names written as JSON text (JSON.stringify of an object cannot repeat one).
+        const lines = entries.map(
+          (fields) => `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+        );
+        const r = parseJournalJson(lines.join('\n'), 'j');
+        expect(r.diagnostics).toEqual([]);
+        expect(r.value).toHaveLength(lines.length);
+        lines.forEach((l, i) => {
+          const o = JSON.parse(l) as Record<string, string>;
+          const e = r.value[i];
+          expect(e?.message).toBe(o.MESSAGE ?? '');
+          expect(e?.unit).toBe(o.UNIT ?? o._SYSTEMD_UNIT);
+          expect(e?.sourceUnit).toBe(o._SYSTEMD_UNIT);
+          expect(e?.syslogIdentifier).toBe(o.SYSLOG_IDENTIFIER);
+          expect(e?.transport).toBe(o._TRANSPORT);
+          expect(e?.hostname).toBe(o._HOSTNAME);
+          expect(e?.pid).toBe(/^-?\d{1,15}$/.test(o._PID ?? '') ? Number(o._PID) : undefined);
+          expect(e?.priority).toBe(/^-?\d{1,15}$/.test(o.PRIORITY ?? '') ? Number(o.PRIORITY) : undefined);
+          expect(Object.fromEntries([...(e?.fields ?? [])].map(([k, v]) => [k, v[0]]))).toEqual(o);
+        });
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a real boot (lab modules-load-fails-requires): the same entries as JSON.parse gives', () => {
+    const text = sample('modules-load-fails-requires.json');
+    const r = parseJournalJson(text, 'j');
+    const lines = text.split('\n').filter((l) => l !== '');
+    expect(r.value).toHaveLength(lines.length);
+    lines.forEach((l, i) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      expect(r.value[i]?.message).toBe(o.MESSAGE);
+      expect(r.value[i]?.fields.size).toBe(Object.keys(o).length);
+    });
+  });
+});
