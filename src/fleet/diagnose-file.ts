@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { openSnapshot, SnapshotError } from '../sources/snapshot-reader.ts';
 import { buildHostModel } from '../model/host-model.ts';
+import { shareKernelFilesAcrossHosts } from '../resolve/kernel-view.ts';
 import { runChecks } from '../checks/engine.ts';
 import { CHECKS } from '../checks/index.ts';
 import { summariseHost } from './summary.ts';
@@ -14,6 +15,7 @@ export function hostNameOf(file: string): string {
 
 export async function diagnoseSnapshotFile(file: string): Promise<HostOutcome> {
   const host = hostNameOf(file);
+  shareKernelFilesAcrossHosts();
   try {
     const reader = await openSnapshot(file);
     const model = await buildHostModel(reader);

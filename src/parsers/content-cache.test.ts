@@ -26,8 +26,9 @@ describe('ContentCache', () => {
     expect(calls).toBe(4);
   });
 
-  it('keeps its own copy: changing the caller buffer later does not change what matches', () => {
+  it('after keepCopies (the fleet) keeps its own copy: changing the caller buffer later does not change what matches', () => {
     const cache = new ContentCache(8);
+    cache.keepCopies();
     const buf = Buffer.from('alias a b\n');
     cache.get('alias', '/x', buf, () => 'first');
     buf.write('alias c d\n');

@@ -11,9 +11,19 @@ interface Slot {
 export class ContentCache {
   private readonly slots = new Map<string, Slot[]>();
   private count = 0;
+  private copies = false;
 
   /** At most `capacity` results are kept; the oldest is dropped first. */
   constructor(private readonly capacity: number) {}
+
+  /**
+   * From now on, keep a copy of each content: for a process that reads host after host (the fleet), where
+   * `content` may be a view into a whole snapshot archive that must not stay alive with its host. A process
+   * that reads one host keeps the view (copying a kernel's metadata, ~400 KB, cost a diagnosis 1-2 ms).
+   */
+  keepCopies(): void {
+    this.copies = true;
+  }
 
   /** The result of `parse(content)`, computed once per distinct (kind, path, content). */
   get<T>(kind: string, path: string, content: Buffer, parse: (content: Buffer) => T): T {
@@ -24,8 +34,7 @@ export class ContentCache {
       return hit.value as T;
     }
     const value = parse(content);
-    // A copy: `content` may be a view into a whole snapshot archive, which must not stay alive with it.
-    const slot: Slot = { content: Buffer.from(content), value };
+    const slot: Slot = { content: this.copies ? Buffer.from(content) : content, value };
     if (list === undefined) {
       this.slots.set(key, [slot]);
     } else {

@@ -162,6 +162,11 @@ async function readText(reader: HostReader, path: string, acc: Collector): Promi
  */
 const KERNEL_FILES = new ContentCache(48);
 
+/** A process that reads many hosts (the fleet) keeps its own copy of the kernel files it has parsed. */
+export function shareKernelFilesAcrossHosts(): void {
+  KERNEL_FILES.keepCopies();
+}
+
 interface ParsedFile<T> {
   readonly diagnostics: readonly Diagnostic[];
   readonly value: T;
