@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execArgv } from './exec.ts';
@@ -81,6 +81,24 @@ describe('FsTree size cap', () => {
     const live = new FsTree('/');
     const self = await live.readFile('/proc/self/status');
     expect(self.status === 'ok' && self.content.length).toBeGreaterThan(100);
+  });
+
+  it('reads exactly the cap, and a size-0 /proc file past the first buffer to its end', async () => {
+    writeFileSync(join(dir, 'etc/exact'), Buffer.alloc(1000, 'x'));
+    writeFileSync(join(dir, 'etc/over'), Buffer.alloc(1001, 'x'));
+    const t = new FsTree(dir);
+    const exact = await t.readFile('/etc/exact', 1000);
+    expect(exact.status === 'ok' && exact.content.toString()).toBe('x'.repeat(1000));
+    expect(await t.readFile('/etc/over', 1000)).toMatchObject({ status: 'too-large' });
+    const cpuinfo = await new FsTree('/').readFile('/proc/cpuinfo');
+    const text = cpuinfo.status === 'ok' ? cpuinfo.content.toString() : '';
+    expect(text.match(/^processor\s*:/gm)?.length).toBe(cpus().length);
+    expect(text.endsWith('\n')).toBe(true);
+    // A Node process maps far more than 4 KiB of lines; [vsyscall] (or [vdso]) comes last, after [stack].
+    const maps = await new FsTree('/').readFile('/proc/self/maps');
+    const lines = maps.status === 'ok' ? maps.content.toString() : '';
+    expect(lines.length).toBeGreaterThan(8192);
+    expect(lines).toMatch(/\[stack\]\n[\s\S]*\[(?:vsyscall|vdso|vvar)\]\n$/);
   });
 });
 
