@@ -27,6 +27,13 @@ Run "nfdoctor COMMAND --help" for a command's options.
  * A reader that has gone (`| head`: EPIPE) gets nothing more and no stack trace; a non-blocking pipe
  * (EAGAIN) gets the rest through the ordinary stream.
  */
+let stdoutQueued = false;
+
+/** Whether some output went to the asynchronous process.stdout stream (the process must not exit before it drains). */
+export function stdoutWasQueued(): boolean {
+  return stdoutQueued;
+}
+
 export function writeStdout(text: string): void {
   // The string itself first (no Buffer copy of a report that can be megabytes); bytes only for a remainder.
   let bytes: Buffer | undefined;
@@ -49,6 +56,7 @@ export function writeStdout(text: string): void {
         process.exitCode = EXIT.usage;
       }
     });
+    stdoutQueued = true;
     process.stdout.write((bytes ?? Buffer.from(text, 'utf8')).subarray(done));
   }
 }
