@@ -210,26 +210,51 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+interface Pid1Patterns {
+  readonly exit: RegExp;
+  readonly result: RegExp;
+  readonly dependency: RegExp;
+  readonly failedStart: RegExp;
+  readonly done: RegExp;
+}
+
+/** Per unit: a boot has hundreds of PID 1 lines and each loader unit is scanned for them. */
+const PID1_PATTERNS = new Map<string, Pid1Patterns>();
+
+function pid1Patterns(unit: string): Pid1Patterns {
+  let p = PID1_PATTERNS.get(unit);
+  if (p === undefined) {
+    const u = escapeRe(unit);
+    p = {
+      exit: new RegExp(`^${u}: Main process exited, code=\\w+, status=\\d+/(?!SUCCESS)`),
+      result: new RegExp(`^${u}: Failed with result '`),
+      dependency: new RegExp(
+        `^Dependency failed for ${u}\\b|^${u}: Job ${u}/start failed with result 'dependency'`,
+      ),
+      failedStart: new RegExp(`^Failed to start ${u}\\b`),
+      done: new RegExp(`^(Finished|Started) ${u}\\b`),
+    };
+    PID1_PATTERNS.set(unit, p);
+  }
+  return p;
+}
+
 function pid1Kind(text: string, unit: string, entry: JournalEntry): LoaderMessageKind | undefined {
-  const u = escapeRe(unit);
+  const p = pid1Patterns(unit);
   const about = entry.unit === unit;
-  if (new RegExp(`^${u}: Main process exited, code=\\w+, status=\\d+/(?!SUCCESS)`).test(text)) {
+  if (p.exit.test(text)) {
     return 'unit-exit';
   }
-  if (new RegExp(`^${u}: Failed with result '`).test(text)) {
+  if (p.result.test(text)) {
     return 'unit-result';
   }
-  if (
-    new RegExp(`^Dependency failed for ${u}\\b|^${u}: Job ${u}/start failed with result 'dependency'`).test(
-      text,
-    )
-  ) {
+  if (p.dependency.test(text)) {
     return 'unit-dependency';
   }
-  if (new RegExp(`^Failed to start ${u}\\b`).test(text) || (about && text.startsWith('Failed to start '))) {
+  if (p.failedStart.test(text) || (about && text.startsWith('Failed to start '))) {
     return 'unit-failed-start';
   }
-  if (new RegExp(`^(Finished|Started) ${u}\\b`).test(text) || (about && /^(Finished|Started) /.test(text))) {
+  if (p.done.test(text) || (about && /^(Finished|Started) /.test(text))) {
     return 'unit-done';
   }
   return undefined;
