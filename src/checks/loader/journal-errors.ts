@@ -289,7 +289,24 @@ function unitFamily(unit: string): Family | undefined {
 }
 
 /** Every message the loader unit (and PID 1 about it) logged this boot that nfdoctor understands, in order. */
-export function scanLoaderJournal(entries: readonly JournalEntry[], unit: string): LoaderMessage[] {
+/** Per journal and unit: three loader checks scan the same boot for the same unit. */
+const SCANNED = new WeakMap<readonly JournalEntry[], Map<string, readonly LoaderMessage[]>>();
+
+export function scanLoaderJournal(entries: readonly JournalEntry[], unit: string): readonly LoaderMessage[] {
+  let byUnit = SCANNED.get(entries);
+  if (byUnit === undefined) {
+    byUnit = new Map();
+    SCANNED.set(entries, byUnit);
+  }
+  let messages = byUnit.get(unit);
+  if (messages === undefined) {
+    messages = Object.freeze(scanUnit(entries, unit));
+    byUnit.set(unit, messages);
+  }
+  return messages;
+}
+
+function scanUnit(entries: readonly JournalEntry[], unit: string): LoaderMessage[] {
   const out: LoaderMessage[] = [];
   let plugin: string | undefined;
   for (const entry of entries) {
