@@ -1,5 +1,5 @@
 // The bundle's program, compiled with a V8 code cache. dist/nfdoctor.cjs is a small launcher followed by the
-// program, gzip-compressed and base64-encoded inside a block comment: Node's loader reads and scans a third
+// program, brotli-compressed and base64-encoded inside a block comment: Node's loader reads and scans a third
 // of the bytes, and nothing of the program is parsed unless it runs. The launcher inflates the program (or
 // reads the copy it saved in the cache directory) and compiles it with vm.Script and the bytecode V8 saved on
 // an earlier run of the same command (createCachedData after the run holds every function that run compiled).
@@ -34,7 +34,7 @@ import { zlib } from '../lazy-builtins.ts';
  * Where the program starts: the line after this marker. Joined at run time, so that the launcher's own code
  * (which esbuild may print with real newlines) never holds the marker's bytes.
  */
-export const PROGRAM_MARKER = ['', '/*nfdoctor-program gzip base64', ''].join('\n');
+export const PROGRAM_MARKER = ['', '/*nfdoctor-program brotli base64', ''].join('\n');
 /** Where it ends (base64 has no "*": the program cannot close the comment early). */
 export const PROGRAM_END = ['', '*/', ''].join('\n');
 
@@ -101,7 +101,14 @@ export function embedProgram(launcher: string, wrapped: Buffer): string {
   if (launcher.includes(PROGRAM_MARKER) || wrapped.includes(PROGRAM_MARKER, 0, 'latin1')) {
     throw new Error('the program marker occurs in the launcher or the program');
   }
-  return `${launcher}${PROGRAM_MARKER}${zlib().gzipSync(wrapped, { level: 9 }).toString('base64')}${PROGRAM_END}`;
+  const { brotliCompressSync, constants } = zlib();
+  const compressed = brotliCompressSync(wrapped, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_SIZE_HINT]: wrapped.length,
+    },
+  });
+  return `${launcher}${PROGRAM_MARKER}${compressed.toString('base64')}${PROGRAM_END}`;
 }
 
 /** The wrapped program from the bundle's bytes, or undefined when the bundle is damaged. */
@@ -113,7 +120,7 @@ export function embeddedProgram(bundle: Buffer, programBytes: number): Buffer | 
   }
   try {
     const compressed = Buffer.from(bundle.toString('latin1', marker + PROGRAM_MARKER.length, end), 'base64');
-    const program = zlib().gunzipSync(compressed, { maxOutputLength: programBytes });
+    const program = zlib().brotliDecompressSync(compressed, { maxOutputLength: programBytes });
     return program.length === programBytes ? program : undefined;
   } catch {
     return undefined;
