@@ -186,10 +186,6 @@ export function writeTrustedFile(path: string, data: Buffer, programId: string):
     }
     writeFileSync(temporary, data, { flag: 'wx', mode: 0o600 });
     renameSync(temporary, path);
-    for (const name of staleFiles(dir, programId)) {
-      unlinkSync(join(dir, name));
-    }
-    return true;
   } catch {
     try {
       unlinkSync(temporary);
@@ -198,6 +194,14 @@ export function writeTrustedFile(path: string, data: Buffer, programId: string):
     }
     return false;
   }
+  try {
+    for (const name of staleFiles(dir, programId)) {
+      unlinkSync(join(dir, name));
+    }
+  } catch {
+    // Another run is cleaning up too: what it left goes next time.
+  }
+  return true;
 }
 
 /** Builds whose files are kept: this one and the most recently saved others (two installs used in turn). */
