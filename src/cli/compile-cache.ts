@@ -131,8 +131,11 @@ function euid(): number | undefined {
   return typeof process.geteuid === 'function' ? process.geteuid() : undefined;
 }
 
-/** The file at path when it can be trusted (and has the expected size, when given), else undefined. Never throws. */
-export function readTrustedFile(path: string, expectedBytes?: number): Buffer | undefined {
+/**
+ * The file at path when it can be trusted (and has the expected size, when given), else undefined. Read into
+ * `reuse` when it is large enough. Never throws.
+ */
+export function readTrustedFile(path: string, expectedBytes?: number, reuse?: Buffer): Buffer | undefined {
   const me = euid();
   if (me === undefined) {
     return undefined;
@@ -148,7 +151,10 @@ export function readTrustedFile(path: string, expectedBytes?: number): Buffer | 
     if (!stat.isFile() || !ownedAndPrivate(stat, me) || !sizeOk) {
       return undefined;
     }
-    const data = Buffer.allocUnsafe(stat.size);
+    const data =
+      reuse !== undefined && reuse.length >= stat.size
+        ? reuse.subarray(0, stat.size)
+        : Buffer.allocUnsafe(stat.size);
     let done = 0;
     while (done < data.length) {
       const n = readSync(fd, data, done, data.length - done, done);
@@ -258,8 +264,12 @@ export function runEmbeddedProgram(run: ProgramRun): void {
   if (program === undefined) {
     throw new Error(`${run.bundle}: the embedded program is damaged (reinstall nfdoctor)`);
   }
-  const cached = codePath === undefined || saved === undefined ? undefined : readTrustedFile(codePath);
-  const script = new Script(program.toString('latin1'), {
+  const source = program.toString('latin1');
+  // The saved program's bytes are in the string now: its buffer takes the cached data (a first touch of fresh
+  // memory costs more than the read itself).
+  const cached =
+    codePath === undefined || saved === undefined ? undefined : readTrustedFile(codePath, undefined, saved);
+  const script = new Script(source, {
     filename: run.bundle,
     // The wrapper's head is a line of its own: stack traces give the program's own line numbers.
     lineOffset: -1,
