@@ -271,6 +271,7 @@ class JsonFields implements ReadonlyMap<string, readonly string[]> {
 }
 
 const PICKED_SET: ReadonlySet<string> = new Set(PICKED_NAMES);
+const PICKED_LENGTHS: ReadonlySet<number> = new Set(PICKED_NAMES.map((name) => name.length));
 
 function isPicked(name: string): boolean {
   return PICKED_SET.has(name);
@@ -353,7 +354,8 @@ function pickFlat(line: string): Picked {
     const keyEnd = line.indexOf('"', keyQuote + 1);
     const valueStart = keyEnd + 3;
     const valueEnd = stringEnd(line, valueStart);
-    const key = line.slice(keyQuote + 1, keyEnd);
+    // A name of no picked length is not sliced out at all (most of a line's ~30 names).
+    const key = PICKED_LENGTHS.has(keyEnd - keyQuote - 1) ? line.slice(keyQuote + 1, keyEnd) : '';
     if (isPicked(key)) {
       const raw = line.slice(valueStart, valueEnd);
       pick(picked, key, raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw);
