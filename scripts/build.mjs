@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Bundles src/cli/main.ts into dist/nfdoctor.cjs (or the file named as the first argument, which the CLI tests
-// use): one CommonJS file that runs on Node >= 18.18 alone.
+// use): one CommonJS file that runs on Node >= 18.18 alone. The file is the launcher (src/cli/launcher.ts)
+// followed by the program, compressed in a comment (src/cli/compile-cache.ts).
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
 import { createHash } from 'node:crypto';
@@ -12,7 +13,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const outfile = process.argv[2] ?? join(root, 'dist/nfdoctor.cjs');
 mkdirSync(dirname(outfile), { recursive: true });
-// The program: everything the commands run.
 const common = {
   bundle: true,
   platform: 'node',
@@ -28,6 +28,7 @@ const common = {
   write: false,
   logLevel: 'warning',
 };
+// The program: everything the commands run.
 const program = await build({
   ...common,
   entryPoints: [join(root, 'src/cli/main.ts')],
@@ -44,7 +45,7 @@ const programText = program.outputFiles[0].text;
 // One byte outside ASCII (esbuild leaves regular expression literals as written) and V8 holds the whole
 // program as a two-byte string: twice the memory to read and compile at every start. The launcher also reads
 // the program as Latin-1, which is the same as ASCII only for ASCII.
-const wide = [...programText].findIndex((c) => c.charCodeAt(0) > 0x7f);
+const wide = programText.search(/[^\x00-\x7f]/);
 if (wide !== -1) {
   const line = programText.slice(0, wide).split('\n').length;
   console.error(
@@ -71,7 +72,7 @@ const launcher = await build({
   },
 });
 const launcherText = launcher.outputFiles[0].text;
-if ([...launcherText].some((c) => c.charCodeAt(0) > 0x7f)) {
+if (/[^\x00-\x7f]/.test(launcherText)) {
   console.error(`${outfile}: non-ASCII character in the launcher`);
   process.exit(1);
 }

@@ -21,12 +21,6 @@ Usage:
 Run "nfdoctor COMMAND --help" for a command's options.
 `;
 
-/**
- * Output goes straight to fd 1: creating process.stdout loads Node's stream machinery (on a pipe, net and
- * its sockets), a good part of what a short call costs. Written in full with write(2) until the fd refuses.
- * A reader that has gone (`| head`: EPIPE) gets nothing more and no stack trace; a non-blocking pipe
- * (EAGAIN) gets the rest through the ordinary stream.
- */
 let stdoutQueued = false;
 
 /** Whether some output went to the asynchronous process.stdout stream (the process must not exit before it drains). */
@@ -34,6 +28,12 @@ export function stdoutWasQueued(): boolean {
   return stdoutQueued;
 }
 
+/**
+ * Output goes straight to fd 1: creating process.stdout loads Node's stream machinery (on a pipe, net and
+ * its sockets), a good part of what a short call costs. Written in full with write(2) until the fd refuses.
+ * A reader that has gone (`| head`: EPIPE) gets nothing more and no stack trace; a non-blocking pipe
+ * (EAGAIN) gets the rest through the ordinary stream.
+ */
 export function writeStdout(text: string): void {
   // The string itself first (no Buffer copy of a report that can be megabytes); bytes only for a remainder.
   let bytes: Buffer | undefined;
