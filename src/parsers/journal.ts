@@ -355,10 +355,12 @@ function pickFlat(line: string): Picked {
     const valueStart = keyEnd + 3;
     const valueEnd = stringEnd(line, valueStart);
     // A name of no picked length is not sliced out at all (most of a line's ~30 names).
-    const key = PICKED_LENGTHS.has(keyEnd - keyQuote - 1) ? line.slice(keyQuote + 1, keyEnd) : '';
-    if (isPicked(key)) {
-      const raw = line.slice(valueStart, valueEnd);
-      pick(picked, key, raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw);
+    if (PICKED_LENGTHS.has(keyEnd - keyQuote - 1)) {
+      const key = line.slice(keyQuote + 1, keyEnd);
+      if (isPicked(key)) {
+        const raw = line.slice(valueStart, valueEnd);
+        pick(picked, key, raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw);
+      }
     }
     if (line.charCodeAt(valueEnd + 1) === 125) {
       return picked;
