@@ -2,6 +2,7 @@
 import { closeSync, openSync, readFileSync, readSync, promises as fsp } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import { InputError } from './errors.ts';
+import { holdingYoungGeneration } from './young-generation.ts';
 
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
@@ -50,7 +51,8 @@ const nulProblem = (what: string): string => `contains NUL bytes: binary data, n
  * A text file read piece by piece, again on every pass: each piece is whole lines (it ends at a newline,
  * but the last), decoded as readTextInput decodes the whole file. A big rules file is never held in
  * memory: on a 15 MB file one buffer of PIECE_BYTES replaces 15 MB of buffer plus 15 MB of string,
- * whose fresh pages cost more than the parse of them (measured ~140 ms against ~6 ms).
+ * whose fresh pages cost more than the parse of them (measured ~140 ms against ~6 ms). For the same reason
+ * the young generation is held at its size while a big file's pieces are read (young-generation.ts).
  */
 export interface PiecewiseText {
   pieces(): Iterable<string>;
@@ -66,7 +68,8 @@ const PIECE_BYTES = 64 * 1024;
 
 /** readTextInput for a file that may be big: the same checks and errors, the text as pieces. */
 export async function readPiecewiseInput(path: string, what: string): Promise<PiecewiseText> {
-  if (!(await checkInputFile(path, what))) {
+  const bytes = await checkInputFile(path, what);
+  if (bytes === undefined) {
     // A pipe (`check <(iptables-save)`, /dev/stdin) can be read only once: whole, as before.
     const text = readWholeText(path, what);
     return { blank: text.trim() === '', pieces: () => [text] };
@@ -79,12 +82,14 @@ export async function readPiecewiseInput(path: string, what: string): Promise<Pi
   }
   return {
     blank,
-    *pieces() {
-      for (const bytes of byteRuns(path, what)) {
-        yield decodeText(bytes);
-      }
-    },
+    pieces: () => holdingYoungGeneration(decodedRuns(path, what), bytes),
   };
+}
+
+function* decodedRuns(path: string, what: string): Generator<string> {
+  for (const bytes of byteRuns(path, what)) {
+    yield decodeText(bytes);
+  }
 }
 
 /** As readTextInput: pure ASCII as latin1 (the same string, faster), anything else as UTF-8. */
@@ -144,8 +149,8 @@ function* byteRuns(path: string, what: string): Generator<Buffer> {
   }
 }
 
-/** Exists, is not a directory, not too big: readTextInput's checks before it reads. True for a regular file. */
-async function checkInputFile(path: string, what: string): Promise<boolean> {
+/** Exists, is not a directory, not too big: readTextInput's checks before it reads. Its size when it is a regular file. */
+async function checkInputFile(path: string, what: string): Promise<number | undefined> {
   let size: number;
   let regular: boolean;
   try {
@@ -164,7 +169,7 @@ async function checkInputFile(path: string, what: string): Promise<boolean> {
   if (size > MAX_INPUT_BYTES) {
     throw new InputError(path, `is ${size} bytes, more than the ${MAX_INPUT_BYTES}-byte limit for ${what}`);
   }
-  return regular;
+  return regular ? size : undefined;
 }
 
 /** A directory the user named (--kernel, --root): must exist and be a directory. */
