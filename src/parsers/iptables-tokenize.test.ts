@@ -76,15 +76,15 @@ describe('splitRestoreWordsInto', () => {
   const lines = fc.array(chars, { maxLength: 60 }).map((c) => c.join(''));
 
   it('agrees with a character-by-character model of add_param_to_argv on arbitrary lines', () => {
-    const buffer: LineWords = { words: [], quoted: [], unterminatedQuote: false, firstTooLongWord: -1 };
+    const buffer: LineWords = { words: [], quoted: [], count: 0, unterminatedQuote: false, firstTooLongWord: -1 };
     fc.assert(
       fc.property(lines, fc.nat(3), (line, start) => {
         const from = Math.min(start, line.length);
         splitRestoreWordsInto(line, from, buffer);
         const model = modelSplit(line.slice(from));
         expect({
-          words: buffer.words,
-          quoted: buffer.quoted,
+          words: buffer.words.slice(0, buffer.count),
+          quoted: buffer.quoted.slice(0, buffer.count),
           unterminatedQuote: buffer.unterminatedQuote,
         }).toEqual(model);
         expect(buffer.firstTooLongWord).toBe(-1);
@@ -93,17 +93,18 @@ describe('splitRestoreWordsInto', () => {
     );
   });
 
-  it('reuses the buffer: a shorter line leaves nothing of a longer one', () => {
-    const buffer: LineWords = { words: [], quoted: [], unterminatedQuote: false, firstTooLongWord: -1 };
-    splitRestoreWordsInto('-A INPUT -m comment --comment "x y" -j ACCEPT "open', 0, buffer);
+  it('reuses the buffer: a shorter line counts only its own words and keeps the room of a longer one', () => {
+    const buffer: LineWords = { words: [], quoted: [], count: 0, unterminatedQuote: false, firstTooLongWord: -1 };
+    splitRestoreWordsInto(`-A INPUT -m comment --comment "x y" -j ACCEPT ${'z'.repeat(1024)} "open`, 0, buffer);
     expect(buffer.unterminatedQuote).toBe(true);
+    expect(buffer.firstTooLongWord).toBe(8);
     splitRestoreWordsInto('COMMIT', 0, buffer);
-    expect(buffer).toEqual({
-      words: ['COMMIT'],
-      quoted: [false],
-      unterminatedQuote: false,
-      firstTooLongWord: -1,
-    });
+    expect(buffer.count).toBe(1);
+    expect(buffer.words.slice(0, buffer.count)).toEqual(['COMMIT']);
+    expect(buffer.quoted.slice(0, buffer.count)).toEqual([false]);
+    expect(buffer.unterminatedQuote).toBe(false);
+    expect(buffer.firstTooLongWord).toBe(-1);
+    expect(buffer.words.length).toBe(10);
   });
 
   it('finds the first word over the byte limit in quoted, escaped and unterminated words', () => {

@@ -8,8 +8,10 @@ export const MAX_WORD_BYTES = 1023;
  * which iptables-restore itself only uses for bookkeeping; we use it to tell `"-x"` values from options.
  */
 export interface LineWords {
+  /** The first `count` entries are this line's; the arrays keep their room for the next line. */
   readonly words: string[];
   readonly quoted: boolean[];
+  count: number;
   /** A double quote was opened and never closed: iptables keeps the rest of the line as one word. */
   unterminatedQuote: boolean;
   /** Index of the first word longer than MAX_WORD_BYTES ("Parameter too long!"), or -1. */
@@ -24,14 +26,15 @@ const BACKSLASH = 0x5c;
 
 /** Splits `line` into a new LineWords; see splitRestoreWordsInto. */
 export function splitRestoreWords(line: string, start = 0): LineWords {
-  const out: LineWords = { words: [], quoted: [], unterminatedQuote: false, firstTooLongWord: -1 };
+  const out: LineWords = { words: [], quoted: [], count: 0, unterminatedQuote: false, firstTooLongWord: -1 };
   splitRestoreWordsInto(line, start, out);
   return out;
 }
 
 /**
- * Splits `line` (without its newline) from `start` into `out`, which is cleared first (so one buffer can
- * serve every line of a big file). Only space, tab and newline separate words (a CR is an ordinary
+ * Splits `line` (without its newline) from `start` into `out`, whose count is reset first: one buffer
+ * serves every line of a big file (emptying an array with `length = 0` would free its backing store, and
+ * the next line's first push allocate another). Only space, tab and newline separate words (a CR is an ordinary
  * character to iptables). A double quote opens a span in which a backslash escapes the next character;
  * the closing quote always ends the word, even an empty one (`""` is an empty word, `"a"b` is two
  * words). Single quotes and backslashes outside a span are literal.
@@ -40,12 +43,7 @@ export function splitRestoreWords(line: string, start = 0): LineWords {
  * quote, looked up again only once passed) rather than character by character.
  */
 export function splitRestoreWordsInto(line: string, start: number, out: LineWords): void {
-  const words = out.words;
-  const quoted = out.quoted;
-  if (words.length !== 0) {
-    words.length = 0;
-    quoted.length = 0;
-  }
+  out.count = 0;
   out.firstTooLongWord = -1;
   out.unterminatedQuote = false;
   const length = line.length;
@@ -128,11 +126,14 @@ function indexOrEnd(line: string, search: string, from: number): number {
 }
 
 function pushWord(out: LineWords, text: string, quoted: boolean): void {
+  const index = out.count;
   if (out.firstTooLongWord < 0 && text.length * 3 > MAX_WORD_BYTES && exceedsWordLimit(text)) {
-    out.firstTooLongWord = out.words.length;
+    out.firstTooLongWord = index;
   }
-  out.words.push(text);
-  out.quoted.push(quoted);
+  // Written at `count`, which is at most the arrays' length: they stay packed.
+  out.words[index] = text;
+  out.quoted[index] = quoted;
+  out.count = index + 1;
 }
 
 /** A quoted span with backslash escapes, from just after the opening quote: its text and the closing quote's index (line.length if none). */

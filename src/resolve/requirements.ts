@@ -13,7 +13,7 @@ import {
   type Backend,
   type Family,
 } from '../knowledge/extensions.ts';
-import { extraLoadsFor, type ExtraLoadKind } from '../knowledge/extension-loads.ts';
+import { extraLoadsFor, type ExtraLoad, type ExtraLoadKind } from '../knowledge/extension-loads.ts';
 
 export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend' | ExtraLoadKind;
 
@@ -77,12 +77,39 @@ interface Draft {
   optional?: true;
 }
 
+function addLine(draft: Draft, table: string, line: number): void {
+  if (draft.lastTable !== table) {
+    draft.tables.add(table);
+    draft.lastTable = table;
+  }
+  const last = draft.lines[draft.lines.length - 1];
+  if (last !== line) {
+    if (last !== undefined && line < last) {
+      draft.unordered = true;
+    }
+    draft.lines.push(line);
+  }
+}
+
 class NeedsBuilder {
   /** kind -> extension -> draft; nested maps avoid building a key string per rule (100k-rule files). */
   private readonly drafts = new Map<RequirementKind, Map<string, Draft>>();
   private readonly sets = new Map<string, Set<number>>();
 
   constructor(private readonly opts: DeriveOptions) {}
+
+  /**
+   * Counts the line for the extension's draft when there is one, and says whether there was. The hot
+   * callers (every match and target of every rule) build their `init` closure only when it is false.
+   */
+  addToExisting(kind: RequirementKind, extension: string, table: string, line: number): boolean {
+    const draft = this.drafts.get(kind)?.get(extension);
+    if (draft === undefined) {
+      return false;
+    }
+    addLine(draft, table, line);
+    return true;
+  }
 
   add(
     kind: RequirementKind,
@@ -101,17 +128,7 @@ class NeedsBuilder {
       draft = { ...init(), tables: new Set(), lines: [] };
       byExtension.set(extension, draft);
     }
-    if (draft.lastTable !== table) {
-      draft.tables.add(table);
-      draft.lastTable = table;
-    }
-    const last = draft.lines[draft.lines.length - 1];
-    if (last !== line) {
-      if (last !== undefined && line < last) {
-        draft.unordered = true;
-      }
-      draft.lines.push(line);
-    }
+    addLine(draft, table, line);
   }
 
   useSet(name: string, line: number): void {
@@ -195,11 +212,29 @@ function addCompat(
   if (opts.backend !== 'nft') {
     return;
   }
+  const extension = kind === 'match' ? 'nft_compat (match)' : 'nft_compat (target)';
+  if (!b.addToExisting('backend', extension, table, line)) {
+    addCompatDraft(b, kind, extension, table, line);
+  }
+}
+
+/**
+ * The closures that build a draft are made in functions of their own, called once per extension: a
+ * function holding a closure allocates its captured variables at every call, and the callers above run
+ * for every match and target of every rule.
+ */
+function addCompatDraft(
+  b: NeedsBuilder,
+  kind: 'match' | 'target',
+  extension: string,
+  table: string,
+  line: number,
+): void {
   // xt matches/targets reach nf_tables through nft_compat (aliases nft-expr-match / nft-expr-target).
   const request = kind === 'match' ? 'nft-expr-match' : 'nft-expr-target';
-  b.add('backend', `nft_compat (${kind})`, table, line, () => ({
+  b.add('backend', extension, table, line, () => ({
     kind: 'backend',
-    extension: `nft_compat (${kind})`,
+    extension,
     requests: [request],
     kernelNames: [],
     note: 'iptables-nft runs xt extensions through nft_compat',
@@ -236,10 +271,9 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
     return;
   }
   // kernelNamesFor only when the draft is new: this runs for every match of every rule.
-  b.add('match', name, rule.table, rule.line, () => ({
-    ...xtDraft('match', name, opts.family),
-    ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
-  }));
+  if (!b.addToExisting('match', name, rule.table, rule.line)) {
+    addMatchDraft(b, opts, rule, match, name);
+  }
   addCompat(b, opts, 'match', rule.table, rule.line);
   addExtraLoads(b, opts, rule, 'match', name, match.options);
   if (name === 'set') {
@@ -247,6 +281,13 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
       b.useSet(s, rule.line);
     }
   }
+}
+
+function addMatchDraft(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse, name: string): void {
+  b.add('match', name, rule.table, rule.line, () => ({
+    ...xtDraft('match', name, opts.family),
+    ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),
+  }));
 }
 
 /** What the extension's checkentry asks the kernel to load besides its own module (text search, loggers, helpers). */
@@ -258,16 +299,26 @@ function addExtraLoads(
   name: string,
   options: readonly OptionUse[],
 ): void {
-  for (const extra of extraLoadsFor(kind, name, options, opts.family, opts.backend)) {
-    b.add(extra.kind, extra.extension, rule.table, rule.line, () => ({
-      kind: extra.kind,
-      extension: extra.extension,
-      requests: extra.requests,
-      kernelNames: [],
-      note: extra.note,
-      ...(extra.optional === true ? { optional: true as const } : {}),
-    }));
+  const extras = extraLoadsFor(kind, name, options, opts.family, opts.backend);
+  // An index loop: for-of over the shared frozen empty list that most extensions get allocated an iterator
+  // result for every match and target of every rule.
+  for (let i = 0; i < extras.length; i++) {
+    const extra = extras[i];
+    if (extra !== undefined) {
+      addExtraLoad(b, rule, extra);
+    }
   }
+}
+
+function addExtraLoad(b: NeedsBuilder, rule: Rule, extra: ExtraLoad): void {
+  b.add(extra.kind, extra.extension, rule.table, rule.line, () => ({
+    kind: extra.kind,
+    extension: extra.extension,
+    requests: extra.requests,
+    kernelNames: [],
+    note: extra.note,
+    ...(extra.optional === true ? { optional: true as const } : {}),
+  }));
 }
 
 /** An x_tables match or target: the kernel requests "<ipt|ip6t>_<kernel name>" for each name it may use. */
@@ -342,7 +393,9 @@ function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
     addExtraLoads(b, opts, rule, 'target', target.name, target.options);
     return;
   }
-  b.add('target', target.name, rule.table, rule.line, () => xtDraft('target', target.name, opts.family));
+  if (!b.addToExisting('target', target.name, rule.table, rule.line)) {
+    addTargetDraft(b, opts, rule, target.name);
+  }
   addCompat(b, opts, 'target', rule.table, rule.line);
   addExtraLoads(b, opts, rule, 'target', target.name, target.options);
   if (target.name === 'SET') {
@@ -350,6 +403,10 @@ function addTarget(b: NeedsBuilder, opts: DeriveOptions, rule: Rule): void {
       b.useSet(s, rule.line);
     }
   }
+}
+
+function addTargetDraft(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, name: string): void {
+  b.add('target', name, rule.table, rule.line, () => xtDraft('target', name, opts.family));
 }
 
 function addSetTypes(b: NeedsBuilder, opts: DeriveOptions, needs: RulesetNeeds): RulesetNeeds {

@@ -156,15 +156,21 @@ function endsWithWord(raw: string, word: string): boolean {
 const MAX_INTERFACE = 15;
 
 interface Loaded {
-  readonly ext: string;
-  readonly grammar: LoadedGrammar | undefined;
-  readonly options: readonly OptionUse[];
+  ext: string;
+  grammar: LoadedGrammar | undefined;
+  options: readonly OptionUse[];
 }
 
 export class RuleValidator {
   private readonly diagnostics: Diagnostic[] = [];
   /** Lines whose -j/-g names no known target and no chain declared so far, per name (resolved at COMMIT). */
   private pendingJumps = new Map<string, number[]>();
+  /**
+   * The extensions of the rule being checked: the first loadedCount records, refilled for every rule (a
+   * 100k-rule file would otherwise allocate a list and a record per match and target).
+   */
+  private readonly loadedRecords: Loaded[] = [];
+  private loadedCount = 0;
 
   constructor(private readonly opts: ValidateOptions) {}
 
@@ -261,38 +267,47 @@ export class RuleValidator {
     return undefined;
   }
 
-  private loaded(rule: Rule): Loaded[] {
+  /** Fills the loaded records with the rule's matches, then its extension target. */
+  private load(rule: Rule): void {
     const family = this.opts.family;
-    const loaded: Loaded[] = [];
+    this.loadedCount = 0;
     for (const m of rule.matches) {
       const name = matchLookupName(m.name);
-      loaded.push({ ext: name, grammar: grammarFor('match', name, family), options: m.options });
+      this.addLoaded(name, grammarFor('match', name, family), m.options);
     }
     const target = rule.target;
     if (target !== undefined && target.kind === 'extension') {
-      loaded.push({
-        ext: target.name,
-        grammar: grammarFor('target', target.name, family),
-        options: target.options,
-      });
+      this.addLoaded(target.name, grammarFor('target', target.name, family), target.options);
     }
-    return loaded;
+  }
+
+  private addLoaded(ext: string, grammar: LoadedGrammar | undefined, options: readonly OptionUse[]): void {
+    const record = this.loadedRecords[this.loadedCount];
+    if (record === undefined) {
+      this.loadedRecords.push({ ext, grammar, options });
+    } else {
+      record.ext = ext;
+      record.grammar = grammar;
+      record.options = options;
+    }
+    this.loadedCount++;
   }
 
   private extensionsError(rule: Rule): string | undefined {
     if (rule.matches.length === 0 && rule.target?.kind !== 'extension') {
       return undefined;
     }
-    const loaded = this.loaded(rule);
+    this.load(rule);
+    const records = this.loadedRecords;
     let allKnown = true;
-    for (const l of loaded) {
-      if (l.grammar === undefined) {
+    for (let i = 0; i < this.loadedCount; i++) {
+      if (records[i]?.grammar === undefined) {
         allKnown = false;
         break;
       }
     }
-    for (const l of loaded) {
-      const error = this.optionsError(rule, l, loaded, allKnown);
+    for (let i = 0; i < this.loadedCount; i++) {
+      const error = this.optionsError(rule, records[i] as Loaded, allKnown);
       if (error !== undefined) {
         return error;
       }
@@ -300,12 +315,7 @@ export class RuleValidator {
     return undefined;
   }
 
-  private optionsError(
-    rule: Rule,
-    l: Loaded,
-    loaded: readonly Loaded[],
-    allKnown: boolean,
-  ): string | undefined {
+  private optionsError(rule: Rule, l: Loaded, allKnown: boolean): string | undefined {
     const grammar = l.grammar;
     if (grammar === undefined) {
       return undefined;
@@ -321,7 +331,10 @@ export class RuleValidator {
           }
           continue;
         }
-        if (allKnown && !knownOrPrefix(option.name, loaded, rule, this.opts.family)) {
+        if (
+          allKnown &&
+          !knownOrPrefix(option.name, this.loadedRecords.slice(0, this.loadedCount), rule, this.opts.family)
+        ) {
           return `unknown option "${option.name}"`;
         }
         continue;
