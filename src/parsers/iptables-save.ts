@@ -1679,6 +1679,17 @@ class CommandLineParser {
     this.out.command = { spec, args };
   }
 
+  /** requiredValues(flag, 1, undefined)[0], without the array. */
+  private requiredValue(flag: string): string | undefined {
+    const value = this.wordAt(this.index);
+    if (value === undefined) {
+      this.failMissingValue(flag);
+      return undefined;
+    }
+    this.index++;
+    return value;
+  }
+
   /** getopt_long(3) hands over a required argument whatever it looks like. */
   private requiredValues(flag: string, count: number, attached: string | undefined): string[] | undefined {
     if (attached !== undefined && count <= 1) {
@@ -1686,10 +1697,7 @@ class CommandLineParser {
     }
     const needed = attached === undefined ? count : count - 1;
     if (this.index + needed > this.wordCount) {
-      this.fail(
-        'missing-argument',
-        `${flag} needs a value: iptables fails with "option \\"${flag}\\" requires an argument"`,
-      );
+      this.failMissingValue(flag);
       return undefined;
     }
     const values = this.takeValues(needed);
@@ -1697,6 +1705,13 @@ class CommandLineParser {
       values.unshift(attached);
     }
     return values;
+  }
+
+  private failMissingValue(flag: string): void {
+    this.fail(
+      'missing-argument',
+      `${flag} needs a value: iptables fails with "option \\"${flag}\\" requires an argument"`,
+    );
   }
 
   private generic(written: string, spec: GenericSpec, attached: string | undefined): void {
@@ -1729,26 +1744,39 @@ class CommandLineParser {
       return;
     }
     this.seenGeneric |= spec.bit;
+    // `values` only where an option keeps them: -p, -j, -g and -m use their one value (the common case
+    // takes it without an array).
+    let value: string;
     let values: string[] | undefined;
-    if (spec.optionalArgument === true) {
-      values = attached !== undefined ? [attached] : this.optionalValue();
-    } else if (spec.flag === '-c') {
-      values = this.counterValues(attached);
+    if (spec.arity === 1 && spec.optionalArgument !== true && spec.flag !== '-c') {
+      const single = attached ?? this.requiredValue(written);
+      if (single === undefined) {
+        return;
+      }
+      value = single;
     } else {
-      values = this.requiredValues(written, spec.arity, attached);
+      values =
+        spec.optionalArgument === true
+          ? attached !== undefined
+            ? [attached]
+            : this.optionalValue()
+          : spec.flag === '-c'
+            ? this.counterValues(attached)
+            : this.requiredValues(written, spec.arity, attached);
+      if (values === undefined) {
+        return;
+      }
+      value = values[0] ?? '';
     }
-    if (values === undefined) {
-      return;
-    }
-    if (spec.arity === 1 && attached === undefined && values[0] === '!' && this.nextIsValue()) {
+    if (spec.arity === 1 && attached === undefined && value === '!' && this.nextIsValue()) {
       negated = true;
-      values = [this.wordAt(this.index) ?? ''];
+      value = this.wordAt(this.index) ?? '';
+      values = undefined;
       this.index++;
       this.noteDeprecatedNegation(
         `"${written} ! value" is the pre-1.4.3 way to negate: iptables 1.8.9 reads "!" as the value and fails with "Bad argument"; write "! ${written} value"`,
       );
     }
-    const value = values[0] ?? '';
     switch (spec.role) {
       case 'protocol':
         this.out.protocol = { value: this.intern(value), negated };
@@ -1764,7 +1792,7 @@ class CommandLineParser {
         this.match(value);
         return;
       default:
-        this.genericScratch[this.genericCount++] = this.option1(spec.flag, values, negated);
+        this.genericScratch[this.genericCount++] = this.option1(spec.flag, values ?? [value], negated);
         this.contextMatch = NO_OWNER;
         this.contextTarget = NO_OWNER;
     }
