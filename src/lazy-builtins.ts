@@ -25,5 +25,8 @@ export const readline = (): typeof Readline =>
   (readlineModule ??= load('node:readline/promises') as typeof Readline);
 /** node:tty loads node:net: only asked once stdout is known to be a character device. */
 export const tty = (): typeof Tty => (ttyModule ??= load('node:tty') as typeof Tty);
-/** node:zlib loads Node's stream machinery: the launcher needs it only when it inflates the program. */
+/**
+ * node:zlib loads Node's stream machinery (~5 ms): needed only for gzip data (a .tar.gz snapshot, a
+ * config.gz, the program the launcher inflates), not by `check --kernel DIR` or a live diagnosis.
+ */
 export const zlib = (): typeof Zlib => (zlibModule ??= load('node:zlib') as typeof Zlib);

@@ -1,9 +1,9 @@
 // Kernel .config (/boot/config-<release>, /proc/config.gz): "CONFIG_X=y|m|"str"|123" and
 // "# CONFIG_X is not set", as written by kconfig (scripts/kconfig/confdata.c conf_write_symbol).
 
-import { gunzipSync } from 'node:zlib';
 import type { Diagnostic, Parsed } from './types.ts';
 import { splitLines } from './types.ts';
+import { zlib } from '../lazy-builtins.ts';
 
 /** 'y' | 'm' | 'n' (from "is not set") or the raw value; strings keep their quotes as written. */
 export interface ConfigValue {
@@ -98,7 +98,7 @@ export function configString(value: string): string {
  */
 export function decodeMaybeGzip(data: Uint8Array): { text: string } | { error: string } {
   try {
-    const bytes = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data;
+    const bytes = data[0] === 0x1f && data[1] === 0x8b ? zlib().gunzipSync(data) : data;
     return { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes) };
   } catch (e) {
     return { error: `not valid gzip data: ${e instanceof Error ? e.message : String(e)}` };

@@ -2,11 +2,11 @@
 // loads anything; running a netfilter tool can: nfnetlink autoloads nf_tables (request_module
 // "nfnetlink-subsys-10"), ip_set ("nfnetlink-subsys-6") and legacy iptables calls modprobe ip_tables.
 // The shell collector implements the same decisions (mod_safe, precondition in nfdoctor-collect.sh).
-import { gunzipSync } from 'node:zlib';
 import type { FsTree } from './fs-tree.ts';
 import type { Precondition } from './registry.ts';
 import { basename, resolveInTree } from './resolve.ts';
 import { commandPath } from './exec.ts';
+import { zlib } from '../lazy-builtins.ts';
 
 export interface Verdict {
   readonly ok: boolean;
@@ -55,7 +55,7 @@ export async function moduleSafe(tree: FsTree, mod: string, release: string): Pr
       const gz = await tree.readFile('/proc/config.gz');
       if (gz.status === 'ok') {
         try {
-          config = gunzipSync(gz.content, { maxOutputLength: 16 * 1024 * 1024 }).toString('utf8');
+          config = zlib().gunzipSync(gz.content, { maxOutputLength: 16 * 1024 * 1024 }).toString('utf8');
         } catch {
           config = undefined;
         }

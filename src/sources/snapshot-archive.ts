@@ -3,9 +3,9 @@
 // regular files and directories only, symlinks recorded but never followed and never escaping, no
 // absolute names, no "..", no NUL or control characters, no duplicates, no devices, fifos or hard links,
 // caps on entry count, entry size and inflated size (a gzip bomb is the realistic attack).
-import { gunzipSync } from 'node:zlib';
 import { normalizePath, splitPath } from './resolve.ts';
 import { tarEntries, TarFormatError } from './tar-read.ts';
+import { zlib } from '../lazy-builtins.ts';
 
 /** Every problem with a snapshot file surfaces as this, with a one-line message. */
 export class SnapshotError extends Error {
@@ -122,7 +122,7 @@ function inflate(gz: Buffer, what: string, limits: SnapshotLimits): Buffer {
   }
   let tarData: Buffer;
   try {
-    tarData = gunzipSync(gz, { maxOutputLength: limits.maxInflatedBytes, chunkSize: outputChunk(gz) });
+    tarData = zlib().gunzipSync(gz, { maxOutputLength: limits.maxInflatedBytes, chunkSize: outputChunk(gz) });
   } catch (e) {
     if (e instanceof RangeError || (e instanceof Error && 'code' in e && e.code === 'ERR_BUFFER_TOO_LARGE')) {
       throw new SnapshotError(`${what}: inflates to more than ${limits.maxInflatedBytes} bytes (gzip bomb?)`);
