@@ -24,9 +24,9 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-async function expectSameAsWhole(path: string): Promise<string[]> {
-  const whole = await readTextInput(path, WHAT);
-  const read = await readPiecewiseInput(path, WHAT);
+function expectSameAsWhole(path: string): string[] {
+  const whole = readTextInput(path, WHAT);
+  const read = readPiecewiseInput(path, WHAT);
   const pieces = [...read.pieces()];
   expect(pieces.join('')).toBe(whole);
   expect([...read.pieces()]).toEqual(pieces); // every pass reads the file again
@@ -37,9 +37,9 @@ async function expectSameAsWhole(path: string): Promise<string[]> {
   return pieces;
 }
 
-async function refusal(read: () => Promise<unknown>): Promise<string> {
+function refusal(read: () => unknown): string {
   try {
-    await read();
+    read();
   } catch (err) {
     return (err as Error).message;
   }
@@ -47,36 +47,36 @@ async function refusal(read: () => Promise<unknown>): Promise<string> {
 }
 
 describe('readPiecewiseInput', () => {
-  it('gives the text of every real sample', async () => {
+  it('gives the text of every real sample', () => {
     for (const name of readdirSync(SAMPLES)) {
-      await expectSameAsWhole(join(SAMPLES, name));
+      expectSameAsWhole(join(SAMPLES, name));
     }
   });
 
-  it('cuts a big file into pieces at line ends, never inside a UTF-8 character', async () => {
+  it('cuts a big file into pieces at line ends, never inside a UTF-8 character', () => {
     const line = '-A INPUT -m comment --comment "é€😀 x" -j ACCEPT\n';
     for (let shift = 0; shift < 8; shift++) {
       const text = `${'#'.repeat(shift)}\n${line.repeat(6000)}`;
-      const pieces = await expectSameAsWhole(file(`utf8-${shift}.v4`, text));
+      const pieces = expectSameAsWhole(file(`utf8-${shift}.v4`, text));
       expect(pieces.length).toBeGreaterThan(3);
     }
   });
 
-  it('handles lines longer than its buffer, CR LF, a byte order mark, no final newline', async () => {
-    await expectSameAsWhole(file('long.v4', `*filter\n# ${'x'.repeat(300_000)}\nCOMMIT\n`));
-    await expectSameAsWhole(file('one-long-line.v4', 'y'.repeat(200_000)));
-    await expectSameAsWhole(file('crlf.v4', '*filter\r\n-A INPUT -j ACCEPT\r\n'.repeat(5000)));
-    await expectSameAsWhole(file('bom.v4', '\uFEFF*filter\nCOMMIT\n'));
-    await expectSameAsWhole(file('no-newline.v4', '*filter\nCOMMIT'));
-    await expectSameAsWhole(file('latin1.v4', Buffer.from('*filter\n# caf\u00e9\nCOMMIT\n', 'latin1')));
+  it('handles lines longer than its buffer, CR LF, a byte order mark, no final newline', () => {
+    expectSameAsWhole(file('long.v4', `*filter\n# ${'x'.repeat(300_000)}\nCOMMIT\n`));
+    expectSameAsWhole(file('one-long-line.v4', 'y'.repeat(200_000)));
+    expectSameAsWhole(file('crlf.v4', '*filter\r\n-A INPUT -j ACCEPT\r\n'.repeat(5000)));
+    expectSameAsWhole(file('bom.v4', '\uFEFF*filter\nCOMMIT\n'));
+    expectSameAsWhole(file('no-newline.v4', '*filter\nCOMMIT'));
+    expectSameAsWhole(file('latin1.v4', Buffer.from('*filter\n# caf\u00e9\nCOMMIT\n', 'latin1')));
   });
 
-  it('says blank as trim() does, Unicode white space included', async () => {
-    expect((await readPiecewiseInput(file('empty.v4', ''), WHAT)).blank).toBe(true);
-    expect((await readPiecewiseInput(file('spaces.v4', ' \n\t\r\n'.repeat(30_000)), WHAT)).blank).toBe(true);
-    expect((await readPiecewiseInput(file('nbsp.v4', '\u00a0\n\u2028\n\uFEFF'), WHAT)).blank).toBe(true);
-    expect((await readPiecewiseInput(file('late.v4', `${' \n'.repeat(70_000)}x`), WHAT)).blank).toBe(false);
-    await expectSameAsWhole(file('late2.v4', `${' \n'.repeat(70_000)}x`));
+  it('says blank as trim() does, Unicode white space included', () => {
+    expect((readPiecewiseInput(file('empty.v4', ''), WHAT)).blank).toBe(true);
+    expect((readPiecewiseInput(file('spaces.v4', ' \n\t\r\n'.repeat(30_000)), WHAT)).blank).toBe(true);
+    expect((readPiecewiseInput(file('nbsp.v4', '\u00a0\n\u2028\n\uFEFF'), WHAT)).blank).toBe(true);
+    expect((readPiecewiseInput(file('late.v4', `${' \n'.repeat(70_000)}x`), WHAT)).blank).toBe(false);
+    expectSameAsWhole(file('late2.v4', `${' \n'.repeat(70_000)}x`));
   });
 
   it('reads a pipe once, whole (check <(iptables-save))', async () => {
@@ -85,21 +85,21 @@ describe('readPiecewiseInput', () => {
     const fifo = join(dir, 'pipe.v4');
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('cp', [source, fifo]);
-    const read = await readPiecewiseInput(fifo, WHAT);
+    const read = readPiecewiseInput(fifo, WHAT);
     expect(read.blank).toBe(false);
     expect([...read.pieces()].join('')).toBe(text);
     expect([...read.pieces()].join('')).toBe(text);
     await new Promise((resolve) => writer.on('close', resolve));
   });
 
-  it('refuses what readTextInput refuses, with the same message', async () => {
+  it('refuses what readTextInput refuses, with the same message', () => {
     const nul = file('nul.v4', Buffer.concat([Buffer.from('*filter\n'.repeat(20_000)), Buffer.from([0])]));
     const sub = join(dir, 'a-directory');
     mkdirSync(sub);
     for (const path of [nul, sub, join(dir, 'missing.v4')]) {
-      const whole = await refusal(() => readTextInput(path, WHAT));
+      const whole = refusal(() => readTextInput(path, WHAT));
       expect(whole).not.toBe('no error');
-      expect(await refusal(() => readPiecewiseInput(path, WHAT))).toBe(whole);
+      expect(refusal(() => readPiecewiseInput(path, WHAT))).toBe(whole);
     }
   });
 });

@@ -1,5 +1,6 @@
 // Reading files the user names on the command line: one-line errors for everything that makes them unusable.
-import { closeSync, openSync, readFileSync, readSync, promises as fsp } from 'node:fs';
+// stat is synchronous: the promise API would load node:fs/promises (~3.7 ms at every `check`) for two calls.
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
 import { InputError } from './errors.ts';
 import { holdingYoungGeneration } from './young-generation.ts';
@@ -24,8 +25,8 @@ function describeFsError(err: unknown): string {
 }
 
 /** Reads a text file the user named, refusing directories, huge files and binary data. */
-export async function readTextInput(path: string, what: string): Promise<string> {
-  await checkInputFile(path, what);
+export function readTextInput(path: string, what: string): string {
+  checkInputFile(path, what);
   return readWholeText(path, what);
 }
 
@@ -67,8 +68,8 @@ export interface PiecewiseText {
 const PIECE_BYTES = 64 * 1024;
 
 /** readTextInput for a file that may be big: the same checks and errors, the text as pieces. */
-export async function readPiecewiseInput(path: string, what: string): Promise<PiecewiseText> {
-  const bytes = await checkInputFile(path, what);
+export function readPiecewiseInput(path: string, what: string): PiecewiseText {
+  const bytes = checkInputFile(path, what);
   if (bytes === undefined) {
     // A pipe (`check <(iptables-save)`, /dev/stdin) can be read only once: whole, as before.
     const text = readWholeText(path, what);
@@ -150,11 +151,11 @@ function* byteRuns(path: string, what: string): Generator<Buffer> {
 }
 
 /** Exists, is not a directory, not too big: readTextInput's checks before it reads. Its size when it is a regular file. */
-async function checkInputFile(path: string, what: string): Promise<number | undefined> {
+function checkInputFile(path: string, what: string): number | undefined {
   let size: number;
   let regular: boolean;
   try {
-    const st = await fsp.stat(path);
+    const st = statSync(path);
     if (st.isDirectory()) {
       throw new InputError(path, `is a directory, expected ${what}`);
     }
@@ -173,9 +174,9 @@ async function checkInputFile(path: string, what: string): Promise<number | unde
 }
 
 /** A directory the user named (--kernel, --root): must exist and be a directory. */
-export async function requireDirectory(path: string, what: string): Promise<void> {
+export function requireDirectory(path: string, what: string): void {
   try {
-    const st = await fsp.stat(path);
+    const st = statSync(path);
     if (!st.isDirectory()) {
       throw new InputError(path, `is not a directory, expected ${what}`);
     }

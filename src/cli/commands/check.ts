@@ -117,7 +117,7 @@ async function chooseTarget(values: {
   }
   if (values.kernel !== undefined) {
     const dir = resolve(values.kernel);
-    await requireDirectory(dir, 'a kernel modules directory (/lib/modules/RELEASE)');
+    requireDirectory(dir, 'a kernel modules directory (/lib/modules/RELEASE)');
     const release = values['kernel-release'] ?? basename(dir);
     const local = new RootReader('/');
     return {
@@ -129,7 +129,7 @@ async function chooseTarget(values: {
   }
   if (values.root !== undefined) {
     const root = resolve(values.root);
-    await requireDirectory(root, 'a filesystem root');
+    requireDirectory(root, 'a filesystem root');
     const release = await releaseUnderRoot(root, values['kernel-release']);
     const reader = new RootReader(root);
     return {
@@ -149,12 +149,12 @@ async function chooseTarget(values: {
   };
 }
 
-async function defaultIpsets(rules: readonly string[], candidates: readonly string[]): Promise<IpsetInput[]> {
+function defaultIpsets(rules: readonly string[], candidates: readonly string[]): IpsetInput[] {
   const paths = [...new Set([...rules.map((r) => join(dirname(r), 'ipsets')), ...candidates])];
   const found: IpsetInput[] = [];
   for (const path of paths) {
     try {
-      found.push({ path, text: await readTextInput(path, 'an ipset save file') });
+      found.push({ path, text: readTextInput(path, 'an ipset save file') });
       break;
     } catch {
       // Only an explicit --ipsets must exist; a default location simply may not.
@@ -201,15 +201,15 @@ export async function runCheck(
 
   const rules: (RulesInput & { readonly text: PiecewiseText })[] = [];
   for (const path of positionals) {
-    const text = await readPiecewiseInput(path, 'an iptables-save rules file');
+    const text = readPiecewiseInput(path, 'an iptables-save rules file');
     rules.push({ path, text, ...(family === undefined ? {} : { family }) });
   }
   const ipsets: IpsetInput[] = [];
   for (const path of values.ipsets ?? []) {
-    ipsets.push({ path, text: await readTextInput(path, 'an ipset save file') });
+    ipsets.push({ path, text: readTextInput(path, 'an ipset save file') });
   }
   if (ipsets.length === 0) {
-    ipsets.push(...(await defaultIpsets(positionals, target.ipsetCandidates)));
+    ipsets.push(...defaultIpsets(positionals, target.ipsetCandidates));
   }
   const hostBackend =
     backend === undefined && target.layout.sourceKind !== 'kernel-dir'

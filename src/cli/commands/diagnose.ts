@@ -53,7 +53,7 @@ export async function chooseReader(values: { root?: string; snapshot?: string })
   }
   if (values.root !== undefined) {
     const root = resolve(values.root);
-    await requireDirectory(root, 'a filesystem root');
+    requireDirectory(root, 'a filesystem root');
     return new RootReader(root);
   }
   return new LiveReader();

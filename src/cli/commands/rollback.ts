@@ -45,7 +45,7 @@ export async function runRollback(argv: readonly string[]): Promise<CommandOutpu
   const live = values.root === undefined;
   const root = live ? '/' : resolve(values.root ?? '/');
   if (!live) {
-    await requireDirectory(root, 'a filesystem root');
+    requireDirectory(root, 'a filesystem root');
   }
   if (values.list === true) {
     const runs = await listRuns(root);
