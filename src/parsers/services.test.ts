@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseServices } from './services.ts';
+import { lazyServices, parseServices } from './services.ts';
 
 /** /etc/services of Debian bookworm (netbase 6.4), as shipped. */
 const NETBASE = readFileSync(
@@ -25,5 +25,15 @@ describe('parseServices on Debian netbase 6.4', () => {
   });
   it('never throws', () => {
     fc.assert(fc.property(fc.string(), (text) => parseServices(text).value instanceof Map));
+  });
+});
+
+describe('lazyServices', () => {
+  it('answers every lookup as parseServices does', () => {
+    const services = lazyServices(NETBASE);
+    const eager = parseServices(NETBASE).value;
+    for (const name of ['ssh', 'domain', 'iax', 'www', 'no-such-service', 'ssh', '']) {
+      expect(services.get(name)).toEqual(eager.get(name));
+    }
   });
 });

@@ -29,7 +29,7 @@ import { resolveRequestName } from './module-state.ts';
 import { findXtablesDir, userspaceStatus, type UserspaceStatus } from './userspace.ts';
 import type { Backend, Family } from '../knowledge/extensions.ts';
 import { RuleValidator } from '../validate/rule-validator.ts';
-import { parseServices, type Services } from '../parsers/services.ts';
+import { lazyServices, type Services } from '../parsers/services.ts';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
@@ -293,7 +293,7 @@ function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagn
 /** getservbyname(3) on the host that loads the rules reads its /etc/services; without it names are not checked. */
 async function readServices(reader: HostReader | undefined): Promise<Services | undefined> {
   const fact = await reader?.readFile('/etc/services');
-  return fact?.status === 'ok' ? parseServices(fact.content.toString('latin1')).value : undefined;
+  return fact?.status === 'ok' ? lazyServices(fact.content.toString('latin1')) : undefined;
 }
 
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
