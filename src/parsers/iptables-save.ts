@@ -1402,8 +1402,12 @@ function looksLikeOption(word: string): boolean {
 /** What a line's lists hold until copyOutLists() replaces them, before parse() returns. */
 const PENDING: never[] = [];
 
-/** No match or target owns extension options at this point. Match owners are 0, 1, ...; target owners negative. */
-const NO_OWNER = Number.MIN_SAFE_INTEGER;
+/**
+ * Owners of extension options: a match's index (0, 1, ...), or the target (a line has at most one: -j and -g
+ * share one flag bit, and a second fails as "multiple -j flags"), or none at this point.
+ */
+const TARGET_OWNER = -1;
+const NO_OWNER = -2;
 
 class CommandLineParser {
   /** The line's words: the first wordCount entries of the shared LineWords arrays. */
@@ -1419,7 +1423,7 @@ class CommandLineParser {
   /**
    * A line's generic options, matches and extension options are collected in these (the first *Count
    * entries; they keep their room from line to line) and copied out as exact arrays when the line is done.
-   * An extension option's owner is its match's index, or targetOwner for the target.
+   * An extension option's owner is its match's index, or TARGET_OWNER.
    */
   private readonly genericScratch: MutableOption[] = [];
   private genericCount = 0;
@@ -1429,8 +1433,6 @@ class CommandLineParser {
   private readonly optionOwners: number[] = [];
   private optionCount = 0;
   private readonly ownedScratch: MutableOption[] = [];
-  /** The owner number of the line's current target: -1, and one less for each further -j/-g. */
-  private targetOwner = NO_OWNER;
   private out: ParsedCommandLine = { generic: [], matches: [], hasRuleSpec: false };
   /** Bit set of GenericSpec.bit already given on this line. */
   private seenGeneric = 0;
@@ -1509,7 +1511,6 @@ class CommandLineParser {
     this.genericCount = 0;
     this.matchCount = 0;
     this.optionCount = 0;
-    this.targetOwner = NO_OWNER;
     this.seenGeneric = 0;
     this.protocolExtension = undefined;
     const words = this.words;
@@ -1554,7 +1555,7 @@ class CommandLineParser {
       }
     }
     if (out.target !== undefined) {
-      out.target.options = this.optionsOf(this.targetOwner);
+      out.target.options = this.optionsOf(TARGET_OWNER);
     }
   }
 
@@ -1859,9 +1860,8 @@ class CommandLineParser {
         : 'extension';
     const target: MutableTarget = { name: this.intern(name), kind, goto, options: PENDING };
     this.out.target = target;
-    this.targetOwner--;
     this.contextMatch = NO_OWNER;
-    this.contextTarget = kind === 'extension' ? this.targetOwner : NO_OWNER;
+    this.contextTarget = kind === 'extension' ? TARGET_OWNER : NO_OWNER;
   }
 
   private match(name: string): void {
@@ -1976,7 +1976,7 @@ class CommandLineParser {
       return match;
     }
     if (this.out.target?.kind === 'extension') {
-      return this.targetOwner;
+      return TARGET_OWNER;
     }
     this.fail(
       'unknown-option',
