@@ -317,21 +317,23 @@ interface GlobEntry {
 export function buildAliasIndex(aliases: readonly ModuleAlias[]): AliasIndex {
   const literal = new Map<string, { module: string; order: number }[]>();
   const globs = new Map<string, GlobEntry[]>();
-  aliases.forEach((a, order) => {
+  for (let order = 0; order < aliases.length; order++) {
+    const a = aliases[order] as ModuleAlias;
     const pattern = normalizeAlias(a.pattern);
     if (pattern === undefined) {
-      return;
+      continue;
     }
-    if (!hasGlob(pattern)) {
+    const wildcard = firstWildcard(pattern);
+    if (wildcard === pattern.length) {
       const list = literal.get(pattern);
       if (list === undefined) {
         literal.set(pattern, [{ module: a.module, order }]);
       } else {
         list.push({ module: a.module, order });
       }
-      return;
+      continue;
     }
-    const prefix = pattern.slice(0, firstWildcard(pattern));
+    const prefix = pattern.slice(0, wildcard);
     const key = prefix.slice(0, BUCKET);
     const entry: GlobEntry = { prefix, pattern, module: a.module, order };
     const bucket = globs.get(key);
@@ -340,7 +342,7 @@ export function buildAliasIndex(aliases: readonly ModuleAlias[]): AliasIndex {
     } else {
       bucket.push(entry);
     }
-  });
+  }
   return {
     lookup(name: string): string[] {
       const key = normalizeAlias(name);

@@ -30,3 +30,21 @@ describe('splitBufferLines', () => {
     expect(splitBufferLines(Buffer.from([0x61, 0xe2, 0x0d, 0x0a, 0x62]))).toEqual(['a\uFFFD', 'b']);
   });
 });
+
+describe('splitLines', () => {
+  it('splits at LF and CR LF only, with or without a CR anywhere in the text', () => {
+    const model = (text: string): string[] => {
+      const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+      const lines = body === '' ? [] : body.split(/\r?\n/);
+      return lines[lines.length - 1] === '' ? lines.slice(0, -1) : lines;
+    };
+    const pieces = fc.constantFrom('\n', '\r\n', '\r', '\n\r', '\uFEFF', 'a', 'CONFIG_X=y', ' ', '');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 20 }), (parts) => {
+        const text = parts.join('');
+        expect(splitLines(text)).toEqual(model(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
