@@ -107,6 +107,46 @@ describe('AliasIndex semantics', () => {
   });
 });
 
+describe('AliasIndex against the definition', () => {
+  /** What kmod does without an index: every valid alias in file order whose pattern fnmatches the name. */
+  const model = (aliases: { pattern: string; module: string }[], name: string): string[] => {
+    const key = normalizeAlias(name);
+    if (key === undefined) {
+      return [];
+    }
+    const out: string[] = [];
+    for (const a of aliases) {
+      const pattern = normalizeAlias(a.pattern);
+      if (pattern !== undefined && fnmatch(pattern, key) && !out.includes(a.module)) {
+        out.push(a.module);
+      }
+    }
+    return out;
+  };
+  const text = fc.array(fc.constantFrom('a', 'b', '-', '_', '*', '?', '[', ']', '!', '\\', 'p', ':'), {
+    minLength: 1,
+    maxLength: 6,
+  });
+  const pattern = text.map((c) => c.join(''));
+  const module = fc.constantFrom('m1', 'm2', 'm3', 'm4');
+
+  it('gives every name the modules of the matching aliases, in file order, however lookups are interleaved', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pattern, module }), { maxLength: 25 }),
+        fc.array(pattern, { minLength: 1, maxLength: 12 }),
+        (aliases, names) => {
+          const index = buildAliasIndex(aliases.map((a, i) => ({ ...a, line: i + 1 })));
+          for (const name of names) {
+            expect(index.lookup(name)).toEqual(model(aliases, name));
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('fnmatch (flags 0)', () => {
   it.each([
     ['*', '', true],
