@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HAS_PYTHON, SLOW_NON_BLOCKING_READER } from '../testing/non-blocking-reader.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-launcher-'));
@@ -112,22 +113,3 @@ describe('the bundle launcher', () => {
     expect(slow.stdout).toBe(direct.stdout);
   });
 });
-
-const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
-/** Runs argv with stdout on a pipe set O_NONBLOCK, reads it only after a second, prints what arrived. */
-const SLOW_NON_BLOCKING_READER = `
-import fcntl, os, subprocess, sys, time
-r, w = os.pipe()
-fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
-p = subprocess.Popen(sys.argv[1:], stdout=w)
-os.close(w)
-time.sleep(1.0)
-chunks = []
-while True:
-    b = os.read(r, 65536)
-    if not b:
-        break
-    chunks.append(b)
-sys.stderr.write("status %d\\n" % p.wait())
-sys.stdout.buffer.write(b"".join(chunks))
-`;

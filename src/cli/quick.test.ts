@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pieceEnd } from './quick.ts';
+import { HAS_PYTHON, SLOW_NON_BLOCKING_READER } from '../testing/non-blocking-reader.ts';
 
 const MODULE = join(dirname(fileURLToPath(import.meta.url)), 'quick.ts');
-const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
 
 /** A text with one- to four-byte characters, astral ones straddling every 64 KiB piece boundary. */
 const MIXED_TEXT = `
@@ -54,23 +54,7 @@ describe('writeStdout', () => {
   });
 
   it.skipIf(!HAS_PYTHON)('writes all of it to a non-blocking pipe read late (partial writes, multi-byte characters)', () => {
-    const reader = `
-import fcntl, os, subprocess, sys, time
-r, w = os.pipe()
-fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
-p = subprocess.Popen(sys.argv[1:], stdout=w)
-os.close(w)
-time.sleep(1.0)
-chunks = []
-while True:
-    b = os.read(r, 65536)
-    if not b:
-        break
-    chunks.append(b)
-p.wait()
-sys.stdout.buffer.write(b"".join(chunks))
-`;
-    const { written, expected } = writeMixed(['python3', '-c', reader]);
+    const { written, expected } = writeMixed(['python3', '-c', SLOW_NON_BLOCKING_READER]);
     expect(written.length).toBe(expected.length);
     expect(written.equals(expected)).toBe(true);
   });
