@@ -53,9 +53,12 @@ describe('writeStdout', () => {
     expect(written.equals(expected)).toBe(true);
   });
 
-  it.skipIf(!HAS_PYTHON)('writes all of it to a non-blocking pipe read late (partial writes, multi-byte characters)', () => {
-    const { written, expected } = writeMixed(['python3', '-c', SLOW_NON_BLOCKING_READER]);
-    expect(written.length).toBe(expected.length);
-    expect(written.equals(expected)).toBe(true);
-  });
+  it.skipIf(!HAS_PYTHON)(
+    'writes all of it to a non-blocking pipe read late (partial writes, multi-byte characters)',
+    () => {
+      const { written, expected } = writeMixed(['python3', '-c', SLOW_NON_BLOCKING_READER]);
+      expect(written.length).toBe(expected.length);
+      expect(written.equals(expected)).toBe(true);
+    },
+  );
 });

@@ -72,10 +72,10 @@ describe('readPiecewiseInput', () => {
   });
 
   it('says blank as trim() does, Unicode white space included', () => {
-    expect((readPiecewiseInput(file('empty.v4', ''), WHAT)).blank).toBe(true);
-    expect((readPiecewiseInput(file('spaces.v4', ' \n\t\r\n'.repeat(30_000)), WHAT)).blank).toBe(true);
-    expect((readPiecewiseInput(file('nbsp.v4', '\u00a0\n\u2028\n\uFEFF'), WHAT)).blank).toBe(true);
-    expect((readPiecewiseInput(file('late.v4', `${' \n'.repeat(70_000)}x`), WHAT)).blank).toBe(false);
+    expect(readPiecewiseInput(file('empty.v4', ''), WHAT).blank).toBe(true);
+    expect(readPiecewiseInput(file('spaces.v4', ' \n\t\r\n'.repeat(30_000)), WHAT).blank).toBe(true);
+    expect(readPiecewiseInput(file('nbsp.v4', '\u00a0\n\u2028\n\uFEFF'), WHAT).blank).toBe(true);
+    expect(readPiecewiseInput(file('late.v4', `${' \n'.repeat(70_000)}x`), WHAT).blank).toBe(false);
     expectSameAsWhole(file('late2.v4', `${' \n'.repeat(70_000)}x`));
   });
 

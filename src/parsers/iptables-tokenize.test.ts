@@ -76,7 +76,13 @@ describe('splitRestoreWordsInto', () => {
   const lines = fc.array(chars, { maxLength: 60 }).map((c) => c.join(''));
 
   it('agrees with a character-by-character model of add_param_to_argv on arbitrary lines', () => {
-    const buffer: LineWords = { words: [], quoted: [], count: 0, unterminatedQuote: false, firstTooLongWord: -1 };
+    const buffer: LineWords = {
+      words: [],
+      quoted: [],
+      count: 0,
+      unterminatedQuote: false,
+      firstTooLongWord: -1,
+    };
     fc.assert(
       fc.property(lines, fc.nat(3), (line, start) => {
         const from = Math.min(start, line.length);
@@ -94,8 +100,18 @@ describe('splitRestoreWordsInto', () => {
   });
 
   it('reuses the buffer: a shorter line counts only its own words and keeps the room of a longer one', () => {
-    const buffer: LineWords = { words: [], quoted: [], count: 0, unterminatedQuote: false, firstTooLongWord: -1 };
-    splitRestoreWordsInto(`-A INPUT -m comment --comment "x y" -j ACCEPT ${'z'.repeat(1024)} "open`, 0, buffer);
+    const buffer: LineWords = {
+      words: [],
+      quoted: [],
+      count: 0,
+      unterminatedQuote: false,
+      firstTooLongWord: -1,
+    };
+    splitRestoreWordsInto(
+      `-A INPUT -m comment --comment "x y" -j ACCEPT ${'z'.repeat(1024)} "open`,
+      0,
+      buffer,
+    );
     expect(buffer.unterminatedQuote).toBe(true);
     expect(buffer.firstTooLongWord).toBe(8);
     splitRestoreWordsInto('COMMIT', 0, buffer);

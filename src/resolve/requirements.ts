@@ -283,7 +283,13 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
   }
 }
 
-function addMatchDraft(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: MatchUse, name: string): void {
+function addMatchDraft(
+  b: NeedsBuilder,
+  opts: DeriveOptions,
+  rule: Rule,
+  match: MatchUse,
+  name: string,
+): void {
   b.add('match', name, rule.table, rule.line, () => ({
     ...xtDraft('match', name, opts.family),
     ...(match.implicit ? { note: `loaded implicitly by -p ${match.name}` } : {}),

@@ -55,7 +55,9 @@ export async function moduleSafe(tree: FsTree, mod: string, release: string): Pr
       const gz = await tree.readFile('/proc/config.gz');
       if (gz.status === 'ok') {
         try {
-          config = zlib().gunzipSync(gz.content, { maxOutputLength: 16 * 1024 * 1024 }).toString('utf8');
+          config = zlib()
+            .gunzipSync(gz.content, { maxOutputLength: 16 * 1024 * 1024 })
+            .toString('utf8');
         } catch {
           config = undefined;
         }
