@@ -231,16 +231,7 @@ function readToEnd(fd: number, maxBytes: number): Buffer | undefined {
   }
 }
 
-/**
- * Listings are sorted by name in UTF-8 byte order, so every reader returns them alike. For ASCII names that
- * is the order of JavaScript's string comparison, without a Buffer per name and comparison (a snapshot
- * lists hundreds of files in /usr/lib/systemd/system).
- */
+/** Listings are sorted by name in byte order, so every reader returns them alike. */
 export function sortEntries(entries: DirEntry[]): DirEntry[] {
-  if (!entries.some((e) => NON_ASCII.test(e.name))) {
-    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
   return entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }
-
-const NON_ASCII = /[^\x00-\x7f]/;
