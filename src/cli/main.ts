@@ -4,8 +4,7 @@ import { answerQuickly, stdoutWasQueued, writeStdout } from './quick.ts';
 import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
-import { fstatSync } from 'node:fs';
-import { tty } from '../lazy-builtins.ts';
+import { stdoutIsTerminal } from './terminal.ts';
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
@@ -61,19 +60,6 @@ async function main(argv: readonly string[]): Promise<number> {
     writeStdout(result.text);
   }
   return result.exitCode;
-}
-
-/**
- * isatty(1), asked without process.stdout: that getter builds the stream (and, for a pipe, loads net) even
- * when the report then goes out with one write(2). Only a character device can be a terminal, and
- * node:tty (which loads net too) is consulted only for one.
- */
-function stdoutIsTerminal(): boolean {
-  try {
-    return fstatSync(1).isCharacterDevice() && tty().isatty(1);
-  } catch {
-    return false;
-  }
 }
 
 /** `check ... --format json` (or --format=json): even a refusal is printed as JSON on stdout. */
