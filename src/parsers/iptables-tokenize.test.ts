@@ -74,15 +74,16 @@ describe('splitRestoreWordsInto', () => {
     'x',
   );
   const lines = fc.array(chars, { maxLength: 60 }).map((c) => c.join(''));
+  const emptyLineWords = (): LineWords => ({
+    words: [],
+    quoted: [],
+    count: 0,
+    unterminatedQuote: false,
+    firstTooLongWord: -1,
+  });
 
   it('agrees with a character-by-character model of add_param_to_argv on arbitrary lines', () => {
-    const buffer: LineWords = {
-      words: [],
-      quoted: [],
-      count: 0,
-      unterminatedQuote: false,
-      firstTooLongWord: -1,
-    };
+    const buffer = emptyLineWords();
     fc.assert(
       fc.property(lines, fc.nat(3), (line, start) => {
         const from = Math.min(start, line.length);
@@ -100,13 +101,7 @@ describe('splitRestoreWordsInto', () => {
   });
 
   it('reuses the buffer: a shorter line counts only its own words and keeps the room of a longer one', () => {
-    const buffer: LineWords = {
-      words: [],
-      quoted: [],
-      count: 0,
-      unterminatedQuote: false,
-      firstTooLongWord: -1,
-    };
+    const buffer = emptyLineWords();
     splitRestoreWordsInto(
       `-A INPUT -m comment --comment "x y" -j ACCEPT ${'z'.repeat(1024)} "open`,
       0,
