@@ -17,8 +17,7 @@
 //
 // V8 hashes its flags into code caches (SerializedCodeData::SanityCheck), so the factor is put back
 // afterwards: the compile cache the launcher writes at exit must match the flags of the next start.
-import { createRequire } from 'node:module';
-import type * as V8 from 'node:v8';
+import { v8 } from '../lazy-builtins.ts';
 
 const FLAG = 'semi-space-growth-factor';
 /** V8's default (flag-definitions.h DEFINE_INT(semi_space_growth_factor, 2, ...)). */
@@ -29,9 +28,6 @@ const DEFAULT_FACTOR = 2;
  * runs); at 100k rules it saved 18% in the same run (1122 -> 916 ms).
  */
 export const HOLD_FROM_BYTES = 1024 * 1024;
-
-const load: (id: string) => unknown =
-  typeof require === 'function' ? require : createRequire(import.meta.url);
 
 /** The user chose the factor (node --semi-space-growth-factor=N, or in NODE_OPTIONS): leave it alone. */
 export function factorSetByUser(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
@@ -47,13 +43,12 @@ export function holdYoungGeneration(): () => void {
   if (factorSetByUser(process.execArgv, process.env.NODE_OPTIONS)) {
     return () => undefined;
   }
-  const v8 = load('node:v8') as typeof V8;
-  v8.setFlagsFromString(`--${FLAG}=1`);
+  v8().setFlagsFromString(`--${FLAG}=1`);
   let held = true;
   return () => {
     if (held) {
       held = false;
-      v8.setFlagsFromString(`--${FLAG}=${DEFAULT_FACTOR}`);
+      v8().setFlagsFromString(`--${FLAG}=${DEFAULT_FACTOR}`);
     }
   };
 }

@@ -100,7 +100,7 @@ export class FsTree implements TreeLookup {
 
   readlink(canonical: string): Promise<string> {
     try {
-      return Promise.resolve(readlinkSync(this.real(canonical)));
+      return Promise.resolve(this.sync.readlink(canonical));
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -180,7 +180,7 @@ export class FsTree implements TreeLookup {
           const full = r.path === '/' ? `/${d.name}` : `${r.path}/${d.name}`;
           let target = '';
           try {
-            target = readlinkSync(this.real(full));
+            target = this.sync.readlink(full);
           } catch {
             // A link that vanished between readdir and readlink keeps an empty target.
           }

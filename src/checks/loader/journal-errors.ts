@@ -288,10 +288,10 @@ function unitFamily(unit: string): Family | undefined {
   return unit === 'iptables.service' ? 'ipv4' : undefined;
 }
 
-/** Every message the loader unit (and PID 1 about it) logged this boot that nfdoctor understands, in order. */
 /** Per journal and unit: three loader checks scan the same boot for the same unit. */
 const SCANNED = new WeakMap<readonly JournalEntry[], Map<string, readonly LoaderMessage[]>>();
 
+/** Every message the loader unit (and PID 1 about it) logged this boot that nfdoctor understands, in order. */
 export function scanLoaderJournal(entries: readonly JournalEntry[], unit: string): readonly LoaderMessage[] {
   let byUnit = SCANNED.get(entries);
   if (byUnit === undefined) {
