@@ -5,6 +5,7 @@ import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 import { InputError, UsageError, EXIT } from './errors.ts';
 import { VERSION } from '../version.ts';
 import { stdoutIsTerminal } from './terminal.ts';
+import { reportJson } from '../report/json-text.ts';
 
 type Command = (argv: readonly string[], version: string, color: boolean) => Promise<CommandOutput>;
 
@@ -104,7 +105,7 @@ function runCli(): void {
         const file = err instanceof InputError ? err.file : undefined;
         // Loaded here, not at start-up: check-json pulls in the rules resolver, which --version never needs.
         void import('../report/check-json.ts').then(({ checkErrorToJson }) => {
-          writeStdout(`${JSON.stringify(checkErrorToJson(line, file, VERSION), null, 2)}\n`);
+          writeStdout(`${reportJson(checkErrorToJson(line, file, VERSION))}\n`);
         });
       }
       if (process.env.NFDOCTOR_DEBUG !== undefined && err instanceof Error) {

@@ -20,6 +20,7 @@ import { terminalStyle } from '../options.ts';
 import { readPiecewiseInput, readTextInput, requireDirectory, type PiecewiseText } from '../read-input.ts';
 import { detectHostBackend } from '../../resolve/host-backend.ts';
 import type { Family } from '../../knowledge/extensions.ts';
+import { reportJson } from '../../report/json-text.ts';
 
 export const CHECK_HELP = `Usage: nfdoctor check RULES... [options]
 
@@ -233,9 +234,9 @@ export async function runCheck(
   const style = terminalStyle(color);
   const text =
     format === 'json'
-      ? `${JSON.stringify(checkResultToJson(result, version), null, 2)}\n`
+      ? `${reportJson(checkResultToJson(result, version))}\n`
       : format === 'sarif'
-        ? `${JSON.stringify(checkResultToSarif(result, version), null, 2)}\n`
+        ? `${reportJson(checkResultToSarif(result, version))}\n`
         : renderCheckText(result, style);
   return { text, exitCode: result.ok ? EXIT.ok : EXIT.findings };
 }

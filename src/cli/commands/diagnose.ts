@@ -17,6 +17,7 @@ import { familyStates } from '../../guard/decision.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { requireDirectory } from '../read-input.ts';
 import type { CommandOutput } from './check.ts';
+import { reportJson } from '../../report/json-text.ts';
 
 export const DIAGNOSE_HELP = `Usage: nfdoctor diagnose [--root DIR | --snapshot FILE] [options]
 
@@ -87,7 +88,7 @@ export async function runDiagnose(
   const style = terminalStyle(color);
   const text =
     format === 'json'
-      ? `${JSON.stringify(diagnosisToJson(model, result, version), null, 2)}\n`
+      ? `${reportJson(diagnosisToJson(model, result, version))}\n`
       : format === 'html'
         ? renderDiagnosisHtml(model, result, version)
         : format === 'prometheus'

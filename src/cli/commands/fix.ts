@@ -21,6 +21,7 @@ import { readline } from '../../lazy-builtins.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { chooseReader } from './diagnose.ts';
 import type { CommandOutput } from './check.ts';
+import { reportJson } from '../../report/json-text.ts';
 
 export const FIX_SCHEMA_VERSION = 1;
 
@@ -188,21 +189,17 @@ interface JsonParts {
 
 /** The JSON report of fix (schema/fix.schema.json). */
 function fixJson(p: JsonParts): string {
-  return `${JSON.stringify(
-    {
-      schemaVersion: FIX_SCHEMA_VERSION,
-      tool: { name: 'nfdoctor', version: p.version },
-      mode: p.mode,
-      source: p.source,
-      plan: { steps: p.plan.steps.map(stepJson), withoutFix: p.plan.withoutFix, rejected: p.plan.rejected },
-      ...(p.apply === undefined ? {} : { apply: p.apply }),
-      before: { findings: p.before.findings.map(findingJson), liveRules: liveRules(p.before.model) },
-      ...(p.after === undefined ? {} : { after: p.after }),
-      exitCode: p.exitCode,
-    },
-    null,
-    2,
-  )}\n`;
+  return `${reportJson({
+    schemaVersion: FIX_SCHEMA_VERSION,
+    tool: { name: 'nfdoctor', version: p.version },
+    mode: p.mode,
+    source: p.source,
+    plan: { steps: p.plan.steps.map(stepJson), withoutFix: p.plan.withoutFix, rejected: p.plan.rejected },
+    ...(p.apply === undefined ? {} : { apply: p.apply }),
+    before: { findings: p.before.findings.map(findingJson), liveRules: liveRules(p.before.model) },
+    ...(p.after === undefined ? {} : { after: p.after }),
+    exitCode: p.exitCode,
+  })}\n`;
 }
 
 /** The steps --apply would run (same options), then the manual ones, and what was left out and why. */

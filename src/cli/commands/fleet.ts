@@ -12,6 +12,7 @@ import { parseFailOn, parseFormat, terminalStyle } from '../options.ts';
 import { UsageError, EXIT } from '../errors.ts';
 import type { CommandOutput } from './check.ts';
 import { runFleetCollect } from './fleet-collect.ts';
+import { reportJson } from '../../report/json-text.ts';
 
 export const FLEET_HELP = `Usage: nfdoctor fleet SNAPSHOT_OR_DIR... [options]
        nfdoctor fleet collect -i INVENTORY [--snapshots DIR]   (runs the Ansible collect playbook)
@@ -88,7 +89,7 @@ export async function runFleet(
   const style = terminalStyle(color);
   const text =
     format === 'json'
-      ? `${JSON.stringify(fleetToJson(report, version), null, 2)}\n`
+      ? `${reportJson(fleetToJson(report, version))}\n`
       : format === 'html'
         ? renderFleetHtml(report, version)
         : renderFleetText(report, style);
