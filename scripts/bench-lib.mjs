@@ -37,10 +37,10 @@ export function checkArgv(bundle, file) {
 }
 
 /**
- * Runs argv (no shell), returns wall seconds, exit status, and with GNU time installed, CPU seconds
+ * Runs argv (no shell) in `env` (default: this process's), returns wall seconds, exit status, and with GNU time installed, CPU seconds
  * (user + system, which a loaded machine inflates much less than wall time) and peak RSS in KiB (%M).
  */
-export function measure(argv, { cwd = REPO, prefix = [], timeoutMs = 600_000 } = {}) {
+export function measure(argv, { cwd = REPO, prefix = [], timeoutMs = 600_000, env = process.env } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'nfd-bench-'));
   try {
     const rssFile = join(scratch, 'rss');
@@ -52,7 +52,7 @@ export function measure(argv, { cwd = REPO, prefix = [], timeoutMs = 600_000 } =
     const result = spawnSync(full[0], full.slice(1), {
       cwd,
       encoding: 'utf8',
-      env: { ...process.env, LC_ALL: 'C' },
+      env: { ...env, LC_ALL: 'C' },
       maxBuffer: 256 * 1024 * 1024,
       timeout: timeoutMs,
     });

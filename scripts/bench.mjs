@@ -79,41 +79,64 @@ const SNAPSHOT = 'fixtures/hosts/healthy.tar.gz';
  * three alternating in each round so that load changes hit all of them alike. CPU is summed over the
  * rounds (GNU time counts in 10 ms steps, too coarse for one ~0.1 s call).
  */
+/** This environment without NODE_EXTRA_CA_CERTS, or undefined when it is not set. */
+function extraCasWith(env) {
+  if (env.NODE_EXTRA_CA_CERTS === undefined) {
+    return undefined;
+  }
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = env;
+  return rest;
+}
+
 function startup() {
   if (!existsSync(CLI)) {
     return ['startup: dist/nfdoctor.cjs not found (run `npm run build`)'];
   }
+  const diagnose = [process.execPath, CLI, 'diagnose', '--snapshot', SNAPSHOT, '--format', 'json'];
   const commands = [
     ['node -e 0', [process.execPath, '-e', '0']],
     ['nfdoctor --version', [process.execPath, CLI, '--version']],
-    [
-      `diagnose --snapshot ${SNAPSHOT}`,
-      [process.execPath, CLI, 'diagnose', '--snapshot', SNAPSHOT, '--format', 'json'],
-    ],
+    [`diagnose --snapshot ${SNAPSHOT}`, diagnose],
   ];
+  // NODE_EXTRA_CA_CERTS makes Node read and parse those certificates at every start, before any script runs
+  // (node.cc InitializeOncePerProcess -> crypto::UseExtraCaCerts): a fixed cost on both sides of each ratio.
+  // Where it is set, the same pair also runs without it, so that the ratio is shown both ways.
+  const withoutExtraCas = extraCasWith(process.env);
+  const unsetLabel = ' (NODE_EXTRA_CA_CERTS unset)';
+  if (withoutExtraCas !== undefined) {
+    commands.push(
+      [`node -e 0${unsetLabel}`, [process.execPath, '-e', '0'], withoutExtraCas],
+      [`diagnose${unsetLabel}`, diagnose, withoutExtraCas],
+    );
+  }
   const samples = commands.map(() => []);
   for (let round = 0; round < STARTUP_RUNS; round++) {
-    commands.forEach(([, argv], i) => samples[i].push(measure(argv)));
+    commands.forEach(([, argv, env], i) => samples[i].push(measure(argv, env === undefined ? {} : { env })));
   }
   const wall = samples.map((runs) => median(runs.map((m) => m.seconds)));
   const cpuSum = samples.map((runs) =>
     runs.every((m) => m.cpuSeconds !== undefined) ? runs.reduce((n, m) => n + m.cpuSeconds, 0) : undefined,
   );
   const rows = [['command', 'wall s (median)', 'wall ratio', 'cpu s (mean)', 'cpu ratio']];
-  commands.forEach(([label], i) => {
+  commands.forEach(([label, , env], i) => {
+    // Each command against the node -e 0 run in the same environment (the first of its rows).
+    const base = commands.findIndex(([, , other]) => other === env);
     rows.push([
       label,
       wall[i].toFixed(3),
-      (wall[i] / wall[0]).toFixed(2),
+      (wall[i] / wall[base]).toFixed(2),
       cpuSum[i] === undefined ? '-' : (cpuSum[i] / STARTUP_RUNS).toFixed(3),
-      cpuSum[i] === undefined || cpuSum[0] === undefined ? '-' : (cpuSum[i] / cpuSum[0]).toFixed(2),
+      cpuSum[i] === undefined || cpuSum[base] === undefined ? '-' : (cpuSum[i] / cpuSum[base]).toFixed(2),
     ]);
   });
   const failed = samples.flatMap((runs, i) =>
     runs.some((m) => m.status !== 0 && m.status !== 1) ? [`startup: ${commands[i][0]} failed`] : [],
   );
   console.log(
-    `startup: ${STARTUP_RUNS} rounds, node -e 0 / --version / diagnose alternating; ratios against node -e 0\n`,
+    `startup: ${STARTUP_RUNS} rounds, node -e 0 / --version / diagnose alternating; ratios against node -e 0` +
+      (withoutExtraCas === undefined
+        ? '\n'
+        : ` of the same environment\nNODE_EXTRA_CA_CERTS is set (${process.env.NODE_EXTRA_CA_CERTS}): every node start parses it; the last two rows run without it\n`),
   );
   console.log(table(rows));
   console.log('');
