@@ -300,11 +300,95 @@ export function hasGlob(pattern: string): boolean {
 
 const BUCKET = 24;
 
-interface GlobEntry {
+interface AliasHit {
+  readonly module: string;
+  /** Where the alias is in the file (kmod's order): its index in the list, or its offset in the text. */
+  readonly order: number;
+}
+
+interface GlobEntry extends AliasHit {
   readonly prefix: string;
   readonly pattern: string;
-  readonly module: string;
-  readonly order: number;
+}
+
+/**
+ * Aliases by normalized pattern: literal patterns in a Map, glob patterns in buckets keyed by the first
+ * BUCKET characters of their literal prefix (a lookup reads the buckets of its own prefixes only).
+ */
+class AliasTable {
+  private readonly literal = new Map<string, AliasHit[]>();
+  private readonly globs = new Map<string, GlobEntry[]>();
+
+  add(rawPattern: string, module: string, order: number): void {
+    const pattern = normalizeAlias(rawPattern);
+    if (pattern === undefined) {
+      return;
+    }
+    const wildcard = firstWildcard(pattern);
+    if (wildcard === pattern.length) {
+      const list = this.literal.get(pattern);
+      if (list === undefined) {
+        this.literal.set(pattern, [{ module, order }]);
+      } else {
+        list.push({ module, order });
+      }
+      return;
+    }
+    const prefix = pattern.slice(0, wildcard);
+    const key = prefix.slice(0, BUCKET);
+    const entry: GlobEntry = { prefix, pattern, module, order };
+    const bucket = this.globs.get(key);
+    if (bucket === undefined) {
+      this.globs.set(key, [entry]);
+    } else {
+      bucket.push(entry);
+    }
+  }
+
+  /** Adds to `hits` every alias whose pattern matches `key` (normalized). */
+  collect(key: string, hits: AliasHit[]): void {
+    hits.push(...(this.literal.get(key) ?? []));
+    for (let k = 0; k <= Math.min(BUCKET, key.length); k++) {
+      const bucket = this.globs.get(key.slice(0, k));
+      if (bucket === undefined) {
+        continue;
+      }
+      for (const g of bucket) {
+        if (key.startsWith(g.prefix) && fnmatch(g.pattern, key)) {
+          hits.push(g);
+        }
+      }
+    }
+  }
+}
+
+/** Looks names up as modprobe does: normalized, then `collect` adds the matching aliases. */
+function aliasIndex(collect: (key: string, hits: AliasHit[]) => void): AliasIndex {
+  return {
+    lookup(name: string): string[] {
+      const key = normalizeAlias(name);
+      if (key === undefined) {
+        return [];
+      }
+      const hits: AliasHit[] = [];
+      collect(key, hits);
+      return modulesInOrder(hits);
+    },
+  };
+}
+
+/** The modules of `hits` in file order, each once. */
+function modulesInOrder(hits: AliasHit[]): string[] {
+  hits.sort((x, y) => x.order - y.order);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const h of hits) {
+    if (!seen.has(h.module)) {
+      seen.add(h.module);
+      out.push(h.module);
+    }
+  }
+  return out;
 }
 
 /**
@@ -315,64 +399,82 @@ interface GlobEntry {
  * (libkmod-index.c add_value), so file order is kmod's order.
  */
 export function buildAliasIndex(aliases: readonly ModuleAlias[]): AliasIndex {
-  const literal = new Map<string, { module: string; order: number }[]>();
-  const globs = new Map<string, GlobEntry[]>();
+  const table = new AliasTable();
   for (let order = 0; order < aliases.length; order++) {
     const a = aliases[order] as ModuleAlias;
-    const pattern = normalizeAlias(a.pattern);
-    if (pattern === undefined) {
-      continue;
-    }
-    const wildcard = firstWildcard(pattern);
-    if (wildcard === pattern.length) {
-      const list = literal.get(pattern);
-      if (list === undefined) {
-        literal.set(pattern, [{ module: a.module, order }]);
-      } else {
-        list.push({ module: a.module, order });
-      }
-      continue;
-    }
-    const prefix = pattern.slice(0, wildcard);
-    const key = prefix.slice(0, BUCKET);
-    const entry: GlobEntry = { prefix, pattern, module: a.module, order };
-    const bucket = globs.get(key);
-    if (bucket === undefined) {
-      globs.set(key, [entry]);
-    } else {
-      bucket.push(entry);
-    }
+    table.add(a.pattern, a.module, order);
   }
-  return {
-    lookup(name: string): string[] {
-      const key = normalizeAlias(name);
-      if (key === undefined) {
-        return [];
+  return aliasIndex((key, hits) => {
+    table.collect(key, hits);
+  });
+}
+
+/**
+ * A line in another form than depmod's "alias <pattern> <module>", a blank line or a comment (multiline: the
+ * first such line). Mirrors parseModulesAlias: its fast path takes exactly the first form, and it skips the
+ * other two without a word; any other line may need a diagnostic.
+ */
+const NOT_DEPMOD_LINE = /^(?!alias [^ \t\n]+ [A-Za-z0-9_-]{1,64}$|[^\S\n]*$|[^\S\n]*#)/m;
+/** Line breaks that splitLines and the regex above would not agree on. */
+const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
+/** Raw first characters of the patterns whose literal prefix is empty (firstWildcard is 0). */
+const WILDCARD_FIRST = ['*', '?', '[', '\\'];
+
+/**
+ * The alias index of a modules.alias text as depmod writes it, built as lookups need it: the lines whose
+ * pattern starts with a character are read the first time a name starting with it is looked up (with the
+ * patterns that start with a wildcard, which any name may match). A generic Debian 6.1 kernel lists 26k
+ * aliases, 24k of them device patterns (pci:, usb:, of:, i2c:, hid: ...) that no firewall module request
+ * reads; indexing them all took ~75 ms at every start. Lookups answer as buildAliasIndex(parseModulesAlias())
+ * does. Undefined when a line is in another form: parseModulesAlias then reads the file, with diagnostics.
+ */
+export function aliasIndexOfText(text: string): AliasIndex | undefined {
+  if (OTHER_LINE_BREAK.test(text) || NOT_DEPMOD_LINE.test(text)) {
+    return undefined;
+  }
+  const tables = new Map<string, AliasTable>();
+  const tableOf = (first: string): AliasTable => {
+    let table = tables.get(first);
+    if (table === undefined) {
+      table = new AliasTable();
+      // alias_normalize turns a leading '-' into '_'; '' stands for the patterns that start with a wildcard.
+      const raw = first === '' ? WILDCARD_FIRST : first === '_' ? ['_', '-'] : [first];
+      for (const c of raw) {
+        addLinesStartingWith(text, `alias ${c}`, table);
       }
-      const hits: { module: string; order: number }[] = [...(literal.get(key) ?? [])];
-      for (let k = 0; k <= Math.min(BUCKET, key.length); k++) {
-        const bucket = globs.get(key.slice(0, k));
-        if (bucket === undefined) {
-          continue;
-        }
-        for (const g of bucket) {
-          if (key.startsWith(g.prefix) && fnmatch(g.pattern, key)) {
-            hits.push(g);
-          }
-        }
-      }
-      hits.sort((x, y) => x.order - y.order);
-      const seen = new Set<string>();
-      const out: string[] = [];
-      for (const h of hits) {
-        if (!seen.has(h.module)) {
-          seen.add(h.module);
-          out.push(h.module);
-        }
-      }
-      return out;
-    },
+      tables.set(first, table);
+    }
+    return table;
   };
+  return aliasIndex((key, hits) => {
+    tableOf('').collect(key, hits);
+    const first = key.charAt(0);
+    // A name that starts with a wildcard character can only match patterns that start with a wildcard.
+    if (first !== '' && !WILDCARD_FIRST.includes(first)) {
+      tableOf(first).collect(key, hits);
+    }
+  });
+}
+
+/** Adds each "alias <pattern> <module>" line that starts with `head`, found by string search, not line by line. */
+function addLinesStartingWith(text: string, head: string, table: AliasTable): void {
+  const needle = `\n${head}`;
+  /** The first line at or after the line starting at `from` that starts with `head`, or -1. */
+  const nextLine = (from: number): number => {
+    if (from === 0 && text.startsWith(head)) {
+      return 0;
+    }
+    const at = text.indexOf(needle, Math.max(0, from - 1));
+    return at === -1 ? -1 : at + 1;
+  };
+  for (let start = nextLine(0); start !== -1;) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    // NOT_DEPMOD_LINE held: one space after the pattern, the module name after it.
+    const space = text.indexOf(' ', start + 6);
+    table.add(text.slice(start + 6, space), normalizeModuleName(text.slice(space + 1, end)), start);
+    start = newline === -1 ? -1 : nextLine(newline + 1);
+  }
 }
 
 /** '*', '?', '[' or '\\': found by the regex engine, not a character loop (2,400 patterns per kernel). */

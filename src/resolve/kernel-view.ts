@@ -6,6 +6,7 @@ import type { Diagnostic } from '../parsers/types.ts';
 import { parseModulesDep, type ModuleDep } from '../parsers/modules-dep.ts';
 import {
   parseModulesAlias,
+  aliasIndexOfText,
   buildAliasIndex,
   type AliasIndex,
   type ModuleAlias,
@@ -339,7 +340,13 @@ export async function loadKernelView(reader: HostReader, layout: KernelLayout): 
   });
   const aliasFile = `${dir}/modules.alias`;
   const alias = parsedOnce(await readContent(reader, aliasFile, acc), 'alias', aliasFile, (b) => {
-    const p = parseModulesAlias(b.toString('utf8'), aliasFile);
+    const text = b.toString('utf8');
+    // depmod's own output (nothing to report) is indexed as lookups need it; anything else is read in full.
+    const lazy = aliasIndexOfText(text);
+    if (lazy !== undefined) {
+      return { diagnostics: [], value: lazy };
+    }
+    const p = parseModulesAlias(text, aliasFile);
     return { diagnostics: p.diagnostics, value: buildAliasIndex(p.value) };
   });
   const softFile = `${dir}/modules.softdep`;
