@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadOrder, parseModulesDep } from './modules-dep.ts';
+import { depIndexOfText, loadOrder, parseModulesDep, type ModuleDep } from './modules-dep.ts';
 import { moduleNameFromPath } from './module-name.ts';
 import { KERNELS, checkTotal, kernelFile, readKernel } from './__samples__/kmod/test-helpers.ts';
 
@@ -189,5 +189,89 @@ describe('parseModulesDep splits dependency lists only when they are read', () =
     expect(entry?.file).toBe('/lib/modules/6.1/modules.dep');
     expect(entry?.deps).toEqual(['y_z']);
     expect(Object.keys(entry ?? {})).toEqual(['name', 'path', 'line', 'file']);
+  });
+});
+
+describe('depIndexOfText (lines split as modules are read)', () => {
+  /** What kernel-view indexed before: parseModulesDep's entries by name, a later line winning. */
+  const eagerIndex = (text: string): Map<string, ModuleDep & { readonly file: string }> =>
+    new Map(parseModulesDep(text, 'modules.dep').value.map((d) => [d.name, d]));
+  const plain = (d: ModuleDep & { readonly file: string }): object => ({
+    name: d.name,
+    path: d.path,
+    deps: d.deps,
+    depPaths: d.depPaths,
+    line: d.line,
+    file: d.file,
+  });
+
+  it.each(KERNELS)('%s: every module as parseModulesDep gives it, in file order', (release) => {
+    const text = readKernel(release, 'modules.dep');
+    const eager = eagerIndex(text);
+    const lazy = depIndexOfText(text, 'modules.dep');
+    expect(lazy).toBeDefined();
+    expect(lazy?.size).toBe(eager.size);
+    expect([...(lazy?.keys() ?? [])]).toEqual([...eager.keys()]);
+    for (const [name, entry] of eager) {
+      expect(lazy?.has(name)).toBe(true);
+      expect(plain(lazy?.get(name) as ModuleDep & { readonly file: string })).toEqual(plain(entry));
+    }
+    expect(lazy?.get('no_such_module')).toBeUndefined();
+    expect([...(lazy?.values() ?? [])].map(plain)).toEqual([...eager.values()].map(plain));
+  });
+
+  it('declines a text in any other form (parseModulesDep reads those, with what it has to say)', () => {
+    for (const text of [
+      'a.ko: b.ko\na.ko:\n',
+      ' a.ko:\n',
+      'a.ko: \n',
+      'a.ko:\tb\n',
+      'a.ko: b.txt\n',
+      'a b.ko:\n',
+      'a.ko:\r\n',
+      '\ufeffa.ko:\n',
+      'a.ko\n',
+      ':\n',
+    ]) {
+      expect(depIndexOfText(text, 'f'), JSON.stringify(text)).toBeUndefined();
+    }
+  });
+
+  const path = fc
+    .tuple(
+      fc.constantFrom('', 'kernel/', 'kernel/net/', 'x-y/'),
+      fc.stringMatching(/^[a-z][a-z0-9_-]{0,6}$/),
+      fc.constantFrom('.ko', '.ko.xz', '.ko.zst', '.ko.gz'),
+    )
+    .map(([dir, stem, ext]) => `${dir}${stem}${ext}`);
+  const line = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(path, fc.array(path, { maxLength: 3 }))
+        .map(([p, d]) => `${p}:${d.map((x) => ` ${x}`).join('')}`),
+    },
+    { weight: 1, arbitrary: fc.constantFrom('', '# comment', '   ', '\t# x') },
+  );
+
+  it('equals the eager index on generated depmod texts, or declines where parseModulesDep reports something', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (lines, finalNewline) => {
+        const text = lines.join('\n') + (finalNewline && lines.length > 0 ? '\n' : '');
+        const lazy = depIndexOfText(text, 'modules.dep');
+        const parsed = parseModulesDep(text, 'modules.dep');
+        if (lazy === undefined) {
+          expect(parsed.diagnostics.length).toBeGreaterThan(0);
+          return;
+        }
+        expect(parsed.diagnostics).toEqual([]);
+        const eager = eagerIndex(text);
+        expect([...lazy.keys()]).toEqual([...eager.keys()]);
+        for (const [name, entry] of eager) {
+          expect(plain(lazy.get(name) as ModuleDep & { readonly file: string })).toEqual(plain(entry));
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

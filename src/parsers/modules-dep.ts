@@ -121,6 +121,152 @@ export function parseModulesDep(
   return { value, diagnostics };
 }
 
+type DepEntry = ModuleDep & { readonly file: string };
+
+/**
+ * A line in another form than depmod's "<module path>:[ <dep path>]..." (no blank around the path, a module
+ * file extension on every path), a blank line or a comment: the first such line. Mirrors parseModulesDep,
+ * which reads the first form without a word and skips the other two; any other line may need a diagnostic.
+ */
+const NOT_DEPMOD_LINE =
+  /^(?![^\s:]+\.ko(?:\.(?:xz|zst|gz))?:(?:[ \t]+[^ \t\n]*\.ko(?:\.(?:xz|zst|gz))?)*$|[^\S\n]*$|[^\S\n]*#)/m;
+/** Line breaks that splitLines and the regex above would not agree on. */
+const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
+
+/**
+ * modules.dep by module name, from a text as depmod writes it, each line split only when its module is read:
+ * a diagnosis reads a few dozen of the 1,121 (cloud) to 4,023 (generic Debian 6.1 kernel) lines. Entries
+ * equal parseModulesDep's, in file order. Built by `depIndexOfText`.
+ */
+class DepIndex implements ReadonlyMap<string, DepEntry> {
+  readonly #text: string;
+  readonly #file: string;
+  /** Module name -> where its line starts. */
+  readonly #starts: ReadonlyMap<string, number>;
+  /** Line starts in file order: a line's number is its position here, plus one. */
+  readonly #lineStarts: readonly number[];
+  readonly #entries = new Map<string, DepEntry>();
+
+  constructor(
+    text: string,
+    file: string,
+    starts: ReadonlyMap<string, number>,
+    lineStarts: readonly number[],
+  ) {
+    this.#text = text;
+    this.#file = file;
+    this.#starts = starts;
+    this.#lineStarts = lineStarts;
+  }
+
+  get size(): number {
+    return this.#starts.size;
+  }
+
+  has(name: string): boolean {
+    return this.#starts.has(name);
+  }
+
+  get(name: string): DepEntry | undefined {
+    const known = this.#entries.get(name);
+    if (known !== undefined) {
+      return known;
+    }
+    const start = this.#starts.get(name);
+    if (start === undefined) {
+      return undefined;
+    }
+    const text = this.#text;
+    const newline = text.indexOf('\n', start);
+    const colon = text.indexOf(':', start);
+    const entry = new DepLine(
+      name,
+      text.slice(start, colon),
+      text.slice(colon + 1, newline === -1 ? text.length : newline),
+      lineNumberAt(this.#lineStarts, start),
+      this.#file,
+    );
+    this.#entries.set(name, entry);
+    return entry;
+  }
+
+  *entries(): MapIterator<[string, DepEntry]> {
+    for (const name of this.#starts.keys()) {
+      yield [name, this.get(name) as DepEntry];
+    }
+  }
+
+  keys(): MapIterator<string> {
+    return this.#starts.keys();
+  }
+
+  *values(): MapIterator<DepEntry> {
+    for (const [, entry] of this.entries()) {
+      yield entry;
+    }
+  }
+
+  forEach(
+    fn: (value: DepEntry, key: string, map: ReadonlyMap<string, DepEntry>) => void,
+    self?: unknown,
+  ): void {
+    for (const [name, entry] of this.entries()) {
+      fn.call(self, entry, name, this);
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<[string, DepEntry]> {
+    return this.entries();
+  }
+}
+
+/** The 1-based number of the line that starts at `start` (one of `lineStarts`). */
+function lineNumberAt(lineStarts: readonly number[], start: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] as number) <= start) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo + 1;
+}
+
+/**
+ * modules.dep by normalized module name, as the index of parseModulesDep's entries would be, when the text is
+ * in depmod's own form with each module once (then parseModulesDep has nothing to report). Each line is
+ * split when its module is first read. Undefined otherwise: parseModulesDep then reads the file.
+ */
+export function depIndexOfText(text: string, file: string): ReadonlyMap<string, DepEntry> | undefined {
+  if (OTHER_LINE_BREAK.test(text) || NOT_DEPMOD_LINE.test(text)) {
+    return undefined;
+  }
+  const starts = new Map<string, number>();
+  const lineStarts: number[] = [];
+  for (let start = 0; start < text.length;) {
+    lineStarts.push(start);
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    // NOT_DEPMOD_LINE held: a module line starts with its path, a blank line or a comment with white space or "#".
+    if (start < end && !BLANK_OR_COMMENT_START.test(text[start] as string)) {
+      const colon = text.indexOf(':', start);
+      const name = moduleNameFromPath(text.slice(start, colon));
+      if (starts.has(name)) {
+        return undefined;
+      }
+      starts.set(name, start);
+    }
+    start = end + 1;
+  }
+  return new DepIndex(text, file, starts, lineStarts);
+}
+
+/** The first character of a line that is not a module line (what trim() removes, or a comment's "#"). */
+const BLANK_OR_COMMENT_START = /^[\s#]$/;
+
 /**
  * Modules in the order modprobe inserts them for `name` (dependencies first, `name` last), or undefined
  * when `name` is not in modules.dep. The reversed closure equals kmod 30's `modprobe --show-depends`

@@ -3,7 +3,7 @@
 // /proc and modprobe.d. Missing inputs are recorded, never guessed.
 import type { HostReader, FileFact } from '../sources/host-reader.ts';
 import type { Diagnostic } from '../parsers/types.ts';
-import { parseModulesDep, type ModuleDep } from '../parsers/modules-dep.ts';
+import { depIndexOfText, parseModulesDep, type ModuleDep } from '../parsers/modules-dep.ts';
 import {
   parseModulesAlias,
   aliasIndexOfText,
@@ -335,7 +335,13 @@ export async function loadKernelView(reader: HostReader, layout: KernelLayout): 
 
   const depFile = `${dir}/modules.dep`;
   const dep = parsedOnce(await readContent(reader, depFile, acc), 'dep', depFile, (b) => {
-    const p = parseModulesDep(b.toString('utf8'), depFile);
+    const text = b.toString('utf8');
+    // depmod's own output (nothing to report) is split line by line only where a module is looked up.
+    const lazy = depIndexOfText(text, depFile);
+    if (lazy !== undefined) {
+      return { diagnostics: [], value: lazy };
+    }
+    const p = parseModulesDep(text, depFile);
     return { diagnostics: p.diagnostics, value: indexDeps(p.value) };
   });
   const aliasFile = `${dir}/modules.alias`;
