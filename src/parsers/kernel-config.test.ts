@@ -2,8 +2,14 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configString, decodeMaybeGzip, parseKernelConfig } from './kernel-config.ts';
-import { checkTotal, readKernel, sampleFile } from './__samples__/kmod/test-helpers.ts';
+import {
+  configString,
+  configValuesOfText,
+  decodeMaybeGzip,
+  parseKernelConfig,
+  readKernelConfig,
+} from './kernel-config.ts';
+import { KERNELS, checkTotal, readKernel, sampleFile } from './__samples__/kmod/test-helpers.ts';
 
 describe('parseKernelConfig on real Debian configs', () => {
   it('6.1.0-56-amd64: netfilter symbols, "is not set" as n', () => {
@@ -150,6 +156,74 @@ describe('parseKernelConfig reads a line as the kconfig line grammar does', () =
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('configValuesOfText (lines read as symbols are looked up)', () => {
+  const asPairs = (m: ReadonlyMap<string, { value: string; line: number }>): [string, string, number][] =>
+    [...m].map(([k, v]) => [k, v.value, v.line]);
+
+  it.each(KERNELS)('%s: every symbol as parseKernelConfig gives it, in file order', (release) => {
+    const text = readKernel(release, `config-${release}`);
+    const eager = parseKernelConfig(text, 'config').value;
+    const lazy = configValuesOfText(text);
+    expect(lazy).toBeDefined();
+    expect(lazy?.size).toBe(eager.size);
+    for (const [name, v] of eager) {
+      expect(lazy?.get(name), name).toEqual(v);
+    }
+    expect(asPairs(lazy as ReadonlyMap<string, { value: string; line: number }>)).toEqual(asPairs(eager));
+    expect(lazy?.get('CONFIG_NO_SUCH_SYMBOL')).toBeUndefined();
+    expect(lazy?.has('CONFIG_NETFILTER')).toBe(true);
+    expect(lazy?.get('NETFILTER')).toBeUndefined();
+  });
+
+  it('declines a text in any other form; readKernelConfig then gives parseKernelConfig with its diagnostics', () => {
+    for (const text of [
+      'CONFIG_A=y\nCONFIG_A=m\n',
+      'CONFIG_A=y\n# CONFIG_A is not set\n',
+      'CONFIG_A=\n',
+      'CONFIG_A=y \n',
+      'CONFIG_A="x\n',
+      ' CONFIG_A=y\n',
+      'CONFIG_A=y\r\n',
+      '# CONFIG_A is not set \n',
+      'FOO=y\n',
+    ]) {
+      expect(configValuesOfText(text), JSON.stringify(text)).toBeUndefined();
+      expect(readKernelConfig(text, 'f')).toEqual(parseKernelConfig(text, 'f'));
+    }
+  });
+
+  const symbol = fc.constantFrom('CONFIG_A', 'CONFIG_AB', 'CONFIG_B_1', 'CONFIG_X');
+  const line = fc.oneof(
+    fc
+      .tuple(symbol, fc.constantFrom('y', 'm', '0x10', '"a b"', '"q\\"x"', '-1', 'y"'))
+      .map(([s, v]) => `${s}=${v}`),
+    symbol.map((s) => `# ${s} is not set`),
+    fc.constantFrom('', '#', '# comment', '# CONFIG_A=y', '# CONFIG_B_1 is not set, really', '   '),
+  );
+
+  it('equals parseKernelConfig on generated configs, or declines where that reports something', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 10 }), fc.boolean(), (lines, finalNewline) => {
+        const text = lines.join('\n') + (finalNewline && lines.length > 0 ? '\n' : '');
+        const eager = parseKernelConfig(text, 'config');
+        const lazy = configValuesOfText(text);
+        if (lazy === undefined) {
+          expect(eager.diagnostics.length > 0 || /(^|\n)\s+(\n|$)/.test(text) || text.includes(' \n')).toBe(
+            true,
+          );
+          return;
+        }
+        expect(eager.diagnostics).toEqual([]);
+        expect(asPairs(lazy)).toEqual(asPairs(eager.value));
+        for (const name of ['CONFIG_A', 'CONFIG_AB', 'CONFIG_B_1', 'CONFIG_X', 'CONFIG_Z']) {
+          expect(lazy.get(name), name).toEqual(eager.value.get(name));
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

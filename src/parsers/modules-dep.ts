@@ -1,7 +1,7 @@
 // modules.dep: "<module path>: <dep path> <dep path>..." written by depmod(8); format in modules.dep(5).
 
 import type { Diagnostic, Parsed } from './types.ts';
-import { splitLines } from './types.ts';
+import { LazyReadonlyMap, lineNumberAt, splitLines } from './types.ts';
 import { moduleNameFromPath } from './module-name.ts';
 
 export interface ModuleDep {
@@ -138,7 +138,7 @@ const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
  * a diagnosis reads a few dozen of the 1,121 (cloud) to 4,023 (generic Debian 6.1 kernel) lines. Entries
  * equal parseModulesDep's, in file order. Built by `depIndexOfText`.
  */
-class DepIndex implements ReadonlyMap<string, DepEntry> {
+class DepIndex extends LazyReadonlyMap<DepEntry> {
   readonly #text: string;
   readonly #file: string;
   /** Module name -> where its line starts. */
@@ -153,6 +153,7 @@ class DepIndex implements ReadonlyMap<string, DepEntry> {
     starts: ReadonlyMap<string, number>,
     lineStarts: readonly number[],
   ) {
+    super();
     this.#text = text;
     this.#file = file;
     this.#starts = starts;
@@ -163,7 +164,7 @@ class DepIndex implements ReadonlyMap<string, DepEntry> {
     return this.#starts.size;
   }
 
-  has(name: string): boolean {
+  override has(name: string): boolean {
     return this.#starts.has(name);
   }
 
@@ -190,49 +191,9 @@ class DepIndex implements ReadonlyMap<string, DepEntry> {
     return entry;
   }
 
-  *entries(): MapIterator<[string, DepEntry]> {
-    for (const name of this.#starts.keys()) {
-      yield [name, this.get(name) as DepEntry];
-    }
-  }
-
   keys(): MapIterator<string> {
     return this.#starts.keys();
   }
-
-  *values(): MapIterator<DepEntry> {
-    for (const [, entry] of this.entries()) {
-      yield entry;
-    }
-  }
-
-  forEach(
-    fn: (value: DepEntry, key: string, map: ReadonlyMap<string, DepEntry>) => void,
-    self?: unknown,
-  ): void {
-    for (const [name, entry] of this.entries()) {
-      fn.call(self, entry, name, this);
-    }
-  }
-
-  [Symbol.iterator](): MapIterator<[string, DepEntry]> {
-    return this.entries();
-  }
-}
-
-/** The 1-based number of the line that starts at `start` (one of `lineStarts`). */
-function lineNumberAt(lineStarts: readonly number[], start: number): number {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((lineStarts[mid] as number) <= start) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return lo + 1;
 }
 
 /**

@@ -62,3 +62,54 @@ export function splitBufferLines(bytes: Buffer): string[] {
   }
   return lines;
 }
+
+/** The 1-based number of the line that starts at `start` (one of `lineStarts`). */
+export function lineNumberAt(lineStarts: readonly number[], start: number): number {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] as number) <= start) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo + 1;
+}
+
+/**
+ * A ReadonlyMap whose values are made when they are first read (an index over a text that parses a line only
+ * when its key is asked for). Subclasses give the keys and get(); the rest follows from them.
+ */
+export abstract class LazyReadonlyMap<V> implements ReadonlyMap<string, V> {
+  abstract readonly size: number;
+  abstract keys(): MapIterator<string>;
+  abstract get(key: string): V | undefined;
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  *entries(): MapIterator<[string, V]> {
+    for (const key of this.keys()) {
+      yield [key, this.get(key) as V];
+    }
+  }
+
+  *values(): MapIterator<V> {
+    for (const key of this.keys()) {
+      yield this.get(key) as V;
+    }
+  }
+
+  forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void, self?: unknown): void {
+    for (const [key, value] of this.entries()) {
+      fn.call(self, value, key, this);
+    }
+  }
+
+  [Symbol.iterator](): MapIterator<[string, V]> {
+    return this.entries();
+  }
+}

@@ -13,7 +13,7 @@ import {
 } from '../parsers/modules-alias.ts';
 import { parseModulesSoftdep, type SoftDep } from '../parsers/modules-softdep.ts';
 import { parseModulesBuiltin, parseModulesBuiltinModinfo } from '../parsers/modules-builtin.ts';
-import { parseKernelConfig, decodeMaybeGzip, type ConfigValue } from '../parsers/kernel-config.ts';
+import { readKernelConfig, decodeMaybeGzip, type ConfigValue } from '../parsers/kernel-config.ts';
 import { parseProcModules, type LoadedModule } from '../parsers/proc-modules.ts';
 import {
   parseModprobeD,
@@ -211,7 +211,7 @@ async function loadConfig(
     const fact = await reader.readFile(path);
     if (fact.status === 'ok') {
       const parsed = KERNEL_FILES.get('config', path, fact.content, (b) =>
-        parseKernelConfig(b.toString('utf8'), path),
+        readKernelConfig(b.toString('utf8'), path),
       );
       acc.diagnostics.push(...parsed.diagnostics);
       return { file: path, values: parsed.value };
@@ -224,7 +224,7 @@ async function loadConfig(
     if (fact.status === 'ok') {
       const decoded = decodeMaybeGzip(fact.content);
       if ('text' in decoded) {
-        const parsed = parseKernelConfig(decoded.text, '/proc/config.gz');
+        const parsed = readKernelConfig(decoded.text, '/proc/config.gz');
         acc.diagnostics.push(...parsed.diagnostics);
         return { file: '/proc/config.gz', values: parsed.value };
       }
