@@ -80,7 +80,7 @@ const SNAPSHOT = 'fixtures/hosts/healthy.tar.gz';
  * rounds (GNU time counts in 10 ms steps, too coarse for one ~0.1 s call).
  */
 /** This environment without NODE_EXTRA_CA_CERTS, or undefined when it is not set. */
-function extraCasWith(env) {
+function envWithoutExtraCas(env) {
   if (env.NODE_EXTRA_CA_CERTS === undefined) {
     return undefined;
   }
@@ -101,7 +101,7 @@ function startup() {
   // NODE_EXTRA_CA_CERTS makes Node read and parse those certificates at every start, before any script runs
   // (node.cc InitializeOncePerProcess -> crypto::UseExtraCaCerts): a fixed cost on both sides of each ratio.
   // Where it is set, the same pair also runs without it, so that the ratio is shown both ways.
-  const withoutExtraCas = extraCasWith(process.env);
+  const withoutExtraCas = envWithoutExtraCas(process.env);
   const unsetLabel = ' (NODE_EXTRA_CA_CERTS unset)';
   if (withoutExtraCas !== undefined) {
     commands.push(

@@ -2,7 +2,14 @@
 // "# CONFIG_X is not set", as written by kconfig (scripts/kconfig/confdata.c conf_write_symbol).
 
 import type { Diagnostic, Parsed } from './types.ts';
-import { LazyReadonlyMap, lineNumberAt, splitLines } from './types.ts';
+import {
+  LazyReadonlyMap,
+  inOwnForm,
+  lineNumberAt,
+  lineStarts,
+  nextLineStartingWith,
+  splitLines,
+} from './types.ts';
 import { zlib } from '../lazy-builtins.ts';
 
 /** 'y' | 'm' | 'n' (from "is not set") or the raw value; strings keep their quotes as written. */
@@ -93,8 +100,6 @@ export function parseKernelConfig(text: string, file: string): Parsed<Map<string
  */
 const NOT_KCONFIG_LINE =
   /^(?!CONFIG_[A-Za-z0-9_]+=(?:"(?:[^"\\\n]|\\[^\n])*"|[^"\s](?:[^\n]*\S)?)$|#(?:[^\n]*\S)?$|[^\S\n]*$)/m;
-/** Line breaks that splitLines and the regex above would not agree on. */
-const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
 /** The symbol of each line that sets one ("CONFIG_X=...") or says it is not set, in file order. */
 const SYMBOLS = /(?<=^)CONFIG_[A-Za-z0-9_]+(?==)|(?<=^# )CONFIG_[A-Za-z0-9_]+(?= is not set$)/gm;
 
@@ -155,29 +160,14 @@ class ConfigValues extends LazyReadonlyMap<ConfigValue> {
 
 /** Where the first line that starts with `head` (and, when `whole`, is just `head`) starts, or -1. */
 function lineStartingWith(text: string, head: string, whole: boolean): number {
-  const fits = (start: number): boolean => {
+  for (let start = nextLineStartingWith(text, head, 0); start !== -1;) {
     const end = start + head.length;
-    return !whole || end === text.length || text.charCodeAt(end) === 10;
-  };
-  if (text.startsWith(head) && fits(0)) {
-    return 0;
-  }
-  for (let at = text.indexOf(`\n${head}`); at !== -1; at = text.indexOf(`\n${head}`, at + 1)) {
-    if (fits(at + 1)) {
-      return at + 1;
+    if (!whole || end === text.length || text.charCodeAt(end) === 10) {
+      return start;
     }
+    start = nextLineStartingWith(text, head, end + 1);
   }
   return -1;
-}
-
-function lineStarts(text: string): number[] {
-  const starts: number[] = [];
-  for (let start = 0; start < text.length;) {
-    starts.push(start);
-    const newline = text.indexOf('\n', start);
-    start = newline === -1 ? text.length : newline + 1;
-  }
-  return starts;
 }
 
 /**
@@ -185,7 +175,7 @@ function lineStarts(text: string): number[] {
  * report), read line by line only where a symbol is looked up; undefined otherwise.
  */
 export function configValuesOfText(text: string): ReadonlyMap<string, ConfigValue> | undefined {
-  if (OTHER_LINE_BREAK.test(text) || NOT_KCONFIG_LINE.test(text)) {
+  if (!inOwnForm(text, NOT_KCONFIG_LINE)) {
     return undefined;
   }
   const symbols = text.match(SYMBOLS) ?? [];

@@ -1,7 +1,7 @@
 // modules.alias: "alias <fnmatch pattern> <module>" lines written by depmod(8) (kmod tools/depmod.c output_aliases).
 
 import type { Diagnostic, Parsed } from './types.ts';
-import { splitLines } from './types.ts';
+import { inOwnForm, nextLineStartingWith, splitLines } from './types.ts';
 import { isValidModuleName, normalizeModuleName } from './module-name.ts';
 
 export interface ModuleAlias {
@@ -415,8 +415,6 @@ export function buildAliasIndex(aliases: readonly ModuleAlias[]): AliasIndex {
  * other two without a word; any other line may need a diagnostic.
  */
 const NOT_DEPMOD_LINE = /^(?!alias [^ \t\n]+ [A-Za-z0-9_-]{1,64}$|[^\S\n]*$|[^\S\n]*#)/m;
-/** Line breaks that splitLines and the regex above would not agree on. */
-const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
 /** Raw first characters of the patterns whose literal prefix is empty (firstWildcard is 0). */
 const WILDCARD_FIRST = ['*', '?', '[', '\\'];
 
@@ -429,7 +427,7 @@ const WILDCARD_FIRST = ['*', '?', '[', '\\'];
  * does. Undefined when a line is in another form: parseModulesAlias then reads the file, with diagnostics.
  */
 export function aliasIndexOfText(text: string): AliasIndex | undefined {
-  if (OTHER_LINE_BREAK.test(text) || NOT_DEPMOD_LINE.test(text)) {
+  if (!inOwnForm(text, NOT_DEPMOD_LINE)) {
     return undefined;
   }
   const tables = new Map<string, AliasTable>();
@@ -456,24 +454,25 @@ export function aliasIndexOfText(text: string): AliasIndex | undefined {
   });
 }
 
+/** The alias index of a modules.alias text: aliasIndexOfText where it applies, else the full parse and its diagnostics. */
+export function readModulesAlias(text: string, file: string): Parsed<AliasIndex> {
+  const lazy = aliasIndexOfText(text);
+  if (lazy !== undefined) {
+    return { value: lazy, diagnostics: [] };
+  }
+  const p = parseModulesAlias(text, file);
+  return { value: buildAliasIndex(p.value), diagnostics: p.diagnostics };
+}
+
 /** Adds each "alias <pattern> <module>" line that starts with `head`, found by string search, not line by line. */
 function addLinesStartingWith(text: string, head: string, table: AliasTable): void {
-  const needle = `\n${head}`;
-  /** The first line at or after the line starting at `from` that starts with `head`, or -1. */
-  const nextLine = (from: number): number => {
-    if (from === 0 && text.startsWith(head)) {
-      return 0;
-    }
-    const at = text.indexOf(needle, Math.max(0, from - 1));
-    return at === -1 ? -1 : at + 1;
-  };
-  for (let start = nextLine(0); start !== -1;) {
+  for (let start = nextLineStartingWith(text, head, 0); start !== -1;) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
     // NOT_DEPMOD_LINE held: one space after the pattern, the module name after it.
     const space = text.indexOf(' ', start + 6);
     table.add(text.slice(start + 6, space), normalizeModuleName(text.slice(space + 1, end)), start);
-    start = newline === -1 ? -1 : nextLine(newline + 1);
+    start = newline === -1 ? -1 : nextLineStartingWith(text, head, newline + 1);
   }
 }
 

@@ -1,8 +1,8 @@
 // modules.dep: "<module path>: <dep path> <dep path>..." written by depmod(8); format in modules.dep(5).
 
 import type { Diagnostic, Parsed } from './types.ts';
-import { LazyReadonlyMap, lineNumberAt, splitLines } from './types.ts';
-import { moduleNameFromPath } from './module-name.ts';
+import { LazyReadonlyMap, inOwnForm, lineNumberAt, splitLines } from './types.ts';
+import { moduleNameFromPath, normalizeModuleName } from './module-name.ts';
 
 export interface ModuleDep {
   readonly name: string;
@@ -130,8 +130,6 @@ type DepEntry = ModuleDep & { readonly file: string };
  */
 const NOT_DEPMOD_LINE =
   /^(?![^\s:]+\.ko(?:\.(?:xz|zst|gz))?:(?:[ \t]+[^ \t\n]*\.ko(?:\.(?:xz|zst|gz))?)*$|[^\S\n]*$|[^\S\n]*#)/m;
-/** Line breaks that splitLines and the regex above would not agree on. */
-const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
 
 /**
  * modules.dep by module name, from a text as depmod writes it, each line split only when its module is read:
@@ -202,7 +200,7 @@ class DepIndex extends LazyReadonlyMap<DepEntry> {
  * split when its module is first read. Undefined otherwise: parseModulesDep then reads the file.
  */
 export function depIndexOfText(text: string, file: string): ReadonlyMap<string, DepEntry> | undefined {
-  if (OTHER_LINE_BREAK.test(text) || NOT_DEPMOD_LINE.test(text)) {
+  if (!inOwnForm(text, NOT_DEPMOD_LINE)) {
     return undefined;
   }
   const starts = new Map<string, number>();
@@ -223,6 +221,23 @@ export function depIndexOfText(text: string, file: string): ReadonlyMap<string, 
     start = end + 1;
   }
   return new DepIndex(text, file, starts, lineStarts);
+}
+
+/**
+ * modules.dep by normalized module name: depIndexOfText where it applies, else parseModulesDep's entries
+ * (a later line of the same module replacing an earlier one) with its diagnostics.
+ */
+export function readModulesDep(text: string, file: string): Parsed<ReadonlyMap<string, DepEntry>> {
+  const lazy = depIndexOfText(text, file);
+  if (lazy !== undefined) {
+    return { value: lazy, diagnostics: [] };
+  }
+  const p = parseModulesDep(text, file);
+  const byName = new Map<string, DepEntry>();
+  for (const d of p.value) {
+    byName.set(normalizeModuleName(d.name), d);
+  }
+  return { value: byName, diagnostics: p.diagnostics };
 }
 
 /** The first character of a line that is not a module line (what trim() removes, or a comment's "#"). */

@@ -63,6 +63,41 @@ export function splitBufferLines(bytes: Buffer): string[] {
   return lines;
 }
 
+/** Line breaks other than LF, where splitLines and a multiline regular expression would not agree. */
+const OTHER_LINE_BREAK = /[\r\u2028\u2029]/;
+
+/**
+ * Whether every line of `text` is in the form a tool writes, given a multiline regular expression that finds
+ * the first line in another form. The lazy readers of kernel metadata take a text only then (their eager
+ * parsers have nothing to report on it); texts with CR, U+2028 or U+2029 are always left to the parsers.
+ */
+export function inOwnForm(text: string, firstOtherLine: RegExp): boolean {
+  return !OTHER_LINE_BREAK.test(text) && !firstOtherLine.test(text);
+}
+
+/**
+ * Where the first line that begins at or after `from` and starts with `head` begins, or -1. Found by string
+ * search for "\n" + head, not line by line.
+ */
+export function nextLineStartingWith(text: string, head: string, from: number): number {
+  if (from === 0 && text.startsWith(head)) {
+    return 0;
+  }
+  const at = text.indexOf(`\n${head}`, Math.max(0, from - 1));
+  return at === -1 ? -1 : at + 1;
+}
+
+/** Where each line of `text` begins, in order (for lineNumberAt). */
+export function lineStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let start = 0; start < text.length;) {
+    starts.push(start);
+    const newline = text.indexOf('\n', start);
+    start = newline === -1 ? text.length : newline + 1;
+  }
+  return starts;
+}
+
 /** The 1-based number of the line that starts at `start` (one of `lineStarts`). */
 export function lineNumberAt(lineStarts: readonly number[], start: number): number {
   let lo = 0;

@@ -3,10 +3,9 @@
 // /proc and modprobe.d. Missing inputs are recorded, never guessed.
 import type { HostReader, FileFact } from '../sources/host-reader.ts';
 import type { Diagnostic } from '../parsers/types.ts';
-import { depIndexOfText, parseModulesDep, type ModuleDep } from '../parsers/modules-dep.ts';
+import { readModulesDep, type ModuleDep } from '../parsers/modules-dep.ts';
 import {
-  parseModulesAlias,
-  aliasIndexOfText,
+  readModulesAlias,
   buildAliasIndex,
   type AliasIndex,
   type ModuleAlias,
@@ -191,16 +190,6 @@ async function readContent(reader: HostReader, path: string, acc: Collector): Pr
   return fact.status === 'ok' ? fact.content : undefined;
 }
 
-function indexDeps(
-  deps: readonly (ModuleDep & { readonly file: string })[],
-): Map<string, ModuleDep & { readonly file: string }> {
-  const map = new Map<string, ModuleDep & { readonly file: string }>();
-  for (const d of deps) {
-    map.set(normalizeModuleName(d.name), d);
-  }
-  return map;
-}
-
 async function loadConfig(
   reader: HostReader,
   layout: KernelLayout,
@@ -334,27 +323,13 @@ export async function loadKernelView(reader: HostReader, layout: KernelLayout): 
   const dir = layout.modulesDir;
 
   const depFile = `${dir}/modules.dep`;
-  const dep = parsedOnce(await readContent(reader, depFile, acc), 'dep', depFile, (b) => {
-    const text = b.toString('utf8');
-    // depmod's own output (nothing to report) is split line by line only where a module is looked up.
-    const lazy = depIndexOfText(text, depFile);
-    if (lazy !== undefined) {
-      return { diagnostics: [], value: lazy };
-    }
-    const p = parseModulesDep(text, depFile);
-    return { diagnostics: p.diagnostics, value: indexDeps(p.value) };
-  });
+  const dep = parsedOnce(await readContent(reader, depFile, acc), 'dep', depFile, (b) =>
+    readModulesDep(b.toString('utf8'), depFile),
+  );
   const aliasFile = `${dir}/modules.alias`;
-  const alias = parsedOnce(await readContent(reader, aliasFile, acc), 'alias', aliasFile, (b) => {
-    const text = b.toString('utf8');
-    // depmod's own output (nothing to report) is indexed as lookups need it; anything else is read in full.
-    const lazy = aliasIndexOfText(text);
-    if (lazy !== undefined) {
-      return { diagnostics: [], value: lazy };
-    }
-    const p = parseModulesAlias(text, aliasFile);
-    return { diagnostics: p.diagnostics, value: buildAliasIndex(p.value) };
-  });
+  const alias = parsedOnce(await readContent(reader, aliasFile, acc), 'alias', aliasFile, (b) =>
+    readModulesAlias(b.toString('utf8'), aliasFile),
+  );
   const softFile = `${dir}/modules.softdep`;
   const soft = parsedOnce(await readContent(reader, softFile, acc), 'softdep', softFile, (b) => {
     const p = parseModulesSoftdep(b.toString('utf8'), softFile);
