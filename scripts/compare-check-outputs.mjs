@@ -227,15 +227,42 @@ function materialize(files, scratch) {
   });
 }
 
+/** The text cut into pieces of `size` characters, as a file read piece by piece reaches the parser. */
+function* piecesOf(text, size) {
+  for (let at = 0; at < text.length; at += size) {
+    yield text.slice(at, at + size);
+  }
+}
+
+/**
+ * What parseIptablesSave returns for a file (the whole model: tables, chain declarations, rules,
+ * diagnostics), whole and in pieces of 64 KiB and of 997 characters, as one JSON text per way of reading.
+ */
+function parseTrees(parser, path) {
+  const text = readFileSync(path, 'latin1');
+  const family = parser.familyFromFileName(path);
+  const ways = [text, piecesOf(text, 65536), piecesOf(text, 997)];
+  return ways.map((way) => {
+    try {
+      return JSON.stringify(parser.parseIptablesSaveFamily(way, path, family));
+    } catch (err) {
+      return `error ${err.name}: ${err.message}`;
+    }
+  });
+}
+
 /**
  * `--tree OLD_DIR`: the `check` command of an old source tree (a git worktree of main) and of this one,
  * run in this process (runCheck: argument parsing, reading, checking, rendering; only the final write
  * and the exit are main's). Much faster than two processes per file; a thrown error compares by message.
+ * The parse trees of every file are compared too (parseTrees).
  */
 async function inProcess(oldTree, big, scratch) {
   const { tsImport } = await import('tsx/esm/api');
   const load = (tree) => tsImport(join(tree, 'src/cli/commands/check.ts'), import.meta.url);
   const [oldCheck, newCheck] = [await load(oldTree), await load(REPO)];
+  const loadParser = (tree) => tsImport(join(tree, 'src/parsers/iptables-save.ts'), import.meta.url);
+  const [oldParser, newParser] = [await loadParser(oldTree), await loadParser(REPO)];
   const call = async (runCheck, args) => {
     try {
       const r = await runCheck(args, 'compare', false);
@@ -249,8 +276,20 @@ async function inProcess(oldTree, big, scratch) {
   const differences = [];
   const cwd = process.cwd();
   process.chdir(REPO);
+  let trees = 0;
   try {
     for (const file of files) {
+      const oldTrees = parseTrees(oldParser, file.path);
+      const newTrees = parseTrees(newParser, file.path);
+      oldTrees.forEach((tree, i) => {
+        trees++;
+        if (tree !== newTrees[i]) {
+          differences.push(`${file.name} parse tree ${i}`);
+          console.log(
+            `DIFFERENT ${file.name} parse tree (${['whole', '64 KiB pieces', '997-character pieces'][i]})`,
+          );
+        }
+      });
       for (const variant of file.only ?? VARIANTS) {
         const args = [file.path, '--kernel', KERNEL, ...variant];
         const a = await call(oldCheck.runCheck, args);
@@ -266,7 +305,7 @@ async function inProcess(oldTree, big, scratch) {
     process.chdir(cwd);
   }
   console.log(
-    `in process: ${files.length} files, ${runs} (file, format) runs compared, ${differences.length} different`,
+    `in process: ${files.length} files, ${runs} (file, format) runs and ${trees} parse trees compared, ${differences.length} different`,
   );
   return differences.length;
 }

@@ -13,6 +13,7 @@ import {
   type LineWords,
 } from './iptables-tokenize.ts';
 import { matchLookupName } from '../knowledge/extensions.ts';
+import { DeclaredChains } from './declared-chains.ts';
 
 export interface OptionUse {
   readonly name: string;
@@ -517,6 +518,13 @@ class LineReader {
   private emit(text: string, start: number, lineEnd: number, hasNewline: boolean): void {
     const hasCarriageReturn = lineEnd > start && text.charCodeAt(lineEnd - 1) === 0x0d;
     this.lineNumber++;
+    if (
+      !hasCarriageReturn &&
+      text.charCodeAt(start) === 0x3a /* : */ &&
+      this.state.plainChainLine(text, start, lineEnd, this.lineNumber)
+    ) {
+      return;
+    }
     this.state.line(
       text.slice(start, hasCarriageReturn ? lineEnd - 1 : lineEnd),
       this.lineNumber,
@@ -567,9 +575,9 @@ interface OpenTable {
   line: number;
   knownName: boolean;
   builtins: ReadonlySet<string> | undefined;
-  chains: ChainDecl[];
-  /** Declared chain name -> line of its first declaration. */
-  chainNames: Map<string, number>;
+  /** The built-in chain names, for plainChainLine (none for a table iptables does not know). */
+  builtinNames: readonly string[];
+  chains: DeclaredChains;
   /** The chain of the last rule found built in or declared (see checkRuleChain). */
   lastDeclaredChain: string | undefined;
   ruleCount: number;
@@ -670,6 +678,25 @@ class RestoreState {
       'byte-order-mark',
       'file starts with a UTF-8 byte order mark: iptables-restore does not skip it, so line 1 is not a comment, table or rule ("iptables-restore: line 1 failed"); save the file without BOM',
     );
+  }
+
+  /**
+   * Declares the chain of a plain user-chain line `:NAME - [p:b]` of an open table where the line reader
+   * holds it, without a string for the line or its words (see DeclaredChains). Returns false, having done
+   * nothing, for any other line: a policy, a built-in chain, other spacing, a name iptables refuses or one
+   * declared before. line() then reads it like every other line, and reports what there is to report.
+   */
+  plainChainLine(text: string, start: number, end: number, line: number): boolean {
+    const table = this.current;
+    if (table === undefined) {
+      return false;
+    }
+    const nameEnd = plainUserChainNameEnd(text, start, end, table.builtinNames);
+    if (nameEnd === -1 || !table.chains.addHeaderLine(text, start + 1, nameEnd, end, line)) {
+      return false;
+    }
+    this.lineCount = line;
+    return true;
   }
 
   line(content: string, line: number, hasCarriageReturn: boolean, hasNewline: boolean): void {
@@ -830,8 +857,8 @@ class RestoreState {
       line,
       knownName: builtins !== undefined,
       builtins,
-      chains: [],
-      chainNames: new Map(),
+      builtinNames: builtins === undefined ? [] : [...builtins],
+      chains: new DeclaredChains(),
       lastDeclaredChain: undefined,
       ruleCount: 0,
       extensionTargets: new Map(),
@@ -847,11 +874,14 @@ class RestoreState {
     }
     this.current = undefined;
     const late = this.resolveLateChainTargets(open);
+    const declared = open.chains;
+    let chains: ChainDecl[] | undefined;
+    // The declaration objects are built when first read: a check reads only the table's name and rule count.
     const table: {
       name: string;
       line: number;
       knownName: boolean;
-      chains: ChainDecl[];
+      readonly chains: ChainDecl[];
       ruleCount: number;
       commands: ChainCommand[];
       commitLine?: number;
@@ -859,7 +889,9 @@ class RestoreState {
       name: open.name,
       line: open.line,
       knownName: open.knownName,
-      chains: open.chains,
+      get chains() {
+        return (chains ??= declared.list());
+      },
       ruleCount: open.ruleCount,
       commands: open.commands,
     };
@@ -877,7 +909,7 @@ class RestoreState {
   private resolveLateChainTargets(open: OpenTable): number[] {
     const late: { line: number; goto: boolean; name: string; declaredAt: number }[] = [];
     for (const [name, lines] of open.extensionTargets) {
-      const declaredAt = open.chainNames.get(name);
+      const declaredAt = open.chains.lineOf(name);
       if (declaredAt === undefined) {
         continue;
       }
@@ -937,7 +969,7 @@ class RestoreState {
         `chain ${name} counters "${counters}" are not [packets:bytes]; iptables-restore --counters fails with "invalid policy counters"`,
       );
     }
-    const declaredAt = table.chainNames.get(name);
+    const declaredAt = table.chains.lineOf(name);
     if (!builtin && declaredAt !== undefined) {
       this.report(
         'error',
@@ -952,10 +984,7 @@ class RestoreState {
       counters === undefined
         ? { name, policy, line, builtin, declaredBy: 'header' }
         : { name, policy, line, builtin, declaredBy: 'header', counters: sharedCounters(counters) };
-    table.chains.push(decl);
-    if (declaredAt === undefined) {
-      table.chainNames.set(name, line);
-    }
+    table.chains.add(decl);
   }
 
   private checkChainName(name: string, line: number): boolean {
@@ -1051,7 +1080,7 @@ class RestoreState {
         'a double quote is never closed: iptables-restore takes the rest of the line as one word, so everything after the quote (including any -j) is swallowed into that value',
       );
     }
-    const parsed = this.commandLine.parse(table.chainNames);
+    const parsed = this.commandLine.parse(table.chains);
     if (parsed.deprecatedNegation !== undefined) {
       this.report('error', line, parsed.deprecatedNegation.code, parsed.deprecatedNegation.message);
     }
@@ -1129,7 +1158,7 @@ class RestoreState {
     if (!this.checkChainName(name, line)) {
       return;
     }
-    if (table.chainNames.has(name)) {
+    if (table.chains.has(name)) {
       this.report(
         'error',
         line,
@@ -1137,10 +1166,7 @@ class RestoreState {
         `chain ${name} already exists in table ${table.name}: iptables-legacy-restore fails ("Chain already exists")`,
       );
     }
-    table.chains.push({ name, policy: '-', line, builtin: false, declaredBy: 'command' });
-    if (!table.chainNames.has(name)) {
-      table.chainNames.set(name, line);
-    }
+    table.chains.add({ name, policy: '-', line, builtin: false, declaredBy: 'command' });
   }
 
   private checkRuleChain(table: OpenTable, rule: MutableRule): void {
@@ -1152,7 +1178,7 @@ class RestoreState {
     // each chain's rules together, so most rules repeat the chain of the rule before them.
     const chain = rule.chain;
     if (chain !== table.lastDeclaredChain) {
-      if (builtins.has(chain) || table.chainNames.has(chain)) {
+      if (builtins.has(chain) || table.chains.has(chain)) {
         table.lastDeclaredChain = chain;
       } else {
         this.report(
@@ -1168,7 +1194,7 @@ class RestoreState {
       this.report('error', rule.line, 'interface-not-allowed', interfaceError);
     }
     const target = rule.target;
-    if (target?.goto === true && !table.chainNames.has(target.name)) {
+    if (target?.goto === true && !table.chains.has(target.name)) {
       this.report(
         'warning',
         rule.line,
@@ -1316,12 +1342,70 @@ function sharedCounters(counters: string): string {
 }
 
 function isCounterPair(text: string): boolean {
-  const end = text.length - 1;
-  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(end) !== 0x5d) {
+  return isCounterPairAt(text, 0, text.length);
+}
+
+/** isCounterPair(text.slice(start, end)) without the slice. */
+function isCounterPairAt(text: string, start: number, end: number): boolean {
+  const last = end - 1;
+  if (last <= start || text.charCodeAt(start) !== 0x5b || text.charCodeAt(last) !== 0x5d) {
     return false;
   }
-  const colon = text.indexOf(':');
-  return colon > 0 && areDigits(text, 1, colon) && areDigits(text, colon + 1, end);
+  const colon = text.indexOf(':', start);
+  return (
+    colon > start && colon < last && areDigits(text, start + 1, colon) && areDigits(text, colon + 1, last)
+  );
+}
+
+/**
+ * Where the name ends when text[start, end) is a plain user-chain line, `:NAME - [p:b]` with single spaces,
+ * that chainLine would take without a word to say: NAME is 1 to MAX_CHAIN_NAME_BYTES printable ASCII
+ * characters (one byte each; no tab or newline, where strtok() would also split), does not start with "-"
+ * and is none of `builtinNames`; the counters are a valid pair and end the line, which is short. Else -1.
+ */
+export function plainUserChainNameEnd(
+  text: string,
+  start: number,
+  end: number,
+  builtinNames: readonly string[],
+): number {
+  if (end - start > MAX_LINE_BYTES / 3 || text.charCodeAt(start) !== 0x3a /* : */) {
+    return -1;
+  }
+  const nameStart = start + 1;
+  const nameLimit = Math.min(end, nameStart + MAX_CHAIN_NAME_BYTES + 1);
+  let nameEnd = nameStart;
+  while (nameEnd < nameLimit) {
+    const code = text.charCodeAt(nameEnd);
+    if (code === 0x20) {
+      break;
+    }
+    if (code < 0x21 || code > 0x7e) {
+      return -1;
+    }
+    nameEnd++;
+  }
+  const plain =
+    nameEnd > nameStart &&
+    nameEnd - nameStart <= MAX_CHAIN_NAME_BYTES &&
+    text.charCodeAt(nameStart) !== 0x2d /* - */ &&
+    text.charCodeAt(nameEnd) === 0x20 &&
+    text.charCodeAt(nameEnd + 1) === 0x2d /* - */ &&
+    text.charCodeAt(nameEnd + 2) === 0x20 &&
+    isCounterPairAt(text, nameEnd + 3, end) &&
+    !isOneOf(text, nameStart, nameEnd, builtinNames);
+  return plain ? nameEnd : -1;
+}
+
+/** Whether text[start, end) is one of `names`. */
+function isOneOf(text: string, start: number, end: number, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] ?? '';
+    if (name.length === end - start && text.startsWith(name, start)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** isDigits(text.slice(from, to)) without the slice. */
@@ -1414,7 +1498,7 @@ class CommandLineParser {
   private words: readonly string[] = [];
   private quoted: readonly boolean[] = [];
   private wordCount = 0;
-  private declaredChains: ReadonlyMap<string, number> = new Map();
+  private declaredChains: { has(name: string): boolean } = new DeclaredChains();
   private index = 0;
   private negationPending = false;
   /** Where extension options go: the match (its index) or target named last, until a generic option ends it. */
@@ -1498,7 +1582,7 @@ class CommandLineParser {
   }
 
   /** Parses the words currently in the shared LineWords buffer. */
-  parse(declaredChains: ReadonlyMap<string, number>): ParsedCommandLine {
+  parse(declaredChains: { has(name: string): boolean }): ParsedCommandLine {
     this.words = this.lineWords.words;
     this.quoted = this.lineWords.quoted;
     this.wordCount = this.lineWords.count;
