@@ -8,7 +8,8 @@
 // backends. Prints the count compared and every difference; exits 1 on any difference.
 //
 // usage: node scripts/compare-check-outputs.mjs OLD.cjs NEW.cjs [--big] [--keep DIR] [--jobs N] [--old-cache DIR] [--only REGEX]
-//        node scripts/compare-check-outputs.mjs --tree OLD_SOURCE_TREE [--big]   (in one process, faster)
+//        node scripts/compare-check-outputs.mjs --tree OLD_SOURCE_TREE [--big]   (in one process, faster; also
+//        compares every file's parse tree, read whole and in pieces)
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
