@@ -9,9 +9,13 @@
 // a hash of its characters; a declaration object is built only when someone asks for the list.
 import type { ChainDecl } from './iptables-save.ts';
 
-/** FNV-1a over UTF-16 code units: the same number for a string and for the same characters inside a text. */
-function hashRange(text: string, start: number, end: number): number {
-  let hash = 0x811c9dc5 | 0;
+/**
+ * FNV-1a over UTF-16 code units, the same number for a string and for the same characters inside a text.
+ * `seed` replaces FNV's offset basis: random per table, so that no file can be written whose names all fall
+ * on one slot (V8 seeds its own string hashes for the same reason).
+ */
+function hashRange(seed: number, text: string, start: number, end: number): number {
+  let hash = seed;
   for (let i = start; i < end; i++) {
     hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   }
@@ -47,6 +51,7 @@ export class DeclaredChains {
   private readonly objects: ChainDecl[] = [];
   /** The texts entries point into, each once (a piece of the file holds thousands of names). */
   private readonly texts: string[] = [];
+  private readonly seed = (Math.random() * 0x100000000) | 0;
 
   get size(): number {
     return this.count;
@@ -54,19 +59,19 @@ export class DeclaredChains {
 
   /** Line of the first declaration of `name`. */
   lineOf(name: string): number | undefined {
-    const slot = this.slotOf(name, 0, name.length, hashRange(name, 0, name.length));
+    const slot = this.slotOf(name, 0, name.length, hashRange(this.seed, name, 0, name.length));
     const stored = this.slots[slot] ?? 0;
     return stored === 0 ? undefined : this.entries[(stored - 1) * ENTRY_SIZE + LINE];
   }
 
   has(name: string): boolean {
-    return this.slots[this.slotOf(name, 0, name.length, hashRange(name, 0, name.length))] !== 0;
+    return this.slots[this.slotOf(name, 0, name.length, hashRange(this.seed, name, 0, name.length))] !== 0;
   }
 
   /** Adds a declaration; `name` is indexed unless it was declared before. */
   add(decl: ChainDecl): void {
     const { name } = decl;
-    const hash = hashRange(name, 0, name.length);
+    const hash = hashRange(this.seed, name, 0, name.length);
     const slot = this.slotOf(name, 0, name.length, hash);
     if (this.slots[slot] === 0) {
       this.insert(slot, name, 0, name.length, hash, decl.line, -1);
@@ -87,7 +92,7 @@ export class DeclaredChains {
     countersEnd: number,
     line: number,
   ): boolean {
-    const hash = hashRange(text, nameStart, nameEnd);
+    const hash = hashRange(this.seed, text, nameStart, nameEnd);
     const slot = this.slotOf(text, nameStart, nameEnd, hash);
     if (this.slots[slot] !== 0) {
       return false;
