@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { DeclaredChains } from './declared-chains.ts';
-import { parseIptablesSave, plainUserChainNameEnd, type ChainDecl } from './iptables-save.ts';
+import { DeclaredChains, type PlainLineLimits } from './declared-chains.ts';
+import { parseIptablesSave, type ChainDecl } from './iptables-save.ts';
 import { splitStrtokWords } from './iptables-tokenize.ts';
 
 const decl = (name: string, line: number, declaredBy: 'header' | 'command' = 'command'): ChainDecl => ({
@@ -12,14 +12,21 @@ const decl = (name: string, line: number, declaredBy: 'header' | 'command' = 'co
   declaredBy,
 });
 
+const BUILTINS = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];
+const LIMITS: PlainLineLimits = { maxNameLength: 28, maxLineLength: 3412, builtinNames: BUILTINS };
+
+/** addPlainLines on `text` from its start: how many lines it took, and where it stopped. */
+function addPlain(chains: DeclaredChains, text: string, firstLine = 1): { taken: number; after: number } {
+  const before = chains.size;
+  const after = chains.addPlainLines(text, 0, text.length, firstLine, LIMITS);
+  return { taken: chains.size - before, after };
+}
+
 describe('DeclaredChains', () => {
   it('finds a name whether it was declared as a string or as characters inside a text', () => {
     const chains = new DeclaredChains();
-    const text = 'junk\n:KUBE-SEP-IBFZQAF2PZKOBBRT - [0:0]\n:KUBE-SVC-A - [12:345]\n';
-    const first = text.indexOf(':') + 1;
-    expect(chains.addHeaderLine(text, first, first + 25, text.indexOf('\n', first), 2)).toBe(true);
-    const second = text.lastIndexOf(':KUBE') + 1;
-    expect(chains.addHeaderLine(text, second, second + 10, text.length - 1, 3)).toBe(true);
+    const text = ':KUBE-SEP-IBFZQAF2PZKOBBRT - [0:0]\n:KUBE-SVC-A - [12:345]\n-A X\n';
+    expect(addPlain(chains, text, 2)).toEqual({ taken: 2, after: text.indexOf('\n-A') + 1 });
     chains.add(decl('LATER', 7));
     expect(chains.lineOf('KUBE-SEP-IBFZQAF2PZKOBBRT')).toBe(2);
     expect(chains.has('KUBE-SVC-A')).toBe(true);
@@ -37,8 +44,7 @@ describe('DeclaredChains', () => {
   it('refuses a header line whose name is declared, and keeps the first line of a name declared twice', () => {
     const chains = new DeclaredChains();
     chains.add(decl('X', 1));
-    const text = ':X - [0:0]';
-    expect(chains.addHeaderLine(text, 1, 2, text.length, 2)).toBe(false);
+    expect(addPlain(chains, ':X - [0:0]\n', 2)).toEqual({ taken: 0, after: 0 });
     chains.add(decl('X', 2));
     expect(chains.lineOf('X')).toBe(1);
     expect(chains.size).toBe(1);
@@ -56,10 +62,12 @@ describe('DeclaredChains', () => {
         const all: ChainDecl[] = [];
         ops.forEach((o, i) => {
           const line = i + 1;
-          if (o.asLine) {
-            const text = `${o.prefix}:${o.name} - [0:0]\n`;
+          if (o.asLine && !o.name.startsWith('-')) {
+            const text = `${o.prefix}\n:${o.name} - [0:0]\n`;
             const start = o.prefix.length + 1;
-            const added = chains.addHeaderLine(text, start, start + o.name.length, text.length - 1, line);
+            const before = chains.size;
+            chains.addPlainLines(text, start, text.length, line, LIMITS);
+            const added = chains.size > before;
             expect(added).toBe(!firstLine.has(o.name));
             if (!added) {
               return;
@@ -87,56 +95,46 @@ describe('DeclaredChains', () => {
   it('holds 50,000 chains', () => {
     const chains = new DeclaredChains();
     const text = Array.from({ length: 50_000 }, (_, i) => `:C${i} - [0:0]\n`).join('');
-    let at = 0;
-    for (let i = 0; i < 50_000; i++) {
-      const end = text.indexOf('\n', at);
-      expect(chains.addHeaderLine(text, at + 1, text.indexOf(' ', at), end, i + 1)).toBe(true);
-      at = end + 1;
-    }
-    expect(chains.size).toBe(50_000);
+    expect(addPlain(chains, text)).toEqual({ taken: 50_000, after: text.length });
     expect(chains.lineOf('C0')).toBe(1);
     expect(chains.lineOf('C49999')).toBe(50_000);
     expect(chains.has('C50000')).toBe(false);
   });
 });
 
-/** What chainLine makes of a `:` line: its words, as strtok() splits them. */
-function strtokDecl(line: string): {
-  name: string | undefined;
-  policy: string | undefined;
-  counters: string | undefined;
-  extra: number;
-} {
-  const [name, policy, counters, ...extra] = splitStrtokWords(line, 1);
-  return { name, policy, counters, extra: extra.length };
-}
-
-const BUILTINS = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];
-
-describe('plainUserChainNameEnd', () => {
-  it('takes the lines kube-proxy and iptables-save write for user chains', () => {
-    const line = ':KUBE-SEP-IBFZQAF2PZKOBBRT - [0:0]';
-    expect(plainUserChainNameEnd(line, 0, line.length, BUILTINS)).toBe(26);
-    const counted = 'x\n:f2b-sshd - [1234:567890]\nnext';
-    expect(plainUserChainNameEnd(counted, 2, counted.indexOf('\nnext'), BUILTINS)).toBe(11);
+describe('DeclaredChains.addPlainLines', () => {
+  it('takes the lines kube-proxy and iptables-save write for user chains, up to the first other line', () => {
+    const text = ':KUBE-SEP-IBFZQAF2PZKOBBRT - [0:0]\n:f2b-sshd - [1234:567890]\n:INPUT ACCEPT [0:0]\n';
+    const chains = new DeclaredChains();
+    expect(addPlain(chains, text)).toEqual({ taken: 2, after: text.indexOf(':INPUT') });
+    expect(chains.list().map((c) => [c.name, c.line, c.counters])).toEqual([
+      ['KUBE-SEP-IBFZQAF2PZKOBBRT', 1, '[0:0]'],
+      ['f2b-sshd', 2, '[1234:567890]'],
+    ]);
   });
 
   it.each([
-    [':INPUT - [0:0]', 'a built-in chain (its policy is checked)'],
-    [':X ACCEPT [0:0]', 'a policy'],
-    [':X  - [0:0]', 'two spaces'],
-    [':X\t- [0:0]', 'a tab'],
-    [':X - [0:0] ', 'a word after the counters (even a space)'],
-    [':X -', 'no counters'],
-    [':X - [0:]', 'counters without bytes'],
-    [':X - [a:0]', 'counters that are not numbers'],
-    [':-X - [0:0]', 'a name iptables refuses'],
-    [`:${'A'.repeat(29)} - [0:0]`, 'a name longer than 28 bytes'],
-    [':caf\u00e9 - [0:0]', 'a name outside ASCII'],
-    [': - [0:0]', 'no name'],
-    ['X - [0:0]', 'no colon'],
-  ])('leaves %j to chainLine: %s', (line) => {
-    expect(plainUserChainNameEnd(line, 0, line.length, BUILTINS)).toBe(-1);
+    ['a built-in chain (its policy is checked)', ':INPUT - [0:0]'],
+    ['a policy', ':X ACCEPT [0:0]'],
+    ['two spaces', ':X  - [0:0]'],
+    ['a tab', ':X\t- [0:0]'],
+    ['a word after the counters (even a space)', ':X - [0:0] '],
+    ['a carriage return', ':X - [0:0]\r'],
+    ['no counters', ':X -'],
+    ['counters without bytes', ':X - [0:]'],
+    ['counters that are not numbers', ':X - [a:0]'],
+    ['a name iptables refuses', ':-X - [0:0]'],
+    ['a name longer than 28 bytes', `:${'A'.repeat(29)} - [0:0]`],
+    ['a line longer than the limit', `:X - [${'1'.repeat(3410)}:0]`],
+    ['a name outside ASCII', ':caf\u00e9 - [0:0]'],
+    ['no name', ': - [0:0]'],
+    ['no colon', 'X - [0:0]'],
+  ])('leaves a line with %s to chainLine', (_, line) => {
+    expect(addPlain(new DeclaredChains(), `${line}\n`)).toEqual({ taken: 0, after: 0 });
+  });
+
+  it('leaves a last line without a newline to chainLine', () => {
+    expect(addPlain(new DeclaredChains(), ':X - [0:0]')).toEqual({ taken: 0, after: 0 });
   });
 
   it('takes a line only when strtok() gives chainLine a clean user chain of the same name and counters', () => {
@@ -161,23 +159,18 @@ describe('plainUserChainNameEnd', () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 10 }), fc.string({ maxLength: 3 }), (parts, after) => {
         const line = `:${parts.join('')}`;
-        const text = `${line}\n${after}`;
-        const nameEnd = plainUserChainNameEnd(text, 0, line.length, BUILTINS);
-        if (nameEnd === -1) {
+        const chains = new DeclaredChains();
+        if (addPlain(chains, `${line}\n${after}`).taken === 0 || line.includes('\n')) {
           return;
         }
-        const words = strtokDecl(line);
-        expect(words).toEqual({
-          name: line.slice(1, nameEnd),
-          policy: '-',
-          counters: line.slice(nameEnd + 3),
-          extra: 0,
-        });
-        expect(line).toBe(`:${words.name} - ${words.counters}`);
-        expect(words.counters).toMatch(/^\[\d+:\d+\]$/);
-        expect(words.name).toMatch(/^[\x21-\x7e]{1,28}$/);
-        expect(words.name?.startsWith('-')).toBe(false);
-        expect(BUILTINS).not.toContain(words.name);
+        const [name, policy, counters, ...extra] = splitStrtokWords(line, 1);
+        expect({ policy, extra }).toEqual({ policy: '-', extra: [] });
+        expect(line).toBe(`:${name} - ${counters}`);
+        expect(counters).toMatch(/^\[\d+:\d+\]$/);
+        expect(name).toMatch(/^[\x21-\x7e]{1,28}$/);
+        expect(name?.startsWith('-')).toBe(false);
+        expect(BUILTINS).not.toContain(name);
+        expect(chains.list()).toEqual([{ ...decl(name ?? '', 1, 'header'), counters }]);
       }),
       { numRuns: 3000 },
     );

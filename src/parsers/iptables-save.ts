@@ -13,7 +13,7 @@ import {
   type LineWords,
 } from './iptables-tokenize.ts';
 import { matchLookupName } from '../knowledge/extensions.ts';
-import { DeclaredChains } from './declared-chains.ts';
+import { DeclaredChains, type PlainLineLimits } from './declared-chains.ts';
 
 export interface OptionUse {
   readonly name: string;
@@ -496,6 +496,14 @@ class LineReader {
       pos = newline + 1;
     }
     while (pos < length) {
+      if (text.charCodeAt(pos) === 0x3a /* : */) {
+        const after = this.state.plainChainLines(text, pos, length, this.lineNumber + 1);
+        if (after !== pos) {
+          this.lineNumber = this.state.linesRead;
+          pos = after;
+          continue;
+        }
+      }
       const newline = text.indexOf('\n', pos);
       if (newline === -1) {
         this.pending = text.slice(pos);
@@ -518,13 +526,6 @@ class LineReader {
   private emit(text: string, start: number, lineEnd: number, hasNewline: boolean): void {
     const hasCarriageReturn = lineEnd > start && text.charCodeAt(lineEnd - 1) === 0x0d;
     this.lineNumber++;
-    if (
-      !hasCarriageReturn &&
-      text.charCodeAt(start) === 0x3a /* : */ &&
-      this.state.plainChainLine(text, start, lineEnd, this.lineNumber)
-    ) {
-      return;
-    }
     this.state.line(
       text.slice(start, hasCarriageReturn ? lineEnd - 1 : lineEnd),
       this.lineNumber,
@@ -575,8 +576,8 @@ interface OpenTable {
   line: number;
   knownName: boolean;
   builtins: ReadonlySet<string> | undefined;
-  /** The built-in chain names, for plainChainLine (none for a table iptables does not know). */
-  builtinNames: readonly string[];
+  /** Which header lines plainChainLines takes (its built-in chains: none for a table iptables does not know). */
+  plainLineLimits: PlainLineLimits;
   chains: DeclaredChains;
   /** The chain of the last rule found built in or declared (see checkRuleChain). */
   lastDeclaredChain: string | undefined;
@@ -680,23 +681,30 @@ class RestoreState {
     );
   }
 
+  /** The number of the last line read. */
+  get linesRead(): number {
+    return this.lineCount;
+  }
+
   /**
-   * Declares the chain of a plain user-chain line `:NAME - [p:b]` of an open table where the line reader
-   * holds it, without a string for the line or its words (see DeclaredChains). Returns false, having done
-   * nothing, for any other line: a policy, a built-in chain, other spacing, a name iptables refuses or one
-   * declared before. line() then reads it like every other line, and reports what there is to report.
+   * Declares the chains of the plain user-chain lines `:NAME - [p:b]` from `pos` in `text` (the first is
+   * line `firstLine`) where the line reader holds them, without a string for a line or its words (see
+   * DeclaredChains.addPlainLines). Returns the position after the last line taken, `pos` when it took none.
+   * Any other line (a policy, a built-in chain, other spacing, a name iptables refuses or one declared
+   * before) goes to line() like every other line, which reports what there is to report.
    */
-  plainChainLine(text: string, start: number, end: number, line: number): boolean {
+  plainChainLines(text: string, pos: number, end: number, firstLine: number): number {
     const table = this.current;
     if (table === undefined) {
-      return false;
+      return pos;
     }
-    const nameEnd = plainUserChainNameEnd(text, start, end, table.builtinNames);
-    if (nameEnd === -1 || !table.chains.addHeaderLine(text, start + 1, nameEnd, end, line)) {
-      return false;
+    const before = table.chains.size;
+    const after = table.chains.addPlainLines(text, pos, end, firstLine, table.plainLineLimits);
+    const taken = table.chains.size - before;
+    if (taken > 0) {
+      this.lineCount = firstLine + taken - 1;
     }
-    this.lineCount = line;
-    return true;
+    return after;
   }
 
   line(content: string, line: number, hasCarriageReturn: boolean, hasNewline: boolean): void {
@@ -857,7 +865,11 @@ class RestoreState {
       line,
       knownName: builtins !== undefined,
       builtins,
-      builtinNames: builtins === undefined ? [] : [...builtins],
+      plainLineLimits: {
+        maxNameLength: MAX_CHAIN_NAME_BYTES,
+        maxLineLength: MAX_LINE_BYTES / 3,
+        builtinNames: builtins === undefined ? [] : [...builtins],
+      },
       chains: new DeclaredChains(),
       lastDeclaredChain: undefined,
       ruleCount: 0,
@@ -1342,70 +1354,12 @@ function sharedCounters(counters: string): string {
 }
 
 function isCounterPair(text: string): boolean {
-  return isCounterPairAt(text, 0, text.length);
-}
-
-/** isCounterPair(text.slice(start, end)) without the slice. */
-function isCounterPairAt(text: string, start: number, end: number): boolean {
-  const last = end - 1;
-  if (last <= start || text.charCodeAt(start) !== 0x5b || text.charCodeAt(last) !== 0x5d) {
+  const end = text.length - 1;
+  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(end) !== 0x5d) {
     return false;
   }
-  const colon = text.indexOf(':', start);
-  return (
-    colon > start && colon < last && areDigits(text, start + 1, colon) && areDigits(text, colon + 1, last)
-  );
-}
-
-/**
- * Where the name ends when text[start, end) is a plain user-chain line, `:NAME - [p:b]` with single spaces,
- * that chainLine would take without a word to say: NAME is 1 to MAX_CHAIN_NAME_BYTES printable ASCII
- * characters (one byte each; no tab or newline, where strtok() would also split), does not start with "-"
- * and is none of `builtinNames`; the counters are a valid pair and end the line, which is short. Else -1.
- */
-export function plainUserChainNameEnd(
-  text: string,
-  start: number,
-  end: number,
-  builtinNames: readonly string[],
-): number {
-  if (end - start > MAX_LINE_BYTES / 3 || text.charCodeAt(start) !== 0x3a /* : */) {
-    return -1;
-  }
-  const nameStart = start + 1;
-  const nameLimit = Math.min(end, nameStart + MAX_CHAIN_NAME_BYTES + 1);
-  let nameEnd = nameStart;
-  while (nameEnd < nameLimit) {
-    const code = text.charCodeAt(nameEnd);
-    if (code === 0x20) {
-      break;
-    }
-    if (code < 0x21 || code > 0x7e) {
-      return -1;
-    }
-    nameEnd++;
-  }
-  const plain =
-    nameEnd > nameStart &&
-    nameEnd - nameStart <= MAX_CHAIN_NAME_BYTES &&
-    text.charCodeAt(nameStart) !== 0x2d /* - */ &&
-    text.charCodeAt(nameEnd) === 0x20 &&
-    text.charCodeAt(nameEnd + 1) === 0x2d /* - */ &&
-    text.charCodeAt(nameEnd + 2) === 0x20 &&
-    isCounterPairAt(text, nameEnd + 3, end) &&
-    !isOneOf(text, nameStart, nameEnd, builtinNames);
-  return plain ? nameEnd : -1;
-}
-
-/** Whether text[start, end) is one of `names`. */
-function isOneOf(text: string, start: number, end: number, names: readonly string[]): boolean {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] ?? '';
-    if (name.length === end - start && text.startsWith(name, start)) {
-      return true;
-    }
-  }
-  return false;
+  const colon = text.indexOf(':');
+  return colon > 0 && areDigits(text, 1, colon) && areDigits(text, colon + 1, end);
 }
 
 /** isDigits(text.slice(from, to)) without the slice. */
