@@ -6,6 +6,7 @@ import {
   configString,
   configValuesOfText,
   decodeMaybeGzip,
+  MAX_KERNEL_CONFIG_BYTES,
   parseKernelConfig,
   readKernelConfig,
 } from './kernel-config.ts';
@@ -52,6 +53,15 @@ describe('decodeMaybeGzip', () => {
     expect(decodeMaybeGzip(gzipSync('CONFIG_A=m\n'))).toEqual({ text: 'CONFIG_A=m\n' });
     const broken = gzipSync('CONFIG_A=m\n').subarray(0, 12);
     expect(decodeMaybeGzip(broken)).toHaveProperty('error');
+  });
+
+  it('refuses gzip that inflates beyond a kernel config, without inflating all of it', () => {
+    // 64 MiB of one byte is 64 KiB of gzip: a file a damaged or hostile snapshot can hold as /proc/config.gz.
+    const bomb = gzipSync(Buffer.alloc(4 * MAX_KERNEL_CONFIG_BYTES, 0x41), { level: 9 });
+    expect(bomb.length).toBeLessThan(256 * 1024);
+    expect(decodeMaybeGzip(bomb)).toEqual({ error: 'inflates to more than 16 MiB: not a kernel config' });
+    const big = gzipSync(Buffer.alloc(MAX_KERNEL_CONFIG_BYTES, 0x41));
+    expect(decodeMaybeGzip(big)).toHaveProperty('text');
   });
 
   it('never throws', () => {

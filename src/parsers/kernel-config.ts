@@ -195,16 +195,32 @@ export function configString(value: string): string {
 }
 
 /**
+ * The most a kernel config may inflate to. Debian's generic 6.12 config is under 300 KB; a file of a snapshot
+ * or a mounted disk that inflates further is not a config, and inflating all of it could exhaust memory.
+ */
+export const MAX_KERNEL_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/**
  * /proc/config.gz (CONFIG_IKCONFIG_PROC) is gzip; /boot/config-* is plain text. Gzip is recognised by its
- * magic bytes, so either can be passed. Never throws.
+ * magic bytes, so either can be passed. Never throws; gzip that inflates beyond MAX_KERNEL_CONFIG_BYTES is
+ * an error.
  */
 export function decodeMaybeGzip(data: Uint8Array): { text: string } | { error: string } {
+  if (data[0] !== 0x1f || data[1] !== 0x8b) {
+    return { text: new TextDecoder('utf-8', { fatal: false }).decode(data) };
+  }
+  let bytes: Uint8Array;
   try {
-    const bytes = data[0] === 0x1f && data[1] === 0x8b ? zlib().gunzipSync(data) : data;
-    return { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes) };
+    bytes = zlib().gunzipSync(data, { maxOutputLength: MAX_KERNEL_CONFIG_BYTES });
   } catch (e) {
+    if (e instanceof RangeError) {
+      return {
+        error: `inflates to more than ${MAX_KERNEL_CONFIG_BYTES / 1024 / 1024} MiB: not a kernel config`,
+      };
+    }
     return { error: `not valid gzip data: ${e instanceof Error ? e.message : String(e)}` };
   }
+  return { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes) };
 }
 
 function clip(s: string): string {

@@ -6,7 +6,7 @@ import type { FsTree } from './fs-tree.ts';
 import type { Precondition } from './registry.ts';
 import { basename, resolveInTree } from './resolve.ts';
 import { commandPath } from './exec.ts';
-import { zlib } from '../lazy-builtins.ts';
+import { decodeMaybeGzip } from '../parsers/kernel-config.ts';
 
 export interface Verdict {
   readonly ok: boolean;
@@ -54,13 +54,8 @@ export async function moduleSafe(tree: FsTree, mod: string, release: string): Pr
     if (config === undefined) {
       const gz = await tree.readFile('/proc/config.gz');
       if (gz.status === 'ok') {
-        try {
-          config = zlib()
-            .gunzipSync(gz.content, { maxOutputLength: 16 * 1024 * 1024 })
-            .toString('utf8');
-        } catch {
-          config = undefined;
-        }
+        const decoded = decodeMaybeGzip(gz.content);
+        config = 'text' in decoded ? decoded.text : undefined;
       }
     }
     if (config?.split('\n').includes(`${symbol}=y`) === true) {
