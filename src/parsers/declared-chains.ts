@@ -8,6 +8,9 @@
 // the place of its name in the text the line reader already holds (numbers in typed arrays), and found by
 // a hash of its characters; a declaration object is built only when someone asks for the list.
 import type { ChainDecl } from './iptables-save.ts';
+import { isCounterPair } from './iptables-tokenize.ts';
+
+const FNV_PRIME = 0x01000193;
 
 /**
  * FNV-1a over UTF-16 code units, the same number for a string and for the same characters inside a text.
@@ -17,7 +20,7 @@ import type { ChainDecl } from './iptables-save.ts';
 function hashRange(seed: number, text: string, start: number, end: number): number {
   let hash = seed;
   for (let i = start; i < end; i++) {
-    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ text.charCodeAt(i), FNV_PRIME);
   }
   return hash;
 }
@@ -67,19 +70,18 @@ export class DeclaredChains {
 
   /** Line of the first declaration of `name`. */
   lineOf(name: string): number | undefined {
-    const slot = this.slotOf(name, 0, name.length, hashRange(this.seed, name, 0, name.length));
-    const stored = this.slots[slot] ?? 0;
+    const stored = this.slots[this.slotOf(name, 0, name.length, this.hashOf(name))] ?? 0;
     return stored === 0 ? undefined : this.entries[(stored - 1) * ENTRY_SIZE + LINE];
   }
 
   has(name: string): boolean {
-    return this.slots[this.slotOf(name, 0, name.length, hashRange(this.seed, name, 0, name.length))] !== 0;
+    return this.slots[this.slotOf(name, 0, name.length, this.hashOf(name))] !== 0;
   }
 
   /** Adds a declaration; `name` is indexed unless it was declared before. */
   add(decl: ChainDecl): void {
     const { name } = decl;
-    const hash = hashRange(this.seed, name, 0, name.length);
+    const hash = this.hashOf(name);
     const slot = this.slotOf(name, 0, name.length, hash);
     if (this.slots[slot] === 0) {
       this.insert(slot, name, 0, name.length, hash, decl.line, -1);
@@ -92,11 +94,11 @@ export class DeclaredChains {
    * Declares the user chains of the plain header lines `:NAME - [p:b]` (single spaces) that follow one another
    * from `pos` in `text`, up to the first other line, a name declared before, or `end` (a line must end with
    * a newline before `end`). NAME is 1 to `maxNameLength` printable ASCII characters (no tab or newline,
-   * where strtok() also splits), does not start with "-" and is none of `builtinNames`; the counters are
-   * digits:digits and end the line. Returns the position after the last line taken (`pos` if none); each
-   * line taken is one more in `size`. Everything is in this one loop, so that V8 optimizes it as one piece:
-   * a big table's header runs it tens of thousands of times before the rules, whose code waits for the same
-   * optimizing compiler.
+   * where strtok() also splits), does not start with "-" and is none of `builtinNames`; the counters are a
+   * pair (isCounterPair) and end the line. Returns the position after the last line taken (`pos` if none);
+   * each line taken is one more in `size`. The name is scanned and hashed in one pass, and the whole line is
+   * taken in this one loop, so that V8 optimizes it as one piece: a big table's header runs it tens of
+   * thousands of times before the rules, whose code waits for the same optimizing compiler.
    */
   addPlainLines(text: string, pos: number, end: number, firstLine: number, limits: PlainLineLimits): number {
     const { maxNameLength, maxLineLength, builtinNames } = limits;
@@ -110,7 +112,7 @@ export class DeclaredChains {
         if (code < 0x21 || code > 0x7e) {
           break;
         }
-        hash = Math.imul(hash ^ code, 0x01000193);
+        hash = Math.imul(hash ^ code, FNV_PRIME);
       }
       const nameEnd = at;
       const nameLength = nameEnd - nameStart;
@@ -120,42 +122,23 @@ export class DeclaredChains {
         text.charCodeAt(nameStart) === 0x2d /* - */ ||
         text.charCodeAt(nameEnd) !== 0x20 ||
         text.charCodeAt(nameEnd + 1) !== 0x2d /* - */ ||
-        text.charCodeAt(nameEnd + 2) !== 0x20 ||
-        text.charCodeAt(nameEnd + 3) !== 0x5b /* [ */
+        text.charCodeAt(nameEnd + 2) !== 0x20
       ) {
         break;
       }
-      // [digits:digits] then the newline
-      let c = nameEnd + 4;
-      const packetsStart = c;
-      while (c < end && text.charCodeAt(c) >= 0x30 && text.charCodeAt(c) <= 0x39) {
-        c++;
-      }
-      if (c === packetsStart || text.charCodeAt(c) !== 0x3a /* : */) {
-        break;
-      }
-      const bytesStart = ++c;
-      while (c < end && text.charCodeAt(c) >= 0x30 && text.charCodeAt(c) <= 0x39) {
-        c++;
-      }
+      const countersEnd = text.indexOf('\n', nameEnd + 3);
       if (
-        c === bytesStart ||
-        text.charCodeAt(c) !== 0x5d /* ] */ ||
-        c + 1 >= end ||
-        text.charCodeAt(c + 1) !== 0x0a
+        countersEnd === -1 ||
+        countersEnd >= end ||
+        countersEnd - pos > maxLineLength ||
+        !isCounterPair(text, nameEnd + 3, countersEnd)
       ) {
-        break;
-      }
-      const countersEnd = c + 1;
-      if (countersEnd - pos > maxLineLength) {
         break;
       }
       let builtin = false;
-      for (let i = 0; i < builtinNames.length; i++) {
+      for (let i = 0; i < builtinNames.length && !builtin; i++) {
         const b = builtinNames[i] ?? '';
-        if (b.length === nameLength && text.startsWith(b, nameStart)) {
-          builtin = true;
-        }
+        builtin = b.length === nameLength && text.startsWith(b, nameStart);
       }
       if (builtin) {
         break;
@@ -195,6 +178,10 @@ export class DeclaredChains {
       declaredBy: 'header',
       counters: counters === '[0:0]' ? '[0:0]' : counters,
     };
+  }
+
+  private hashOf(name: string): number {
+    return hashRange(this.seed, name, 0, name.length);
   }
 
   /** The slot holding text[start, end), or the free slot where it would go. */

@@ -7,6 +7,7 @@
 
 import type { Diagnostic, DiagnosticSeverity, Parsed } from './types.ts';
 import {
+  isCounterPair,
   splitRestoreWordsInto,
   splitStrtokWords,
   utf8ByteLength,
@@ -973,7 +974,7 @@ class RestoreState {
     if (table.builtins !== undefined) {
       this.checkPolicy(table, name, policy, builtin, line);
     }
-    if (counters !== undefined && !isCounterPair(counters)) {
+    if (counters !== undefined && !isCounterPair(counters, 0, counters.length)) {
       this.report(
         'warning',
         line,
@@ -1351,29 +1352,6 @@ function isDigits(text: string): boolean {
 /** iptables-save writes "[0:0]" on most chain lines (always without --counters): one string serves them all. */
 function sharedCounters(counters: string): string {
   return counters === '[0:0]' ? '[0:0]' : counters;
-}
-
-function isCounterPair(text: string): boolean {
-  const end = text.length - 1;
-  if (text.charCodeAt(0) !== 0x5b || text.charCodeAt(end) !== 0x5d) {
-    return false;
-  }
-  const colon = text.indexOf(':');
-  return colon > 0 && areDigits(text, 1, colon) && areDigits(text, colon + 1, end);
-}
-
-/** isDigits(text.slice(from, to)) without the slice. */
-function areDigits(text: string, from: number, to: number): boolean {
-  if (to <= from) {
-    return false;
-  }
-  for (let i = from; i < to; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** utf8ByteLength(text) > max, counting only when the UTF-16 length leaves it open. */

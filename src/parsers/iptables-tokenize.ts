@@ -224,3 +224,30 @@ export function splitStrtokWords(line: string, start: number): string[] {
   }
   return words;
 }
+
+/**
+ * Whether text[start, end) is a chain line's counters, "[packets:bytes]" in decimal digits (iptables-restore
+ * reads them with sscanf "[%llu:%llu]" under --counters).
+ */
+export function isCounterPair(text: string, start: number, end: number): boolean {
+  const last = end - 1;
+  if (last <= start || text.charCodeAt(start) !== 0x5b || text.charCodeAt(last) !== 0x5d) {
+    return false;
+  }
+  const colon = text.indexOf(':', start);
+  return colon < last && areDigits(text, start + 1, colon) && areDigits(text, colon + 1, last);
+}
+
+/** Whether text[from, to) is one or more decimal digits. */
+function areDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) {
+    return false;
+  }
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -206,12 +206,11 @@ export const MAX_KERNEL_CONFIG_BYTES = 16 * 1024 * 1024;
  * an error.
  */
 export function decodeMaybeGzip(data: Uint8Array): { text: string } | { error: string } {
-  if (data[0] !== 0x1f || data[1] !== 0x8b) {
-    return { text: new TextDecoder('utf-8', { fatal: false }).decode(data) };
-  }
-  let bytes: Uint8Array;
+  let bytes = data;
   try {
-    bytes = zlib().gunzipSync(data, { maxOutputLength: MAX_KERNEL_CONFIG_BYTES });
+    if (data[0] === 0x1f && data[1] === 0x8b) {
+      bytes = zlib().gunzipSync(data, { maxOutputLength: MAX_KERNEL_CONFIG_BYTES });
+    }
   } catch (e) {
     if (e instanceof RangeError) {
       return {

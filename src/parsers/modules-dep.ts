@@ -1,7 +1,7 @@
 // modules.dep: "<module path>: <dep path> <dep path>..." written by depmod(8); format in modules.dep(5).
 
 import type { Diagnostic, Parsed } from './types.ts';
-import { LazyReadonlyMap, inOwnForm, lineNumberAt, splitLines } from './types.ts';
+import { LazyReadonlyMap, inOwnForm, lineNumberAt, lineStarts, splitLines } from './types.ts';
 import { moduleNameFromPath, normalizeModuleName } from './module-name.ts';
 
 export interface ModuleDep {
@@ -204,13 +204,11 @@ export function depIndexOfText(text: string, file: string): ReadonlyMap<string, 
     return undefined;
   }
   const starts = new Map<string, number>();
-  const lineStarts: number[] = [];
-  for (let start = 0; start < text.length;) {
-    lineStarts.push(start);
-    const newline = text.indexOf('\n', start);
-    const end = newline === -1 ? text.length : newline;
-    // NOT_DEPMOD_LINE held: a module line starts with its path, a blank line or a comment with white space or "#".
-    if (start < end && !BLANK_OR_COMMENT_START.test(text[start] as string)) {
+  const lines = lineStarts(text);
+  for (const start of lines) {
+    // NOT_DEPMOD_LINE held: a module line starts with its path; a blank line (an empty one starts with its
+    // newline) or a comment starts with white space or "#".
+    if (!BLANK_OR_COMMENT_START.test(text[start] as string)) {
       const colon = text.indexOf(':', start);
       const name = moduleNameFromPath(text.slice(start, colon));
       if (starts.has(name)) {
@@ -218,9 +216,8 @@ export function depIndexOfText(text: string, file: string): ReadonlyMap<string, 
       }
       starts.set(name, start);
     }
-    start = end + 1;
   }
-  return new DepIndex(text, file, starts, lineStarts);
+  return new DepIndex(text, file, starts, lines);
 }
 
 /**
