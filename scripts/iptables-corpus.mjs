@@ -96,6 +96,8 @@ export async function checkHarness(label) {
       kernelReader: memoryReader({ files: kernelFiles(release) }),
       layout: hostKernelLayout(release, 'snapshot', label),
       userspaceReader: new LiveReader(),
+      // The comparisons run the real iptables on this host: its users and groups decide owner names.
+      accountsReader: new LiveReader(),
     },
   };
 }

@@ -313,18 +313,29 @@ export function mutations(rulesets) {
   return out;
 }
 
-/**
- * Exit status of the real iptables-restore for each backend, with --test first, then for real, in one
- * network namespace created for this file (the nf_tables and legacy tables of a namespace are separate).
- */
-export function realRestore(rs) {
-  const prefix = rs.family === 'ipv4' ? 'iptables' : 'ip6tables';
-  const out = {};
+/** A network namespace for real restores: created here, deleted with deleteNetns(). */
+export function createNetns() {
   const ns = `nfdv-${randomBytes(4).toString('hex')}`;
   const added = spawnSync('ip', ['netns', 'add', ns]);
   if (added.status !== 0) {
     throw new Error(`ip netns add ${ns} failed: ${added.stderr}`);
   }
+  return ns;
+}
+
+export function deleteNetns(ns) {
+  spawnSync('ip', ['netns', 'del', ns]);
+}
+
+/**
+ * Exit status of the real iptables-restore for each backend, with --test first, then for real, in the
+ * network namespace given (the nf_tables and legacy tables of a namespace are separate; a restore
+ * replaces the tables it names), or in one created for this file.
+ */
+export function realRestore(rs, netns) {
+  const prefix = rs.family === 'ipv4' ? 'iptables' : 'ip6tables';
+  const out = {};
+  const ns = netns ?? createNetns();
   try {
     for (const backend of ['nft', 'legacy']) {
       for (const test of [true, false]) {
@@ -342,13 +353,19 @@ export function realRestore(rs) {
       }
     }
   } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
+    if (netns === undefined) {
+      deleteNetns(ns);
+    }
   }
   return out;
 }
 
-/** What `check` says about the file with each backend: the first rejection in the rules file, or undefined. */
-export async function nfdoctorVerdicts(rs, checkRules, kernel) {
+/**
+ * What `check` says about the file with each backend: the first rejection in the rules file, or a
+ * requirement the kernel cannot meet (a module not built for it, a conntrack helper it lacks) when
+ * `requirements` is set; undefined when it would load.
+ */
+export async function nfdoctorVerdicts(rs, checkRules, kernel, { requirements = false } = {}) {
   const out = {};
   for (const backend of ['nft', 'legacy']) {
     const r = await checkRules({
@@ -358,7 +375,13 @@ export async function nfdoctorVerdicts(rs, checkRules, kernel) {
       backend: { value: backend, why: 'comparison' },
     });
     const error = r.diagnostics.find((d) => d.severity === 'error' && d.at.file === rs.name);
-    out[backend] = error === undefined ? undefined : `line ${error.at.line}: ${error.message}`;
+    const unmet = requirements ? r.results.find((x) => !x.ok) : undefined;
+    out[backend] =
+      error !== undefined
+        ? `line ${error.at.line}: ${error.message}`
+        : unmet !== undefined
+          ? `requirement ${unmet.requirement.kind} ${unmet.requirement.extension} cannot be met`
+          : undefined;
   }
   return out;
 }

@@ -509,6 +509,7 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
           kernelReader: reader,
           layout: hostKernelLayout(release.value, reader.kind, reader.label),
           userspaceReader: reader,
+          accountsReader: reader,
           ...(backend === undefined ? {} : { hostBackend: backend }),
         });
 

@@ -485,6 +485,43 @@ describe('parseIptablesSave: rules', () => {
   });
 });
 
+describe('parseIptablesSave: which extension takes an option (getopt_long over the loaded ones)', () => {
+  // Each line loads with the real iptables-restore 1.8.9 (fixtures/rules/single-rules.txt).
+  it('an abbreviation of a loaded match option goes to that match before -p loads its protocol match', () => {
+    const rule = onlyRule(filter('-A INPUT -p tcp -m multiport --dport 22 -j ACCEPT'));
+    expect(rule.matches).toEqual([
+      { name: 'multiport', implicit: false, options: [{ name: '--dports', values: ['22'], negated: false }] },
+    ]);
+  });
+
+  it('an exact option of the protocol match still goes to it after another -m', () => {
+    const rule = onlyRule(filter('-A INPUT -p tcp -m state --state NEW --dport 22 -j ACCEPT'));
+    expect(rule.matches.map((m) => [m.name, m.implicit, m.options.map((o) => o.name)])).toEqual([
+      ['state', false, ['--state']],
+      ['tcp', true, ['--dport']],
+    ]);
+  });
+
+  it("a target's options after -p, and a target option written short", () => {
+    const tproxy = allRules(
+      parseIptablesSaveFamily(
+        '*mangle\n-A PREROUTING -j TPROXY -p tcp --on-port 80 --on-ip ::1\nCOMMIT\n',
+        'rules.v6',
+        'ipv6',
+      ).value,
+    )[0]!;
+    expect(tproxy.target?.options.map((o) => o.name)).toEqual(['--on-port', '--on-ip']);
+    expect(tproxy.matches).toEqual([]);
+    const snat = allRules(parse('*nat\n-A POSTROUTING -o eth0 -j SNAT --to 1.2.3.4\nCOMMIT\n').value)[0]!;
+    expect(snat.target?.options).toEqual([{ name: '--to-source', values: ['1.2.3.4'], negated: false }]);
+  });
+
+  it('an ambiguous abbreviation is an unknown option, as getopt_long makes it', () => {
+    const parsed = parse(filter('-A INPUT -m conntrack --ctorig 10.0.0.1 -j ACCEPT'));
+    expect(codes(errors(parsed.diagnostics))).toEqual(['unknown-option']);
+  });
+});
+
 describe('family', () => {
   it('derives the family from the file name', () => {
     expect(familyFromFileName('/etc/iptables/rules.v6')).toBe('ipv6');

@@ -14,6 +14,7 @@ import {
   type LineWords,
 } from './iptables-tokenize.ts';
 import { matchLookupName } from '../knowledge/extensions.ts';
+import { grammarsOf, type LoadedGrammar } from '../validate/grammar.ts';
 import { DeclaredChains, type PlainLineLimits } from './declared-chains.ts';
 
 export interface OptionUse {
@@ -1425,6 +1426,22 @@ const PENDING: never[] = [];
 const TARGET_OWNER = -1;
 const NO_OWNER = -2;
 
+/** The options of an extension that `name` is a proper prefix of (getopt_long abbreviations). */
+function prefixOptions(grammar: LoadedGrammar, name: string): string[] {
+  const found: string[] = [];
+  for (const option of grammar.options.keys()) {
+    if (option.startsWith(name) && option !== name) {
+      found.push(option);
+    }
+  }
+  for (const option of grammar.getopt.keys()) {
+    if (option.startsWith(name) && option !== name) {
+      found.push(option);
+    }
+  }
+  return found;
+}
+
 class CommandLineParser {
   /** The line's words: the first wordCount entries of the shared LineWords arrays. */
   private words: readonly string[] = [];
@@ -1436,6 +1453,19 @@ class CommandLineParser {
   /** Where extension options go: the match (its index) or target named last, until a generic option ends it. */
   private contextMatch = NO_OWNER;
   private contextTarget = NO_OWNER;
+  /**
+   * The extensions loaded so far on the line, in load order (match index or TARGET_OWNER), with their
+   * option grammar: iptables merges each one's options into getopt_long's table as it loads
+   * (xtables_merge_options), and an option goes to whichever of them getopt resolves it to.
+   */
+  private readonly matchGrammars: ReadonlyMap<string, LoadedGrammar>;
+  private readonly targetGrammars: ReadonlyMap<string, LoadedGrammar>;
+  private readonly loadedOwners: number[] = [];
+  private readonly loadedGrammars: (LoadedGrammar | undefined)[] = [];
+  private loadedCount = 0;
+  /** The option's full name as getopt_long resolved it (a unique prefix written short, e.g. --to). */
+  private resolvedName = '';
+  private ambiguous = false;
   /**
    * A line's generic options, matches and extension options are collected in these (the first *Count
    * entries; they keep their room from line to line) and copied out as exact arrays when the line is done.
@@ -1460,7 +1490,10 @@ class CommandLineParser {
     private readonly protocolMatches: ReadonlySet<string>,
     /** Intern names and share repeated options: worth it only when rules are kept. */
     private readonly share: boolean,
-  ) {}
+  ) {
+    this.matchGrammars = grammarsOf('match', family);
+    this.targetGrammars = grammarsOf('target', family);
+  }
 
   /**
    * One copy of each name (chain, match, option, target): a big ruleset repeats a few hundred names
@@ -1523,6 +1556,7 @@ class CommandLineParser {
     this.negationPending = false;
     this.contextMatch = NO_OWNER;
     this.contextTarget = NO_OWNER;
+    this.loadedCount = 0;
     this.out = { generic: PENDING, matches: PENDING, hasRuleSpec: false };
     this.genericCount = 0;
     this.matchCount = 0;
@@ -1878,11 +1912,21 @@ class CommandLineParser {
     this.out.target = target;
     this.contextMatch = NO_OWNER;
     this.contextTarget = kind === 'extension' ? TARGET_OWNER : NO_OWNER;
+    if (kind === 'extension') {
+      this.loaded(TARGET_OWNER, this.targetGrammars.get(name));
+    }
+  }
+
+  private loaded(owner: number, grammar: LoadedGrammar | undefined): void {
+    this.loadedOwners[this.loadedCount] = owner;
+    this.loadedGrammars[this.loadedCount] = grammar;
+    this.loadedCount++;
   }
 
   private match(name: string): void {
     const match: MutableMatch = { name: this.intern(name), options: PENDING, implicit: false };
     this.contextMatch = this.matchCount;
+    this.loaded(this.matchCount, this.matchGrammars.get(matchLookupName(name)));
     this.matchScratch[this.matchCount++] = match;
     this.contextTarget = NO_OWNER;
   }
@@ -1894,9 +1938,10 @@ class CommandLineParser {
       return;
     }
     const owner = this.ownerOf(name);
-    if (owner === undefined) {
+    if (owner === undefined || this.out.error !== undefined) {
       return;
     }
+    name = this.resolvedName;
     let values: string[];
     const arity = EXTENSION_OPTION_ARITY.get(name);
     if (attached !== undefined) {
@@ -1962,6 +2007,95 @@ class CommandLineParser {
    * anything else goes to the match or target named last.
    */
   private ownerOf(name: string): number | undefined {
+    this.resolvedName = name;
+    let unknownGrammar = false;
+    // getopt_long(3): an exact name first; merged options put the newest extension's first.
+    for (let k = this.loadedCount - 1; k >= 0; k--) {
+      const grammar = this.loadedGrammars[k];
+      if (grammar === undefined) {
+        unknownGrammar = true;
+      } else if (grammar.options.has(name) || grammar.getopt.has(name)) {
+        return this.loadedOwners[k];
+      }
+    }
+    if (!unknownGrammar) {
+      const byPrefix = this.uniquePrefixOwner(name);
+      if (byPrefix !== undefined) {
+        return byPrefix;
+      }
+      // Not an option of anything loaded (or ambiguous): command_default() loads the -p protocol's
+      // match (load_proto) and parses the option again with its options merged too.
+      const protocolExtension = this.protocolExtension;
+      if (protocolExtension !== undefined && !this.hasMatch(protocolExtension)) {
+        const grammar = this.matchGrammars.get(protocolExtension);
+        if (grammar !== undefined && (grammar.options.has(name) || grammar.getopt.has(name))) {
+          return this.protocolMatch(protocolExtension);
+        }
+        if (grammar !== undefined && prefixOptions(grammar, name).length > 0) {
+          const match = this.protocolMatch(protocolExtension);
+          const retried = this.uniquePrefixOwner(name);
+          if (retried !== undefined) {
+            return retried;
+          }
+          this.failUnknownOption(name);
+          return match;
+        }
+      }
+      if (this.ambiguous) {
+        this.failUnknownOption(name);
+        return undefined;
+      }
+    }
+    return this.heuristicOwnerOf(name);
+  }
+
+  private hasMatch(extension: string): boolean {
+    for (let i = 0; i < this.matchCount; i++) {
+      const match = this.matchScratch[i];
+      if (match !== undefined && matchLookupName(match.name) === extension) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The loaded extension with the one option `name` abbreviates; undefined when none does, or when several
+   * do (getopt_long: ambiguous, and iptables says "unknown option"; `ambiguous` is set then).
+   */
+  private uniquePrefixOwner(name: string): number | undefined {
+    let owner: number | undefined;
+    let full: string | undefined;
+    this.ambiguous = false;
+    for (let k = 0; k < this.loadedCount; k++) {
+      const grammar = this.loadedGrammars[k];
+      if (grammar === undefined) {
+        continue;
+      }
+      for (const option of prefixOptions(grammar, name)) {
+        if (full !== undefined && (full !== option || owner !== this.loadedOwners[k])) {
+          this.ambiguous = true;
+          return undefined;
+        }
+        owner = this.loadedOwners[k];
+        full = option;
+      }
+    }
+    if (full !== undefined) {
+      this.resolvedName = full;
+    }
+    return owner;
+  }
+
+  private failUnknownOption(name: string): void {
+    this.fail(
+      'unknown-option',
+      `option ${name} abbreviates more than one option of the extensions on this line (getopt_long finds it ambiguous): iptables fails with "unknown option \"${name}\""`,
+    );
+  }
+
+  /** Where the option goes when a loaded extension's options are not known (not an iptables 1.8.9 extension). */
+  private heuristicOwnerOf(name: string): number | undefined {
     const contextMatch = this.contextMatch;
     const protocolExtension = this.protocolExtension;
     const contextName = contextMatch === NO_OWNER ? undefined : this.matchScratch[contextMatch]?.name;
@@ -2010,6 +2144,7 @@ class CommandLineParser {
       }
     }
     this.matchScratch[this.matchCount] = { name: extension, options: PENDING, implicit: true };
+    this.loaded(this.matchCount, this.matchGrammars.get(extension));
     return this.matchCount++;
   }
 }

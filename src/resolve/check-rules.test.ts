@@ -283,3 +283,31 @@ describe('checkRules parses each file once, streaming', () => {
     expect(r.files.map((f) => f.rules)).toEqual([7, 7]);
   });
 });
+
+describe('rules only one backend refuses', () => {
+  const rules = (...lines: string[]) => `*filter\n${lines.join('\n')}\nCOMMIT\n`;
+  const rejected = (r: CheckResult) =>
+    r.diagnostics.filter((d) => d.code.startsWith('rule-rejected')).map((d) => [d.code, d.severity]);
+
+  it('is an error for the backend that refuses it and a warning naming that backend for the other', async () => {
+    const text = rules('-A INPUT -j TRACE');
+    expect(rejected(await check(text, { backend: 'legacy' }))).toEqual([['rule-rejected', 'error']]);
+    const nft = await check(text, { backend: 'nft' });
+    expect(rejected(nft)).toEqual([['rule-rejected-legacy', 'warning']]);
+    expect(nft.diagnostics.find((d) => d.code === 'rule-rejected-legacy')?.message).toContain(
+      'iptables-legacy-restore refuses it',
+    );
+  });
+
+  it("decides a limit overflow that depends on CONFIG_HZ with the kernel's config (Debian: 250)", async () => {
+    const text = rules('-A INPUT -m limit --limit 3/d -j ACCEPT');
+    const legacy = await check(text, { backend: 'legacy' });
+    expect(rejected(legacy)).toEqual([['rule-rejected', 'error']]);
+    expect(legacy.diagnostics.find((d) => d.code === 'rule-rejected')?.message).toContain('CONFIG_HZ=250');
+    const noConfig = await check(text, {
+      backend: 'legacy',
+      kernelReader: hostWith(CLOUD, {}, [`config-${CLOUD}`]),
+    });
+    expect(rejected(noConfig)).toEqual([['rule-rejected-at-hz', 'warning']]);
+  });
+});

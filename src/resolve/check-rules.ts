@@ -28,8 +28,16 @@ import { evaluateRequirement, type RequirementResult } from './evaluate.ts';
 import { resolveRequestName } from './module-state.ts';
 import { findXtablesDir, userspaceStatus, type UserspaceStatus } from './userspace.ts';
 import type { Backend, Family } from '../knowledge/extensions.ts';
-import { RuleValidator } from '../validate/rule-validator.ts';
+import {
+  hzRejections,
+  RULE_REJECTED,
+  RULE_REJECTED_LEGACY,
+  RULE_REJECTED_NFT,
+  RuleValidator,
+  type HzDependentRule,
+} from '../validate/rule-validator.ts';
 import { lazyServices, type Services } from '../parsers/services.ts';
+import { accountNames, lazyNames, protocolNames, type NameSet } from '../parsers/name-databases.ts';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
@@ -63,6 +71,11 @@ export interface CheckOptions {
   readonly layout: KernelLayout;
   /** Where userspace (xtables libraries) is looked up; undefined: not checked. */
   readonly userspaceReader?: HostReader;
+  /**
+   * The host whose /etc/passwd and /etc/group decide owner --uid-owner/--gid-owner names: the host that
+   * loads the rules (live or --root), never a CI machine checking rules for another host.
+   */
+  readonly accountsReader?: HostReader;
   readonly backend?: BackendChoice;
   /** The backend the host's `iptables` uses, when known. */
   readonly hostBackend?: BackendChoice;
@@ -173,6 +186,11 @@ function modulesToProbe(view: KernelView, reqs: readonly Requirement[]): Set<str
   return names;
 }
 
+interface HzDependentFile {
+  readonly file: string;
+  readonly rules: readonly HzDependentRule[];
+}
+
 interface ParsedRules {
   readonly input: RulesInput;
   readonly family: Family;
@@ -191,14 +209,11 @@ function parseAndDerive(
   backends: readonly Backend[],
   setTypes: ReadonlyMap<string, string>,
   diagnostics: Diagnostic[],
-  services: Services | undefined,
+  names: HostNames,
+  hzDependent: HzDependentFile[],
 ): ParsedRules {
   const family = input.family ?? (/(^|[/._-])(v6|ip6)/.test(input.path) ? 'ipv6' : 'ipv4');
-  const validator = new RuleValidator({
-    family,
-    file: input.path,
-    ...(services === undefined ? {} : { services }),
-  });
+  const validator = new RuleValidator({ family, file: input.path, ...names });
   if (input.parsed !== undefined) {
     for (const table of input.parsed.value.tables) {
       for (const rule of table.rules) {
@@ -208,6 +223,7 @@ function parseAndDerive(
     }
     const derived = deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
     diagnostics.push(...validator.finish());
+    hzDependent.push({ file: input.path, rules: validator.hzDependentRules() });
     return derived;
   }
   const collectors = backends.map(
@@ -233,6 +249,7 @@ function parseAndDerive(
     },
   });
   diagnostics.push(...visited.diagnostics, ...validator.finish());
+  hzDependent.push({ file: input.path, rules: validator.hzDependentRules() });
   const needs = new Map<Backend, RulesetNeeds>();
   if (seen.lateChainTargets) {
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
@@ -281,19 +298,76 @@ function deriveFromFull(
  */
 const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set(['commit-missing-newline', 'policy-on-user-chain']);
 
-function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagnostic[] {
-  if (backend === 'legacy') {
-    return [...diagnostics];
-  }
-  return diagnostics.map((d) =>
-    d.severity === 'error' && LEGACY_ONLY_ERRORS.has(d.code) ? { ...d, severity: 'warning' } : d,
-  );
+/**
+ * Rules one backend refuses and the other loads (RuleValidator): for the chosen backend a "rule-rejected"
+ * error, for the other a warning under their own code, so that a switch of backend is not a surprise.
+ */
+const OTHER_BACKEND: Readonly<
+  Record<Backend, { readonly own: string; readonly other: string; readonly label: string }>
+> = {
+  legacy: { own: RULE_REJECTED_LEGACY, other: RULE_REJECTED_NFT, label: 'iptables-nft-restore' },
+  nft: { own: RULE_REJECTED_NFT, other: RULE_REJECTED_LEGACY, label: 'iptables-legacy-restore' },
+};
+
+export function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagnostic[] {
+  const { own, other, label } = OTHER_BACKEND[backend];
+  return diagnostics.map((d) => {
+    if (d.code === own) {
+      return { ...d, code: RULE_REJECTED };
+    }
+    if (d.code === other) {
+      return {
+        ...d,
+        severity: 'warning',
+        message: `loads with this backend, but ${label} refuses it: ${d.message}`,
+      };
+    }
+    return backend === 'nft' && d.severity === 'error' && LEGACY_ONLY_ERRORS.has(d.code)
+      ? { ...d, severity: 'warning' }
+      : d;
+  });
 }
 
-/** getservbyname(3) on the host that loads the rules reads its /etc/services; without it names are not checked. */
-async function readServices(reader: HostReader | undefined): Promise<Services | undefined> {
-  const fact = await reader?.readFile('/etc/services');
-  return fact?.status === 'ok' ? lazyServices(fact.content.toString('latin1')) : undefined;
+/** The name databases of the hosts that decide names in rules (RuleValidator's services, protocols, users, groups). */
+interface HostNames {
+  services?: Services;
+  protocols?: NameSet;
+  users?: NameSet;
+  groups?: NameSet;
+}
+
+async function readText(reader: HostReader | undefined, path: string): Promise<string | undefined> {
+  const fact = await reader?.readFile(path);
+  return fact?.status === 'ok' ? fact.content.toString('latin1') : undefined;
+}
+
+/**
+ * getservbyname(3) and getprotobyname(3) on the host that loads the rules read its /etc/services and
+ * /etc/protocols; getpwnam(3)/getgrnam(3) its /etc/passwd and /etc/group. Without a file, its names are
+ * not checked.
+ */
+async function readHostNames(
+  userspace: HostReader | undefined,
+  accounts: HostReader | undefined,
+): Promise<HostNames> {
+  const names: HostNames = {};
+  const services = await readText(userspace, '/etc/services');
+  if (services !== undefined) {
+    names.services = lazyServices(services);
+  }
+  const protocols = await readText(userspace, '/etc/protocols');
+  if (protocols !== undefined) {
+    names.protocols = lazyNames(protocols, protocolNames);
+  }
+  const passwd = await readText(accounts, '/etc/passwd');
+  if (passwd !== undefined) {
+    names.users = lazyNames(passwd, accountNames);
+  }
+  const group = await readText(accounts, '/etc/group');
+  if (group !== undefined) {
+    names.groups = lazyNames(group, accountNames);
+  }
+  return names;
 }
 
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
@@ -304,8 +378,11 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const known = opts.backend ?? opts.hostBackend;
   const candidates: readonly Backend[] = known === undefined ? ['nft', 'legacy'] : [known.value];
   const parserDiagnostics: Diagnostic[] = [];
-  const services = await readServices(opts.userspaceReader);
-  const parsed = opts.rules.map((r) => parseAndDerive(r, candidates, setTypes, parserDiagnostics, services));
+  const names = await readHostNames(opts.userspaceReader, opts.accountsReader);
+  const hzDependent: HzDependentFile[] = [];
+  const parsed = opts.rules.map((r) =>
+    parseAndDerive(r, candidates, setTypes, parserDiagnostics, names, hzDependent),
+  );
   const backend = chooseBackend(
     opts,
     parsed.map((p) => p.outline),
@@ -321,6 +398,16 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const requirements = needs.flatMap((n) => n.requirements);
 
   const baseView = await loadKernelView(opts.kernelReader, opts.layout);
+  if (hzDependent.some((f) => f.rules.length > 0)) {
+    const hz = Number(baseView.config?.values.get('CONFIG_HZ')?.value);
+    const known = Number.isInteger(hz) && hz > 0 ? hz : undefined;
+    diagnostics.push(
+      ...forBackend(
+        hzDependent.flatMap((f) => hzRejections(f.file, f.rules, known)),
+        backend.value,
+      ),
+    );
+  }
   const moduleFiles =
     baseView.deps === undefined
       ? undefined

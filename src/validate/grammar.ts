@@ -120,6 +120,12 @@ function buildIndex(): Index {
   return built;
 }
 
+/** All grammars of one kind and family by name: a parser holds the map and looks names up in it directly. */
+export function grammarsOf(kind: 'match' | 'target', family: Family): ReadonlyMap<string, LoadedGrammar> {
+  index ??= buildIndex();
+  return index[kind][family];
+}
+
 /** The grammar libxtables would load for `-m name` / `-j name` in `family`, or undefined (not an iptables 1.8.9 extension). */
 export function grammarFor(
   kind: 'match' | 'target',

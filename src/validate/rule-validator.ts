@@ -7,17 +7,33 @@ import type { Diagnostic } from '../parsers/types.ts';
 import type { Services } from '../parsers/services.ts';
 import { isKnownTarget, matchLookupName, type Family } from '../knowledge/extensions.ts';
 import { grammarFor, XTOPT_INVERT, XTOPT_MAND, XTOPT_MULTI, type LoadedGrammar } from './grammar.ts';
-import { hostError, natPortsError, portOk, valueError } from './values.ts';
+import { hostError, natPortsError, portOk, protocolNameError, strtoumax, valueError } from './values.ts';
 import { enumError } from './enums.ts';
-import { checkentryError, targetPlacementError } from './targets.ts';
+import { extensionChecks, extensionValueError } from './extension-values.ts';
+import {
+  backendCheckentryErrors,
+  checkentryError,
+  targetPlacementError,
+  type HzDependent,
+} from './targets.ts';
+import type { NameSet } from '../parsers/name-databases.ts';
 
 export const RULE_REJECTED = 'rule-rejected';
+/** A rule only iptables-legacy-restore refuses (the kernel's checkentry where nf_tables uses its own expressions). */
+export const RULE_REJECTED_LEGACY = 'rule-rejected-legacy';
+/** A rule only iptables-nft-restore refuses. */
+export const RULE_REJECTED_NFT = 'rule-rejected-nft';
 
 export interface ValidateOptions {
   readonly family: Family;
   readonly file: string;
   /** /etc/services of the host that will load the rules; undefined: service names are not checked. */
   readonly services?: Services;
+  /** /etc/protocols of that host; undefined: protocol names outside iptables' own list are not checked. */
+  readonly protocols?: NameSet;
+  /** Its users and groups (owner --uid-owner/--gid-owner names); undefined: not checked. */
+  readonly users?: NameSet;
+  readonly groups?: NameSet;
 }
 
 /** The -p values (lower-cased, as xshared.c canonicalizes them) the kernel's protocol matches accept (xt_match.proto). */
@@ -87,6 +103,32 @@ function portError(port: string, ext: 'tcp' | 'sctp', services: Services | undef
   return port === '' || portOk(port, ext, services) ? undefined : `invalid port/service \`${port}' specified`;
 }
 
+/** xtables_parse_port()'s value for a port already known to parse: the number, or the service's port. */
+function portNumber(
+  port: string,
+  proto: string | undefined,
+  services: Services | undefined,
+): number | undefined {
+  const n = strtoumax(port);
+  if (n !== undefined && n.rest === '' && n.value <= 65535n) {
+    return Number(n.value);
+  }
+  const byProto = services?.get(port);
+  return proto === undefined ? byProto?.values().next().value : byProto?.get(proto);
+}
+
+/** libxt_tcp.c parse_tcp_ports() / libxt_sctp.c parse_sctp_ports(): "min:max" with min > max is refused. */
+function reversedPortRange(
+  from: string,
+  to: string,
+  proto: string,
+  services: Services | undefined,
+): string | undefined {
+  const min = from === '' ? 0 : portNumber(from, proto, services);
+  const max = to === '' ? 0xffff : portNumber(to, proto, services);
+  return min !== undefined && max !== undefined && min > max ? 'invalid portrange (min > max)' : undefined;
+}
+
 /** x6_fcheck "at least one of" tests (generated): the first unmet one, in iptables' words. */
 function requiresError(grammar: LoadedGrammar, seen: number): string | undefined {
   const requires = grammar.extension.requires;
@@ -152,8 +194,60 @@ function endsWithWord(raw: string, word: string): boolean {
   return trimmed.endsWith(word) && /\s/.test(trimmed.charAt(trimmed.length - word.length - 1));
 }
 
+/**
+ * Options of the old getopt-API parsers of tcp and sctp that may appear once per match (libxt_tcp.c
+ * tcp_parse(), libxt_sctp.c sctp_parse()): the flag bit each sets and the message for a second use.
+ */
+const GETOPT_ONCE: ReadonlyMap<string, { readonly bit: number; readonly message: string }> = new Map([
+  ['--source-port', { bit: 1, message: "Only one `--source-port' allowed" }],
+  ['--sport', { bit: 1, message: "Only one `--source-port' allowed" }],
+  ['--destination-port', { bit: 2, message: "Only one `--destination-port' allowed" }],
+  ['--dport', { bit: 2, message: "Only one `--destination-port' allowed" }],
+  ['--syn', { bit: 4, message: "Only one of `--syn' or `--tcp-flags'  allowed" }],
+  ['--tcp-flags', { bit: 4, message: "Only one of `--syn' or `--tcp-flags'  allowed" }],
+  ['--tcp-option', { bit: 8, message: "Only one `--tcp-option' allowed" }],
+  ['--chunk-types', { bit: 16, message: "Only one `--chunk-types' allowed" }],
+]);
+
 /** IFNAMSIZ is 16 with the NUL (xtables_parse_interface). */
 const MAX_INTERFACE = 15;
+
+export interface HzDependentRule extends HzDependent {
+  readonly line: number;
+}
+
+/**
+ * The legacy rejections of rules that depend on CONFIG_HZ, against the kernel's value; without it, a
+ * warning that names the values that refuse the rule.
+ */
+export function hzRejections(
+  file: string,
+  rules: readonly HzDependentRule[],
+  hz: number | undefined,
+): Diagnostic[] {
+  return rules.flatMap((r): Diagnostic[] => {
+    if (hz !== undefined) {
+      return r.hz.includes(hz)
+        ? [
+            {
+              at: { file, line: r.line },
+              severity: 'error',
+              code: RULE_REJECTED_LEGACY,
+              message: `${r.message} (CONFIG_HZ=${hz})`,
+            },
+          ]
+        : [];
+    }
+    return [
+      {
+        at: { file, line: r.line },
+        severity: 'warning',
+        code: 'rule-rejected-at-hz',
+        message: `${r.message}, on a kernel built with CONFIG_HZ=${r.hz.join(' or ')} (the kernel's config was not found to tell)`,
+      },
+    ];
+  });
+}
 
 interface Loaded {
   ext: string;
@@ -171,14 +265,15 @@ export class RuleValidator {
    */
   private readonly loadedRecords: Loaded[] = [];
   private loadedCount = 0;
+  private readonly hzDependent: HzDependentRule[] = [];
 
   constructor(private readonly opts: ValidateOptions) {}
 
-  private reject(line: number, message: string): void {
+  private reject(line: number, message: string, code = RULE_REJECTED): void {
     this.diagnostics.push({
       at: { file: this.opts.file, line },
       severity: 'error',
-      code: RULE_REJECTED,
+      code,
       message,
     });
   }
@@ -187,6 +282,19 @@ export class RuleValidator {
     const message = this.firstError(rule);
     if (message !== undefined) {
       this.reject(rule.line, message);
+    } else {
+      const byBackend = backendCheckentryErrors(rule);
+      if (byBackend !== undefined) {
+        if (byBackend.legacy !== undefined) {
+          this.reject(rule.line, byBackend.legacy, RULE_REJECTED_LEGACY);
+        }
+        if (byBackend.nft !== undefined) {
+          this.reject(rule.line, byBackend.nft, RULE_REJECTED_NFT);
+        }
+        if (byBackend.legacyAtHz !== undefined) {
+          this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });
+        }
+      }
     }
     const target = rule.target;
     if (target !== undefined && target.kind === 'extension' && !isKnownTarget(target.name)) {
@@ -222,6 +330,11 @@ export class RuleValidator {
     return this.diagnostics.sort((a, b) => (a.at.line ?? 0) - (b.at.line ?? 0));
   }
 
+  /** Rules legacy refuses only under some CONFIG_HZ (decided with the kernel's config: hzRejections). */
+  hzDependentRules(): readonly HzDependentRule[] {
+    return this.hzDependent;
+  }
+
   /** iptables stops at the first problem of a line: one message per rule. */
   private firstError(rule: Rule): string | undefined {
     return (
@@ -229,13 +342,19 @@ export class RuleValidator {
       this.extensionsError(rule) ??
       this.protocolError(rule) ??
       targetPlacementError(rule, this.opts.family) ??
-      checkentryError(rule)
+      checkentryError(rule, this.opts.family)
     );
   }
 
   private genericError(rule: Rule): string | undefined {
     const protocol = rule.protocol;
     // xshared.c: protocol 0 ("all") inverted matches nothing.
+    if (protocol !== undefined) {
+      const error = protocolNameError(protocol.value, this.opts.protocols);
+      if (error !== undefined) {
+        return error;
+      }
+    }
     if (protocol?.negated === true && ['0', 'all'].includes(protocol.value.toLowerCase())) {
       return 'rule would never match protocol';
     }
@@ -321,10 +440,21 @@ export class RuleValidator {
       return undefined;
     }
     let seen = 0;
+    let getoptSeen = 0;
+    const onceChecked = l.ext === 'tcp' || l.ext === 'sctp';
+    const checks = extensionChecks(l.ext);
+    const valueChecks = checks?.values;
     for (const option of l.options) {
       const entry = grammar.options.get(option.name);
       if (entry === undefined) {
         if (grammar.getopt.has(option.name)) {
+          const once = onceChecked ? GETOPT_ONCE.get(option.name) : undefined;
+          if (once !== undefined) {
+            if ((getoptSeen & once.bit) !== 0) {
+              return once.message;
+            }
+            getoptSeen |= once.bit;
+          }
           const error = this.getoptValueError(l.ext, option);
           if (error !== undefined) {
             return error;
@@ -360,7 +490,9 @@ export class RuleValidator {
           return `Bad argument \`${extra}'`;
         }
         const error =
-          valueError(l.ext, entry, value, this.opts.family, this.opts.services) ?? enumError(l.ext, option);
+          valueError(l.ext, entry, value, this.opts.family, this.opts.services, this.opts.protocols) ??
+          enumError(l.ext, option) ??
+          (valueChecks === undefined ? undefined : extensionValueError(valueChecks, option, this.opts));
         if (error !== undefined) {
           return error;
         }
@@ -378,6 +510,7 @@ export class RuleValidator {
     return (
       this.finalCheckError(l.ext, grammar, seen) ??
       requiresError(grammar, seen) ??
+      checks?.final?.(l.options) ??
       this.multiportError(rule, l) ??
       this.natError(rule, l)
     );
@@ -422,17 +555,24 @@ export class RuleValidator {
   private getoptValueError(ext: string, option: OptionUse): string | undefined {
     const value = option.values[0];
     if ((ext !== 'tcp' && ext !== 'sctp') || value === undefined || !TCP_PORT_OPTIONS.has(option.name)) {
-      return undefined;
+      const checks = extensionChecks(ext)?.values;
+      return value === undefined || checks === undefined
+        ? undefined
+        : extensionValueError(checks, option, this.opts);
     }
     const colon = value.indexOf(':');
     if (colon === -1) {
       return portError(value, ext, this.opts.services); // the common single port, without the split's arrays
     }
-    const [from = '', to, extra] = value.split(':');
+    const [from = '', to = '', extra] = value.split(':');
     if (extra !== undefined) {
       return `invalid port/service \`${value}' specified`;
     }
-    return portError(from, ext, this.opts.services) ?? portError(to ?? '', ext, this.opts.services);
+    return (
+      portError(from, ext, this.opts.services) ??
+      portError(to, ext, this.opts.services) ??
+      reversedPortRange(from, to, ext, this.opts.services)
+    );
   }
 
   /** libxt_multiport.c check_proto() and parse_multi_ports(): a port protocol, service names of it, 15 ports. */
@@ -459,6 +599,12 @@ export class RuleValidator {
           if (!portOk(port, proto, this.opts.services)) {
             return `invalid port/service \`${port}' specified`;
           }
+        }
+        // parse_multi_ports_v1(): a range's first port must be below its last.
+        const first = to === undefined ? undefined : portNumber(from, proto, this.opts.services);
+        const last = to === undefined ? undefined : portNumber(to, proto, this.opts.services);
+        if (first !== undefined && last !== undefined && first >= last) {
+          return 'invalid portrange specified';
         }
       }
       if (slots > 15) {
@@ -508,9 +654,10 @@ export class RuleValidator {
       if (name === 'ah' && this.opts.family === 'ipv6') {
         continue;
       }
-      const ok =
-        protocol !== undefined && !protocol.negated && wanted.names.has(protocol.value.toLowerCase());
-      if (ok) {
+      const named = protocol !== undefined && wanted.names.has(protocol.value.toLowerCase());
+      // `! -p tcp` with a tcp/udp match: nf_tables loads it (its own expressions); the kernel's
+      // xt_check_match() refuses it for legacy (targets.ts backendCheckentryErrors).
+      if (named && (!protocol.negated || name === 'tcp' || name === 'udp')) {
         continue;
       }
       if (name === 'tcp' || name === 'udp') {

@@ -24,8 +24,10 @@
 //   -m cgroup    net/netfilter/xt_cgroup.c       exactly one of --path / --cgroup
 // and matches usable only from some hooks: owner (xt_owner.c: OUTPUT, POSTROUTING), mac (xt_mac.c) and
 // eui64 (ip6t_eui64.c): PREROUTING, INPUT, FORWARD.
-import type { Rule } from '../parsers/iptables-save.ts';
+import type { MatchUse, Rule } from '../parsers/iptables-save.ts';
 import type { Family } from '../knowledge/extensions.ts';
+import { parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
+import { strtoumax } from './values.ts';
 
 interface Placement {
   readonly table: string;
@@ -88,10 +90,18 @@ const TARGET_PROTOCOLS: ReadonlyMap<string, readonly string[]> = new Map([
   ['TPROXY', TCP_UDP],
 ]);
 
+/** xt_CLASSIFY.c registers no table, only hooks: LOCAL_OUT, FORWARD, POST_ROUTING. */
+const TARGET_HOOKS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['CLASSIFY', ['OUTPUT', 'FORWARD', 'POSTROUTING']],
+]);
+
 const MATCH_HOOKS: ReadonlyMap<string, readonly string[]> = new Map([
   ['owner', ['OUTPUT', 'POSTROUTING']],
   ['mac', ['PREROUTING', 'INPUT', 'FORWARD']],
   ['eui64', ['PREROUTING', 'INPUT', 'FORWARD']],
+  // xt_socket.c: PRE_ROUTING and LOCAL_IN; xt_rpfilter.c: PRE_ROUTING.
+  ['socket', ['PREROUTING', 'INPUT']],
+  ['rpfilter', ['PREROUTING']],
 ]);
 
 const REFUSED =
@@ -103,7 +113,7 @@ function hasProtocol(rule: Rule, wanted: readonly string[]): boolean {
 }
 
 /** What the kernel's checkentry refuses about the rule's protocol or hook for its target and matches. */
-export function checkentryError(rule: Rule): string | undefined {
+export function checkentryError(rule: Rule, family: Family): string | undefined {
   const target = rule.target;
   if (target !== undefined && target.kind === 'extension') {
     const wanted = TARGET_PROTOCOLS.get(target.name);
@@ -138,6 +148,300 @@ export function checkentryError(rule: Rule): string | undefined {
     const hooks = MATCH_HOOKS.get(match.name);
     if (hooks !== undefined && BUILTIN_HOOKS.has(rule.chain) && !hooks.includes(rule.chain)) {
       return `${match.name} match: used from hooks ${rule.chain}, but only valid from ${hooks.join('/')}: ${REFUSED}`;
+    }
+    const error = MATCH_CHECKS.get(match.name)?.(match, rule);
+    if (error !== undefined) {
+      return `${error}: ${REFUSED}`;
+    }
+  }
+  return target?.kind === 'extension' ? targetCheckError(rule, family) : undefined;
+}
+
+function option(use: { readonly options: MatchUse['options'] }, name: string): string | undefined {
+  return use.options.find((o) => o.name === name)?.values[0];
+}
+
+function has(use: { readonly options: MatchUse['options'] }, name: string): boolean {
+  return use.options.some((o) => o.name === name);
+}
+
+/** net/netfilter/xt_string.c string_mt_check(): textsearch_prepare() knows lib/ts_bm.c, ts_kmp.c, ts_fsm.c. */
+const TEXT_SEARCH_ALGORITHMS: ReadonlySet<string> = new Set(['bm', 'kmp', 'fsm']);
+
+/** A number option's value (strtoul of the whole string), or the default. */
+function numberOption(use: MatchUse, name: string, fallback: bigint): bigint {
+  const value = option(use, name);
+  const n = value === undefined ? undefined : strtoumax(value);
+  return n === undefined ? fallback : n.value;
+}
+
+const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule) => string | undefined> = new Map<
+  string,
+  (match: MatchUse, rule: Rule) => string | undefined
+>([
+  [
+    'string',
+    (m) => {
+      const algo = option(m, '--algo');
+      if (algo !== undefined && !TEXT_SEARCH_ALGORITHMS.has(algo)) {
+        return `string match: no text search algorithm "${algo}" in the kernel (bm, kmp or fsm)`;
+      }
+      // string_mt_check(): from_offset > to_offset is -EINVAL (to defaults to UINT16_MAX).
+      return numberOption(m, '--from', 0n) > numberOption(m, '--to', 0xffffn)
+        ? 'string match: --from is past --to'
+        : undefined;
+    },
+  ],
+  [
+    'hashlimit',
+    (m) =>
+      // xt_hashlimit.c hashlimit_mt_check_common(): gc_interval == 0 || expire == 0 is -EINVAL.
+      has(m, '--hashlimit-htable-expire') && numberOption(m, '--hashlimit-htable-expire', 1n) === 0n
+        ? 'hashlimit match: --hashlimit-htable-expire 0'
+        : has(m, '--hashlimit-htable-gcinterval') &&
+            numberOption(m, '--hashlimit-htable-gcinterval', 1n) === 0n
+          ? 'hashlimit match: --hashlimit-htable-gcinterval 0'
+          : undefined,
+  ],
+  [
+    'recent',
+    // xt_recent.c recent_mt_check(): an empty --name is -EINVAL.
+    (m) => (option(m, '--name') === '' ? 'recent match: empty --name' : undefined),
+  ],
+  [
+    'rpfilter',
+    // xt_rpfilter.c rpfilter_check().
+    (_m, rule) =>
+      rule.table === 'raw' || rule.table === 'mangle'
+        ? undefined
+        : `rpfilter match: only valid in 'raw' or 'mangle' table, not '${rule.table}'`,
+  ],
+  [
+    'policy',
+    (m, rule) => {
+      // xt_policy.c policy_mt_check().
+      const dir = option(m, '--dir');
+      if (dir === 'out' && (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')) {
+        return 'policy match: output policy not valid in PREROUTING and INPUT';
+      }
+      if (dir === 'in' && (rule.chain === 'POSTROUTING' || rule.chain === 'OUTPUT')) {
+        return 'policy match: input policy not valid in POSTROUTING and OUTPUT';
+      }
+      return undefined;
+    },
+  ],
+  [
+    'addrtype',
+    (m, rule) => {
+      // xt_addrtype.c addrtype_mt_checkentry_v1().
+      const inIface = has(m, '--limit-iface-in');
+      const outIface = has(m, '--limit-iface-out');
+      if (inIface && outIface) {
+        return 'addrtype match: both incoming and outgoing interface limitation cannot be selected';
+      }
+      if (outIface && (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')) {
+        return 'addrtype match: output interface limitation not valid in PREROUTING and INPUT';
+      }
+      if (inIface && (rule.chain === 'POSTROUTING' || rule.chain === 'OUTPUT')) {
+        return 'addrtype match: input interface limitation not valid in POSTROUTING and OUTPUT';
+      }
+      return undefined;
+    },
+  ],
+]);
+
+/**
+ * The conntrack helpers of Linux 6.1 as they register (struct nf_conntrack_helper .name, .tuple.src.l3num
+ * and .tuple.dst.protonum): nf_conntrack_ftp.c, _irc.c, _sip.c, _tftp.c, _amanda.c, _h323_main.c, _pptp.c,
+ * _sane.c, _snmp.c, _netbios_ns.c, and nf_nat_snmp_basic_main.c.
+ */
+const CONNTRACK_HELPERS: ReadonlyMap<
+  string,
+  { readonly protocols: readonly string[]; readonly families: readonly Family[] }
+> = new Map([
+  ['ftp', { protocols: ['tcp'], families: ['ipv4', 'ipv6'] }],
+  ['irc', { protocols: ['tcp'], families: ['ipv4'] }],
+  ['sip', { protocols: ['udp', 'tcp'], families: ['ipv4', 'ipv6'] }],
+  ['tftp', { protocols: ['udp'], families: ['ipv4', 'ipv6'] }],
+  ['amanda', { protocols: ['udp'], families: ['ipv4', 'ipv6'] }],
+  ['RAS', { protocols: ['udp'], families: ['ipv4', 'ipv6'] }],
+  ['Q.931', { protocols: ['tcp'], families: ['ipv4', 'ipv6'] }],
+  ['pptp', { protocols: ['tcp'], families: ['ipv4'] }],
+  ['sane', { protocols: ['tcp'], families: ['ipv4', 'ipv6'] }],
+  ['snmp', { protocols: ['udp'], families: ['ipv4'] }],
+  ['snmp_trap', { protocols: ['udp'], families: ['ipv4'] }],
+  ['netbios-ns', { protocols: ['udp'], families: ['ipv4'] }],
+]);
+
+/** -p names and numbers of the protocols helpers track. */
+const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
+  ['tcp', 'tcp'],
+  ['6', 'tcp'],
+  ['udp', 'udp'],
+  ['17', 'udp'],
+  ['sctp', 'sctp'],
+  ['132', 'sctp'],
+  ['dccp', 'dccp'],
+  ['33', 'dccp'],
+  ['udplite', 'udplite'],
+  ['136', 'udplite'],
+  ['icmp', 'icmp'],
+  ['1', 'icmp'],
+]);
+
+/** Target checkentry refusals both backends meet (nft_compat runs the same xt check). */
+function targetCheckError(rule: Rule, family: Family): string | undefined {
+  const target = rule.target;
+  if (target === undefined) {
+    return undefined;
+  }
+  const hooks = TARGET_HOOKS.get(target.name);
+  if (hooks !== undefined && BUILTIN_HOOKS.has(rule.chain) && !hooks.includes(rule.chain)) {
+    return `${target.name} target: used from hooks ${rule.chain}, but only usable from ${hooks.join('/')}: ${REFUSED}`;
+  }
+  // xt_CT.c xt_ct_set_helper() / xt_ct_find_proto(): a helper needs the rule's -p, not inverted, and is
+  // looked up by name, family and that protocol (nf_conntrack_helper_try_module_get()).
+  const helper = target.name === 'CT' ? option(target, '--helper') : undefined;
+  if (helper !== undefined) {
+    const p = rule.protocol;
+    if (p === undefined || p.negated || ['0', 'all'].includes(p.value.toLowerCase())) {
+      return `CT target: You must specify a L4 protocol and not use inversions on it (--helper): ${REFUSED}`;
+    }
+    const known = CONNTRACK_HELPERS.get(helper);
+    const proto = PROTOCOL_NAMES.get(p.value.toLowerCase());
+    if (
+      known !== undefined &&
+      proto !== undefined &&
+      (!known.protocols.includes(proto) || !known.families.includes(family))
+    ) {
+      return `CT target: No such helper "${helper}" for ${family === 'ipv4' ? 'IPv4' : 'IPv6'} -p ${proto} (it tracks ${known.protocols.join('/')} over ${known.families.join('/')}): ${REFUSED}`;
+    }
+  }
+  // net/ipv4/netfilter/ipt_ECN.c ecn_tg_check(): the TCP ECE/CWR operations need -p tcp.
+  if (
+    target.name === 'ECN' &&
+    target.options.some((o) => o.name.startsWith('--ecn-tcp-')) &&
+    !hasProtocol(rule, TCP)
+  ) {
+    return `ECN target: cannot use operation on non-tcp rule: ${REFUSED}`;
+  }
+  // xt_TCPMSS.c tcpmss_tg4/6_check(): path-MTU clamping only from FORWARD, OUTPUT and POSTROUTING.
+  if (
+    target.name === 'TCPMSS' &&
+    has(target, '--clamp-mss-to-pmtu') &&
+    (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')
+  ) {
+    return `TCPMSS target: path-MTU clamping only supported in FORWARD, OUTPUT and POSTROUTING hooks: ${REFUSED}`;
+  }
+  return undefined;
+}
+
+/** libxt_tcp.c: --syn is "--tcp-flags SYN,RST,ACK,FIN SYN"; xt_TCPMSS.c find_syn_match() wants SYN compared set. */
+function hasSynMatch(rule: Rule): boolean {
+  return rule.matches.some(
+    (m) =>
+      m.name === 'tcp' &&
+      m.options.some(
+        (o) =>
+          !o.negated &&
+          (o.name === '--syn' ||
+            (o.name === '--tcp-flags' &&
+              (o.values[1] ?? '')
+                .toLowerCase()
+                .split(',')
+                .some((f) => f === 'syn' || f === 'all'))),
+      ),
+  );
+}
+
+/**
+ * net/netfilter/xt_limit.c limit_mt_check(): burst 0, or avg * burst (u32) whose credits come out below
+ * avg's, is -ERANGE ("Overflow, try lower"). user2credits() depends on CONFIG_HZ: refused here only when
+ * every common HZ refuses it.
+ */
+/** The CONFIG_HZ choices of kernel/Kconfig.hz. */
+export const KERNEL_HZ_CHOICES: readonly number[] = [100, 250, 300, 1000];
+
+/** The CONFIG_HZ values (of KERNEL_HZ_CHOICES) under which limit_mt_check() refuses avg/burst. */
+export function limitOverflowsAt(avg: number, burst: number): number[] {
+  if (burst === 0) {
+    return [...KERNEL_HZ_CHOICES];
+  }
+  const product = Number((BigInt(avg) * BigInt(burst)) & 0xffffffffn);
+  return KERNEL_HZ_CHOICES.filter((hz) => userToCredits(product, hz) < userToCredits(avg, hz));
+}
+
+function userToCredits(user: number, hz: number): number {
+  const maxCpj = Math.floor(0xffffffff / (hz * 86400));
+  const creditsPerJiffy = 2 ** Math.floor(Math.log2(maxCpj));
+  const u = BigInt(user);
+  const factor = BigInt(hz * creditsPerJiffy);
+  const credits =
+    user > Math.floor(0xffffffff / (hz * creditsPerJiffy))
+      ? (u / BigInt(XT_LIMIT_SCALE)) * factor
+      : (u * factor) / BigInt(XT_LIMIT_SCALE);
+  return Number(credits & 0xffffffffn);
+}
+
+/** XT_LIMIT_AVG / XT_LIMIT_BURST (libxt_limit.c limit_init()). */
+const LIMIT_DEFAULT_AVG = '3/hour';
+const LIMIT_DEFAULT_BURST = 5;
+
+function limitRefusal(match: MatchUse): HzDependent | undefined {
+  const avg = parseRate(option(match, '--limit') ?? LIMIT_DEFAULT_AVG, XT_LIMIT_SCALE);
+  const burstValue = option(match, '--limit-burst');
+  const burst = burstValue === undefined ? LIMIT_DEFAULT_BURST : Number(strtoumax(burstValue)?.value ?? 0n);
+  const hz = avg > 0 ? limitOverflowsAt(avg, burst) : [];
+  return hz.length === 0 ? undefined : { hz, message: `limit match: Overflow, try lower: ${avg}/${burst}` };
+}
+
+/** A refusal that depends on the kernel's CONFIG_HZ: the values that refuse, and the kernel's words. */
+export interface HzDependent {
+  readonly hz: readonly number[];
+  readonly message: string;
+}
+
+export interface BackendErrors {
+  readonly legacy?: string;
+  readonly nft?: string;
+  /** Legacy refuses it only under some CONFIG_HZ values (decided against the kernel's config). */
+  readonly legacyAtHz?: HzDependent;
+}
+
+const LEGACY_REFUSED =
+  'iptables-legacy-restore fails ("line N failed"); nf_tables loads the rule (it uses its own expressions there)';
+
+/**
+ * What the kernel refuses only when the rule goes through x_tables (iptables-legacy): iptables-nft turns
+ * these into native nf_tables expressions, or nft_compat skips the check (xt_TCPMSS.c: par->nft_compat).
+ */
+export function backendCheckentryErrors(rule: Rule): BackendErrors | undefined {
+  const target = rule.target;
+  // xt_TRACE.c registers the target for table "raw"; iptables-nft makes it "meta nftrace set 1".
+  if (target?.kind === 'extension' && target.name === 'TRACE' && rule.table !== 'raw') {
+    return { legacy: `TRACE target: only valid in raw table, not ${rule.table}: ${LEGACY_REFUSED}` };
+  }
+  if (target?.kind === 'extension' && target.name === 'TCPMSS' && !hasSynMatch(rule)) {
+    return {
+      legacy: `TCPMSS target: Only works on TCP SYN packets (add -m tcp --tcp-flags SYN,RST SYN): ${LEGACY_REFUSED}`,
+    };
+  }
+  for (const match of rule.matches) {
+    const name = match.name;
+    if ((name === 'tcp' || name === 'udp') && rule.protocol?.negated === true) {
+      const number = name === 'tcp' ? 6 : 17;
+      return {
+        legacy: `${name} match: only valid for protocol ${number} (the rule has ! -p): ${LEGACY_REFUSED}`,
+      };
+    }
+    if (name === 'limit') {
+      const refusal = limitRefusal(match);
+      if (refusal !== undefined) {
+        const message = `${refusal.message}: ${LEGACY_REFUSED}`;
+        return refusal.hz.length === KERNEL_HZ_CHOICES.length
+          ? { legacy: message }
+          : { legacyAtHz: { hz: refusal.hz, message } };
+      }
     }
   }
   return undefined;

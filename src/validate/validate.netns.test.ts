@@ -3,13 +3,12 @@
 // a network namespace created for it and deleted after. Skips when not root or the tools are missing.
 // A false rejection (nfdoctor refuses a file a backend loads) fails the test on its own.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { checkRules } from '../resolve/check-rules.ts';
 import { hostKernelLayout } from '../resolve/kernel-view.ts';
 import { memoryReader } from '../testing/memory-reader.ts';
 import { kernelFiles } from '../testing/kernel-fixture.ts';
 import { LiveReader } from '../sources/fs-readers.ts';
+import { canRunRealIptables } from '../testing/real-iptables.ts';
 
 interface RulesFile {
   readonly name: string;
@@ -25,20 +24,7 @@ interface Generator {
   nfdoctorVerdicts(file: RulesFile, check: typeof checkRules, kernel: object): Promise<Verdicts>;
 }
 
-const TOOLS = [
-  'ip',
-  'iptables-restore',
-  'iptables-legacy-restore',
-  'ip6tables-restore',
-  'ip6tables-legacy-restore',
-];
-const onPath = (tool: string): boolean =>
-  (process.env['PATH'] ?? '')
-    .split(':')
-    .concat(['/usr/sbin', '/sbin'])
-    .some((dir) => spawnSync('test', ['-x', join(dir, tool)]).status === 0);
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-const canRun = isRoot && TOOLS.every(onPath);
+const canRun = canRunRealIptables();
 
 const RELEASE = '6.1.0-56-cloud-amd64';
 const KERNEL = {

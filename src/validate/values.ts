@@ -4,6 +4,8 @@
 import type { Family } from '../knowledge/extensions.ts';
 import type { Services } from '../parsers/services.ts';
 import type { OptionGrammar } from './grammar.ts';
+import type { NameSet } from '../parsers/name-databases.ts';
+import { isIpv6Literal } from './addresses.ts';
 
 const TYPE_MAX: Readonly<Record<string, bigint>> = {
   UINT8: 0xffn,
@@ -82,6 +84,64 @@ export function portOk(value: string, proto: string | undefined, services: Servi
 }
 
 const IPV4_LITERAL = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** Only digits and dots: a name no DNS can resolve (no top-level domain is numeric). */
+function digitsAndDots(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x2e && (c < 0x30 || c > 0x39)) {
+      return false;
+    }
+  }
+  return s.length > 0;
+}
+
+/**
+ * inet_aton(3) as glibc's getaddrinfo() tries it before DNS: one to four numbers (decimal, or octal with
+ * a leading 0), the last filling the remaining bytes. A name of digits and dots that is not such an
+ * address cannot resolve (no top-level domain is numeric), so iptables prints "not found".
+ */
+export function inetAton(s: string): boolean {
+  // A loop over the characters, nothing allocated: -s/-d of every rule of a big file come through here.
+  let parts = 0;
+  let last = 0;
+  let i = 0;
+  const n = s.length;
+  while (i < n && parts < 4) {
+    if (parts > 0 && last > 255) {
+      return false; // only the last part may fill more than one byte
+    }
+    const base = s.charCodeAt(i) === 0x30 && i + 1 < n && s.charCodeAt(i + 1) !== 0x2e ? 8 : 10;
+    const start = i;
+    let value = 0;
+    for (; i < n && s.charCodeAt(i) !== 0x2e; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (d < 0 || d >= base) {
+        return false;
+      }
+      value = value * base + d;
+      if (value > 0xffffffff) {
+        return false;
+      }
+    }
+    if (i === start) {
+      return false;
+    }
+    last = value;
+    parts++;
+    if (i < n) {
+      i++; // the dot
+      if (i === n) {
+        return false;
+      }
+    }
+  }
+  return i >= n && parts > 0 && last <= 2 ** (8 * (5 - parts)) - 1;
+}
+
+/** An IPv6 host with ':' that inet_pton() refuses (a scope "%if" is left to getaddrinfo()). */
+function unresolvableIpv6(host: string): boolean {
+  return host.includes(':') && !host.includes('%') && !isIpv6Literal(host);
+}
 
 /**
  * One address of -s/-d or a HOST/HOSTMASK option: iptables resolves it with getaddrinfo() for the
@@ -92,6 +152,9 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   const host = slash === -1 ? value : value.slice(0, slash);
   const mask = slash === -1 ? undefined : value.slice(slash + 1);
   if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
+    return `host/network \`${host}' not found`;
+  }
+  if (family === 'ipv4' ? !inetAton(host) && digitsAndDots(host) : unresolvableIpv6(host)) {
     return `host/network \`${host}' not found`;
   }
   if (mask !== undefined) {
@@ -106,6 +169,40 @@ export function hostError(value: string, family: Family, withMask: boolean): str
     }
   }
   return undefined;
+}
+
+/** libxtables/xtables.c xtables_chain_protos[]: the names -p takes before getprotobyname(). */
+const CHAIN_PROTOCOLS: ReadonlySet<string> = new Set([
+  'tcp',
+  'sctp',
+  'udp',
+  'udplite',
+  'icmp',
+  'ipv6-icmp',
+  'icmpv6',
+  'esp',
+  'ah',
+  'mobility-header',
+  'ipv6-mh',
+  'mh',
+  'all',
+]);
+
+/**
+ * xtables_parse_protocol(): a number 0-255, a name of xtables_chain_protos[], else getprotobyname() on the
+ * host that loads the rules (without its /etc/protocols, only numbers out of range are refused).
+ */
+export function protocolNameError(value: string, protocols: NameSet | undefined): string | undefined {
+  if (CHAIN_PROTOCOLS.has(value)) {
+    return undefined; // as iptables-save writes it
+  }
+  // xshared.c lower-cases the -p argument before parsing it.
+  const name = value.toLowerCase();
+  if (CHAIN_PROTOCOLS.has(name) || wholeNumberIn(name, 0n, 255n)) {
+    return undefined;
+  }
+  const unknown = protocols === undefined ? /^\d+$/.test(name) : !protocols.has(name);
+  return unknown ? `unknown protocol "${name}" specified` : undefined;
 }
 
 /** libxtables/xtoptions.c tos_symbol_names[], compared with strcasecmp. */
@@ -136,6 +233,7 @@ export function valueError(
   value: string,
   family: Family,
   services: Services | undefined,
+  protocols?: NameSet,
 ): string | undefined {
   const type = entry.type;
   const typeMax = TYPE_MAX[type];
@@ -184,6 +282,8 @@ export function valueError(
         (mask === undefined || wholeNumberIn(mask, 0n, 0xffffffffn));
       return ok ? undefined : `Illegal value: "${value}"`;
     }
+    case 'PROTOCOL':
+      return protocolNameError(value, protocols);
     case 'HOST':
       return hostError(value, family, false);
     case 'HOSTMASK':

@@ -105,6 +105,8 @@ interface Target {
   readonly kernelReader: HostReader;
   readonly layout: KernelLayout;
   readonly userspaceReader: HostReader;
+  /** The host that loads the rules, whose users and groups decide owner names; none for --kernel. */
+  readonly accountsReader?: HostReader;
   readonly ipsetCandidates: readonly string[];
 }
 
@@ -137,6 +139,7 @@ async function chooseTarget(values: {
       kernelReader: reader,
       layout: hostKernelLayout(release, 'root', root),
       userspaceReader: reader,
+      accountsReader: reader,
       ipsetCandidates: [join(root, 'etc/iptables/ipsets')],
     };
   }
@@ -146,6 +149,7 @@ async function chooseTarget(values: {
     kernelReader: live,
     layout: hostKernelLayout(release, 'live', 'this host'),
     userspaceReader: live,
+    accountsReader: live,
     ipsetCandidates: ['/etc/iptables/ipsets'],
   };
 }
@@ -223,6 +227,7 @@ export async function runCheck(
     kernelReader: target.kernelReader,
     layout: target.layout,
     userspaceReader: target.userspaceReader,
+    ...(target.accountsReader === undefined ? {} : { accountsReader: target.accountsReader }),
     ...(backend === undefined ? {} : { backend }),
     ...(hostBackend === undefined ? {} : { hostBackend }),
   });

@@ -1,0 +1,364 @@
+// The validation stage against what iptables-restore 1.8.9 prints: every message below is the one the real
+// iptables-nft-restore printed for the rule alone, in a network namespace (scripts/single-rules.mjs runs the
+// whole of fixtures/rules/single-rules.txt that way), and nfdoctor must print the same words.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseIptablesSaveFamily, type IpFamily } from '../parsers/iptables-save.ts';
+import { parseServices } from '../parsers/services.ts';
+import { accountNames, protocolNames } from '../parsers/name-databases.ts';
+import { RuleValidator, RULE_REJECTED, RULE_REJECTED_LEGACY, hzRejections } from './rule-validator.ts';
+import { hexStringError, icmpTypeError, parseRate, u32Error, XT_LIMIT_SCALE } from './extension-values.ts';
+import { limitOverflowsAt } from './targets.ts';
+
+const SAMPLES = join(import.meta.dirname, '../parsers/__samples__');
+const read = (path: string) => readFileSync(join(SAMPLES, path), 'utf8');
+const NAMES = {
+  services: parseServices(read('services/debian-bookworm-netbase-6.4')).value,
+  protocols: protocolNames(read('protocols/debian-bookworm-netbase-6.4')),
+  users: accountNames(read('accounts/debian-base-passwd-3.6.1.passwd.master')),
+  groups: accountNames(read('accounts/debian-base-passwd-3.6.1.group.master')),
+};
+
+function validate(family: IpFamily, table: string, rule: string) {
+  const chain = /^-A (\S+)/.exec(rule)?.[1] ?? 'INPUT';
+  const builtin = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'].includes(chain);
+  const text = `*${table}\n${builtin ? '' : `:${chain} - [0:0]\n`}${rule}\nCOMMIT\n`;
+  const parsed = parseIptablesSaveFamily(text, 'rules', family);
+  const validator = new RuleValidator({ family, file: 'rules', ...NAMES });
+  for (const t of parsed.value.tables) {
+    for (const r of t.rules) {
+      validator.rule(r);
+    }
+    validator.closeTable(t);
+  }
+  return { parser: parsed.diagnostics, rejected: validator.finish(), hz: validator.hzDependentRules() };
+}
+
+/** [family, table, rule, what iptables-nft-restore 1.8.9 printed] */
+const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][] = [
+  ['ipv4', 'filter', '-A INPUT -p tcp --dport 80:70 -j ACCEPT', 'invalid portrange (min > max)'],
+  ['ipv4', 'filter', '-A INPUT -p tcp -m multiport --dports 80:80 -j ACCEPT', 'invalid portrange specified'],
+  ['ipv4', 'filter', '-A INPUT -s 10.0.0.256 -j ACCEPT', "host/network `10.0.0.256' not found"],
+  ['ipv6', 'filter', '-A INPUT -s 2001:db8::g -j ACCEPT', "host/network `2001:db8::g' not found"],
+  ['ipv4', 'filter', '-A INPUT -p tcpp -j ACCEPT', 'unknown protocol "tcpp" specified'],
+  ['ipv4', 'filter', '-A INPUT -p 256 -j ACCEPT', 'unknown protocol "256" specified'],
+  ['ipv4', 'filter', '-A INPUT -m limit --limit 3/week -j ACCEPT', 'bad rate "3/week"\''],
+  ['ipv4', 'filter', '-A INPUT -m limit --limit 1000000/sec -j ACCEPT', 'Rate too fast "1000000/sec"'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-mode foo --hashlimit-name x -j ACCEPT',
+    'hashlimit: Bad value for "--hashlimit-mode" option: "foo"',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-above 20/sec --hashlimit-burst 0 --hashlimit-name x -j DROP',
+    'bad value for option "--hashlimit-burst", or out of range (1-1000000).',
+  ],
+  ['ipv4', 'filter', '-A INPUT -m string --algo bm --hex-string "|zz|" -j DROP', "Invalid hex char 'z'"],
+  ['ipv4', 'filter', '-A INPUT -m string --algo bm --hex-string "|414|" -j DROP', 'Invalid hex block'],
+  ['ipv4', 'filter', '-A INPUT -m u32 --u32 "0&0xFFFF=" -j DROP', 'u32: test ended with no value specified'],
+  ['ipv4', 'filter', '-A INPUT -m u32 --u32 "6%0xFF=1" -j DROP', 'u32: at char 1: operator expected'],
+  ['ipv4', 'filter', '-A INPUT -m dscp --dscp-class XX -j ACCEPT', "Invalid DSCP value `XX'"],
+  ['ipv4', 'filter', '-A INPUT -p tcp -m tcp --tcp-flags FOO SYN -j ACCEPT', "Unknown TCP flag `FOO'"],
+  ['ipv4', 'filter', '-A INPUT -p tcp --tcp-option 300 -j ACCEPT', 'Bad TCP option "300"'],
+  ['ipv4', 'filter', '-A INPUT -p icmp --icmp-type foo -j ACCEPT', "Unknown ICMP type `foo'"],
+  ['ipv4', 'filter', '-A INPUT -p icmp --icmp-type 8/300 -j ACCEPT', "Unknown ICMP code `8/300'"],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p icmp -m icmp --icmp-type t -j ACCEPT',
+    "Ambiguous ICMP type `t': `TOS-network-unreachable' or `TOS-host-unreachable'?",
+  ],
+  ['ipv4', 'filter', '-A INPUT -p icmp -m icmp --icmp-type 3:4 -j ACCEPT', 'ICMP type range not supported'],
+  ['ipv6', 'filter', '-A INPUT -p icmpv6 --icmpv6-type foo -j ACCEPT', "Unknown ICMPv6 type `foo'"],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j REJECT --reject-with icmp6-adm-prohibited',
+    'unknown reject type "icmp6-adm-prohibited"',
+  ],
+  [
+    'ipv6',
+    'filter',
+    '-A INPUT -j REJECT --reject-with icmp-port-unreachable',
+    'unknown reject type "icmp-port-unreachable"',
+  ],
+  ['ipv4', 'nat', '-A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.300', 'Bad IP address "10.0.0.300"'],
+  ['ipv4', 'filter', '-A INPUT -j NFQUEUE --queue-balance 5:3', '5 should be less than 3'],
+  ['ipv4', 'raw', '-A PREROUTING -j CT --zone 70000', 'Cannot parse 70000 as a zone ID'],
+  ['ipv4', 'raw', '-A PREROUTING -j CT --ctevents new,foo', 'Unknown event type "foo"'],
+  ['ipv4', 'mangle', '-A POSTROUTING -j CLASSIFY --set-class 1', 'Bad class value "1"'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m iprange --dst-range 192.168.1.300-192.168.1.400 -j ACCEPT',
+    'iprange: Bad value for "--dst-range" option: "192.168.1.300"',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m time --timestart 25:00 -j ACCEPT',
+    'invalid time "25:00" specified, should be hh:mm[:ss] format and within the boundaries',
+  ],
+  ['ipv4', 'filter', '-A INPUT -m time --weekdays Mon,Funday -j ACCEPT', 'Fun is not a valid day specifier'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m time --datestart 2026-13-01 -j ACCEPT',
+    'Invalid date "2026-13-01" specified. Should be YYYY[-MM[-DD[Thh[:mm[:ss]]]]]',
+  ],
+  ['ipv4', 'filter', '-A INPUT -m time --monthdays 31,32 -j ACCEPT', '32 is not a valid day for --monthdays'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m connbytes --connbytes 100:10 --connbytes-dir original --connbytes-mode packets -j ACCEPT',
+    '100 should be less than 10',
+  ],
+  ['ipv4', 'filter', '-A INPUT -p sctp -m sctp --chunk-types any FOO -j ACCEPT', "Unknown sctp chunk `FOO'"],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p sctp -m sctp --chunk-types some INIT -j ACCEPT',
+    'Match type has to be one of "ALL", "ANY" or "ONLY"',
+  ],
+  ['ipv4', 'filter', '-A INPUT -p dccp -m dccp --dccp-types FOO -j ACCEPT', "Unknown DCCP type `FOO'"],
+  ['ipv6', 'filter', '-A INPUT -m ipv6header --header foo -j DROP', "unknown header `foo' specified"],
+  ['ipv6', 'filter', '-A INPUT -p ipv6-mh -m mh --mh-type foo -j ACCEPT', "Invalid MH type `foo'"],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p tcp --dport 22 --sport 22 --dport 23 -j ACCEPT',
+    "Only one `--destination-port' allowed",
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m conntrack --ctdir FOO -j ACCEPT',
+    'conntrack: Bad value for "--ctdir" option: "FOO"',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m statistic --mode nth --every 5 --packet 5 -j DROP',
+    'the --packet p must be 0 <= p <= n-1',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m statistic --mode random -j DROP',
+    '--probability must be specified when using random mode',
+  ],
+  ['ipv4', 'filter', '-A INPUT -j CONNSECMARK', 'CONNSECMARK target: parameter required'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m policy --dir in --pol ipsec --strict',
+    'policy match: empty policy element 0. --strict is in effect, but at least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --tunnel-dst 10.0.0.0/8',
+    'policy match: --tunnel-src/--tunnel-dst is only valid in tunnel mode',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A OUTPUT -m owner --uid-owner nosuchuser -j ACCEPT',
+    'owner: Bad value for "--uid-owner" option: "nosuchuser"',
+  ],
+  ['ipv4', 'mangle', '-A FORWARD -p tcp -j TCPOPTSTRIP --strip-options 1', 'Option value may not be 0 or 1'],
+  [
+    'ipv4',
+    'nat',
+    '-A PREROUTING -p tcp -j REDIRECT --to-ports 42-1234/567',
+    'Shifted portmap ranges not supported with this kernel',
+  ],
+  ['ipv4', 'filter', '-A INPUT -p tcp -m tcpmss --mss 65535:1000 -j ACCEPT', 'tcpmss: invalid range given'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p icmp -m icmp --icmp-type echo -j ACCEPT',
+    "Ambiguous ICMP type `echo': `echo-reply' or `echo-request'?",
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p icmp -m icmp --icmp-type ti -j ACCEPT',
+    "Ambiguous ICMP type `ti': `time-exceeded' or `timestamp-request'?",
+  ],
+];
+
+describe("rules iptables 1.8.9 refuses in its extensions' parse functions, in its own words", () => {
+  it.each(REFUSED_WITH_IPTABLES_WORDS)('%s %s: %s', (family, table, rule, message) => {
+    const { parser, rejected } = validate(family, table, rule);
+    expect(parser.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(rejected.map((d) => [d.code, d.message])).toEqual([[RULE_REJECTED, message]]);
+  });
+});
+
+/** Neighbours of the rules above that the real restore loads (fixtures/rules/single-rules.txt). */
+const LOADED: readonly [IpFamily, string, string][] = [
+  ['ipv4', 'filter', '-A INPUT -p tcp --dport http:https -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -p udp --dport 80:70 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -p GRE -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -p 0x11 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -s 10.1 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -s 167772161 -j ACCEPT'],
+  ['ipv6', 'filter', '-A INPUT -s ::ffff:10.0.0.1 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m limit --limit 3/m -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 100kb/s --hashlimit-name x -j ACCEPT'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 10/minute --hashlimit-mode srcip|dstip --hashlimit-name x -j ACCEPT',
+  ],
+  ['ipv4', 'filter', '-A INPUT -m string --algo bm --hex-string "ab|41|cd" -j DROP'],
+  ['ipv4', 'filter', '-A INPUT -m u32 --u32 "6 & 0xFF = 1 && 4 & 0x3FFF = 0" -j DROP'],
+  ['ipv4', 'filter', '-A INPUT -m dscp --dscp-class EFX -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -p icmp -m icmp --icmp-type echo-request -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -p icmp -m icmp --icmp-type time-exceeded -j ACCEPT'],
+  ['ipv6', 'filter', '-A INPUT -j REJECT --reject-with adm'],
+  ['ipv4', 'filter', '-A OUTPUT -m owner --gid-owner nogroup -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m time --kerneltz --contiguous --timestart 22:00 --timestop 06:00 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -p tcp -m multiport --dport 22 -j ACCEPT'],
+  ['ipv4', 'nat', '-A POSTROUTING -o eth0 -j SNAT --to 1.2.3.4'],
+  ['ipv6', 'mangle', '-A PREROUTING -j TPROXY -p tcp --on-port 80 --on-ip ::1'],
+  ['ipv4', 'filter', '-A INPUT -m policy --dir in --pol none'],
+  ['ipv4', 'filter', '-A INPUT -m statistic --mode nth --every 5 --packet 4 -j DROP'],
+];
+
+describe('their neighbours that load', () => {
+  it.each(LOADED)('%s %s: %s', (family, table, rule) => {
+    const { parser, rejected } = validate(family, table, rule);
+    expect([...parser, ...rejected].filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('what the kernel refuses when the rule is inserted (both backends)', () => {
+  const cases: [IpFamily, string, string, string][] = [
+    ['ipv4', 'raw', '-A PREROUTING -j CT --helper ftp', 'You must specify a L4 protocol'],
+    ['ipv4', 'raw', '-A PREROUTING -p udp -j CT --helper ftp', 'No such helper "ftp"'],
+    ['ipv6', 'raw', '-A PREROUTING -p tcp -j CT --helper irc', 'No such helper "irc"'],
+    ['ipv4', 'mangle', '-A PREROUTING -j ECN --ecn-tcp-remove', 'cannot use operation on non-tcp rule'],
+    [
+      'ipv4',
+      'filter',
+      '-A OUTPUT -m addrtype --limit-iface-in --src-type LOCAL -j ACCEPT',
+      'input interface limitation not valid',
+    ],
+    ['ipv4', 'filter', '-A INPUT -m string --algo xx --string foo -j DROP', 'no text search algorithm "xx"'],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m string --algo bm --string foo --from 10 --to 5 -j DROP',
+      '--from is past --to',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 10/s --hashlimit-name x --hashlimit-htable-expire 0 -j ACCEPT',
+      'expire 0',
+    ],
+    [
+      'ipv4',
+      'mangle',
+      '-A INPUT -j CLASSIFY --set-class 1:10',
+      'only usable from OUTPUT/FORWARD/POSTROUTING',
+    ],
+    [
+      'ipv4',
+      'mangle',
+      '-A PREROUTING -p tcp --syn -j TCPMSS --clamp-mss-to-pmtu',
+      'path-MTU clamping only supported',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -j NFQUEUE --queue-balance 0:65535',
+      'number of queues (65536) out of range',
+    ],
+    ['ipv4', 'filter', '-A INPUT -m recent --name "" --set -j ACCEPT', 'empty --name'],
+    ['ipv4', 'mangle', '-A OUTPUT -p tcp -m socket -j ACCEPT', 'socket match: used from hooks OUTPUT'],
+    ['ipv4', 'filter', '-A INPUT -m rpfilter -j DROP', 'rpfilter match'],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m policy --dir out --pol ipsec --proto esp',
+      'output policy not valid in PREROUTING and INPUT',
+    ],
+  ];
+  it.each(cases)('%s %s: %s', (family, table, rule, words) => {
+    const { rejected } = validate(family, table, rule);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.code).toBe(RULE_REJECTED);
+    expect(rejected[0]?.message).toContain(words);
+    expect(rejected[0]?.message).toContain('the kernel refuses the rule');
+  });
+});
+
+describe('what only iptables-legacy-restore refuses (nf_tables uses its own expressions)', () => {
+  const cases: [string, string, string][] = [
+    ['filter', '-A INPUT -j TRACE', 'TRACE target: only valid in raw table'],
+    ['mangle', '-A FORWARD -p tcp -j TCPMSS --set-mss 1400', 'Only works on TCP SYN packets'],
+    ['filter', '-A INPUT ! -p tcp --dport 22 -j ACCEPT', 'tcp match: only valid for protocol 6'],
+    ['filter', '-A INPUT -m limit --limit 5/min --limit-burst 0 -j ACCEPT', 'Overflow, try lower'],
+  ];
+  it.each(cases)('%s: %s', (table, rule, words) => {
+    const { rejected } = validate('ipv4', table, rule);
+    expect(rejected.map((d) => d.code)).toEqual([RULE_REJECTED_LEGACY]);
+    expect(rejected[0]?.message).toContain(words);
+  });
+
+  it('decides limit overflows that depend on CONFIG_HZ against the kernel config, and warns without it', () => {
+    // 3/day with the default burst 5 (measured: iptables-legacy-restore fails on a CONFIG_HZ=250 kernel).
+    const { rejected, hz } = validate('ipv4', 'filter', '-A INPUT -m limit --limit 3/d -j ACCEPT');
+    expect(rejected).toEqual([]);
+    expect(hz.map((r) => [r.line, r.hz])).toEqual([[2, [250, 1000]]]);
+    expect(hzRejections('rules', hz, 250).map((d) => [d.code, d.severity])).toEqual([
+      [RULE_REJECTED_LEGACY, 'error'],
+    ]);
+    expect(hzRejections('rules', hz, 300)).toEqual([]);
+    expect(hzRejections('rules', hz, undefined).map((d) => [d.severity, d.message])).toEqual([
+      ['warning', expect.stringContaining('CONFIG_HZ=250 or 1000')],
+    ]);
+  });
+});
+
+describe('the parse functions ported from iptables', () => {
+  it('parse_rate(): units by any prefix, and the scaled average', () => {
+    expect(parseRate('3/hour', XT_LIMIT_SCALE)).toBe(12000000);
+    expect(parseRate('5/s', XT_LIMIT_SCALE)).toBe(2000);
+    expect(parseRate('5/M', XT_LIMIT_SCALE)).toBe(120000);
+    expect(parseRate('5/x', XT_LIMIT_SCALE)).toBe(0);
+    expect(parseRate('0/s', XT_LIMIT_SCALE)).toBe(0);
+  });
+
+  it('xt_limit overflow: burst 0 always, large bursts of slow rates by CONFIG_HZ', () => {
+    expect(limitOverflowsAt(parseRate('5/min', XT_LIMIT_SCALE), 0)).toEqual([100, 250, 300, 1000]);
+    expect(limitOverflowsAt(parseRate('5/min', XT_LIMIT_SCALE), 5)).toEqual([]);
+    expect(limitOverflowsAt(parseRate('1/day', XT_LIMIT_SCALE), 1)).toEqual([]);
+  });
+
+  it('parse_hex_string() and u32_parse() on the shapes their man pages show', () => {
+    expect(hexStringError('|0d 0a|')).toBeUndefined();
+    expect(hexStringError('GET /|20|')).toBeUndefined();
+    expect(hexStringError('')).toBe('STRING must contain at least one char');
+    expect(hexStringError('|41 4')).toBe('Odd number of hex digits');
+    expect(hexStringError('|414|')).toBe('Invalid hex block');
+    expect(u32Error('0>>22&0x3C@12>>26&0x3C@0=0x0:0x3')).toBeUndefined();
+    expect(u32Error('=1')).toBe('u32: at char 0: location spec missing');
+    expect(u32Error('6&0xFF')).toBe('u32: abrupt end of input after location specifier');
+  });
+
+  it('icmp types: exact names, aliases, unambiguous prefixes and numbers', () => {
+    const names = ['echo-reply', 'echo-request', 'ping'];
+    expect(icmpTypeError('ping', names, 'ICMP')).toBeUndefined();
+    expect(icmpTypeError('echo-r', names, 'ICMP')).toContain('Ambiguous');
+    expect(icmpTypeError('8/0', names, 'ICMP')).toBeUndefined();
+    expect(icmpTypeError('8x', names, 'ICMP')).toBe('unknown character x');
+  });
+});

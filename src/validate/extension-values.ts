@@ -1,0 +1,1182 @@
+// Option values that iptables 1.8.9 extensions parse in their own parse functions (beyond the XTTYPE of
+// their option entry), with the message each prints. Each check cites the function it follows; all of
+// them run in userspace, so both backends refuse alike.
+import type { Family } from '../knowledge/extensions.ts';
+import type { OptionUse } from '../parsers/iptables-save.ts';
+import type { NameSet } from '../parsers/name-databases.ts';
+import { strtoumax } from './values.ts';
+import { isIpv4Literal, isIpv6Literal } from './addresses.ts';
+
+export interface ValueContext {
+  readonly family: Family;
+  /** Users and groups of the host that loads the rules (getpwnam/getgrnam); undefined: names not checked. */
+  readonly users?: NameSet | undefined;
+  readonly groups?: NameSet | undefined;
+  /** /etc/protocols of that host (getprotobyname); undefined: protocol names not checked. */
+  readonly protocols?: NameSet | undefined;
+}
+
+export type ValueCheck = (option: OptionUse, ctx: ValueContext) => string | undefined;
+
+/** xtables_strtoui(s, &end, ..., 0, max): a number at the start of s within max, and what follows it. */
+function leadingNumber(s: string, max: bigint): { value: bigint; rest: string } | undefined {
+  const n = strtoumax(s);
+  return n === undefined || n.value > max ? undefined : n;
+}
+
+/** xtables_strtoui(s, NULL, ..., min, max): the whole string a number within [min, max]. */
+function numberIn(s: string, min: bigint, max: bigint): bigint | undefined {
+  const n = strtoumax(s);
+  return n === undefined || n.rest !== '' || n.value < min || n.value > max ? undefined : n.value;
+}
+
+/** strncasecmp(a, b, strlen(b)) === 0: b is a case-insensitive prefix of a (an empty b matches anything). */
+function startsWithCaseless(a: string, b: string): boolean {
+  return a.slice(0, b.length).toLowerCase() === b.toLowerCase();
+}
+
+/** atoi(3)/atoll(3): leading blanks, a sign, decimal digits; 0 when there are none. */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m?.[1] === undefined ? 0 : Number(m[1]);
+}
+
+const RATE_UNITS: readonly [string, number][] = [
+  ['second', 1],
+  ['minute', 60],
+  ['hour', 3600],
+  ['day', 86400],
+];
+
+/**
+ * libxt_limit.c / libxt_hashlimit.c parse_rate(): "N[/unit]", the unit any prefix of second, minute, hour
+ * or day. Returns the scaled average (scale * seconds / N), 0 for a value parse_rate() refuses.
+ */
+export function parseRate(rate: string, scale: number): number {
+  const slash = rate.indexOf('/');
+  let mult = 1;
+  if (slash !== -1) {
+    const unit = rate.slice(slash + 1);
+    if (unit === '') {
+      return 0;
+    }
+    const found = RATE_UNITS.find(([name]) => startsWithCaseless(name, unit));
+    if (found === undefined) {
+      return 0;
+    }
+    mult = found[1];
+  }
+  const r = atoi(rate);
+  if (r === 0) {
+    return 0;
+  }
+  // C: unsigned arithmetic; a negative atoi() becomes a huge divisor and the rate maps to 0 ("too fast").
+  const divisor = r < 0 ? 2 ** 32 + r : r;
+  return Math.floor((scale * mult) / divisor);
+}
+
+/** XT_LIMIT_SCALE (include/linux/netfilter/xt_limit.h). */
+export const XT_LIMIT_SCALE = 10000;
+/** XT_HASHLIMIT_SCALE_v2: revisions 2 and 3, the ones iptables 1.8.9 uses. */
+const XT_HASHLIMIT_SCALE_V2 = 1000000;
+
+function limitRateError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  const avg = parseRate(arg, XT_LIMIT_SCALE);
+  if (avg > 0) {
+    return undefined;
+  }
+  return rateRefusal(arg) ?? `bad rate "${arg}"'`;
+}
+
+/** parse_rate()'s "Rate too fast" (a valid rate that maps to 0), else undefined. */
+function rateRefusal(arg: string): string | undefined {
+  const slash = arg.indexOf('/');
+  const unit = slash === -1 ? 'second' : arg.slice(slash + 1);
+  const known = unit !== '' && RATE_UNITS.some(([name]) => startsWithCaseless(name, unit));
+  return known && atoi(arg) !== 0 ? `Rate too fast "${arg}"` : undefined;
+}
+
+/** libxt_hashlimit.c parse_bytes(): "N<k|m|g>b/s" (the letter before "b/s" any character). */
+function isByteRate(rate: string): boolean {
+  const at = rate.indexOf('b/s');
+  return at > 0 && atoi(rate) !== 0;
+}
+
+function hashlimitRateError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  if (isByteRate(arg) || parseRate(arg, XT_HASHLIMIT_SCALE_V2) > 0) {
+    return undefined;
+  }
+  return rateRefusal(arg) ?? `hashlimit: Bad value for "${option.name}" option: "${arg}"`;
+}
+
+const HASHLIMIT_MODES: ReadonlySet<string> = new Set(['dstip', 'srcip', 'srcport', 'dstport']);
+
+/** libxt_hashlimit.c parse_mode(): strtok(",|") words, each one of HASHLIMIT_MODES. */
+function hashlimitModeError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  const words = arg.split(/[,|]/).filter((w) => w !== '');
+  return words.every((w) => HASHLIMIT_MODES.has(w))
+    ? undefined
+    : `hashlimit: Bad value for "--hashlimit-mode" option: "${arg}"`;
+}
+
+/** libxt_hashlimit.c parse_interval(): atoi() > 0. */
+function hashlimitIntervalError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return atoi(arg) > 0 ? undefined : `hashlimit: Bad value for "--hashlimit-rate-interval" option: "${arg}"`;
+}
+
+/** dscp_helper.c ds_classes[]; class_to_dscp() accepts a value that starts with one of them (strncasecmp). */
+const DSCP_CLASSES: readonly string[] = [
+  'CS0',
+  'CS1',
+  'CS2',
+  'CS3',
+  'CS4',
+  'CS5',
+  'CS6',
+  'CS7',
+  'BE',
+  'AF11',
+  'AF12',
+  'AF13',
+  'AF21',
+  'AF22',
+  'AF23',
+  'AF31',
+  'AF32',
+  'AF33',
+  'AF41',
+  'AF42',
+  'AF43',
+  'EF',
+];
+
+function dscpClassError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return DSCP_CLASSES.some((c) => startsWithCaseless(arg, c)) ? undefined : `Invalid DSCP value \`${arg}'`;
+}
+
+/** libxt_tcp.c tcp_flag_names[] (strcasecmp). */
+const TCP_FLAGS: ReadonlySet<string> = new Set(['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'all', 'none']);
+
+/** libxt_tcp.c parse_tcp_flag(): comma lists (strtok: empty items skipped) of TCP_FLAGS, mask then comparison. */
+function tcpFlagsError(option: OptionUse): string | undefined {
+  for (const list of option.values.slice(0, 2)) {
+    const bad = list.split(',').find((w) => w !== '' && !TCP_FLAGS.has(w.toLowerCase()));
+    if (bad !== undefined) {
+      return `Unknown TCP flag \`${bad}'`;
+    }
+  }
+  return undefined;
+}
+
+/** libxt_tcp.c parse_tcp_option(): xtables_strtoui(option, NULL, ..., 1, 255). */
+function tcpOptionError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return numberIn(arg, 1n, 255n) === undefined ? `Bad TCP option "${arg}"` : undefined;
+}
+
+/** libxt_icmp.h icmp_codes[] (names and aliases, in the order __parse_icmp() walks them). */
+const ICMP_NAMES: readonly string[] = [
+  'any',
+  'echo-reply',
+  'pong',
+  'destination-unreachable',
+  'network-unreachable',
+  'host-unreachable',
+  'protocol-unreachable',
+  'port-unreachable',
+  'fragmentation-needed',
+  'source-route-failed',
+  'network-unknown',
+  'host-unknown',
+  'network-prohibited',
+  'host-prohibited',
+  'TOS-network-unreachable',
+  'TOS-host-unreachable',
+  'communication-prohibited',
+  'host-precedence-violation',
+  'precedence-cutoff',
+  'source-quench',
+  'redirect',
+  'network-redirect',
+  'host-redirect',
+  'TOS-network-redirect',
+  'TOS-host-redirect',
+  'echo-request',
+  'ping',
+  'router-advertisement',
+  'router-solicitation',
+  'time-exceeded',
+  'ttl-exceeded',
+  'ttl-zero-during-transit',
+  'ttl-zero-during-reassembly',
+  'parameter-problem',
+  'ip-header-bad',
+  'required-option-missing',
+  'timestamp-request',
+  'timestamp-reply',
+  'address-mask-request',
+  'address-mask-reply',
+];
+
+/** libxt_icmp.h icmpv6_codes[]. */
+const ICMPV6_NAMES: readonly string[] = [
+  'destination-unreachable',
+  'no-route',
+  'communication-prohibited',
+  'beyond-scope',
+  'address-unreachable',
+  'port-unreachable',
+  'failed-policy',
+  'reject-route',
+  'packet-too-big',
+  'time-exceeded',
+  'ttl-exceeded',
+  'ttl-zero-during-transit',
+  'ttl-zero-during-reassembly',
+  'parameter-problem',
+  'bad-header',
+  'unknown-header-type',
+  'unknown-option',
+  'echo-request',
+  'ping',
+  'echo-reply',
+  'pong',
+  'router-solicitation',
+  'router-advertisement',
+  'neighbour-solicitation',
+  'neighbor-solicitation',
+  'neighbour-advertisement',
+  'neighbor-advertisement',
+  'redirect',
+];
+
+/** libxt_icmp.h parse_range(): "N[:M]" (0-255 each); the rest after it, or undefined. */
+function icmpRange(s: string): { rest: string; single: boolean } | undefined {
+  const first = leadingNumber(s, 255n);
+  if (first === undefined) {
+    return undefined;
+  }
+  if (!first.rest.startsWith(':')) {
+    return { rest: first.rest, single: true };
+  }
+  const second = leadingNumber(first.rest.slice(1), 255n);
+  return second === undefined ? undefined : { rest: second.rest, single: first.value === second.value };
+}
+
+/**
+ * libxt_icmp.h __parse_icmp() and __ipt_parse_icmp(): a name (any case-insensitive prefix, ambiguous
+ * prefixes refused) or "type[/code]" with numbers 0-255 and no type range.
+ */
+export function icmpTypeError(
+  arg: string,
+  names: readonly string[],
+  what: 'ICMP' | 'ICMPv6',
+): string | undefined {
+  const matches = names.filter((n) => startsWithCaseless(n, arg));
+  if (matches.length > 1) {
+    return `Ambiguous ${what} type \`${arg}': \`${matches[0] ?? ''}' or \`${matches[1] ?? ''}'?`;
+  }
+  if (matches.length === 1) {
+    return undefined;
+  }
+  const type = icmpRange(arg);
+  if (type === undefined) {
+    return `Unknown ${what} type \`${arg}'`;
+  }
+  let rest = type.rest;
+  if (rest.startsWith('/')) {
+    const code = icmpRange(rest.slice(1));
+    if (code === undefined) {
+      return `Unknown ${what} code \`${arg}'`;
+    }
+    rest = code.rest;
+  }
+  if (rest !== '') {
+    return `unknown character ${rest.charAt(0)}`;
+  }
+  return type.single ? undefined : `${what} type range not supported`;
+}
+
+/** libipt_REJECT.c reject_table[] names and aliases (IPv4). */
+const REJECT_V4: readonly string[] = [
+  'icmp-net-unreachable',
+  'net-unreach',
+  'icmp-host-unreachable',
+  'host-unreach',
+  'icmp-proto-unreachable',
+  'proto-unreach',
+  'icmp-port-unreachable',
+  'port-unreach',
+  'icmp-net-prohibited',
+  'net-prohib',
+  'icmp-host-prohibited',
+  'host-prohib',
+  'tcp-reset',
+  'tcp-rst',
+  'icmp-admin-prohibited',
+  'admin-prohib',
+];
+
+/** libip6t_REJECT.c reject_table[] names and aliases (IPv6). */
+const REJECT_V6: readonly string[] = [
+  'icmp6-no-route',
+  'no-route',
+  'icmp6-adm-prohibited',
+  'adm-prohibited',
+  'icmp6-not-neighbor',
+  'not-neighbor',
+  'icmp6-addr-unreachable',
+  'addr-unreach',
+  'icmp6-port-unreachable',
+  'port-unreach',
+  'tcp-reset',
+  'icmp6-policy-fail',
+  'policy-fail',
+  'icmp6-reject-route',
+  'reject-route',
+];
+
+/** REJECT_parse(): the value is a case-insensitive prefix of a name or alias of the family's table. */
+function rejectWithError(option: OptionUse, ctx: ValueContext): string | undefined {
+  const arg = option.values[0] ?? '';
+  const table = ctx.family === 'ipv4' ? REJECT_V4 : REJECT_V6;
+  // The full lower-case name is what iptables-save writes: no prefix scan for it.
+  return table.includes(arg) || table.some((n) => startsWithCaseless(n, arg))
+    ? undefined
+    : `unknown reject type "${arg}"`;
+}
+
+/**
+ * libxt_NAT.c parse_to(): "[addr[-addr]][:ports]" (IPv6: "[addr[-addr]]:ports" or a bare address), each
+ * address through inet_pton(); the ports are checked by natPortsError.
+ */
+function natAddressError(option: OptionUse, ctx: ValueContext): string | undefined {
+  const arg = option.values[0] ?? '';
+  let addresses: string;
+  if (ctx.family === 'ipv4') {
+    const colon = arg.indexOf(':');
+    addresses = colon === -1 ? arg : arg.slice(0, colon);
+  } else if (arg.startsWith('[')) {
+    const close = arg.indexOf(']');
+    addresses = close === -1 ? arg.slice(1) : arg.slice(1, close);
+  } else {
+    addresses = arg;
+  }
+  if (addresses === '') {
+    return undefined;
+  }
+  if (ctx.family === 'ipv4' && isIpv4Literal(addresses)) {
+    return undefined; // one address: the common case, without slicing it again
+  }
+  const valid = ctx.family === 'ipv4' ? isIpv4Literal : isIpv6Literal;
+  const dash = addresses.indexOf('-');
+  const start = dash === -1 ? addresses : addresses.slice(0, dash);
+  if (!valid(start)) {
+    return `Bad IP address "${start}"`;
+  }
+  if (dash !== -1 && !valid(addresses.slice(dash + 1))) {
+    return `Bad IP address "${addresses.slice(dash + 1)}"`;
+  }
+  return undefined;
+}
+
+/** libxt_NFQUEUE.c NFQUEUE_parse_v1(): "first:last", first below last. */
+function queueBalanceError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  const parts = arg.split(':');
+  if (parts.length !== 2) {
+    return `Bad range "${arg}"`;
+  }
+  const [first, last] = parts.map((p) => strtoumax(p)?.value ?? 0n);
+  if (first === undefined || last === undefined) {
+    return undefined;
+  }
+  if (first >= last) {
+    return `${first} should be less than ${last}`;
+  }
+  // queues_total = last - first + 1 is a u16: 0:65535 wraps to 0, and xt_NFQUEUE.c nfqueue_tg_check()
+  // refuses the queue range (-ERANGE) on both backends.
+  return last - first + 1n > 0xffffn
+    ? `NFQUEUE target: number of queues (${last - first + 1n}) out of range: the kernel refuses the rule (iptables-restore: line N failed / RULE_APPEND failed (Invalid argument))`
+    : undefined;
+}
+
+/** libxt_tcpmss.c tcpmss_parse(): "min:max" with max below min. */
+function tcpmssRangeError(option: OptionUse): string | undefined {
+  const [min, max, extra] = (option.values[0] ?? '').split(':');
+  if (max === undefined || extra !== undefined || min === '' || max === '') {
+    return undefined;
+  }
+  const lo = strtoumax(min ?? '')?.value;
+  const hi = strtoumax(max)?.value;
+  return lo !== undefined && hi !== undefined && hi < lo ? 'tcpmss: invalid range given' : undefined;
+}
+
+/** libxt_TCPOPTSTRIP.c tcp_optionmap[]. */
+const TCP_OPTION_NAMES: ReadonlyMap<string, number> = new Map([
+  ['wscale', 3],
+  ['mss', 2],
+  ['sack-permitted', 4],
+  ['sack', 5],
+  ['timestamp', 8],
+  ['md5', 19],
+]);
+
+/** libxt_TCPOPTSTRIP.c parse_list(): names or numbers 2-255, each once. */
+function stripOptionsError(option: OptionUse): string | undefined {
+  const seen = new Set<number>();
+  for (const item of (option.values[0] ?? '').split(',')) {
+    const value = TCP_OPTION_NAMES.get(item) ?? numberIn(item, 0n, 255n);
+    if (value === undefined) {
+      return `Bad TCP option value "${item}"`;
+    }
+    const n = Number(value);
+    if (n < 2) {
+      return 'Option value may not be 0 or 1';
+    }
+    if (seen.has(n)) {
+      return `Option "${item}" already specified`;
+    }
+    seen.add(n);
+  }
+  return undefined;
+}
+
+/** libxt_NAT.c DNAT_fcheck(), which REDIRECT shares: a shifted port range ("ports/base") is refused. */
+function redirectPortsError(option: OptionUse): string | undefined {
+  return (option.values[0] ?? '').includes('/')
+    ? 'Shifted portmap ranges not supported with this kernel'
+    : undefined;
+}
+
+/** libxt_CT.c ct_parse_zone_id(): "mark" or a number 0-65535. */
+function ctZoneError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return arg.toLowerCase() === 'mark' || numberIn(arg, 0n, 0xffffn) !== undefined
+    ? undefined
+    : `Cannot parse ${arg} as a zone ID`;
+}
+
+/** libxt_CT.c ct_event_tbl[] / exp_event_tbl[] (strcmp, strsep on ","). */
+const CT_EVENTS: ReadonlySet<string> = new Set([
+  'new',
+  'related',
+  'destroy',
+  'reply',
+  'assured',
+  'protoinfo',
+  'helper',
+  'mark',
+  'natseqinfo',
+  'secmark',
+]);
+const EXP_EVENTS: ReadonlySet<string> = new Set(['new']);
+
+function ctEventsError(option: OptionUse): string | undefined {
+  const table = option.name === '--expevents' ? EXP_EVENTS : CT_EVENTS;
+  const bad = (option.values[0] ?? '').split(',').find((e) => !table.has(e));
+  return bad === undefined ? undefined : `Unknown event type "${bad}"`;
+}
+
+/** libxt_CLASSIFY.c CLASSIFY_string_to_priority(): sscanf("%x:%x") must fill both. */
+function classifyError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return /^\s*[+-]?(0[xX])?[0-9a-fA-F]+:\s*[+-]?(0[xX])?[0-9a-fA-F]/.test(arg)
+    ? undefined
+    : `Bad class value "${arg}"`;
+}
+
+/** XT_STRING_MAX_PATTERN_SIZE (include/linux/netfilter/xt_string.h). */
+const STRING_MAX_PATTERN = 128;
+
+/** libxt_string.c parse_hex_string(): text with |hex| blocks and \-escapes; the first message it prints. */
+export function hexStringError(s: string): string | undefined {
+  const n = s.length;
+  if (n === 0) {
+    return 'STRING must contain at least one char';
+  }
+  let i = 0;
+  let hex = false;
+  let literal = false;
+  let size = 0;
+  const isHex = (c: string): boolean => /^[0-9a-fA-F]$/.test(c);
+  while (i < n) {
+    if (size >= STRING_MAX_PATTERN) {
+      return `STRING too long "${s}"`;
+    }
+    if (s[i] === '\\' && !hex) {
+      literal = true;
+    } else if (s[i] === '\\') {
+      return 'Cannot include literals in hex data';
+    } else if (s[i] === '|') {
+      if (hex) {
+        hex = false;
+      } else {
+        hex = true;
+        while (s[i + 1] === ' ') {
+          i++;
+        }
+      }
+      if (i + 1 >= n) {
+        break;
+      }
+      i++;
+    }
+    if (literal) {
+      if (i + 1 >= n) {
+        return 'Bad literal placement at end of string';
+      }
+      i += 2;
+      literal = false;
+    } else if (hex) {
+      if (i + 1 >= n) {
+        return 'Odd number of hex digits';
+      }
+      if (i + 2 >= n) {
+        return 'Invalid hex block';
+      }
+      if (!isHex(s.charAt(i))) {
+        return `Invalid hex char '${s.charAt(i)}'`;
+      }
+      if (!isHex(s.charAt(i + 1))) {
+        return `Invalid hex char '${s.charAt(i + 1)}'`;
+      }
+      i += s[i + 2] === ' ' ? 3 : 2;
+    } else {
+      i++;
+    }
+    size++;
+  }
+  return undefined;
+}
+
+/** libxt_string.c string_parse(): --string is copied as is, at most XT_STRING_MAX_PATTERN_SIZE bytes. */
+function stringError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  if (option.name === '--hex-string') {
+    return hexStringError(arg);
+  }
+  return Buffer.byteLength(arg) > STRING_MAX_PATTERN ? `STRING too long "${arg}"` : undefined;
+}
+
+/** libxt_owner.c owner_mt_parse(): a user/group name, else owner_parse_range() "N[-M]" or "N[:M]". */
+function ownerError(option: OptionUse, ctx: ValueContext): string | undefined {
+  const arg = option.values[0] ?? '';
+  const names = option.name === '--uid-owner' ? ctx.users : ctx.groups;
+  const max = 0xfffffffen;
+  const from = leadingNumber(arg, max);
+  let ok = false;
+  if (from !== undefined) {
+    let rest = from.rest;
+    if (rest.startsWith('-') || rest.startsWith(':')) {
+      rest = leadingNumber(rest.slice(1), max)?.rest ?? 'x';
+    }
+    ok = rest === '';
+  }
+  if (ok || names === undefined || names.has(arg)) {
+    return undefined;
+  }
+  return `owner: Bad value for "${option.name}" option: "${arg}"`;
+}
+
+/** libxt_iprange.c iprange_parse_range(): "from[-to]", each an address of the rule's family (inet_pton). */
+function iprangeError(option: OptionUse, ctx: ValueContext): string | undefined {
+  const arg = option.values[0] ?? '';
+  const valid = ctx.family === 'ipv4' ? isIpv4Literal : isIpv6Literal;
+  const dash = arg.indexOf('-');
+  const from = dash === -1 ? arg : arg.slice(0, dash);
+  const bad = !valid(from)
+    ? from
+    : dash !== -1 && !valid(arg.slice(dash + 1))
+      ? arg.slice(dash + 1)
+      : undefined;
+  return bad === undefined ? undefined : `iprange: Bad value for "${option.name}" option: "${bad}"`;
+}
+
+/** strtoul(s, &e, 10) as libxt_time.c uses it: the number at the start (0 when none) and the rest. */
+function decimalPrefix(s: string): { value: number; rest: string } {
+  const m = /^\s*[+]?(\d*)/.exec(s);
+  const digits = m?.[1] ?? '';
+  return { value: digits === '' ? 0 : Number(digits), rest: digits === '' ? s : s.slice(m?.[0].length ?? 0) };
+}
+
+/** libxt_time.c time_parse_minutes(): "hh:mm[:ss]" within a day; the message names what was left to parse. */
+function timeOfDayError(option: OptionUse): string | undefined {
+  let s = option.values[0] ?? '';
+  const bad = (): string =>
+    `invalid time "${s}" specified, should be hh:mm[:ss] format and within the boundaries`;
+  const hour = decimalPrefix(s);
+  if (!hour.rest.startsWith(':') || hour.value > 23) {
+    return bad();
+  }
+  s = hour.rest.slice(1);
+  const minute = decimalPrefix(s);
+  if ((minute.rest !== '' && !minute.rest.startsWith(':')) || minute.value > 59) {
+    return bad();
+  }
+  if (minute.rest === '') {
+    return undefined;
+  }
+  s = minute.rest.slice(1);
+  const second = decimalPrefix(s);
+  return second.rest !== '' || second.value > 59 ? bad() : undefined;
+}
+
+/** libxt_time.c time_parse_date(): "YYYY[-MM[-DD[Thh[:mm[:ss]]]]]", years 1970-2038. */
+function dateError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  const fields: readonly { readonly max: number; readonly min?: number; readonly next: string }[] = [
+    { min: 1970, max: 2038, next: '-' },
+    { max: 12, next: '-' },
+    { max: 31, next: 'T' },
+    { max: 23, next: ':' },
+    { max: 59, next: ':' },
+    { max: 59, next: '' },
+  ];
+  let s = arg;
+  for (const field of fields) {
+    const n = decimalPrefix(s);
+    const endsHere = n.rest === '';
+    if (
+      (!endsHere && (field.next === '' || !n.rest.startsWith(field.next))) ||
+      n.value > field.max ||
+      n.value < (field.min ?? 0)
+    ) {
+      return `Invalid date "${arg}" specified. Should be YYYY[-MM[-DD[Thh[:mm[:ss]]]]]`;
+    }
+    if (endsHere) {
+      return undefined;
+    }
+    s = n.rest.slice(1);
+  }
+  return undefined;
+}
+
+/** libxt_time.c my_strseg(): comma-separated items, each cut to bufferSize - 1 characters. */
+function segments(arg: string, keep: number): string[] {
+  return arg === '' ? [] : arg.split(',').map((item) => item.slice(0, keep));
+}
+
+/** libxt_time.c time_parse_monthdays(): days 0-31 (each item read from its first two characters). */
+function monthdaysError(option: OptionUse): string | undefined {
+  for (const day of segments(option.values[0] ?? '', 2)) {
+    const n = strtoumax(day);
+    if (n === undefined || n.rest !== '' || n.value > 31n) {
+      return `${day} is not a valid day for --monthdays`;
+    }
+  }
+  return undefined;
+}
+
+/** libxt_time.c week_days[]: compared on their first two characters (strncmp). */
+const WEEK_DAYS: readonly string[] = ['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
+
+/** libxt_time.c time_parse_weekdays(): numbers (0 refused) or day names, each item its first three characters. */
+function weekdaysError(option: OptionUse): string | undefined {
+  for (const day of segments(option.values[0] ?? '', 3)) {
+    const n = strtoumax(day);
+    if (n !== undefined && n.rest === '') {
+      if (n.value === 0n) {
+        return 'No, the week does NOT begin with Sunday.';
+      }
+      continue;
+    }
+    if (!WEEK_DAYS.includes(day.slice(0, 2))) {
+      return `${day} is not a valid day specifier`;
+    }
+  }
+  return undefined;
+}
+
+/** libxt_connbytes.c connbytes_parse(): "from[:to]", from below to (cb->val.u64_range). */
+function connbytesError(option: OptionUse): string | undefined {
+  const [from, to] = (option.values[0] ?? '').split(':');
+  if (to === undefined || to === '' || from === undefined || from === '') {
+    return undefined;
+  }
+  const a = strtoumax(from)?.value;
+  const b = strtoumax(to)?.value;
+  return a !== undefined && b !== undefined && a > b ? `${a} should be less than ${b}` : undefined;
+}
+
+/** libxt_sctp.c sctp_chunk_names[]. */
+const SCTP_CHUNKS: readonly string[] = [
+  'DATA',
+  'INIT',
+  'INIT_ACK',
+  'SACK',
+  'HEARTBEAT',
+  'HEARTBEAT_ACK',
+  'ABORT',
+  'SHUTDOWN',
+  'SHUTDOWN_ACK',
+  'ERROR',
+  'COOKIE_ECHO',
+  'COOKIE_ACK',
+  'ECN_ECNE',
+  'ECN_CWR',
+  'SHUTDOWN_COMPLETE',
+  'I_DATA',
+  'RE_CONFIG',
+  'PAD',
+  'ASCONF',
+  'ASCONF_ACK',
+  'FORWARD_TSN',
+  'I_FORWARD_TSN',
+];
+
+/** libxt_sctp.c parse_sctp_chunks(): "ALL|ANY|ONLY" then ALL, NONE or a list of chunk names (strcasecmp). */
+function sctpChunksError(option: OptionUse): string | undefined {
+  const [matchType = '', chunks] = option.values;
+  if (!['any', 'all', 'only'].includes(matchType.toLowerCase())) {
+    return 'Match type has to be one of "ALL", "ANY" or "ONLY"';
+  }
+  if (chunks === undefined || ['all', 'none'].includes(chunks.toLowerCase())) {
+    return undefined;
+  }
+  for (const item of chunks.split(',')) {
+    const name = item.split(':')[0] ?? '';
+    if (item !== '' && !SCTP_CHUNKS.includes(name.toUpperCase())) {
+      return `Unknown sctp chunk \`${name}'`;
+    }
+  }
+  return undefined;
+}
+
+/** libxt_dccp.c dccp_pkt_types[] (strcasecmp). */
+const DCCP_TYPES: readonly string[] = [
+  'REQUEST',
+  'RESPONSE',
+  'DATA',
+  'ACK',
+  'DATAACK',
+  'CLOSEREQ',
+  'CLOSE',
+  'RESET',
+  'SYNC',
+  'SYNCACK',
+  'INVALID',
+];
+
+function dccpTypesError(option: OptionUse): string | undefined {
+  const bad = (option.values[0] ?? '')
+    .split(',')
+    .find((t) => t !== '' && !DCCP_TYPES.includes(t.toUpperCase()));
+  return bad === undefined ? undefined : `Unknown DCCP type \`${bad}'`;
+}
+
+/** libip6t_ipv6header.c chain_protos[]: names and numbers of the headers it knows. */
+const IPV6_HEADERS: ReadonlySet<string> = new Set([
+  'hop-by-hop',
+  'protocol',
+  'hop',
+  'dst',
+  'route',
+  'frag',
+  'auth',
+  'esp',
+  'none',
+  'prot',
+  '0',
+  '60',
+  '43',
+  '44',
+  '51',
+  '50',
+  '59',
+  '255',
+]);
+
+/** libip6t_ipv6header.c name_to_proto(): getprotobyname() first, then chain_protos[]. */
+function ipv6HeaderError(option: OptionUse, ctx: ValueContext): string | undefined {
+  for (const name of (option.values[0] ?? '').split(',')) {
+    if (name !== '' && !IPV6_HEADERS.has(name) && ctx.protocols !== undefined && !ctx.protocols.has(name)) {
+      return `unknown header \`${name}' specified`;
+    }
+  }
+  return undefined;
+}
+
+/** libip6t_mh.c mh_names[] (names and aliases). */
+const MH_NAMES: readonly string[] = [
+  'binding-refresh-request',
+  'brr',
+  'home-test-init',
+  'hoti',
+  'careof-test-init',
+  'coti',
+  'home-test',
+  'hot',
+  'careof-test',
+  'cot',
+  'binding-update',
+  'bu',
+  'binding-acknowledgement',
+  'ba',
+  'binding-error',
+  'be',
+];
+
+/** libip6t_mh.c name_to_type(): a name (any case-insensitive prefix) or a number 0-255. */
+function mhTypeKnown(name: string): boolean {
+  return MH_NAMES.some((n) => startsWithCaseless(n, name)) || numberIn(name, 0n, 255n) !== undefined;
+}
+
+/** libip6t_mh.c parse_mh_types(): "type" or "[type]:[type]". */
+function mhTypeError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  const colon = arg.indexOf(':');
+  const parts = colon === -1 ? [arg] : [arg.slice(0, colon), arg.slice(colon + 1)].filter((p) => p !== '');
+  const bad = parts.find((p) => !mhTypeKnown(p));
+  return bad === undefined ? undefined : `Invalid MH type \`${bad}'`;
+}
+
+/** libxt_conntrack.c conntrack_mt_parse() O_CTDIR: ORIGINAL or REPLY (strcasecmp). */
+function ctdirError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return ['original', 'reply'].includes(arg.toLowerCase())
+    ? undefined
+    : `conntrack: Bad value for "--ctdir" option: "${arg}"`;
+}
+
+/** XT_HASHLIMIT_BURST_MAX (include/linux/netfilter/xt_hashlimit.h). */
+const HASHLIMIT_BURST_MAX = 1000000n;
+
+/** libxt_hashlimit.c parse_burst() (revision 2 and up): at least 1, at most the maximum unless a size suffix follows. */
+function hashlimitBurstError(option: OptionUse): string | undefined {
+  const n = strtoumax(option.values[0] ?? '');
+  return n === undefined || n.value < 1n || (n.rest === '' && n.value > HASHLIMIT_BURST_MAX)
+    ? `bad value for option "--hashlimit-burst", or out of range (1-${HASHLIMIT_BURST_MAX}).`
+    : undefined;
+}
+
+/** extension -> option -> check. */
+const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<string, Map<string, ValueCheck>>(
+  [
+    ['limit', new Map([['--limit', limitRateError]])],
+    [
+      'hashlimit',
+      new Map<string, ValueCheck>([
+        ['--hashlimit-upto', hashlimitRateError],
+        ['--hashlimit-above', hashlimitRateError],
+        ['--hashlimit-mode', hashlimitModeError],
+        ['--hashlimit-rate-interval', hashlimitIntervalError],
+        ['--hashlimit-burst', hashlimitBurstError],
+      ]),
+    ],
+    ['dscp', new Map([['--dscp-class', dscpClassError]])],
+    ['DSCP', new Map([['--set-dscp-class', dscpClassError]])],
+    [
+      'tcp',
+      new Map<string, ValueCheck>([
+        ['--tcp-flags', tcpFlagsError],
+        ['--tcp-option', tcpOptionError],
+      ]),
+    ],
+    ['icmp', new Map([['--icmp-type', (o) => icmpTypeError(o.values[0] ?? '', ICMP_NAMES, 'ICMP')]])],
+    ['icmp6', new Map([['--icmpv6-type', (o) => icmpTypeError(o.values[0] ?? '', ICMPV6_NAMES, 'ICMPv6')]])],
+    ['REJECT', new Map([['--reject-with', rejectWithError]])],
+    ['DNAT', new Map([['--to-destination', natAddressError]])],
+    ['SNAT', new Map([['--to-source', natAddressError]])],
+    ['NFQUEUE', new Map([['--queue-balance', queueBalanceError]])],
+    [
+      'CT',
+      new Map<string, ValueCheck>([
+        ['--zone', ctZoneError],
+        ['--zone-orig', ctZoneError],
+        ['--zone-reply', ctZoneError],
+        ['--ctevents', ctEventsError],
+        ['--expevents', ctEventsError],
+      ]),
+    ],
+    ['CLASSIFY', new Map([['--set-class', classifyError]])],
+    ['tcpmss', new Map([['--mss', tcpmssRangeError]])],
+    ['TCPOPTSTRIP', new Map([['--strip-options', stripOptionsError]])],
+    ['REDIRECT', new Map([['--to-ports', redirectPortsError]])],
+    ['u32', new Map([['--u32', (o) => u32Error(o.values[0] ?? '')]])],
+    [
+      'iprange',
+      new Map([
+        ['--src-range', iprangeError],
+        ['--dst-range', iprangeError],
+      ]),
+    ],
+    [
+      'time',
+      new Map<string, ValueCheck>([
+        ['--timestart', timeOfDayError],
+        ['--timestop', timeOfDayError],
+        ['--datestart', dateError],
+        ['--datestop', dateError],
+        ['--monthdays', monthdaysError],
+        ['--weekdays', weekdaysError],
+      ]),
+    ],
+    ['connbytes', new Map([['--connbytes', connbytesError]])],
+    ['conntrack', new Map([['--ctdir', ctdirError]])],
+    ['sctp', new Map([['--chunk-types', sctpChunksError]])],
+    ['dccp', new Map([['--dccp-types', dccpTypesError]])],
+    ['ipv6header', new Map([['--header', ipv6HeaderError]])],
+    ['mh', new Map([['--mh-type', mhTypeError]])],
+    [
+      'string',
+      new Map<string, ValueCheck>([
+        ['--string', stringError],
+        ['--hex-string', stringError],
+      ]),
+    ],
+    [
+      'owner',
+      new Map<string, ValueCheck>([
+        ['--uid-owner', ownerError],
+        ['--gid-owner', ownerError],
+      ]),
+    ],
+  ],
+);
+
+/** The message the extension's own parse function prints for this option's value, or undefined. */
+export function extensionValueError(
+  checks: ReadonlyMap<string, ValueCheck>,
+  option: OptionUse,
+  ctx: ValueContext,
+): string | undefined {
+  const check = checks.get(option.name);
+  return check === undefined || option.values[0] === undefined ? undefined : check(option, ctx);
+}
+
+/** XT_U32_MAXSIZE (include/linux/netfilter/xt_u32.h). */
+const U32_MAXSIZE = 10;
+
+/**
+ * libxt_u32.c u32_parse(): tests "location=value-ranges" joined by "&&"; a location is numbers joined by
+ * &, <<, >> and @; values are "N[:M]" joined by ",". The first message it prints, or undefined.
+ */
+export function u32Error(arg: string): string | undefined {
+  let i = 0;
+  let state = 0;
+  let locind = 0;
+  let valind = 0;
+  let tests = 0;
+  const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/.test(c);
+  /** parse_number(): a number 0-UINT32_MAX at i; advances i, or returns a message. */
+  const number = (): string | undefined => {
+    const n = strtoumax(arg.slice(i));
+    if (n === undefined || n.value > 0xffffffffn) {
+      return `u32: at char ${i}: not a number or out of range`;
+    }
+    i = arg.length - n.rest.length;
+    return undefined;
+  };
+  for (;;) {
+    while (isSpace(arg[i])) {
+      i++;
+    }
+    if (i >= arg.length) {
+      if (state === 0) {
+        return 'u32: abrupt end of input after location specifier';
+      }
+      if (valind === 0) {
+        return 'u32: test ended with no value specified';
+      }
+      return ++tests > U32_MAXSIZE ? `u32: at char ${i}: too many "&&"s` : undefined;
+    }
+    const c = arg[i];
+    if (state === 0) {
+      if (c === '=') {
+        if (locind === 0) {
+          return `u32: at char ${i}: location spec missing`;
+        }
+        i++;
+        state = 1;
+        continue;
+      }
+      if (locind !== 0) {
+        if (c === '<' || c === '>') {
+          i++;
+          if (arg[i] !== c) {
+            return `u32: at char ${i}: a second '${c}' was expected`;
+          }
+        } else if (c !== '&' && c !== '@') {
+          return `u32: at char ${i}: operator expected`;
+        }
+        i++;
+      }
+      const error = number();
+      if (error !== undefined) {
+        return error;
+      }
+      if (++locind > U32_MAXSIZE) {
+        return `u32: at char ${i}: too many operators`;
+      }
+    } else if (c === '&') {
+      i++;
+      if (arg[i] !== '&') {
+        return `u32: at char ${i}: a second '&' was expected`;
+      }
+      if (valind === 0) {
+        return `u32: at char ${i}: value spec missing`;
+      }
+      if (++tests > U32_MAXSIZE) {
+        return `u32: at char ${i}: too many "&&"s`;
+      }
+      i++;
+      state = 0;
+      locind = 0;
+      valind = 0;
+    } else {
+      if (valind > 0) {
+        if (c !== ',') {
+          return `u32: at char ${i}: expected "," or "&&"`;
+        }
+        i++;
+      }
+      const min = number();
+      if (min !== undefined) {
+        return min;
+      }
+      while (isSpace(arg[i])) {
+        i++;
+      }
+      if (arg[i] === ':') {
+        i++;
+        const max = number();
+        if (max !== undefined) {
+          return max;
+        }
+      }
+      if (++valind > U32_MAXSIZE) {
+        return `u32: at char ${i}: too many ","s`;
+      }
+    }
+  }
+}
+
+/** libxt_statistic.c statistic_parse() and statistic_check(). */
+function statisticFinalError(options: readonly OptionUse[]): string | undefined {
+  const mode = options.find((o) => o.name === '--mode')?.values[0];
+  if (mode === undefined) {
+    return undefined;
+  }
+  if (mode !== 'random' && mode !== 'nth') {
+    return `Bad mode "${mode}"`;
+  }
+  const value = (name: string): bigint | undefined => {
+    const v = options.find((o) => o.name === name)?.values[0];
+    return v === undefined ? undefined : strtoumax(v)?.value;
+  };
+  if (mode === 'random') {
+    return options.some((o) => o.name === '--probability')
+      ? undefined
+      : '--probability must be specified when using random mode';
+  }
+  const every = value('--every');
+  const packet = value('--packet');
+  if (every === undefined && packet === undefined) {
+    return '--every and --packet must be specified when using nth mode';
+  }
+  // statistic_parse() stores every - 1 (u32); the check wants packet <= that.
+  const stored = every === undefined ? 0n : (every - 1n) & 0xffffffffn;
+  return (packet ?? 0n) > stored ? 'the --packet p must be 0 <= p <= n-1' : undefined;
+}
+
+interface PolicyElement {
+  given: boolean;
+  tunnelAddress: boolean;
+  mode?: string | undefined;
+  modeInverted: boolean;
+}
+
+/** libxt_policy.c policy_parse() and policy_check(): elements separated by --next. */
+function policyFinalError(options: readonly OptionUse[]): string | undefined {
+  const elements: PolicyElement[] = [{ given: false, tunnelAddress: false, modeInverted: false }];
+  let none = false;
+  let strict = false;
+  let dir = false;
+  for (const o of options) {
+    const e = elements[elements.length - 1] as PolicyElement;
+    switch (o.name) {
+      case '--dir':
+        dir = true;
+        break;
+      case '--pol':
+        none = o.values[0] === 'none';
+        break;
+      case '--strict':
+        strict = true;
+        break;
+      case '--next':
+        elements.push({ given: false, tunnelAddress: false, modeInverted: false });
+        break;
+      case '--tunnel-src':
+      case '--tunnel-dst':
+        e.tunnelAddress = true;
+        e.given = true;
+        break;
+      case '--mode':
+        e.mode = o.values[0];
+        e.modeInverted = o.negated;
+        e.given = true;
+        break;
+      case '--reqid':
+      case '--spi':
+      case '--proto':
+        e.given = true;
+        break;
+    }
+  }
+  if (!dir) {
+    return 'policy match: neither --dir in nor --dir out specified';
+  }
+  if (none) {
+    if (strict) {
+      return 'policy match: policy none but --strict given';
+    }
+    return elements.length > 1 ? 'policy match: policy none but policy given' : undefined;
+  }
+  for (let i = 0; i < elements.length; i++) {
+    const e = elements[i] as PolicyElement;
+    if (strict && !e.given) {
+      return `policy match: empty policy element ${i}. --strict is in effect, but at least one of reqid, spi, tunnel-src, tunnel-dst, proto or mode is required.`;
+    }
+    // XT_POLICY_MODE_TRANSPORT is 0: without --mode an element is in transport mode.
+    const tunnel = e.mode === 'tunnel';
+    if (e.tunnelAddress && ((tunnel && e.modeInverted) || (!tunnel && !e.modeInverted))) {
+      return 'policy match: --tunnel-src/--tunnel-dst is only valid in tunnel mode';
+    }
+  }
+  return undefined;
+}
+
+const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => string | undefined> = new Map([
+  ['statistic', statisticFinalError],
+  ['policy', policyFinalError],
+  // libxt_CONNSECMARK.c CONNSECMARK_check(): --save or --restore.
+  ['CONNSECMARK', (options) => (options.length === 0 ? 'CONNSECMARK target: parameter required' : undefined)],
+]);
+
+/** What iptables' own code for one extension checks beyond its option grammar. */
+export interface ExtensionChecks {
+  /** Option -> the check of its value (the extension's parse function). */
+  readonly values?: ReadonlyMap<string, ValueCheck>;
+  /** The options together (the extension's x6_fcheck). */
+  readonly final?: (options: readonly OptionUse[]) => string | undefined;
+}
+
+const EXTENSION_CHECKS: ReadonlyMap<string, ExtensionChecks> = new Map(
+  [...new Set([...CHECKS.keys(), ...FINAL_CHECKS.keys()])].map((ext) => {
+    const values = CHECKS.get(ext);
+    const final = FINAL_CHECKS.get(ext);
+    return [ext, { ...(values === undefined ? {} : { values }), ...(final === undefined ? {} : { final }) }];
+  }),
+);
+
+/** The checks of one extension, or undefined (most have none): looked up once per extension of a rule. */
+export function extensionChecks(ext: string): ExtensionChecks | undefined {
+  return EXTENSION_CHECKS.get(ext);
+}
