@@ -17,12 +17,14 @@ import { join } from 'node:path';
 import { Script } from 'node:vm';
 import {
   cacheDirectory,
+  cacheCommand,
   codeCacheFileName,
   embeddedProgram,
   embedProgram,
   ownedAndPrivate,
   PROGRAM_MARKER,
   readTrustedFile,
+  worthCaching,
   wrapProgram,
   writeTrustedFile,
 } from './compile-cache.ts';
@@ -49,6 +51,19 @@ describe('cacheDirectory', () => {
     expect(cacheDirectory({ HOME: '/' })).toBeUndefined();
     expect(cacheDirectory({ HOME: 'relative' })).toBeUndefined();
     expect(cacheDirectory({})).toBeUndefined();
+  });
+});
+
+describe('which runs keep their compiled code', () => {
+  it('keeps help apart from the command it is about', () => {
+    expect(cacheCommand(['diagnose', '--snapshot', 'x.tar.gz'])).toBe('diagnose');
+    expect(cacheCommand(['diagnose', '--help'])).toBe('help');
+    expect(cacheCommand(['check', '-h'])).toBe('help');
+    expect(cacheCommand([])).toBeUndefined();
+  });
+
+  it('keeps only runs that did their work: status 0, or 1 for findings; not a usage or input error', () => {
+    expect([0, 1, 2, 3].map(worthCaching)).toEqual([true, true, false, false]);
   });
 });
 

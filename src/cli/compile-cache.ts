@@ -75,6 +75,23 @@ export function programFileName(programId: string): string {
   return `program-${programId}.js`;
 }
 
+/**
+ * The command a code cache is kept for: the first argument, or "help" when the line asks for help (a
+ * `diagnose --help` compiles a tenth of what `diagnose` does, and would otherwise leave its small cache
+ * for every later diagnosis).
+ */
+export function cacheCommand(argv: readonly string[]): string | undefined {
+  return argv.includes('--help') || argv.includes('-h') ? 'help' : argv[0];
+}
+
+/**
+ * Whether a run's compiled functions are worth keeping: only a command that did its work (exit 0, or 1 for
+ * findings). A usage or input error (2) stops early, and its cache would be missing most of the program.
+ */
+export function worthCaching(exitCode: number): boolean {
+  return exitCode === 0 || exitCode === 1;
+}
+
 /** One code cache per program build, Node version, architecture and command (each compiles other functions). */
 export function codeCacheFileName(
   programId: string,
@@ -282,7 +299,15 @@ export function runEmbeddedProgram(run: ProgramRun): void {
     );
   }
   if (programPath !== undefined && codePath !== undefined && state !== 'hit' && run.mayWrite) {
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      if (!worthCaching(code)) {
+        if (run.debug) {
+          process.stderr.write(
+            `nfdoctor: compile cache not written: the command ended with status ${code}\n`,
+          );
+        }
+        return;
+      }
       const written =
         (saved !== undefined || writeTrustedFile(programPath, program, run.programId)) &&
         writeTrustedFile(codePath, script.createCachedData(), run.programId);

@@ -1,7 +1,7 @@
 // The first part of dist/nfdoctor.cjs (scripts/build.mjs puts the program after it, in a comment): answers
 // --version and --help itself, and runs the program through the compile cache (compile-cache.ts).
 import { answerQuickly } from './quick.ts';
-import { runEmbeddedProgram } from './compile-cache.ts';
+import { cacheCommand, runEmbeddedProgram } from './compile-cache.ts';
 import { FLEET_WORKER_ROLE } from '../fleet/role.ts';
 
 declare const NFDOCTOR_PROGRAM_ID: string;
@@ -16,7 +16,7 @@ if (quick !== undefined) {
     bundle: __filename,
     programId: NFDOCTOR_PROGRAM_ID,
     programBytes: NFDOCTOR_PROGRAM_BYTES,
-    command: argv[0],
+    command: cacheCommand(argv),
     mayWrite: argv[0] !== FLEET_WORKER_ROLE,
     module,
     require,

@@ -88,6 +88,36 @@ describe('check --format sarif', () => {
     }
   });
 
+  it('reports a rule iptables refuses as an error and one only the other backend refuses as a warning', async () => {
+    const rules = [
+      '*filter',
+      '-A INPUT -p tcp --dport 80:70 -j ACCEPT',
+      '-A INPUT -j TRACE',
+      'COMMIT',
+      '',
+    ].join('\n');
+    const result = await checkRules({
+      rules: [{ path: 'etc/iptables/rules.v4', text: rules }],
+      ipsets: [],
+      kernelReader: memoryReader({ files: kernelFiles(RELEASE) }),
+      layout: hostKernelLayout(RELEASE, 'snapshot', 'test'),
+      backend: { value: 'nft', why: 'test' },
+    });
+    const log = checkResultToSarif(result, '9.9.9');
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const run = log.runs[0];
+    const rejections = (run?.results ?? []).filter((r) => r.ruleId?.startsWith('rule-rejected') === true);
+    expect(
+      rejections.map((r) => [r.ruleId, r.level, r.locations?.[0]?.physicalLocation?.region?.startLine]),
+    ).toEqual([
+      ['rule-rejected', 'error', 2],
+      ['rule-rejected-legacy', 'warning', 3],
+    ]);
+    expect(rejections[0]?.message.text).toContain('invalid portrange (min > max)');
+    const descriptor = run?.tool.driver.rules?.find((r) => r.id === 'rule-rejected-legacy');
+    expect(descriptor?.help?.text).toContain('iptables-legacy-restore would refuse it');
+  });
+
   it('is valid and empty for rules the kernel can load', async () => {
     const out = await check([
       join(SAMPLES, 'iptables-save/lab-healthy.rules.v4'),

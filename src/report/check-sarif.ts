@@ -59,10 +59,55 @@ const SET_UNDEFINED: RuleDoc = {
     'restored first (ipset-persistent: /etc/iptables/ipsets).',
 };
 
+/** Help for the diagnostics about rules iptables or the kernel refuse (src/validate). */
+const REJECTION_HELP: ReadonlyMap<string, { readonly short: string; readonly help: string }> = new Map([
+  [
+    'rule-rejected',
+    {
+      short: 'iptables-restore refuses this rule',
+      help:
+        'iptables-restore 1.8.9 of this backend, or the kernel when the rule is inserted, refuses the rule ' +
+        'with the message shown. The whole file then fails to load: at boot the firewall stays empty.',
+    },
+  ],
+  [
+    'rule-rejected-legacy',
+    {
+      short: 'iptables-legacy-restore would refuse this rule',
+      help:
+        'The chosen backend (nf_tables) loads the rule, but iptables-legacy-restore would refuse it: a host ' +
+        'that uses the legacy backend fails to load the whole file.',
+    },
+  ],
+  [
+    'rule-rejected-nft',
+    {
+      short: 'iptables-nft-restore would refuse this rule',
+      help:
+        'The chosen backend (legacy) loads the rule, but iptables-nft-restore would refuse it: a host that ' +
+        'uses the nf_tables backend fails to load the whole file.',
+    },
+  ],
+  [
+    'rule-rejected-at-hz',
+    {
+      short: 'iptables-legacy-restore refuses this rule on some kernels',
+      help:
+        "The kernel's xt_limit refuses this rate and burst when it was built with one of the CONFIG_HZ values " +
+        "named; the kernel's config was not found to tell. Lower the burst or raise the rate.",
+    },
+  ],
+]);
+
 function diagnosticRule(code: string): RuleDoc {
+  const name = code.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
+  const rejection = REJECTION_HELP.get(code);
+  if (rejection !== undefined) {
+    return { id: code, name, ...rejection };
+  }
   return {
     id: code,
-    name: code.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase()),
+    name,
     short: `Problem reading the rules or the kernel metadata (${code})`,
     help:
       'nfdoctor could not use this line as iptables-restore would; the message says what is wrong. ' +
