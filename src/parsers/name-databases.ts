@@ -5,11 +5,13 @@
 /** The names one database defines. */
 export interface NameSet {
   has(name: string): boolean;
+  /** The number a name stands for, where the database gives one (protocols). */
+  numberOf(name: string): number | undefined;
 }
 
-/** protocols(5): "name number aliases... # comment"; every name and alias. */
-export function protocolNames(text: string): Set<string> {
-  const names = new Set<string>();
+/** protocols(5): "name number aliases... # comment"; every name and alias, with its number (the first line wins). */
+export function protocolNames(text: string): Map<string, number> {
+  const names = new Map<string, number>();
   for (const raw of text.split('\n')) {
     const hash = raw.indexOf('#');
     const words = (hash === -1 ? raw : raw.slice(0, hash)).trim().split(/\s+/);
@@ -17,9 +19,10 @@ export function protocolNames(text: string): Set<string> {
     if (name === undefined || name === '' || number === undefined || !/^\d+$/.test(number)) {
       continue;
     }
-    names.add(name);
-    for (const alias of aliases) {
-      names.add(alias);
+    for (const n of [name, ...aliases]) {
+      if (!names.has(n)) {
+        names.set(n, Number(number));
+      }
     }
   }
   return names;
@@ -39,12 +42,25 @@ export function accountNames(text: string): Set<string> {
 }
 
 /** A NameSet parsed from text on its first lookup. */
-export function lazyNames(text: string, parse: (text: string) => Set<string>): NameSet {
-  let names: Set<string> | undefined;
+export function lazyNames(
+  text: string,
+  parse: (text: string) => ReadonlySet<string> | ReadonlyMap<string, number>,
+): NameSet {
+  let names: ReadonlySet<string> | ReadonlyMap<string, number> | undefined;
   return {
     has(name) {
       names ??= parse(text);
       return names.has(name);
     },
+    numberOf(name) {
+      names ??= parse(text);
+      const value: unknown = names instanceof Map ? names.get(name) : undefined;
+      return typeof value === 'number' ? value : undefined;
+    },
   };
+}
+
+/** A NameSet of names already read (tests, and callers holding a parsed database). */
+export function nameSet(names: ReadonlySet<string> | ReadonlyMap<string, number>): NameSet {
+  return lazyNames('', () => names);
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIptablesSaveFamily, type IpFamily } from '../parsers/iptables-save.ts';
 import { parseServices } from '../parsers/services.ts';
-import { accountNames, protocolNames } from '../parsers/name-databases.ts';
+import { accountNames, nameSet, protocolNames } from '../parsers/name-databases.ts';
 import { RuleValidator, RULE_REJECTED, RULE_REJECTED_LEGACY, hzRejections } from './rule-validator.ts';
 import { hexStringError, icmpTypeError, parseRate, u32Error, XT_LIMIT_SCALE } from './extension-values.ts';
 import { limitOverflowsAt } from './targets.ts';
@@ -15,9 +15,9 @@ const SAMPLES = join(import.meta.dirname, '../parsers/__samples__');
 const read = (path: string) => readFileSync(join(SAMPLES, path), 'utf8');
 const NAMES = {
   services: parseServices(read('services/debian-bookworm-netbase-6.4')).value,
-  protocols: protocolNames(read('protocols/debian-bookworm-netbase-6.4')),
-  users: accountNames(read('accounts/debian-base-passwd-3.6.1.passwd.master')),
-  groups: accountNames(read('accounts/debian-base-passwd-3.6.1.group.master')),
+  protocols: nameSet(protocolNames(read('protocols/debian-bookworm-netbase-6.4'))),
+  users: nameSet(accountNames(read('accounts/debian-base-passwd-3.6.1.passwd.master'))),
+  groups: nameSet(accountNames(read('accounts/debian-base-passwd-3.6.1.group.master'))),
 };
 
 function validate(family: IpFamily, table: string, rule: string) {
@@ -190,6 +190,8 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A INPUT -p icmp -m icmp --icmp-type ti -j ACCEPT',
     "Ambiguous ICMP type `ti': `time-exceeded' or `timestamp-request'?",
   ],
+  ['ipv4', 'filter', '-A INPUT -s 192.168.0.0/16, -j ACCEPT', "host/network `' not found"],
+  ['ipv6', 'filter', '-A INPUT -m ipv6header --header tcp -j DROP', "unknown header `6' specified"],
 ];
 
 describe("rules iptables 1.8.9 refuses in its extensions' parse functions, in its own words", () => {
@@ -229,6 +231,8 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv6', 'mangle', '-A PREROUTING -j TPROXY -p tcp --on-port 80 --on-ip ::1'],
   ['ipv4', 'filter', '-A INPUT -m policy --dir in --pol none'],
   ['ipv4', 'filter', '-A INPUT -m statistic --mode nth --every 5 --packet 4 -j DROP'],
+  ['ipv6', 'filter', '-A INPUT -m ipv6header --header ipv6-frag --soft -j DROP'],
+  ['ipv6', 'filter', '-A INPUT -m addrtype --dst-type LOCAL -j ACCEPT'],
 ];
 
 describe('their neighbours that load', () => {
@@ -284,6 +288,18 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
     ['ipv4', 'filter', '-A INPUT -m recent --name "" --set -j ACCEPT', 'empty --name'],
     ['ipv4', 'mangle', '-A OUTPUT -p tcp -m socket -j ACCEPT', 'socket match: used from hooks OUTPUT'],
     ['ipv4', 'filter', '-A INPUT -m rpfilter -j DROP', 'rpfilter match'],
+    [
+      'ipv6',
+      'filter',
+      '-A INPUT -m addrtype --dst-type BLACKHOLE -j ACCEPT',
+      'ipv6 BLACKHOLE matching not supported',
+    ],
+    [
+      'ipv6',
+      'filter',
+      '-A INPUT -m addrtype --src-type B -j ACCEPT',
+      'ipv6 does not support BROADCAST matching',
+    ],
     [
       'ipv4',
       'filter',

@@ -792,10 +792,24 @@ const IPV6_HEADERS: ReadonlySet<string> = new Set([
   '255',
 ]);
 
-/** libip6t_ipv6header.c name_to_proto(): getprotobyname() first, then chain_protos[]. */
+/** libip6t_ipv6header.c chain_flags[]: the header numbers it can match. */
+const IPV6_HEADER_NUMBERS: ReadonlySet<number> = new Set([0, 60, 43, 44, 51, 50, 59, 255]);
+
+/**
+ * libip6t_ipv6header.c name_to_proto(): getprotobyname() first, then chain_protos[]; add_proto_to_mask()
+ * then refuses a protocol that is no IPv6 extension header ("unknown header `6'" for tcp).
+ */
 function ipv6HeaderError(option: OptionUse, ctx: ValueContext): string | undefined {
   for (const name of (option.values[0] ?? '').split(',')) {
-    if (name !== '' && !IPV6_HEADERS.has(name) && ctx.protocols !== undefined && !ctx.protocols.has(name)) {
+    if (name === '') {
+      continue;
+    }
+    const number = ctx.protocols?.numberOf(name);
+    if (number !== undefined) {
+      if (!IPV6_HEADER_NUMBERS.has(number)) {
+        return `unknown header \`${number}' specified`;
+      }
+    } else if (!IPV6_HEADERS.has(name) && ctx.protocols !== undefined) {
       return `unknown header \`${name}' specified`;
     }
   }

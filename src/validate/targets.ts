@@ -149,7 +149,7 @@ export function checkentryError(rule: Rule, family: Family): string | undefined 
     if (hooks !== undefined && BUILTIN_HOOKS.has(rule.chain) && !hooks.includes(rule.chain)) {
       return `${match.name} match: used from hooks ${rule.chain}, but only valid from ${hooks.join('/')}: ${REFUSED}`;
     }
-    const error = MATCH_CHECKS.get(match.name)?.(match, rule);
+    const error = MATCH_CHECKS.get(match.name)?.(match, rule, family);
     if (error !== undefined) {
       return `${error}: ${REFUSED}`;
     }
@@ -175,80 +175,102 @@ function numberOption(use: MatchUse, name: string, fallback: bigint): bigint {
   return n === undefined ? fallback : n.value;
 }
 
-const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule) => string | undefined> = new Map<
-  string,
-  (match: MatchUse, rule: Rule) => string | undefined
->([
-  [
-    'string',
-    (m) => {
-      const algo = option(m, '--algo');
-      if (algo !== undefined && !TEXT_SEARCH_ALGORITHMS.has(algo)) {
-        return `string match: no text search algorithm "${algo}" in the kernel (bm, kmp or fsm)`;
+/**
+ * xt_addrtype.c addrtype_mt_checkentry_v1() for IPv6: BLACKHOLE, BROADCAST and the types from PROHIBIT on
+ * (rtn_names order: PROHIBIT, THROW, NAT, XRESOLVE) cannot be matched. Types are prefixes (strncasecmp).
+ */
+function ipv6AddrtypeError(m: MatchUse): string | undefined {
+  for (const o of m.options) {
+    if (o.name !== '--src-type' && o.name !== '--dst-type') {
+      continue;
+    }
+    for (const type of (o.values[0] ?? '').toUpperCase().split(',')) {
+      if (type !== '' && 'BLACKHOLE'.startsWith(type) && !'BROADCAST'.startsWith(type)) {
+        return 'addrtype match: ipv6 BLACKHOLE matching not supported';
       }
-      // string_mt_check(): from_offset > to_offset is -EINVAL (to defaults to UINT16_MAX).
-      return numberOption(m, '--from', 0n) > numberOption(m, '--to', 0xffffn)
-        ? 'string match: --from is past --to'
-        : undefined;
-    },
-  ],
-  [
-    'hashlimit',
-    (m) =>
-      // xt_hashlimit.c hashlimit_mt_check_common(): gc_interval == 0 || expire == 0 is -EINVAL.
-      has(m, '--hashlimit-htable-expire') && numberOption(m, '--hashlimit-htable-expire', 1n) === 0n
-        ? 'hashlimit match: --hashlimit-htable-expire 0'
-        : has(m, '--hashlimit-htable-gcinterval') &&
-            numberOption(m, '--hashlimit-htable-gcinterval', 1n) === 0n
-          ? 'hashlimit match: --hashlimit-htable-gcinterval 0'
-          : undefined,
-  ],
-  [
-    'recent',
-    // xt_recent.c recent_mt_check(): an empty --name is -EINVAL.
-    (m) => (option(m, '--name') === '' ? 'recent match: empty --name' : undefined),
-  ],
-  [
-    'rpfilter',
-    // xt_rpfilter.c rpfilter_check().
-    (_m, rule) =>
-      rule.table === 'raw' || rule.table === 'mangle'
-        ? undefined
-        : `rpfilter match: only valid in 'raw' or 'mangle' table, not '${rule.table}'`,
-  ],
-  [
-    'policy',
-    (m, rule) => {
-      // xt_policy.c policy_mt_check().
-      const dir = option(m, '--dir');
-      if (dir === 'out' && (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')) {
-        return 'policy match: output policy not valid in PREROUTING and INPUT';
+      if (type !== '' && ['PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'].some((t) => t.startsWith(type))) {
+        return 'addrtype match: ipv6 PROHIBIT (THROW, NAT ..) matching not supported';
       }
-      if (dir === 'in' && (rule.chain === 'POSTROUTING' || rule.chain === 'OUTPUT')) {
-        return 'policy match: input policy not valid in POSTROUTING and OUTPUT';
+      if (type !== '' && 'BROADCAST'.startsWith(type)) {
+        return 'addrtype match: ipv6 does not support BROADCAST matching';
       }
-      return undefined;
-    },
-  ],
-  [
-    'addrtype',
-    (m, rule) => {
-      // xt_addrtype.c addrtype_mt_checkentry_v1().
-      const inIface = has(m, '--limit-iface-in');
-      const outIface = has(m, '--limit-iface-out');
-      if (inIface && outIface) {
-        return 'addrtype match: both incoming and outgoing interface limitation cannot be selected';
-      }
-      if (outIface && (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')) {
-        return 'addrtype match: output interface limitation not valid in PREROUTING and INPUT';
-      }
-      if (inIface && (rule.chain === 'POSTROUTING' || rule.chain === 'OUTPUT')) {
-        return 'addrtype match: input interface limitation not valid in POSTROUTING and OUTPUT';
-      }
-      return undefined;
-    },
-  ],
-]);
+    }
+  }
+  return undefined;
+}
+
+const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined> =
+  new Map<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined>([
+    [
+      'string',
+      (m) => {
+        const algo = option(m, '--algo');
+        if (algo !== undefined && !TEXT_SEARCH_ALGORITHMS.has(algo)) {
+          return `string match: no text search algorithm "${algo}" in the kernel (bm, kmp or fsm)`;
+        }
+        // string_mt_check(): from_offset > to_offset is -EINVAL (to defaults to UINT16_MAX).
+        return numberOption(m, '--from', 0n) > numberOption(m, '--to', 0xffffn)
+          ? 'string match: --from is past --to'
+          : undefined;
+      },
+    ],
+    [
+      'hashlimit',
+      (m) =>
+        // xt_hashlimit.c hashlimit_mt_check_common(): gc_interval == 0 || expire == 0 is -EINVAL.
+        has(m, '--hashlimit-htable-expire') && numberOption(m, '--hashlimit-htable-expire', 1n) === 0n
+          ? 'hashlimit match: --hashlimit-htable-expire 0'
+          : has(m, '--hashlimit-htable-gcinterval') &&
+              numberOption(m, '--hashlimit-htable-gcinterval', 1n) === 0n
+            ? 'hashlimit match: --hashlimit-htable-gcinterval 0'
+            : undefined,
+    ],
+    [
+      'recent',
+      // xt_recent.c recent_mt_check(): an empty --name is -EINVAL.
+      (m) => (option(m, '--name') === '' ? 'recent match: empty --name' : undefined),
+    ],
+    [
+      'rpfilter',
+      // xt_rpfilter.c rpfilter_check().
+      (_m, rule) =>
+        rule.table === 'raw' || rule.table === 'mangle'
+          ? undefined
+          : `rpfilter match: only valid in 'raw' or 'mangle' table, not '${rule.table}'`,
+    ],
+    [
+      'policy',
+      (m, rule) => {
+        // xt_policy.c policy_mt_check().
+        const dir = option(m, '--dir');
+        if (dir === 'out' && (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')) {
+          return 'policy match: output policy not valid in PREROUTING and INPUT';
+        }
+        if (dir === 'in' && (rule.chain === 'POSTROUTING' || rule.chain === 'OUTPUT')) {
+          return 'policy match: input policy not valid in POSTROUTING and OUTPUT';
+        }
+        return undefined;
+      },
+    ],
+    [
+      'addrtype',
+      (m, rule, family) => {
+        // xt_addrtype.c addrtype_mt_checkentry_v1().
+        const inIface = has(m, '--limit-iface-in');
+        const outIface = has(m, '--limit-iface-out');
+        if (inIface && outIface) {
+          return 'addrtype match: both incoming and outgoing interface limitation cannot be selected';
+        }
+        if (outIface && (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')) {
+          return 'addrtype match: output interface limitation not valid in PREROUTING and INPUT';
+        }
+        if (inIface && (rule.chain === 'POSTROUTING' || rule.chain === 'OUTPUT')) {
+          return 'addrtype match: input interface limitation not valid in POSTROUTING and OUTPUT';
+        }
+        return family === 'ipv6' ? ipv6AddrtypeError(m) : undefined;
+      },
+    ],
+  ]);
 
 /**
  * The conntrack helpers of Linux 6.1 as they register (struct nf_conntrack_helper .name, .tuple.src.l3num

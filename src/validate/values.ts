@@ -151,6 +151,9 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   const slash = withMask ? value.indexOf('/') : -1;
   const host = slash === -1 ? value : value.slice(0, slash);
   const mask = slash === -1 ? undefined : value.slice(slash + 1);
+  if (host === '') {
+    return "host/network `' not found"; // "a,,b" or a trailing comma: xtables_ipparse_multiple()
+  }
   if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
     return `host/network \`${host}' not found`;
   }
