@@ -192,6 +192,36 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
   ],
   ['ipv4', 'filter', '-A INPUT -s 192.168.0.0/16, -j ACCEPT', "host/network `' not found"],
   ['ipv6', 'filter', '-A INPUT -m ipv6header --header tcp -j DROP', "unknown header `6' specified"],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p udp -m udp --dport -1 -j ACCEPT',
+    'Port "-1" does not resolve to anything.',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -p udp -m udp --dport 0x10 -j ACCEPT',
+    'Port "0x10" does not resolve to anything.',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m bpf --bytecode "2,48 0 0 9" -j ACCEPT',
+    'bpf: parsed program length is less than the encoded length parameter',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 0xdeadbeef -j ACCEPT',
+    "cluster match: `--cluster-local-node' must be <= `--cluster-total-nodes'",
+  ],
+  [
+    'ipv6',
+    'filter',
+    '-A INPUT -p ipv6-mh -m mh --mh-type 10:5 -j ACCEPT',
+    'Invalid MH type range (min > max)',
+  ],
 ];
 
 describe("rules iptables 1.8.9 refuses in its extensions' parse functions, in its own words", () => {
@@ -233,6 +263,11 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -m statistic --mode nth --every 5 --packet 4 -j DROP'],
   ['ipv6', 'filter', '-A INPUT -m ipv6header --header ipv6-frag --soft -j DROP'],
   ['ipv6', 'filter', '-A INPUT -m addrtype --dst-type LOCAL -j ACCEPT'],
+  // libxtables resolves these leniently: ports through getaddrinfo() (cut to 16 bits), masks through inet_aton().
+  ['ipv4', 'filter', '-A INPUT -p udp -m udp --dport 70000 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m conntrack --ctorigdstport 99999999999 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m conntrack --ctorigsrc 10.0.0.0/33 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j ACCEPT'],
 ];
 
 describe('their neighbours that load', () => {
@@ -288,6 +323,26 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
     ['ipv4', 'filter', '-A INPUT -m recent --name "" --set -j ACCEPT', 'empty --name'],
     ['ipv4', 'mangle', '-A OUTPUT -p tcp -m socket -j ACCEPT', 'socket match: used from hooks OUTPUT'],
     ['ipv4', 'filter', '-A INPUT -m rpfilter -j DROP', 'rpfilter match'],
+    ['ipv4', 'filter', '-A OUTPUT -p udp -j CHECKSUM --checksum-fill', 'only valid in mangle table'],
+    [
+      'ipv6',
+      'mangle',
+      '-A PREROUTING -j SNPT --src-pfx 2001:db8::/64 --dst-pfx 2001:db8:1::/64',
+      'only usable from INPUT/POSTROUTING',
+    ],
+    ['ipv4', 'filter', '-A INPUT -j IDLETIMER --timeout 0 --label x', 'timeout value is zero'],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m devgroup --src-group 1 --dst-group 2 -j ACCEPT',
+      '--dst-group is not usable from INPUT',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-srcmask 33 --hashlimit-name x -j ACCEPT',
+      'no prefix length of 32 bits or less',
+    ],
     [
       'ipv6',
       'filter',

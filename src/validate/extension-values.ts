@@ -847,7 +847,30 @@ function mhTypeError(option: OptionUse): string | undefined {
   const colon = arg.indexOf(':');
   const parts = colon === -1 ? [arg] : [arg.slice(0, colon), arg.slice(colon + 1)].filter((p) => p !== '');
   const bad = parts.find((p) => !mhTypeKnown(p));
-  return bad === undefined ? undefined : `Invalid MH type \`${bad}'`;
+  if (bad !== undefined) {
+    return `Invalid MH type \`${bad}'`;
+  }
+  if (colon === -1) {
+    return undefined;
+  }
+  const from = arg.slice(0, colon);
+  const to = arg.slice(colon + 1);
+  const low = from === '' ? 0 : mhTypeNumber(from);
+  const high = to === '' ? 255 : mhTypeNumber(to);
+  return low !== undefined && high !== undefined && low > high
+    ? 'Invalid MH type range (min > max)'
+    : undefined;
+}
+
+/** MH_NAMES in pairs of name and alias, types 0-7 in order. */
+function mhTypeNumber(name: string): number | undefined {
+  const exact = MH_NAMES.findIndex((n) => n.toLowerCase() === name.toLowerCase());
+  const at = exact !== -1 ? exact : MH_NAMES.findIndex((n) => startsWithCaseless(n, name));
+  if (at !== -1) {
+    return Math.floor(at / 2);
+  }
+  const n = numberIn(name, 0n, 255n);
+  return n === undefined ? undefined : Number(n);
 }
 
 /** libxt_conntrack.c conntrack_mt_parse() O_CTDIR: ORIGINAL or REPLY (strcasecmp). */
@@ -867,6 +890,40 @@ function hashlimitBurstError(option: OptionUse): string | undefined {
   return n === undefined || n.value < 1n || (n.rest === '' && n.value > HASHLIMIT_BURST_MAX)
     ? `bad value for option "--hashlimit-burst", or out of range (1-${HASHLIMIT_BURST_MAX}).`
     : undefined;
+}
+
+/** XT_BPF_MAX_NUM_INSTR (include/linux/netfilter/xt_bpf.h). */
+const BPF_MAX_INSTRUCTIONS = 64;
+
+/** libxt_bpf.c bpf_parse_string(): "N,code jt jf k,..." with exactly N instructions. */
+function bpfBytecodeError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  const head = /^\s*(\d+),/.exec(arg);
+  if (head == null || Number(head[1]) > 0xffff) {
+    return 'bpf: error parsing program length';
+  }
+  const length = Number(head[1]);
+  if (length === 0) {
+    return 'bpf: illegal zero length program';
+  }
+  if (length > BPF_MAX_INSTRUCTIONS) {
+    return 'bpf: number of instructions exceeds maximum';
+  }
+  const instructions = arg.slice(head[0].length).split(',');
+  let i = 0;
+  for (const instruction of instructions) {
+    if (instruction === '' && i === instructions.length - 1) {
+      break; // a trailing comma ends the program (strchr finds nothing after it)
+    }
+    if (i >= length) {
+      return 'bpf: real program length exceeds the encoded length parameter';
+    }
+    if (!/^\s*\d+\s+\d+\s+\d+\s+\d+/.test(instruction)) {
+      return `bpf: error at instr ${i}`;
+    }
+    i++;
+  }
+  return i === length ? undefined : 'bpf: parsed program length is less than the encoded length parameter';
 }
 
 /** extension -> option -> check. */
@@ -937,6 +994,7 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
     ['dccp', new Map([['--dccp-types', dccpTypesError]])],
     ['ipv6header', new Map([['--header', ipv6HeaderError]])],
     ['mh', new Map([['--mh-type', mhTypeError]])],
+    ['bpf', new Map([['--bytecode', bpfBytecodeError]])],
     [
       'string',
       new Map<string, ValueCheck>([
@@ -1167,7 +1225,22 @@ function policyFinalError(options: readonly OptionUse[]): string | undefined {
   return undefined;
 }
 
+/** libxt_cluster.c cluster_parse()/cluster_check(): the local node is one of the total nodes. */
+function clusterFinalError(options: readonly OptionUse[]): string | undefined {
+  const value = (name: string): bigint | undefined => {
+    const v = options.find((o) => o.name === name)?.values[0];
+    return v === undefined ? undefined : strtoumax(v)?.value;
+  };
+  const total = value('--cluster-total-nodes');
+  const local = value('--cluster-local-node');
+  const seeded = options.some((o) => o.name === '--cluster-hash-seed');
+  return total !== undefined && local !== undefined && seeded && local > total
+    ? "cluster match: `--cluster-local-node' must be <= `--cluster-total-nodes'"
+    : undefined;
+}
+
 const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => string | undefined> = new Map([
+  ['cluster', clusterFinalError],
   ['statistic', statisticFinalError],
   ['policy', policyFinalError],
   // libxt_CONNSECMARK.c CONNSECMARK_check(): --save or --restore.

@@ -49,6 +49,10 @@ const PLACEMENTS: ReadonlyMap<string, Placement> = new Map([
   ['DSCP', { table: 'mangle' }],
   ['TOS', { table: 'mangle' }],
   ['ECN', { table: 'mangle' }],
+  // xt_CHECKSUM.c; net/ipv6/netfilter/ip6t_NPT.c (SNPT: LOCAL_IN, POST_ROUTING; DNPT: PRE_ROUTING, LOCAL_OUT).
+  ['CHECKSUM', { table: 'mangle' }],
+  ['SNPT', { table: 'mangle', hooks: ['INPUT', 'POSTROUTING'] }],
+  ['DNPT', { table: 'mangle', hooks: ['PREROUTING', 'OUTPUT'] }],
 ]);
 
 const BUILTIN_HOOKS: ReadonlySet<string> = new Set([
@@ -168,6 +172,53 @@ function has(use: { readonly options: MatchUse['options'] }, name: string): bool
 /** net/netfilter/xt_string.c string_mt_check(): textsearch_prepare() knows lib/ts_bm.c, ts_kmp.c, ts_fsm.c. */
 const TEXT_SEARCH_ALGORITHMS: ReadonlySet<string> = new Set(['bm', 'kmp', 'fsm']);
 
+/**
+ * xt_hashlimit.c hashlimit_mt_check_common(): --hashlimit-srcmask/-dstmask beyond the family's bits. libxtables
+ * passes a number above them, or a mask that is no prefix, as such (xtables_ipmask_to_cidr() gives -1).
+ */
+function hashlimitMaskError(m: MatchUse, family: Family): string | undefined {
+  const bits = family === 'ipv4' ? 32 : 128;
+  for (const name of ['--hashlimit-srcmask', '--hashlimit-dstmask']) {
+    const value = option(m, name);
+    if (value === undefined) {
+      continue;
+    }
+    const n = strtoumax(value);
+    const prefix = n !== undefined && n.rest === '' ? Number(n.value) : maskPrefixLength(value, family);
+    if (prefix === undefined || prefix > bits) {
+      return `hashlimit match: ${name} ${value} is no prefix length of ${bits} bits or less`;
+    }
+  }
+  return undefined;
+}
+
+/** xt_hashlimit.c hashlimit_mt_check_common(): gc_interval == 0 || expire == 0 is -EINVAL. */
+function hashlimitTableError(m: MatchUse): string | undefined {
+  for (const name of ['--hashlimit-htable-expire', '--hashlimit-htable-gcinterval']) {
+    if (has(m, name) && numberOption(m, name, 1n) === 0n) {
+      return `hashlimit match: ${name} 0`;
+    }
+  }
+  return undefined;
+}
+
+/** The prefix length of a dotted IPv4 mask (255.255.255.0 -> 24), undefined when it is not contiguous. */
+function maskPrefixLength(value: string, family: Family): number | undefined {
+  if (family !== 'ipv4') {
+    return undefined;
+  }
+  const parts = value.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    return undefined;
+  }
+  const bits = parts.map((p) => Number(p).toString(2).padStart(8, '0')).join('');
+  if (!/^1*0*$/.test(bits)) {
+    return undefined;
+  }
+  const zero = bits.indexOf('0');
+  return zero === -1 ? 32 : zero;
+}
+
 /** A number option's value (strtoul of the whole string), or the default. */
 function numberOption(use: MatchUse, name: string, fallback: bigint): bigint {
   const value = option(use, name);
@@ -214,16 +265,20 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
           : undefined;
       },
     ],
+    ['hashlimit', (m, _rule, family) => hashlimitMaskError(m, family) ?? hashlimitTableError(m)],
     [
-      'hashlimit',
-      (m) =>
-        // xt_hashlimit.c hashlimit_mt_check_common(): gc_interval == 0 || expire == 0 is -EINVAL.
-        has(m, '--hashlimit-htable-expire') && numberOption(m, '--hashlimit-htable-expire', 1n) === 0n
-          ? 'hashlimit match: --hashlimit-htable-expire 0'
-          : has(m, '--hashlimit-htable-gcinterval') &&
-              numberOption(m, '--hashlimit-htable-gcinterval', 1n) === 0n
-            ? 'hashlimit match: --hashlimit-htable-gcinterval 0'
-            : undefined,
+      'devgroup',
+      (m, rule) => {
+        // xt_devgroup.c devgroup_mt_checkentry(): the source group from PREROUTING, INPUT and FORWARD,
+        // the destination group from FORWARD, OUTPUT and POSTROUTING.
+        if (has(m, '--src-group') && ['OUTPUT', 'POSTROUTING'].includes(rule.chain)) {
+          return `devgroup match: --src-group is not usable from ${rule.chain}`;
+        }
+        if (has(m, '--dst-group') && ['PREROUTING', 'INPUT'].includes(rule.chain)) {
+          return `devgroup match: --dst-group is not usable from ${rule.chain}`;
+        }
+        return undefined;
+      },
     ],
     [
       'recent',
@@ -346,6 +401,11 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
     !hasProtocol(rule, TCP)
   ) {
     return `ECN target: cannot use operation on non-tcp rule: ${REFUSED}`;
+  }
+  // xt_IDLETIMER.c idletimer_tg_checkentry(): "timeout value is zero".
+  const timeout = target.name === 'IDLETIMER' ? option(target, '--timeout') : undefined;
+  if (timeout !== undefined && strtoumax(timeout)?.value === 0n) {
+    return `IDLETIMER target: timeout value is zero: ${REFUSED}`;
   }
   // xt_TCPMSS.c tcpmss_tg4/6_check(): path-MTU clamping only from FORWARD, OUTPUT and POSTROUTING.
   if (

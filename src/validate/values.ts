@@ -264,13 +264,13 @@ export function valueError(
     case 'UINT64RC':
       return rangeError(ext, entry, value, TYPE_MAX[type.slice(0, -2)] ?? 0n);
     case 'PORT':
-      return portOk(value, undefined, services) ? undefined : `Port "${value}" does not resolve to anything.`;
+      return portByNameOk(value, services) ? undefined : `Port "${value}" does not resolve to anything.`;
     case 'PORTRC': {
       const parts = value.split(':');
       if (parts.length > 2) {
         return `${ext}: Too many components for option "--${entry.name}" (max: 2)`;
       }
-      const bad = parts.find((p) => p !== '' && !portOk(p, undefined, services));
+      const bad = parts.find((p) => p !== '' && !portByNameOk(p, services));
       return bad === undefined ? undefined : `Port "${bad}" does not resolve to anything.`;
     }
     case 'SYSLOGLEVEL':
@@ -289,14 +289,15 @@ export function valueError(
       return protocolNameError(value, protocols);
     case 'HOST':
       return hostError(value, family, false);
-    case 'HOSTMASK':
-      return hostError(value, family, true);
-    case 'PLEN': {
-      const max = family === 'ipv4' ? 32n : 128n;
-      return wholeNumberIn(value, 0n, max)
-        ? undefined
-        : `${ext}: bad value for option "--${entry.name}", or out of range (0-${max}).`;
+    case 'HOSTMASK': {
+      const slash = value.indexOf('/');
+      return (
+        hostError(slash === -1 ? value : value.slice(0, slash), family, false) ??
+        (slash === -1 ? undefined : plenError(ext, entry, value.slice(slash + 1), family))
+      );
     }
+    case 'PLEN':
+      return plenError(ext, entry, value, family);
     case 'TOSMASK': {
       // xtopt_parse_tosmask(): "value[/mask]" (0-255) or a symbolic name of tos_symbol_names[].
       const n = strtoumax(value);
@@ -333,6 +334,36 @@ export function valueError(
     default:
       return undefined;
   }
+}
+
+/**
+ * libxtables xtopt_parse_port()/xtopt_parse_mport() resolve with getaddrinfo(NULL, port): glibc takes any
+ * decimal strtoul() reads whole (70000 too: the port is cut to 16 bits), else a service of any protocol.
+ */
+function portByNameOk(value: string, services: Services | undefined): boolean {
+  const m = /^\s*([+-]?)(\d+)$/.exec(value);
+  if (m == null) {
+    return serviceResolves(value, undefined, services);
+  }
+  // strtoul(): a '-' negates modulo 2^64, too large saturates; glibc keeps the result in an int and
+  // refuses a negative one (so "-1" fails and "70000" passes).
+  const ULONG = 2n ** 64n;
+  let v = BigInt(m[2] ?? '0');
+  v = v >= ULONG ? ULONG - 1n : m[1] === '-' ? (ULONG - v) % ULONG : v;
+  return v % 2n ** 32n < 2n ** 31n;
+}
+
+/**
+ * libxtables xtopt_parse_plen(): a prefix length within the family, else a mask getaddrinfo() reads as a
+ * numeric address of the family (for IPv4 any inet_aton() form, so "33" passes as 0.0.0.33; the kernel
+ * may then refuse what that makes, see targets.ts).
+ */
+function plenError(ext: string, entry: OptionGrammar, value: string, family: Family): string | undefined {
+  const bits = family === 'ipv4' ? 32n : 128n;
+  const ok = wholeNumberIn(value, 0n, bits) || (family === 'ipv4' ? inetAton(value) : isIpv6Literal(value));
+  return ok
+    ? undefined
+    : `${ext}: bad value for option "--${entry.name}", neither a valid network mask nor valid CIDR (0-${bits}).`;
 }
 
 /** xtopt_parse_mint(): up to two ':'-separated numbers 0..type max, an empty side meaning the default. */
