@@ -222,6 +222,12 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A INPUT -p ipv6-mh -m mh --mh-type 10:5 -j ACCEPT',
     'Invalid MH type range (min > max)',
   ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m multiport --ports 80 -p tcp -j ACCEPT',
+    "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'",
+  ],
 ];
 
 describe("rules iptables 1.8.9 refuses in its extensions' parse functions, in its own words", () => {
@@ -257,6 +263,7 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A OUTPUT -m owner --gid-owner nogroup -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -m time --kerneltz --contiguous --timestart 22:00 --timestop 06:00 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -p tcp -m multiport --dport 22 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m multiport -p tcp --dports 22 -j ACCEPT'],
   ['ipv4', 'nat', '-A POSTROUTING -o eth0 -j SNAT --to 1.2.3.4'],
   ['ipv6', 'mangle', '-A PREROUTING -j TPROXY -p tcp --on-port 80 --on-ip ::1'],
   ['ipv4', 'filter', '-A INPUT -m policy --dir in --pol none'],

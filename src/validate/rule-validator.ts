@@ -9,6 +9,7 @@ import { isKnownTarget, matchLookupName, type Family } from '../knowledge/extens
 import { grammarFor, XTOPT_INVERT, XTOPT_MAND, XTOPT_MULTI, type LoadedGrammar } from './grammar.ts';
 import { hostError, natPortsError, portOk, protocolNameError, strtoumax, valueError } from './values.ts';
 import { enumError } from './enums.ts';
+import { splitRestoreWords } from '../parsers/iptables-tokenize.ts';
 import { extensionChecks, extensionValueError } from './extension-values.ts';
 import {
   backendCheckentryErrors,
@@ -127,6 +128,31 @@ function reversedPortRange(
   const min = from === '' ? 0 : portNumber(from, proto, services);
   const max = to === '' ? 0xffff : portNumber(to, proto, services);
   return min !== undefined && max !== undefined && min > max ? 'invalid portrange (min > max)' : undefined;
+}
+
+/**
+ * libxt_multiport.c check_proto() runs when the option is parsed: a -p written after the multiport
+ * option is not there yet. Words are split only when the line's first "-p" follows "multiport".
+ */
+function protocolAfterMultiportOption(raw: string): boolean {
+  const p = raw.search(/\s(-p|--protocol)\s/);
+  if (p === -1 || p < raw.indexOf('multiport')) {
+    return false;
+  }
+  const { words, quoted, count } = splitRestoreWords(raw);
+  let multiport = -1;
+  for (let i = 0; i < count; i++) {
+    const word = words[i] ?? '';
+    if (quoted[i] === true) {
+      continue;
+    }
+    if ((word === '-m' || word === '--match') && words[i + 1] === 'multiport') {
+      multiport = i + 1;
+    } else if (word === '-p' || word === '--protocol') {
+      return multiport !== -1 && words.slice(multiport + 1, i).some((w) => w.startsWith('--'));
+    }
+  }
+  return false;
 }
 
 /** x6_fcheck "at least one of" tests (generated): the first unmet one, in iptables' words. */
@@ -587,6 +613,9 @@ export class RuleValidator {
     }
     if (proto === undefined || protocol.negated) {
       return 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
+    }
+    if (protocolAfterMultiportOption(rule.raw)) {
+      return "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
     }
     for (const option of l.options) {
       const list = option.values[0] ?? '';
