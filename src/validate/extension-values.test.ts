@@ -228,6 +228,12 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A INPUT -m multiport --ports 80 -p tcp -j ACCEPT',
     "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'",
   ],
+  [
+    'ipv4',
+    'nat',
+    '-A POSTROUTING -j DROP',
+    'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.',
+  ],
 ];
 
 describe("rules iptables 1.8.9 refuses in its extensions' parse functions, in its own words", () => {

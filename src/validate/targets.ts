@@ -65,6 +65,10 @@ const BUILTIN_HOOKS: ReadonlySet<string> = new Set([
 
 export function targetPlacementError(rule: Rule, family: Family): string | undefined {
   const target = rule.target;
+  // iptables/xshared.c do_parse(): -j DROP in the nat table is refused before anything reaches the kernel.
+  if (target?.name === 'DROP' && rule.table === 'nat') {
+    return 'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.';
+  }
   if (target === undefined || target.kind !== 'extension') {
     return undefined;
   }
