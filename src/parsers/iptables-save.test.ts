@@ -516,6 +516,16 @@ describe('parseIptablesSave: which extension takes an option (getopt_long over t
     expect(snat.target?.options).toEqual([{ name: '--to-source', values: ['1.2.3.4'], negated: false }]);
   });
 
+  it('a generic long option written short, unless a loaded extension has that exact option', () => {
+    const proto = onlyRule(filter('-A INPUT --proto tcp --dport 22 -j ACCEPT'));
+    expect(proto.protocol).toEqual({ value: 'tcp', negated: false });
+    expect(proto.matches.map((m) => [m.name, m.options.map((o) => o.name)])).toEqual([['tcp', ['--dport']]]);
+    // --set abbreviates the generic --set-counters too, but recent's own --set is exact.
+    const recent = onlyRule(filter('-A INPUT -m recent --name SSH --set -j ACCEPT'));
+    expect(recent.generic).toEqual([]);
+    expect(recent.matches[0]!.options.map((o) => o.name)).toEqual(['--name', '--set']);
+  });
+
   it('an ambiguous abbreviation is an unknown option, as getopt_long makes it', () => {
     const parsed = parse(filter('-A INPUT -m conntrack --ctorig 10.0.0.1 -j ACCEPT'));
     expect(codes(errors(parsed.diagnostics))).toEqual(['unknown-option']);

@@ -426,6 +426,10 @@ function buildGenericTable(
   return table;
 }
 
+/** The long names of GENERIC_OPTIONS and COMMANDS, for getopt_long abbreviations. */
+const GENERIC_LONG_NAMES: readonly string[] = [...GENERIC_OPTIONS.keys()].filter((n) => n.startsWith('--'));
+const COMMAND_LONG_NAMES: readonly string[] = [...COMMANDS.keys()].filter((n) => n.startsWith('--'));
+
 /** Short generic options that take an argument and may have it attached (`-ieth0`), as getopt allows. */
 const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
   '-p',
@@ -1680,8 +1684,49 @@ class CommandLineParser {
       this.generic(name, generic, value);
       return;
     }
+    const full = name.startsWith('--') ? this.genericAbbreviation(name) : undefined;
+    const abbreviated = full === undefined ? undefined : GENERIC_OPTIONS.get(full);
+    if (full !== undefined && abbreviated !== undefined) {
+      this.out.hasRuleSpec = true;
+      this.generic(full, abbreviated, attached);
+      return;
+    }
     this.out.hasRuleSpec = true;
     this.extensionOption(name, attached);
+  }
+
+  /**
+   * getopt_long(3) also takes a unique abbreviation of a generic long option (`--proto` for --protocol):
+   * the full name when `name` abbreviates exactly one generic option and no command or loaded extension
+   * option, else undefined.
+   */
+  private genericAbbreviation(name: string): string | undefined {
+    let found: string | undefined;
+    for (const long of GENERIC_LONG_NAMES) {
+      if (long.startsWith(name)) {
+        if (found !== undefined && GENERIC_OPTIONS.get(found) !== GENERIC_OPTIONS.get(long)) {
+          return undefined;
+        }
+        found ??= long;
+      }
+    }
+    if (found === undefined || COMMAND_LONG_NAMES.some((c) => c.startsWith(name))) {
+      return undefined;
+    }
+    for (let k = 0; k < this.loadedCount; k++) {
+      const grammar = this.loadedGrammars[k];
+      // An exact option of a loaded extension wins (recent --set over --set-counters); an abbreviation of
+      // one makes the word ambiguous.
+      if (
+        grammar === undefined ||
+        grammar.options.has(name) ||
+        grammar.getopt.has(name) ||
+        prefixOptions(grammar, name).length > 0
+      ) {
+        return undefined;
+      }
+    }
+    return found;
   }
 
   private wordAt(index: number): string | undefined {

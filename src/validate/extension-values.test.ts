@@ -234,6 +234,12 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A POSTROUTING -j DROP',
     'The "nat" table is not intended for filtering, the use of DROP is therefore inhibited.',
   ],
+  [
+    'ipv4',
+    'nat',
+    '-A POSTROUTING -j MASQUERADE --to 1000 -p tcp',
+    'Need TCP, UDP, SCTP or DCCP with port specification',
+  ],
 ];
 
 describe("rules iptables 1.8.9 refuses in its extensions' parse functions, in its own words", () => {

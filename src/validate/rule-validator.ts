@@ -131,25 +131,27 @@ function reversedPortRange(
 }
 
 /**
- * libxt_multiport.c check_proto() runs when the option is parsed: a -p written after the multiport
- * option is not there yet. Words are split only when the line's first "-p" follows "multiport".
+ * Extensions that check the rule's protocol when their option is parsed (libxt_multiport.c check_proto(),
+ * libxt_NAT.c __NAT_parse() portok): a -p written after that option is not there yet. Words are split
+ * only when the line's first "-p" follows the extension's name.
  */
-function protocolAfterMultiportOption(raw: string): boolean {
+function protocolAfterOptionsOf(raw: string, flag: '-m' | '-j', name: string): boolean {
   const p = raw.search(/\s(-p|--protocol)\s/);
-  if (p === -1 || p < raw.indexOf('multiport')) {
+  if (p === -1 || p < raw.indexOf(name)) {
     return false;
   }
+  const long = flag === '-m' ? '--match' : '--jump';
   const { words, quoted, count } = splitRestoreWords(raw);
-  let multiport = -1;
+  let at = -1;
   for (let i = 0; i < count; i++) {
     const word = words[i] ?? '';
     if (quoted[i] === true) {
       continue;
     }
-    if ((word === '-m' || word === '--match') && words[i + 1] === 'multiport') {
-      multiport = i + 1;
+    if ((word === flag || word === long) && words[i + 1] === name) {
+      at = i + 1;
     } else if (word === '-p' || word === '--protocol') {
-      return multiport !== -1 && words.slice(multiport + 1, i).some((w) => w.startsWith('--'));
+      return at !== -1 && words.slice(at + 1, i).some((w) => w.startsWith('--'));
     }
   }
   return false;
@@ -614,7 +616,7 @@ export class RuleValidator {
     if (proto === undefined || protocol.negated) {
       return 'multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP';
     }
-    if (protocolAfterMultiportOption(rule.raw)) {
+    if (protocolAfterOptionsOf(rule.raw, '-m', 'multiport')) {
       return "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'";
     }
     for (const option of l.options) {
@@ -649,7 +651,10 @@ export class RuleValidator {
       return undefined;
     }
     const protocol = rule.protocol?.value.toLowerCase();
-    const portOk = protocol !== undefined && NAT_PORT_PROTOCOLS.has(protocol);
+    const portOk =
+      protocol !== undefined &&
+      NAT_PORT_PROTOCOLS.has(protocol) &&
+      !protocolAfterOptionsOf(rule.raw, '-j', l.ext);
     for (const option of l.options) {
       const value = option.values[0];
       if (value === undefined) {
