@@ -1429,6 +1429,8 @@ const PENDING: never[] = [];
  */
 const TARGET_OWNER = -1;
 const NO_OWNER = -2;
+/** uniquePrefixOwner(): the word abbreviates options of more than one extension, or several of one. */
+const AMBIGUOUS = -3;
 
 /** The options of an extension that `name` is a proper prefix of (getopt_long abbreviations). */
 function prefixOptions(grammar: LoadedGrammar, name: string): string[] {
@@ -1469,7 +1471,6 @@ class CommandLineParser {
   private loadedCount = 0;
   /** The option's full name as getopt_long resolved it (a unique prefix written short, e.g. --to). */
   private resolvedName = '';
-  private ambiguous = false;
   /**
    * A line's generic options, matches and extension options are collected in these (the first *Count
    * entries; they keep their room from line to line) and copied out as exact arrays when the line is done.
@@ -2065,13 +2066,13 @@ class CommandLineParser {
     }
     if (!unknownGrammar) {
       const byPrefix = this.uniquePrefixOwner(name);
-      if (byPrefix !== undefined) {
+      if (byPrefix !== undefined && byPrefix !== AMBIGUOUS) {
         return byPrefix;
       }
       // Not an option of anything loaded (or ambiguous): command_default() loads the -p protocol's
       // match (load_proto) and parses the option again with its options merged too.
       const protocolExtension = this.protocolExtension;
-      if (protocolExtension !== undefined && !this.hasMatch(protocolExtension)) {
+      if (protocolExtension !== undefined && this.matchIndexOf(protocolExtension) === -1) {
         const grammar = this.matchGrammars.get(protocolExtension);
         if (grammar !== undefined && (grammar.options.has(name) || grammar.getopt.has(name))) {
           return this.protocolMatch(protocolExtension);
@@ -2079,14 +2080,14 @@ class CommandLineParser {
         if (grammar !== undefined && prefixOptions(grammar, name).length > 0) {
           const match = this.protocolMatch(protocolExtension);
           const retried = this.uniquePrefixOwner(name);
-          if (retried !== undefined) {
+          if (retried !== undefined && retried !== AMBIGUOUS) {
             return retried;
           }
           this.failUnknownOption(name);
           return match;
         }
       }
-      if (this.ambiguous) {
+      if (byPrefix === AMBIGUOUS) {
         this.failUnknownOption(name);
         return undefined;
       }
@@ -2094,24 +2095,24 @@ class CommandLineParser {
     return this.heuristicOwnerOf(name);
   }
 
-  private hasMatch(extension: string): boolean {
+  /** The index of the line's match (explicit or implicit) for the extension, or -1. */
+  private matchIndexOf(extension: string): number {
     for (let i = 0; i < this.matchCount; i++) {
       const match = this.matchScratch[i];
       if (match !== undefined && matchLookupName(match.name) === extension) {
-        return true;
+        return i;
       }
     }
-    return false;
+    return -1;
   }
 
   /**
-   * The loaded extension with the one option `name` abbreviates; undefined when none does, or when several
-   * do (getopt_long: ambiguous, and iptables says "unknown option"; `ambiguous` is set then).
+   * The loaded extension with the one option `name` abbreviates; undefined when none does, AMBIGUOUS when
+   * several do (getopt_long: ambiguous, and iptables says "unknown option").
    */
   private uniquePrefixOwner(name: string): number | undefined {
     let owner: number | undefined;
     let full: string | undefined;
-    this.ambiguous = false;
     for (let k = 0; k < this.loadedCount; k++) {
       const grammar = this.loadedGrammars[k];
       if (grammar === undefined) {
@@ -2119,8 +2120,7 @@ class CommandLineParser {
       }
       for (const option of prefixOptions(grammar, name)) {
         if (full !== undefined && (full !== option || owner !== this.loadedOwners[k])) {
-          this.ambiguous = true;
-          return undefined;
+          return AMBIGUOUS;
         }
         owner = this.loadedOwners[k];
         full = option;
@@ -2182,11 +2182,9 @@ class CommandLineParser {
 
   /** The index of the protocol's match already on the line (explicit or implicit), or of a new implicit one at this point. */
   private protocolMatch(extension: string): number {
-    for (let i = 0; i < this.matchCount; i++) {
-      const match = this.matchScratch[i];
-      if (match !== undefined && matchLookupName(match.name) === extension) {
-        return i;
-      }
+    const existing = this.matchIndexOf(extension);
+    if (existing !== -1) {
+      return existing;
     }
     this.matchScratch[this.matchCount] = { name: extension, options: PENDING, implicit: true };
     this.loaded(this.matchCount, this.matchGrammars.get(extension));

@@ -80,15 +80,6 @@ const REJECTION_HELP: ReadonlyMap<string, { readonly short: string; readonly hel
     },
   ],
   [
-    'rule-rejected-nft',
-    {
-      short: 'iptables-nft-restore would refuse this rule',
-      help:
-        'The chosen backend (legacy) loads the rule, but iptables-nft-restore would refuse it: a host that ' +
-        'uses the nf_tables backend fails to load the whole file.',
-    },
-  ],
-  [
     'rule-rejected-at-hz',
     {
       short: 'iptables-legacy-restore refuses this rule on some kernels',

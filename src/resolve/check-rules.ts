@@ -32,7 +32,6 @@ import {
   hzRejections,
   RULE_REJECTED,
   RULE_REJECTED_LEGACY,
-  RULE_REJECTED_NFT,
   RuleValidator,
   type HzDependentRule,
 } from '../validate/rule-validator.ts';
@@ -299,28 +298,19 @@ function deriveFromFull(
 const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set(['commit-missing-newline', 'policy-on-user-chain']);
 
 /**
- * Rules one backend refuses and the other loads (RuleValidator): for the chosen backend a "rule-rejected"
- * error, for the other a warning under their own code, so that a switch of backend is not a surprise.
+ * Rules only iptables-legacy-restore refuses (RuleValidator): for the legacy backend a "rule-rejected"
+ * error, for nf_tables a warning under their own code, so that a switch of backend is not a surprise.
  */
-const OTHER_BACKEND: Readonly<
-  Record<Backend, { readonly own: string; readonly other: string; readonly label: string }>
-> = {
-  legacy: { own: RULE_REJECTED_LEGACY, other: RULE_REJECTED_NFT, label: 'iptables-nft-restore' },
-  nft: { own: RULE_REJECTED_NFT, other: RULE_REJECTED_LEGACY, label: 'iptables-legacy-restore' },
-};
-
 export function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagnostic[] {
-  const { own, other, label } = OTHER_BACKEND[backend];
   return diagnostics.map((d) => {
-    if (d.code === own) {
-      return { ...d, code: RULE_REJECTED };
-    }
-    if (d.code === other) {
-      return {
-        ...d,
-        severity: 'warning',
-        message: `loads with this backend, but ${label} refuses it: ${d.message}`,
-      };
+    if (d.code === RULE_REJECTED_LEGACY) {
+      return backend === 'legacy'
+        ? { ...d, code: RULE_REJECTED }
+        : {
+            ...d,
+            severity: 'warning',
+            message: `loads with this backend, but iptables-legacy-restore refuses it: ${d.message}`,
+          };
     }
     return backend === 'nft' && d.severity === 'error' && LEGACY_ONLY_ERRORS.has(d.code)
       ? { ...d, severity: 'warning' }

@@ -49,30 +49,41 @@ const RATE_UNITS: readonly [string, number][] = [
 ];
 
 /**
- * libxt_limit.c / libxt_hashlimit.c parse_rate(): "N[/unit]", the unit any prefix of second, minute, hour
- * or day. Returns the scaled average (scale * seconds / N), 0 for a value parse_rate() refuses.
+ * libxt_limit.c / libxt_hashlimit.c parse_rate() before its division: "N[/unit]", the unit any prefix of
+ * second, minute, hour or day. The seconds of the unit and N, or undefined where parse_rate() returns 0.
  */
-export function parseRate(rate: string, scale: number): number {
+function rateTerms(rate: string): { readonly seconds: number; readonly count: number } | undefined {
   const slash = rate.indexOf('/');
-  let mult = 1;
+  let seconds = 1;
   if (slash !== -1) {
     const unit = rate.slice(slash + 1);
-    if (unit === '') {
-      return 0;
-    }
-    const found = RATE_UNITS.find(([name]) => startsWithCaseless(name, unit));
+    const found = unit === '' ? undefined : RATE_UNITS.find(([name]) => startsWithCaseless(name, unit));
     if (found === undefined) {
-      return 0;
+      return undefined;
     }
-    mult = found[1];
+    seconds = found[1];
   }
-  const r = atoi(rate);
-  if (r === 0) {
+  const count = atoi(rate);
+  return count === 0 ? undefined : { seconds, count };
+}
+
+/** parse_rate(): the scaled average (scale * seconds / N), 0 for a value it refuses or one too fast. */
+export function parseRate(rate: string, scale: number): number {
+  const terms = rateTerms(rate);
+  if (terms === undefined) {
     return 0;
   }
   // C: unsigned arithmetic; a negative atoi() becomes a huge divisor and the rate maps to 0 ("too fast").
-  const divisor = r < 0 ? 2 ** 32 + r : r;
-  return Math.floor((scale * mult) / divisor);
+  const divisor = terms.count < 0 ? 2 ** 32 + terms.count : terms.count;
+  return Math.floor((scale * terms.seconds) / divisor);
+}
+
+/** parse_rate()'s own refusal of a rate ("Rate too fast"), the caller's message for an unreadable one. */
+function rateError(arg: string, scale: number, unreadable: string): string | undefined {
+  if (rateTerms(arg) === undefined) {
+    return unreadable;
+  }
+  return parseRate(arg, scale) === 0 ? `Rate too fast "${arg}"` : undefined;
 }
 
 /** XT_LIMIT_SCALE (include/linux/netfilter/xt_limit.h). */
@@ -82,19 +93,7 @@ const XT_HASHLIMIT_SCALE_V2 = 1000000;
 
 function limitRateError(option: OptionUse): string | undefined {
   const arg = option.values[0] ?? '';
-  const avg = parseRate(arg, XT_LIMIT_SCALE);
-  if (avg > 0) {
-    return undefined;
-  }
-  return rateRefusal(arg) ?? `bad rate "${arg}"'`;
-}
-
-/** parse_rate()'s "Rate too fast" (a valid rate that maps to 0), else undefined. */
-function rateRefusal(arg: string): string | undefined {
-  const slash = arg.indexOf('/');
-  const unit = slash === -1 ? 'second' : arg.slice(slash + 1);
-  const known = unit !== '' && RATE_UNITS.some(([name]) => startsWithCaseless(name, unit));
-  return known && atoi(arg) !== 0 ? `Rate too fast "${arg}"` : undefined;
+  return rateError(arg, XT_LIMIT_SCALE, `bad rate "${arg}"'`);
 }
 
 /** libxt_hashlimit.c parse_bytes(): "N<k|m|g>b/s" (the letter before "b/s" any character). */
@@ -105,10 +104,9 @@ function isByteRate(rate: string): boolean {
 
 function hashlimitRateError(option: OptionUse): string | undefined {
   const arg = option.values[0] ?? '';
-  if (isByteRate(arg) || parseRate(arg, XT_HASHLIMIT_SCALE_V2) > 0) {
-    return undefined;
-  }
-  return rateRefusal(arg) ?? `hashlimit: Bad value for "${option.name}" option: "${arg}"`;
+  return isByteRate(arg)
+    ? undefined
+    : rateError(arg, XT_HASHLIMIT_SCALE_V2, `hashlimit: Bad value for "${option.name}" option: "${arg}"`);
 }
 
 const HASHLIMIT_MODES: ReadonlySet<string> = new Set(['dstip', 'srcip', 'srcport', 'dstport']);

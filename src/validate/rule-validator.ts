@@ -7,7 +7,15 @@ import type { Diagnostic } from '../parsers/types.ts';
 import type { Services } from '../parsers/services.ts';
 import { isKnownTarget, matchLookupName, type Family } from '../knowledge/extensions.ts';
 import { grammarFor, XTOPT_INVERT, XTOPT_MAND, XTOPT_MULTI, type LoadedGrammar } from './grammar.ts';
-import { hostError, natPortsError, portOk, protocolNameError, strtoumax, valueError } from './values.ts';
+import {
+  hostError,
+  L4_PROTOCOLS,
+  natPortsError,
+  portOk,
+  protocolNameError,
+  strtoumax,
+  valueError,
+} from './values.ts';
 import { enumError } from './enums.ts';
 import { splitRestoreWords } from '../parsers/iptables-tokenize.ts';
 import { extensionChecks, extensionValueError } from './extension-values.ts';
@@ -22,8 +30,6 @@ import type { NameSet } from '../parsers/name-databases.ts';
 export const RULE_REJECTED = 'rule-rejected';
 /** A rule only iptables-legacy-restore refuses (the kernel's checkentry where nf_tables uses its own expressions). */
 export const RULE_REJECTED_LEGACY = 'rule-rejected-legacy';
-/** A rule only iptables-nft-restore refuses. */
-export const RULE_REJECTED_NFT = 'rule-rejected-nft';
 
 export interface ValidateOptions {
   readonly family: Family;
@@ -53,18 +59,9 @@ const MATCH_PROTOCOLS: ReadonlyMap<string, { readonly number: number; readonly n
   ]);
 
 /** libxt_multiport.c proto_to_name(): the protocols whose ports multiport matches. */
-const MULTIPORT_PROTOCOLS: ReadonlyMap<string, string> = new Map([
-  ['tcp', 'tcp'],
-  ['6', 'tcp'],
-  ['udp', 'udp'],
-  ['17', 'udp'],
-  ['udplite', 'udplite'],
-  ['136', 'udplite'],
-  ['sctp', 'sctp'],
-  ['132', 'sctp'],
-  ['dccp', 'dccp'],
-  ['33', 'dccp'],
-]);
+const MULTIPORT_PROTOCOLS: ReadonlyMap<string, string> = new Map(
+  [...L4_PROTOCOLS].filter(([, name]) => name !== 'icmp'),
+);
 
 const TCP_PORT_OPTIONS: ReadonlySet<string> = new Set([
   '--source-port',
@@ -76,18 +73,9 @@ const TCP_PORT_OPTIONS: ReadonlySet<string> = new Set([
 const NAT_TARGETS: ReadonlySet<string> = new Set(['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT']);
 
 /** libxt_NAT.c __NAT_parse() portok: IPPROTO_TCP, UDP, SCTP, DCCP, ICMP. */
-const NAT_PORT_PROTOCOLS: ReadonlySet<string> = new Set([
-  'tcp',
-  '6',
-  'udp',
-  '17',
-  'sctp',
-  '132',
-  'dccp',
-  '33',
-  'icmp',
-  '1',
-]);
+const NAT_PORT_PROTOCOLS: ReadonlySet<string> = new Set(
+  [...L4_PROTOCOLS].filter(([, name]) => name !== 'udplite').map(([value]) => value),
+);
 
 /** The ports of "addr[-addr]:ports" (IPv4) or "[addr[-addr]]:ports" (IPv6), as libxt_NAT.c parse_to() splits it. */
 function natPortPart(value: string, family: Family): string | undefined {
@@ -315,9 +303,6 @@ export class RuleValidator {
       if (byBackend !== undefined) {
         if (byBackend.legacy !== undefined) {
           this.reject(rule.line, byBackend.legacy, RULE_REJECTED_LEGACY);
-        }
-        if (byBackend.nft !== undefined) {
-          this.reject(rule.line, byBackend.nft, RULE_REJECTED_NFT);
         }
         if (byBackend.legacyAtHz !== undefined) {
           this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });

@@ -27,10 +27,11 @@
 import type { MatchUse, Rule } from '../parsers/iptables-save.ts';
 import type { Family } from '../knowledge/extensions.ts';
 import { parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
-import { strtoumax } from './values.ts';
+import { L4_PROTOCOLS, strtoumax } from './values.ts';
 
 interface Placement {
-  readonly table: string;
+  /** Undefined: the target registers no table, only hooks. */
+  readonly table?: string;
   readonly hooks?: readonly string[];
 }
 
@@ -53,6 +54,8 @@ const PLACEMENTS: ReadonlyMap<string, Placement> = new Map([
   ['CHECKSUM', { table: 'mangle' }],
   ['SNPT', { table: 'mangle', hooks: ['INPUT', 'POSTROUTING'] }],
   ['DNPT', { table: 'mangle', hooks: ['PREROUTING', 'OUTPUT'] }],
+  // xt_CLASSIFY.c: any table, hooks LOCAL_OUT, FORWARD, POST_ROUTING.
+  ['CLASSIFY', { hooks: ['OUTPUT', 'FORWARD', 'POSTROUTING'] }],
 ]);
 
 const BUILTIN_HOOKS: ReadonlySet<string> = new Set([
@@ -78,7 +81,7 @@ export function targetPlacementError(rule: Rule, family: Family): string | undef
   }
   const prefix = family === 'ipv4' ? 'ip' : 'ip6';
   const refused = REFUSED;
-  if (rule.table !== placement.table) {
+  if (placement.table !== undefined && rule.table !== placement.table) {
     return `${target.name} target: only valid in ${placement.table} table, not ${rule.table}: ${refused}; dmesg says "x_tables: ${prefix}_tables: ${target.name} target: only valid in ${placement.table} table, not ${rule.table}"`;
   }
   const hooks = placement.hooks;
@@ -96,11 +99,6 @@ const TARGET_PROTOCOLS: ReadonlyMap<string, readonly string[]> = new Map([
   ['TCPOPTSTRIP', TCP],
   ['SYNPROXY', TCP],
   ['TPROXY', TCP_UDP],
-]);
-
-/** xt_CLASSIFY.c registers no table, only hooks: LOCAL_OUT, FORWARD, POST_ROUTING. */
-const TARGET_HOOKS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['CLASSIFY', ['OUTPUT', 'FORWARD', 'POSTROUTING']],
 ]);
 
 const MATCH_HOOKS: ReadonlyMap<string, readonly string[]> = new Map([
@@ -354,31 +352,11 @@ const CONNTRACK_HELPERS: ReadonlyMap<
   ['netbios-ns', { protocols: ['udp'], families: ['ipv4'] }],
 ]);
 
-/** -p names and numbers of the protocols helpers track. */
-const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
-  ['tcp', 'tcp'],
-  ['6', 'tcp'],
-  ['udp', 'udp'],
-  ['17', 'udp'],
-  ['sctp', 'sctp'],
-  ['132', 'sctp'],
-  ['dccp', 'dccp'],
-  ['33', 'dccp'],
-  ['udplite', 'udplite'],
-  ['136', 'udplite'],
-  ['icmp', 'icmp'],
-  ['1', 'icmp'],
-]);
-
 /** Target checkentry refusals both backends meet (nft_compat runs the same xt check). */
 function targetCheckError(rule: Rule, family: Family): string | undefined {
   const target = rule.target;
   if (target === undefined) {
     return undefined;
-  }
-  const hooks = TARGET_HOOKS.get(target.name);
-  if (hooks !== undefined && BUILTIN_HOOKS.has(rule.chain) && !hooks.includes(rule.chain)) {
-    return `${target.name} target: used from hooks ${rule.chain}, but only usable from ${hooks.join('/')}: ${REFUSED}`;
   }
   // xt_CT.c xt_ct_set_helper() / xt_ct_find_proto(): a helper needs the rule's -p, not inverted, and is
   // looked up by name, family and that protocol (nf_conntrack_helper_try_module_get()).
@@ -389,7 +367,7 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
       return `CT target: You must specify a L4 protocol and not use inversions on it (--helper): ${REFUSED}`;
     }
     const known = CONNTRACK_HELPERS.get(helper);
-    const proto = PROTOCOL_NAMES.get(p.value.toLowerCase());
+    const proto = L4_PROTOCOLS.get(p.value.toLowerCase());
     if (
       known !== undefined &&
       proto !== undefined &&
@@ -440,15 +418,14 @@ function hasSynMatch(rule: Rule): boolean {
   );
 }
 
-/**
- * net/netfilter/xt_limit.c limit_mt_check(): burst 0, or avg * burst (u32) whose credits come out below
- * avg's, is -ERANGE ("Overflow, try lower"). user2credits() depends on CONFIG_HZ: refused here only when
- * every common HZ refuses it.
- */
 /** The CONFIG_HZ choices of kernel/Kconfig.hz. */
 export const KERNEL_HZ_CHOICES: readonly number[] = [100, 250, 300, 1000];
 
-/** The CONFIG_HZ values (of KERNEL_HZ_CHOICES) under which limit_mt_check() refuses avg/burst. */
+/**
+ * net/netfilter/xt_limit.c limit_mt_check(): burst 0, or avg * burst (u32) whose credits come out below
+ * avg's, is -ERANGE ("Overflow, try lower"). user2credits() depends on CONFIG_HZ: the values of
+ * KERNEL_HZ_CHOICES that refuse avg/burst (decided against the kernel's config by check-rules).
+ */
 export function limitOverflowsAt(avg: number, burst: number): number[] {
   if (burst === 0) {
     return [...KERNEL_HZ_CHOICES];
@@ -489,7 +466,6 @@ export interface HzDependent {
 
 export interface BackendErrors {
   readonly legacy?: string;
-  readonly nft?: string;
   /** Legacy refuses it only under some CONFIG_HZ values (decided against the kernel's config). */
   readonly legacyAtHz?: HzDependent;
 }

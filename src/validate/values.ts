@@ -191,6 +191,22 @@ const CHAIN_PROTOCOLS: ReadonlySet<string> = new Set([
   'all',
 ]);
 
+/** -p values (names and numbers) of the layer-4 protocols extensions ask for, to their name. */
+export const L4_PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ['tcp', 'tcp'],
+  ['6', 'tcp'],
+  ['udp', 'udp'],
+  ['17', 'udp'],
+  ['udplite', 'udplite'],
+  ['136', 'udplite'],
+  ['sctp', 'sctp'],
+  ['132', 'sctp'],
+  ['dccp', 'dccp'],
+  ['33', 'dccp'],
+  ['icmp', 'icmp'],
+  ['1', 'icmp'],
+]);
+
 /**
  * xtables_parse_protocol(): a number 0-255, a name of xtables_chain_protos[], else getprotobyname() on the
  * host that loads the rules (without its /etc/protocols, only numbers out of range are refused).
