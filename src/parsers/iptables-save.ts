@@ -429,6 +429,10 @@ function buildGenericTable(
 /** The long names of GENERIC_OPTIONS and COMMANDS, for getopt_long abbreviations. */
 const GENERIC_LONG_NAMES: readonly string[] = [...GENERIC_OPTIONS.keys()].filter((n) => n.startsWith('--'));
 const COMMAND_LONG_NAMES: readonly string[] = [...COMMANDS.keys()].filter((n) => n.startsWith('--'));
+/** Every word that abbreviates a generic long option ("--p" .. "--protoco"): only these need genericAbbreviation. */
+const GENERIC_ABBREVIATIONS: ReadonlySet<string> = new Set(
+  GENERIC_LONG_NAMES.flatMap((n) => Array.from({ length: n.length - 3 }, (_, i) => n.slice(0, 3 + i))),
+);
 
 /** Short generic options that take an argument and may have it attached (`-ieth0`), as getopt allows. */
 const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
@@ -1685,7 +1689,7 @@ class CommandLineParser {
       this.generic(name, generic, value);
       return;
     }
-    const full = name.startsWith('--') ? this.genericAbbreviation(name) : undefined;
+    const full = GENERIC_ABBREVIATIONS.has(name) ? this.genericAbbreviation(name) : undefined;
     const abbreviated = full === undefined ? undefined : GENERIC_OPTIONS.get(full);
     if (full !== undefined && abbreviated !== undefined) {
       this.out.hasRuleSpec = true;

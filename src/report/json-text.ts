@@ -5,7 +5,8 @@
 
 /** JSON.stringify(value, null, 2), with each array of primitives as JSON.stringify(array) writes it: one line. */
 export function reportJson(value: object): string {
-  return serialize(value, '', '') ?? 'null';
+  const parts: string[] = [];
+  return serializeInto(parts, value, '', '') ? parts.join('') : 'null';
 }
 
 /** A string, number, boolean or null (typeof null is 'object'). */
@@ -14,8 +15,12 @@ function isPrimitive(item: unknown): boolean {
   return type === 'string' || type === 'number' || type === 'boolean' || (type === 'object' && item == null);
 }
 
-/** What JSON.stringify writes for one member (undefined: the member is left out, as for a function). */
-function serialize(raw: unknown, key: string, indent: string): string | undefined {
+/**
+ * Appends to `parts` what JSON.stringify writes for one member; false when it writes nothing (the member is
+ * left out, as for a function). Every piece goes into one list joined once: joining at each level copied a
+ * 1.2 MB report once per level of nesting.
+ */
+function serializeInto(parts: string[], raw: unknown, key: string, indent: string): boolean {
   // ECMA-262 SerializeJSONProperty: toJSON first (a Date becomes its ISO string), then by type.
   const value =
     raw != null && typeof raw === 'object' && typeof (raw as { toJSON?: unknown }).toJSON === 'function'
@@ -23,28 +28,48 @@ function serialize(raw: unknown, key: string, indent: string): string | undefine
       : raw;
   if (value == null || typeof value !== 'object') {
     // Primitives, and what JSON.stringify itself refuses (a BigInt throws) or leaves out.
-    return JSON.stringify(value);
+    const text = JSON.stringify(value) as string | undefined;
+    if (text === undefined) {
+      return false;
+    }
+    parts.push(text);
+    return true;
   }
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) {
-      return '[]';
+      parts.push('[]');
+      return true;
     }
     const inline = inlineArray(value);
     if (inline !== undefined) {
-      return inline;
+      parts.push(inline);
+      return true;
     }
-    const items = value.map((item: unknown, i) => serialize(item, String(i), inner) ?? 'null');
-    return `[\n${inner}${items.join(`,\n${inner}`)}\n${indent}]`;
+    parts.push(`[\n${inner}`);
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) {
+        parts.push(`,\n${inner}`);
+      }
+      if (!serializeInto(parts, value[i] as unknown, String(i), inner)) {
+        parts.push('null');
+      }
+    }
+    parts.push(`\n${indent}]`);
+    return true;
   }
-  const members: string[] = [];
+  const opened = parts.length;
   for (const name of Object.keys(value)) {
-    const text = serialize((value as Record<string, unknown>)[name], name, inner);
-    if (text !== undefined) {
-      members.push(`${JSON.stringify(name)}: ${text}`);
+    const at = parts.length;
+    parts.push(
+      at === opened ? `{\n${inner}${JSON.stringify(name)}: ` : `,\n${inner}${JSON.stringify(name)}: `,
+    );
+    if (!serializeInto(parts, (value as Record<string, unknown>)[name], name, inner)) {
+      parts.length = at;
     }
   }
-  return members.length === 0 ? '{}' : `{\n${inner}${members.join(`,\n${inner}`)}\n${indent}}`;
+  parts.push(parts.length === opened ? '{}' : `\n${indent}}`);
+  return true;
 }
 
 /**

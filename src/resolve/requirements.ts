@@ -13,6 +13,7 @@ import {
   type Backend,
   type Family,
 } from '../knowledge/extensions.ts';
+import { LineList } from './line-list.ts';
 import { extraLoadsFor, type ExtraLoad, type ExtraLoadKind } from '../knowledge/extension-loads.ts';
 
 export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend' | ExtraLoadKind;
@@ -65,11 +66,10 @@ interface Draft {
   /** The table added last: rules of one table come together, so most adds skip the Set. */
   lastTable?: string;
   /**
-   * Rules come in file order, so lines mostly grow: an array with the last one deduplicated. Set types
-   * are added set by set, so two sets of one type can go back: then `unordered` is set.
+   * Rules come in file order, so lines mostly grow: the last one is deduplicated. Set types are added set
+   * by set, so two sets of one type can go back: the list then sorts and deduplicates them when read.
    */
-  lines: number[];
-  unordered?: true;
+  lines: LineList;
   requests: readonly string[];
   kernelNames: readonly string[];
   userspace?: { name: string; kind: 'match' | 'target' };
@@ -82,13 +82,7 @@ function addLine(draft: Draft, table: string, line: number): void {
     draft.tables.add(table);
     draft.lastTable = table;
   }
-  const last = draft.lines[draft.lines.length - 1];
-  if (last !== line) {
-    if (last !== undefined && line < last) {
-      draft.unordered = true;
-    }
-    draft.lines.push(line);
-  }
+  draft.lines.add(line);
 }
 
 class NeedsBuilder {
@@ -125,7 +119,7 @@ class NeedsBuilder {
     }
     let draft = byExtension.get(extension);
     if (draft === undefined) {
-      draft = { ...init(), tables: new Set(), lines: [] };
+      draft = { ...init(), tables: new Set(), lines: new LineList() };
       byExtension.set(extension, draft);
     }
     addLine(draft, table, line);
@@ -146,7 +140,7 @@ class NeedsBuilder {
       extension: d.extension,
       family,
       tables: [...d.tables],
-      lines: d.unordered === true ? [...new Set(d.lines)].sort((a, b) => a - b) : d.lines,
+      lines: d.lines.toArray(),
       file,
       requests: d.requests,
       kernelNames: d.kernelNames,
