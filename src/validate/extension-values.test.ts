@@ -191,6 +191,7 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     "Ambiguous ICMP type `ti': `time-exceeded' or `timestamp-request'?",
   ],
   ['ipv4', 'filter', '-A INPUT -s 192.168.0.0/16, -j ACCEPT', "host/network `' not found"],
+  ['ipv4', 'filter', '-A INPUT -s 10.0.0.1-10.0.0.5 -j ACCEPT', "host/network `10.0.0.1-10.0.0.5' not found"],
   ['ipv6', 'filter', '-A INPUT -m ipv6header --header tcp -j DROP', "unknown header `6' specified"],
   [
     'ipv4',
@@ -257,6 +258,9 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -p GRE -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -p 0x11 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s 10.1 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -s localhost -j ACCEPT'],
+  ['ipv4', 'filter', '-A FORWARD -m physdev --physdev-out tap1 -j ACCEPT'],
+  ['ipv4', 'filter', '-A OUTPUT -m physdev --physdev-out tap1 --physdev-is-bridged -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s 167772161 -j ACCEPT'],
   ['ipv6', 'filter', '-A INPUT -s ::ffff:10.0.0.1 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -m limit --limit 3/m -j ACCEPT'],
@@ -307,6 +311,18 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'filter',
       '-A OUTPUT -m addrtype --limit-iface-in --src-type LOCAL -j ACCEPT',
       'input interface limitation not valid',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A OUTPUT -m physdev --physdev-out tap1 -j ACCEPT',
+      '--physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A OUTPUT -m physdev --physdev-is-out ! --physdev-is-bridged -j ACCEPT',
+      '--physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains',
     ],
     ['ipv4', 'filter', '-A INPUT -m string --algo xx --string foo -j DROP', 'no text search algorithm "xx"'],
     [

@@ -310,6 +310,18 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
       },
     ],
     [
+      'physdev',
+      (m, rule) => {
+        // xt_physdev.c physdev_mt_check(): from the OUTPUT hook the output port is known only for bridged
+        // traffic, so --physdev-out / --physdev-is-out there need --physdev-is-bridged (not inverted).
+        const out = has(m, '--physdev-out') || has(m, '--physdev-is-out');
+        const bridged = m.options.some((o) => o.name === '--physdev-is-bridged' && !o.negated);
+        return out && !bridged && rule.chain === 'OUTPUT'
+          ? 'physdev match: --physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains with bridged traffic'
+          : undefined;
+      },
+    ],
+    [
       'addrtype',
       (m, rule, family) => {
         // xt_addrtype.c addrtype_mt_checkentry_v1().

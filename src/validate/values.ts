@@ -96,6 +96,25 @@ function digitsAndDots(s: string): boolean {
 }
 
 /**
+ * A DNS name whose last label has no letter: every top-level domain has one, so getaddrinfo() finds no such
+ * host. The usual cause is an address range written as a host (`-s 10.0.0.1-10.0.0.5`, for -m iprange).
+ * A name without a dot may be a host of /etc/hosts, and is left alone.
+ */
+function letterlessTopLabel(s: string): boolean {
+  const dot = s.lastIndexOf('.');
+  if (dot === -1 || dot === s.length - 1) {
+    return false;
+  }
+  for (let i = dot + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c >= 0x61 && c <= 0x7a) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
  * inet_aton(3) as glibc's getaddrinfo() tries it before DNS: one to four numbers (decimal, or octal with
  * a leading 0), the last filling the remaining bytes. A name of digits and dots that is not such an
  * address cannot resolve (no top-level domain is numeric), so iptables prints "not found".
@@ -157,7 +176,11 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
     return `host/network \`${host}' not found`;
   }
-  if (family === 'ipv4' ? !inetAton(host) && digitsAndDots(host) : unresolvableIpv6(host)) {
+  if (
+    family === 'ipv4'
+      ? !inetAton(host) && (digitsAndDots(host) || letterlessTopLabel(host))
+      : unresolvableIpv6(host) || (!host.includes(':') && (digitsAndDots(host) || letterlessTopLabel(host)))
+  ) {
     return `host/network \`${host}' not found`;
   }
   if (mask !== undefined) {
