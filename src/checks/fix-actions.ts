@@ -209,9 +209,26 @@ export function alternative(instruction: string, other: Action): ManualAction {
  * (restarting before a person acted would only fail again).
  */
 export function thenRestart(model: HostModel, before: readonly Action[], why: string, unit?: string): Action {
+  if (model.kernel?.modulesDisabled?.disabled === true) {
+    return rebootToLoad(model, unit);
+  }
   return before.some((a) => a.kind === 'manual')
     ? restartLoaderLater(model, why, unit)
     : restartLoader(model, why, unit);
+}
+
+/**
+ * Under kernel.modules_disabled=1 a restart of the loader loads nothing the kernel lacks: no module can be
+ * loaded until the next boot (kernel/module/main.c may_init_module(); the sysctl is one-way, kernel/sysctl.c).
+ * The loader runs at boot, after systemd-modules-load has loaded what modules-load.d lists.
+ */
+function rebootToLoad(model: HostModel, unit?: string): ManualAction {
+  const u = unit ?? loaderUnit(primaryLoader(model));
+  return manual(
+    `After the steps above, reboot: with kernel.modules_disabled=1 no module loads until then, so restarting ${u} now would fail again; it loads the saved rules at boot.`,
+    'The modules load at boot, before the setting applies, and the loader runs after them.',
+    'sudo reboot',
+  );
 }
 
 /**

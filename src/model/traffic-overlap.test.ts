@@ -68,6 +68,22 @@ describe('blockedTraffic', () => {
     expect(blockedTraffic(other, saved).map((b) => b.traffic)).toEqual(['tcp port 22,80,443']);
   });
 
+  it('takes an ACCEPT that other matches narrow for one that lets only part through (conntrack, --sport, ! -s)', () => {
+    for (const narrowed of [
+      '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-A INPUT -p tcp --sport 1024:65535 -j ACCEPT',
+      '-A INPUT ! -s 192.0.2.10 -j ACCEPT',
+    ]) {
+      const other = rules(`:INPUT DROP [0:0]\n${narrowed}`);
+      expect(
+        blockedTraffic(other, saved).map((b) => b.traffic),
+        narrowed,
+      ).toContain('tcp port 22,80,443');
+    }
+    const whole = rules(':INPUT DROP [0:0]\n-A INPUT -p tcp -m comment --comment "web" -j ACCEPT');
+    expect(blockedTraffic(whole, saved).map((b) => b.traffic)).not.toContain('tcp port 22,80,443');
+  });
+
   it('finds nothing when the other ruleset only accepts', () => {
     expect(blockedTraffic(rules(':INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT'), saved)).toEqual([]);
   });

@@ -39,10 +39,7 @@ export function selectorOf(rule: Rule): Selector {
   let dports: Range[] | undefined;
   for (const m of rule.matches) {
     for (const o of m.options) {
-      if (
-        !o.negated &&
-        ['--dport', '--dports', '--destination-port', '--destination-ports'].includes(o.name)
-      ) {
+      if (!o.negated && DPORT_OPTIONS.has(o.name)) {
         dports = o.values[0] === undefined ? undefined : ports(o.values[0]);
       }
     }
@@ -115,6 +112,44 @@ function rangeOverlap(
     }
   }
   return out.length > 0 ? out : null;
+}
+
+const DPORT_OPTIONS: ReadonlySet<string> = new Set([
+  '--dport',
+  '--dports',
+  '--destination-port',
+  '--destination-ports',
+]);
+const SELECTOR_GENERICS: ReadonlySet<string> = new Set([
+  '-s',
+  '--source',
+  '-d',
+  '--destination',
+  '-i',
+  '--in-interface',
+  '-o',
+  '--out-interface',
+]);
+
+/**
+ * Whether the rule matches all the traffic its selector describes: no match or option the selector leaves
+ * out (conntrack, recent, --sport, --tcp-flags, `! -s` ...) narrows it. Only such an ACCEPT can be said to let
+ * all of a saved rule's traffic through: `-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT` has an empty
+ * selector, yet lets no new connection in.
+ */
+export function wholeSelector(rule: Rule): boolean {
+  if (rule.protocol?.negated === true) {
+    return false;
+  }
+  if (rule.generic.some((g) => g.negated || !SELECTOR_GENERICS.has(g.name))) {
+    return false;
+  }
+  return rule.matches.every(
+    (m) =>
+      m.name === 'comment' ||
+      ((m.name === 'tcp' || m.name === 'udp' || m.name === 'multiport') &&
+        m.options.every((o) => !o.negated && DPORT_OPTIONS.has(o.name))),
+  );
 }
 
 /** The traffic both selectors match, or undefined when none can. */
@@ -210,7 +245,11 @@ export function blockedTraffic(other: Ruleset, saved: Ruleset): BlockedTraffic[]
           },
           specificity(a),
         );
-      } else if (r.target.name === 'ACCEPT' && JSON.stringify(both) === JSON.stringify(overlap(a, a))) {
+      } else if (
+        r.target.name === 'ACCEPT' &&
+        wholeSelector(r) &&
+        JSON.stringify(both) === JSON.stringify(overlap(a, a))
+      ) {
         // This ACCEPT takes all of the saved rule's traffic before anything below can drop it.
         letThrough = true;
         break;

@@ -68,32 +68,28 @@ export function liveView(model: HostModel, family: Family): LiveView {
     mine.find((l) => l.backend === (backend ?? 'nft')),
     mine.find((l) => l.backend !== 'default' && l.backend !== (backend ?? 'nft')),
   ];
-  for (const l of order) {
-    if (l?.ruleset !== undefined && l.fact.status === 'ok') {
-      return {
-        status: 'known',
-        ruleset: l.ruleset,
-        source: liveLabel(l),
-        backend: l.backend,
-        rules: countRules(l.ruleset),
-      };
-    }
+  const known = (l: LiveRules | undefined): LiveView | undefined =>
+    l?.ruleset !== undefined && l.fact.status === 'ok'
+      ? {
+          status: 'known',
+          ruleset: l.ruleset,
+          source: liveLabel(l),
+          backend: l.backend,
+          rules: countRules(l.ruleset),
+        }
+      : undefined;
+  const own = known(order[0]) ?? known(order[1]) ?? inferredEmpty(model, mine, backend);
+  if (own !== undefined) {
+    return own;
+  }
+  const other = known(order[2]);
+  if (other !== undefined) {
+    return other;
   }
   const reasons = mine.map(
     (l) =>
       `${COMMAND_NAMES[l.id] ?? l.id}: ${l.fact.status}${l.fact.reason === undefined ? '' : ` (${l.fact.reason})`}`,
   );
-  const skippedNft = mine.find(
-    (l) => (l.backend === 'default' || l.backend === 'nft') && l.fact.status === 'skipped',
-  );
-  const absent = (backend ?? 'nft') === 'nft' && skippedNft !== undefined ? nfTablesAbsent(model) : undefined;
-  if (absent !== undefined && skippedNft !== undefined) {
-    return {
-      status: 'inferred-empty',
-      source: model.needs?.kernel.loaded?.source ?? '/proc/modules',
-      reason: absent,
-    };
-  }
   return {
     status: 'unknown',
     reason:
@@ -101,6 +97,49 @@ export function liveView(model: HostModel, family: Family): LiveView {
         ? `no live ${family} ruleset: ${reasons.join('; ')}`
         : `no live ${family} ruleset was collected`,
   };
+}
+
+/**
+ * The nf_tables ruleset is empty when nf_tables is not in the kernel: the collector did not run
+ * iptables-nft-save (it would autoload the module), or ran it and it failed because the module could not be
+ * loaded ("Failed to initialize nft: Protocol not supported" under kernel.modules_disabled=1).
+ */
+function inferredEmpty(
+  model: HostModel,
+  mine: readonly LiveRules[],
+  backend: 'nft' | 'legacy' | undefined,
+): LiveView | undefined {
+  if ((backend ?? 'nft') !== 'nft') {
+    return undefined;
+  }
+  const nft = mine.filter((l) => l.backend === 'default' || l.backend === 'nft');
+  const skipped = nft.find((l) => l.fact.status === 'skipped');
+  const failed = nft.find((l) => l.fact.status === 'exit-nonzero');
+  if (skipped === undefined && failed === undefined) {
+    return undefined;
+  }
+  const absent = nfTablesAbsent(model);
+  if (absent === undefined) {
+    return undefined;
+  }
+  const said = failed === undefined ? undefined : firstLine(failed.fact.stderr);
+  return {
+    status: 'inferred-empty',
+    source: model.needs?.kernel.loaded?.source ?? '/proc/modules',
+    reason:
+      skipped === undefined && failed !== undefined
+        ? `${COMMAND_NAMES[failed.id] ?? failed.id} failed${said === '' || said === undefined ? '' : ` ("${said}")`}; ${absent}`
+        : absent,
+  };
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 /** Evidence that the live ruleset is empty (or holds only `rules` rules). */

@@ -156,7 +156,8 @@ function testLoadFinding(
         ];
   const line = issue.fileLine ?? loc.rules[0]?.line;
   return {
-    messageId: 'testLoadRejected',
+    // No line: iptables-restore gave up before reading a rule ("Failed to initialize nft: Protocol not supported").
+    messageId: line === undefined ? 'testLoadFailed' : 'testLoadRejected',
     key: `${saved.path}:${line === undefined ? issue.kind : String(line)}`,
     data: {
       unit,
@@ -209,6 +210,8 @@ export default defineCheck({
     messages: {
       testLoadRejected:
         '{{unit}} test-loaded {{file}}, the test failed at line {{line}} ("{{reason}}"), and it loaded nothing while reporting success',
+      testLoadFailed:
+        '{{unit}} test-loaded {{file}}, the test failed before reading a rule ("{{reason}}"), and it loaded nothing while reporting success',
       noRules:
         'The host has no {{family}} firewall: the live ruleset is empty ({{live}}) although {{file}} has {{rules}} rule(s) in {{tables}}, and {{unit}} is {{state}}',
       neverLoaded:

@@ -8,7 +8,8 @@ import type { HostModel, LiveRules } from '../../../model/host-model.ts';
 import type { Ruleset } from '../../../parsers/iptables-save.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { commandOutput, distroFamily } from '../../host-commands.ts';
-import { manual, restartLoaderLater } from '../../fix-actions.ts';
+import { manual, restartLoaderLater, shLines } from '../../fix-actions.ts';
+import { shQuote, type ManualAction } from '../../../fixes/actions.ts';
 import { blockedTraffic, type BlockedTraffic } from '../../../model/traffic-overlap.ts';
 
 const ID = 'userspace/backend-mismatch';
@@ -173,6 +174,35 @@ function blockedBy(
   return out;
 }
 
+/**
+ * Keep a copy of the other backend's rules, then stop what loads them at boot: the units and scripts found
+ * (disable a unit; a script is a person's edit), or, when none was found, where to look.
+ */
+function stopWriters(o: Backend, active: Backend, writers: readonly Writer[], backup: string): ManualAction {
+  if (writers.length === 0) {
+    return manual(
+      `Keep a copy of what is in the ${o} backend, find what writes ${o} rules (Docker or kube-proxy built for the other backend, an old script) and make it use ${tool(active)}.`,
+      `Otherwise the ${o} rules come back on the next boot.`,
+      `${backup}; grep -rlE 'iptables-${o}|xtables-${o}' /etc/systemd /etc/network /etc/rc.local /usr/local /etc/docker 2>/dev/null`,
+    );
+  }
+  const units = [...new Set(writers.filter((w) => w.name.endsWith('.service')).map((w) => w.name))];
+  const scripts = writers.filter((w) => !w.name.endsWith('.service'));
+  return manual(
+    `Keep a copy of what is in the ${o} backend, then stop what loads it at boot: ${writers
+      .map((w) => `${w.name} (${w.path} line ${String(w.line)}: ${w.text})`)
+      .join('; ')}. If its rules are wanted, add them to the saved rules first.`,
+    `Otherwise the ${o} rules come back on the next boot.`,
+    shLines(
+      backup,
+      ...(units.length > 0 ? [`sudo systemctl disable ${units.map(shQuote).join(' ')}`] : []),
+      ...scripts.map(
+        (w) => `edit ${w.path} line ${String(w.line)}: drop the ${tool(o)} call or make it ${tool(active)}`,
+      ),
+    ),
+  );
+}
+
 function bothFinding(
   model: HostModel,
   host: { value: Backend; why: string },
@@ -228,10 +258,11 @@ function bothFinding(
     fix: {
       // Which backend's rules are the wanted ones, and what writes the others, is a person's judgement.
       actions: [
-        manual(
-          `Keep a copy of what is in the ${o} backend, find what writes ${o} rules (Docker or kube-proxy built for the other backend, an old script) and make it use ${tool(host.value)}.`,
-          `Otherwise the ${o} rules come back on the next boot.`,
-          `sudo sh -c '${tool(o)}-save > ${backupFile}; ip6tables-${o}-save >> ${backupFile}'; grep -rlE 'iptables-${o}|xtables-${o}' /etc/systemd /etc/network /etc/rc.local /usr/local /etc/docker 2>/dev/null`,
+        stopWriters(
+          o,
+          host.value,
+          writers,
+          `sudo sh -c '${tool(o)}-save > ${backupFile}; ip6tables-${o}-save >> ${backupFile}'`,
         ),
         manual(
           `Empty the ${o} backend.`,
