@@ -210,7 +210,7 @@ export function alternative(instruction: string, other: Action): ManualAction {
  */
 export function thenRestart(model: HostModel, before: readonly Action[], why: string, unit?: string): Action {
   if (model.kernel?.modulesDisabled?.disabled === true) {
-    return rebootToLoad(model, unit);
+    return rebootWhileModulesDisabled();
   }
   return before.some((a) => a.kind === 'manual')
     ? restartLoaderLater(model, why, unit)
@@ -220,13 +220,13 @@ export function thenRestart(model: HostModel, before: readonly Action[], why: st
 /**
  * Under kernel.modules_disabled=1 a restart of the loader loads nothing the kernel lacks: no module can be
  * loaded until the next boot (kernel/module/main.c may_init_module(); the sysctl is one-way, kernel/sysctl.c).
- * The loader runs at boot, after systemd-modules-load has loaded what modules-load.d lists.
+ * At boot systemd-modules-load loads what modules-load.d lists before systemd-sysctl sets it again, and the
+ * loader runs after both. One step, the same for every finding that needs it, so a plan shows it once.
  */
-function rebootToLoad(model: HostModel, unit?: string): ManualAction {
-  const u = unit ?? loaderUnit(primaryLoader(model));
+export function rebootWhileModulesDisabled(): ManualAction {
   return manual(
-    `After the steps above, reboot: with kernel.modules_disabled=1 no module loads until then, so restarting ${u} now would fail again; it loads the saved rules at boot.`,
-    'The modules load at boot, before the setting applies, and the loader runs after them.',
+    'Reboot after the steps above: with kernel.modules_disabled=1 no module loads until the next boot, so restarting the loader now would fail again.',
+    'At boot the modules listed in modules-load.d load before systemd-sysctl disables loading, and the loader restores the saved rules after them.',
     'sudo reboot',
   );
 }

@@ -32,6 +32,9 @@ const SCENARIOS: Readonly<Record<string, Expectation>> = {
   // The provider kernel has no module tree: a person chooses the kernel; nothing else is wrong.
   'linode-modules-load': { none: ['error'], rulesUp: true },
   'linode-modules-load-requires': { none: ['error'], rulesUp: true },
+  // kernel.modules_disabled=1 stays (a hardening choice): the modules-load.d entries load the rules' modules
+  // before systemd-sysctl disables loading, so the rules come up with the setting kept.
+  'modules-disabled': { none: ['error', 'warning'], rulesUp: true },
   // Nobody saved the set: it stays a manual step; the rules stay down, as before the fix, nothing worse.
   'ipset-missing-set': { none: [], remaining: ['ipset/set-unavailable#'], rulesUp: false },
 };

@@ -13,6 +13,7 @@ import {
   restartLoader,
   restartLoaderLater,
   shLines,
+  rebootWhileModulesDisabled,
 } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
 import { SUBJECT as MODULES_DIR } from '../no-modules-dir/check.ts';
@@ -298,7 +299,7 @@ function modulesDisabledRoot(model: HostModel, disabled: readonly ModuleStatus[]
         ...(setsIt
           ? [
               manual(
-                `${setting.file} line ${String(setting.line)} sets kernel.modules_disabled = ${setting.value}: keep it only if the modules below load before it applies (they will, with the entries that follow).`,
+                `${setting.file} line ${String(setting.line)} sets kernel.modules_disabled = ${setting.value}: it can stay once the modules the saved rules need are listed in modules-load.d (this fix's nfdoctor-*.conf entries), which load before it applies; remove it only if modules must load after boot.`,
                 'This line disables module loading at every boot, from the moment systemd-sysctl applies it.',
                 `sudoedit ${shQuote(setting.file)}`,
               ),
@@ -312,11 +313,7 @@ function modulesDisabledRoot(model: HostModel, disabled: readonly ModuleStatus[]
             'systemd-modules-load runs before systemd-sysctl, so the module is loaded before loading gets disabled.',
           ),
         ),
-        manual(
-          'Reboot: kernel.modules_disabled cannot be set back to 0 without a reboot.',
-          'The modules load at the next boot, before the setting applies.',
-          'sudo reboot',
-        ),
+        rebootWhileModulesDisabled(),
       ],
       persistence: 'modules-load.d is read on every boot before sysctl settings apply.',
       verify: `lsmod | grep -E '^(${names.join('|')}) '`,
