@@ -192,6 +192,36 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
   ],
   ['ipv4', 'filter', '-A INPUT -s 192.168.0.0/16, -j ACCEPT', "host/network `' not found"],
   ['ipv4', 'filter', '-A INPUT -s 10.0.0.1-10.0.0.5 -j ACCEPT', "host/network `10.0.0.1-10.0.0.5' not found"],
+  [
+    'ipv4',
+    'mangle',
+    '-A PREROUTING -j HMARK --hmark-tuple src,dst --hmark-mod 10 --hmark-rnd 0x1 --hmark-src-prefix 24',
+    'HMARK: option "--hmark-src-prefix" can only be used once.',
+  ],
+  [
+    'ipv4',
+    'mangle',
+    '-A PREROUTING -j HMARK --hmark-tuple src,foo --hmark-mod 10 --hmark-rnd 0x1',
+    'Bad type "foo"',
+  ],
+  [
+    'ipv4',
+    'mangle',
+    '-A PREROUTING -j HMARK --hmark-tuple src,,dst --hmark-mod 10 --hmark-rnd 0x1',
+    'Bad type ",dst"',
+  ],
+  [
+    'ipv4',
+    'mangle',
+    '-A PREROUTING -j HMARK --hmark-tuple src, --hmark-mod 10 --hmark-rnd 0x1',
+    '"--hmark-tuple" requires a list of types with no spaces, e.g. src,dst,sport,dport,proto',
+  ],
+  [
+    'ipv6',
+    'filter',
+    '-A INPUT -m connlimit --connlimit-above 10 --connlimit-mask 129 -j DROP',
+    'connlimit: bad value for option "--connlimit-mask", neither a valid network mask nor valid CIDR (0-128).',
+  ],
   ['ipv6', 'filter', '-A INPUT -m ipv6header --header tcp -j DROP', "unknown header `6' specified"],
   [
     'ipv4',
@@ -259,6 +289,12 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -p 0x11 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s 10.1 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s localhost -j ACCEPT'],
+  [
+    'ipv4',
+    'mangle',
+    '-A PREROUTING -j HMARK --hmark-src-prefix 24 --hmark-tuple src,dst --hmark-mod 10 --hmark-rnd 0x1',
+  ],
+  ['ipv4', 'mangle', '-A PREROUTING -j HMARK --hmark-tuple s,d,sp,dp,p --hmark-mod 10 --hmark-rnd 0x1'],
   ['ipv4', 'filter', '-A FORWARD -m physdev --physdev-out tap1 -j ACCEPT'],
   ['ipv4', 'filter', '-A OUTPUT -m physdev --physdev-out tap1 --physdev-is-bridged -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s 167772161 -j ACCEPT'],
@@ -323,6 +359,18 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'filter',
       '-A OUTPUT -m physdev --physdev-is-out ! --physdev-is-bridged -j ACCEPT',
       '--physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains',
+    ],
+    [
+      'ipv4',
+      'mangle',
+      '-A PREROUTING -j HMARK --hmark-tuple spi,sport --hmark-mod 10 --hmark-rnd 0x1',
+      "spi-mask and port-mask can't be combined",
+    ],
+    [
+      'ipv4',
+      'mangle',
+      '-A PREROUTING -j HMARK --hmark-spi 4 --hmark-dport 80 --hmark-mod 10 --hmark-rnd 0x1',
+      "spi-set and port-set can't be combined",
     ],
     ['ipv4', 'filter', '-A INPUT -m string --algo xx --string foo -j DROP', 'no text search algorithm "xx"'],
     [

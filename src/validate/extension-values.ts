@@ -925,6 +925,70 @@ function bpfBytecodeError(option: OptionUse): string | undefined {
 }
 
 /** extension -> option -> check. */
+/**
+ * libxt_HMARK.c hmark_parse(): the --hmark-tuple types in the order it tries them (strncasecmp over the length
+ * written, so "s" is src), and the option each one also counts as given (it sets that option's bit in xflags).
+ */
+const HMARK_TUPLE_TYPES: readonly (readonly [string, string | undefined])[] = [
+  ['ct', undefined],
+  ['src', '--hmark-src-prefix'],
+  ['dst', '--hmark-dst-prefix'],
+  ['sport', '--hmark-sport-mask'],
+  ['dport', '--hmark-dport-mask'],
+  ['proto', '--hmark-proto-mask'],
+  ['spi', '--hmark-spi-mask'],
+];
+
+function hmarkTupleType(item: string): readonly [string, string | undefined] | undefined {
+  const lower = item.toLowerCase();
+  return HMARK_TUPLE_TYPES.find(([type]) => type.startsWith(lower));
+}
+
+/** libxt_HMARK.c hmark_parse_type(): a comma list of types, no empty item. */
+function hmarkTupleError(option: OptionUse): string | undefined {
+  let arg = option.values[0] ?? '';
+  for (let comma = arg.indexOf(','); comma !== -1; comma = arg.indexOf(',')) {
+    if (comma === 0 || hmarkTupleType(arg.slice(0, comma)) === undefined) {
+      return `Bad type "${arg}"`;
+    }
+    arg = arg.slice(comma + 1);
+  }
+  if (arg === '') {
+    return '"--hmark-tuple" requires a list of types with no spaces, e.g. src,dst,sport,dport,proto';
+  }
+  return hmarkTupleType(arg) === undefined ? `Bad type "${arg}"` : undefined;
+}
+
+/** The options the types of an --hmark-tuple option stand for (hmark_parse() sets their bits in xflags). */
+function hmarkImplied(option: OptionUse): string[] {
+  if (option.name !== '--hmark-tuple') {
+    return [];
+  }
+  return (option.values[0] ?? '').split(',').flatMap((item) => hmarkTupleType(item)?.[1] ?? []);
+}
+
+/** The HMARK options a rule gives, those its --hmark-tuple types stand for included. */
+export function hmarkOptionsGiven(options: readonly OptionUse[]): Set<string> {
+  return new Set(options.flatMap((o) => [o.name, ...hmarkImplied(o)]));
+}
+
+/**
+ * A type of --hmark-tuple marks its option as given, so that option after the tuple fails
+ * xtables_option_parse()'s once-only check: `--hmark-tuple src --hmark-src-prefix 24`.
+ */
+function hmarkFinalError(options: readonly OptionUse[]): string | undefined {
+  const given = new Set<string>();
+  for (const o of options) {
+    if (given.has(o.name)) {
+      return `HMARK: option "${o.name}" can only be used once.`;
+    }
+    for (const implied of hmarkImplied(o)) {
+      given.add(implied);
+    }
+  }
+  return undefined;
+}
+
 const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<string, Map<string, ValueCheck>>(
   [
     ['limit', new Map([['--limit', limitRateError]])],
@@ -940,6 +1004,7 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
     ],
     ['dscp', new Map([['--dscp-class', dscpClassError]])],
     ['DSCP', new Map([['--set-dscp-class', dscpClassError]])],
+    ['HMARK', new Map([['--hmark-tuple', hmarkTupleError]])],
     [
       'tcp',
       new Map<string, ValueCheck>([
@@ -1241,6 +1306,7 @@ const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => strin
   ['cluster', clusterFinalError],
   ['statistic', statisticFinalError],
   ['policy', policyFinalError],
+  ['HMARK', hmarkFinalError],
   // libxt_CONNSECMARK.c CONNSECMARK_check(): --save or --restore.
   ['CONNSECMARK', (options) => (options.length === 0 ? 'CONNSECMARK target: parameter required' : undefined)],
 ]);

@@ -26,7 +26,7 @@
 // eui64 (ip6t_eui64.c): PREROUTING, INPUT, FORWARD.
 import type { MatchUse, Rule } from '../parsers/iptables-save.ts';
 import type { Family } from '../knowledge/extensions.ts';
-import { parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
+import { hmarkOptionsGiven, parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
 import { L4_PROTOCOLS, strtoumax } from './values.ts';
 
 interface Placement {
@@ -401,6 +401,10 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
   if (timeout !== undefined && strtoumax(timeout)?.value === 0n) {
     return `IDLETIMER target: timeout value is zero: ${REFUSED}`;
   }
+  const hmark = target.name === 'HMARK' ? hmarkError(target.options) : undefined;
+  if (hmark !== undefined) {
+    return hmark;
+  }
   // xt_TCPMSS.c tcpmss_tg4/6_check(): path-MTU clamping only from FORWARD, OUTPUT and POSTROUTING.
   if (
     target.name === 'TCPMSS' &&
@@ -408,6 +412,21 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
     (rule.chain === 'PREROUTING' || rule.chain === 'INPUT')
   ) {
     return `TCPMSS target: path-MTU clamping only supported in FORWARD, OUTPUT and POSTROUTING hooks: ${REFUSED}`;
+  }
+  return undefined;
+}
+
+/**
+ * xt_HMARK.c hmark_tg_check(): no SPI mask (or value) with a port mask (or value); a --hmark-tuple type counts
+ * as its mask option. (Its zero-modulus check is unreachable: libxt_HMARK.c already refuses --hmark-mod 0.)
+ */
+function hmarkError(options: MatchUse['options']): string | undefined {
+  const given = hmarkOptionsGiven(options);
+  if (given.has('--hmark-spi-mask') && (given.has('--hmark-sport-mask') || given.has('--hmark-dport-mask'))) {
+    return `HMARK target: spi-mask and port-mask can't be combined: ${REFUSED}`;
+  }
+  if (given.has('--hmark-spi') && (given.has('--hmark-sport') || given.has('--hmark-dport'))) {
+    return `HMARK target: spi-set and port-set can't be combined: ${REFUSED}`;
   }
   return undefined;
 }

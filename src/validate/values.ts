@@ -336,6 +336,7 @@ export function valueError(
       );
     }
     case 'PLEN':
+    case 'PLENMASK': // xtopt_parse_plenmask(): xtopt_parse_plen(), then the prefix length as a mask
       return plenError(ext, entry, value, family);
     case 'TOSMASK': {
       // xtopt_parse_tosmask(): "value[/mask]" (0-255) or a symbolic name of tos_symbol_names[].
