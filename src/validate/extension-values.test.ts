@@ -289,6 +289,8 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -p 0x11 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s 10.1 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s localhost -j ACCEPT'],
+  ['ipv4', 'security', '-A INPUT -j CONNSECMARK --save'],
+  ['ipv4', 'mangle', '-A INPUT -p tcp -j SYNPROXY --mss 1460'],
   [
     'ipv4',
     'mangle',
@@ -359,6 +361,24 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'filter',
       '-A OUTPUT -m physdev --physdev-is-out ! --physdev-is-bridged -j ACCEPT',
       '--physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains',
+    ],
+    [
+      'ipv4',
+      'raw',
+      '-A PREROUTING -j CONNSECMARK --save',
+      "only valid in 'mangle' or 'security' table, not 'raw'",
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -j SECMARK --selctx system_u:object_r:ssh_packet_t:s0',
+      "only valid in 'mangle' or 'security' table, not 'filter'",
+    ],
+    [
+      'ipv4',
+      'mangle',
+      '-A PREROUTING -p tcp -j SYNPROXY --mss 1460',
+      'used from hooks PREROUTING, but only usable from INPUT/FORWARD',
     ],
     [
       'ipv4',

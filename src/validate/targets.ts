@@ -32,6 +32,8 @@ import { L4_PROTOCOLS, strtoumax } from './values.ts';
 interface Placement {
   /** Undefined: the target registers no table, only hooks. */
   readonly table?: string;
+  /** Tables the target's own checkentry allows (CONNSECMARK, SECMARK: mangle or security). */
+  readonly tables?: readonly string[];
   readonly hooks?: readonly string[];
 }
 
@@ -56,6 +58,12 @@ const PLACEMENTS: ReadonlyMap<string, Placement> = new Map([
   ['DNPT', { table: 'mangle', hooks: ['PREROUTING', 'OUTPUT'] }],
   // xt_CLASSIFY.c: any table, hooks LOCAL_OUT, FORWARD, POST_ROUTING.
   ['CLASSIFY', { hooks: ['OUTPUT', 'FORWARD', 'POSTROUTING'] }],
+  // net/ipv4/netfilter/ipt_SYNPROXY.c, ip6t_SYNPROXY.c: any table, hooks LOCAL_IN and FORWARD.
+  ['SYNPROXY', { hooks: ['INPUT', 'FORWARD'] }],
+  // xt_CONNSECMARK.c connsecmark_tg_check(), xt_SECMARK.c secmark_tg_check(): "only valid in 'mangle' or
+  // 'security' table" (SECMARK then asks the security module, which this check cannot know).
+  ['CONNSECMARK', { tables: ['mangle', 'security'] }],
+  ['SECMARK', { tables: ['mangle', 'security'] }],
 ]);
 
 const BUILTIN_HOOKS: ReadonlySet<string> = new Set([
@@ -83,6 +91,10 @@ export function targetPlacementError(rule: Rule, family: Family): string | undef
   const refused = REFUSED;
   if (placement.table !== undefined && rule.table !== placement.table) {
     return `${target.name} target: only valid in ${placement.table} table, not ${rule.table}: ${refused}; dmesg says "x_tables: ${prefix}_tables: ${target.name} target: only valid in ${placement.table} table, not ${rule.table}"`;
+  }
+  const tables = placement.tables;
+  if (tables !== undefined && !tables.includes(rule.table)) {
+    return `${target.name} target: only valid in ${tables.map((t) => `'${t}'`).join(' or ')} table, not '${rule.table}': ${refused}`;
   }
   const hooks = placement.hooks;
   if (hooks !== undefined && BUILTIN_HOOKS.has(rule.chain) && !hooks.includes(rule.chain)) {
