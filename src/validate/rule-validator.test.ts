@@ -161,6 +161,23 @@ describe('rules iptables-restore 1.8.9 rejects, with its message', () => {
   });
 });
 
+describe('rules that only fail together', () => {
+  const timer = (label: string, alarm: boolean, chain = 'INPUT') =>
+    `-A ${chain} -j IDLETIMER --timeout 10 --label ${label}${alarm ? ' --alarm' : ''}`;
+
+  it('one IDLETIMER label with and without --alarm: the second rule, in any table, citing the first', () => {
+    const text = `${filter(`${timer('idle', false)}\n${timer('idle', false, 'OUTPUT')}`)}*mangle\n${timer('idle', true)}\nCOMMIT\n`;
+    const { rejected } = validate(text, 'ipv4');
+    expect(rejected.map((d) => d.at.line)).toEqual([9]);
+    expect(rejected[0]?.message).toContain('label "idle" already has a plain timer (line 5)');
+  });
+
+  it('one label with one timer type, and two labels with two types, load', () => {
+    const text = filter(`${timer('a', true)}\n${timer('a', true, 'OUTPUT')}\n${timer('b', false)}`);
+    expect(validate(text, 'ipv4').rejected).toEqual([]);
+  });
+});
+
 describe('rules iptables-restore 1.8.9 loads are never rejected', () => {
   const ok = [
     '-A INPUT -p ipv6-icmp -m icmpv6 --icmpv6-type 128 -j ACCEPT',

@@ -275,6 +275,8 @@ export class RuleValidator {
   private readonly diagnostics: Diagnostic[] = [];
   /** Lines whose -j/-g names no known target and no chain declared so far, per name (resolved at COMMIT). */
   private pendingJumps = new Map<string, number[]>();
+  /** IDLETIMER label -> whether its first rule used --alarm, and that rule's line (idleTimerError). */
+  private readonly idleTimers = new Map<string, { readonly alarm: boolean; readonly line: number }>();
   /**
    * The extensions of the rule being checked: the first loadedCount records, refilled for every rule (a
    * 100k-rule file would otherwise allocate a list and a record per match and target).
@@ -295,7 +297,7 @@ export class RuleValidator {
   }
 
   rule(rule: Rule): void {
-    const message = this.firstError(rule);
+    const message = this.firstError(rule) ?? this.idleTimerError(rule);
     if (message !== undefined) {
       this.reject(rule.line, message);
     } else {
@@ -315,6 +317,32 @@ export class RuleValidator {
       lines.push(rule.line);
       this.pendingJumps.set(target.name, lines);
     }
+  }
+
+  /**
+   * xt_IDLETIMER.c idletimer_tg_checkentry_v1(): the kernel keeps one timer per label, for every table, and
+   * refuses a rule that wants another timer type for a label in use ("Adding/Replacing rule with same label
+   * and different timer type is not allowed"). Both backends fail the load; `iptables-restore --test` passes.
+   */
+  private idleTimerError(rule: Rule): string | undefined {
+    const target = rule.target;
+    if (target?.name !== 'IDLETIMER' || target.kind !== 'extension') {
+      return undefined;
+    }
+    const label = target.options.find((o) => o.name === '--label')?.values[0];
+    if (label === undefined) {
+      return undefined;
+    }
+    const alarm = target.options.some((o) => o.name === '--alarm');
+    const first = this.idleTimers.get(label);
+    if (first === undefined) {
+      this.idleTimers.set(label, { alarm, line: rule.line });
+      return undefined;
+    }
+    if (first.alarm === alarm) {
+      return undefined;
+    }
+    return `IDLETIMER target: label "${label}" already has a ${first.alarm ? '--alarm' : 'plain'} timer (line ${first.line}): the kernel refuses another timer type for one label ("Adding/Replacing rule with same label and different timer type is not allowed"), so the load fails although iptables-restore --test passes`;
   }
 
   /** At COMMIT: a jump to a name that is neither a target nor a chain of the table fails both backends. */

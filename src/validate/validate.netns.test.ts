@@ -66,6 +66,32 @@ describe.skipIf(!canRun)('check against real iptables-restore in a network names
     expect(rows.filter((r) => !r.loads)).toEqual([]);
   }, 300_000);
 
+  it('agrees on rules that only clash with each other: one IDLETIMER label with two timer types', async () => {
+    // Each rule alone loads; together the kernel refuses the second (the file still passes --test).
+    const rule = (label: string, alarm: boolean, chain = 'INPUT') =>
+      `-A ${chain} -j IDLETIMER --timeout 10 --label ${label}${alarm ? ' --alarm' : ''}`;
+    const files: RulesFile[] = [
+      {
+        name: 'same-type',
+        family: 'ipv4',
+        text: `*filter\n${rule('nfdsame', false)}\n${rule('nfdsame', false, 'OUTPUT')}\nCOMMIT\n`,
+      },
+      {
+        name: 'two-types',
+        family: 'ipv4',
+        text: `*filter\n${rule('nfdmixed', false)}\n${rule('nfdmixed', true)}\nCOMMIT\n`,
+      },
+      {
+        name: 'two-tables',
+        family: 'ipv4',
+        text: `*filter\n${rule('nfdtables', true)}\nCOMMIT\n*mangle\n${rule('nfdtables', false)}\nCOMMIT\n`,
+      },
+    ];
+    const rows = await compare(files);
+    expect(rows.filter((r) => r.loads === (r.nfdoctor !== undefined))).toEqual([]);
+    expect(rows.filter((r) => r.loads).map((r) => r.file)).toEqual(['same-type', 'same-type']);
+  }, 120_000);
+
   it('agrees with each backend on a sample of mutated rulesets, and never rejects what loads', async () => {
     const g = await generator();
     const all = g.mutations(g.realisticRulesets(5));
