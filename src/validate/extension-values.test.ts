@@ -194,6 +194,12 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
   ['ipv4', 'filter', '-A INPUT -s 10.0.0.1-10.0.0.5 -j ACCEPT', "host/network `10.0.0.1-10.0.0.5' not found"],
   [
     'ipv4',
+    'filter',
+    '-A INPUT -m time --contiguous -j ACCEPT',
+    'time: --contiguous only makes sense when stoptime is smaller than starttime',
+  ],
+  [
+    'ipv4',
     'mangle',
     '-A PREROUTING -j HMARK --hmark-tuple src,dst --hmark-mod 10 --hmark-rnd 0x1 --hmark-src-prefix 24',
     'HMARK: option "--hmark-src-prefix" can only be used once.',
@@ -290,6 +296,9 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -s 10.1 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s localhost -j ACCEPT'],
   ['ipv4', 'security', '-A INPUT -j CONNSECMARK --save'],
+  ['ipv4', 'filter', '-A INPUT -m time --timestart 22:00 --timestop 06:00 --contiguous -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m recent --rcheck --seconds 60 --hitcount 3 --name x -j DROP'],
+  ['ipv4', 'filter', '-A OUTPUT -m owner --uid-owner 0-100 -j ACCEPT'],
   ['ipv4', 'mangle', '-A INPUT -p tcp -j SYNPROXY --mss 1460'],
   [
     'ipv4',
@@ -373,6 +382,24 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'filter',
       '-A INPUT -j SECMARK --selctx system_u:object_r:ssh_packet_t:s0',
       "only valid in 'mangle' or 'security' table, not 'filter'",
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m recent --set --seconds 60 -j DROP',
+      '--set takes no --seconds or --hitcount',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m recent --remove --hitcount 2 --name x -j DROP',
+      '--remove takes no --seconds or --hitcount',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A OUTPUT -m owner --uid-owner 0x10-0x5 -j ACCEPT',
+      '--uid-owner 0x10-0x5 ends below its start',
     ],
     [
       'ipv4',

@@ -603,6 +603,31 @@ function decimalPrefix(s: string): { value: number; rest: string } {
   return { value: digits === '' ? 0 : Number(digits), rest: digits === '' ? s : s.slice(m?.[0].length ?? 0) };
 }
 
+/** Seconds into the day of a valid "hh:mm[:ss]" (time_parse_minutes()'s value). */
+function secondsOfDay(text: string): number {
+  const hour = decimalPrefix(text);
+  const minute = decimalPrefix(hour.rest.slice(1));
+  const second = minute.rest === '' ? 0 : decimalPrefix(minute.rest.slice(1)).value;
+  return hour.value * 3600 + minute.value * 60 + second;
+}
+
+/**
+ * libxt_time.c time_fcheck(): --contiguous is for a range that wraps past midnight, so it needs --timestop
+ * before --timestart (they default to 00:00:00 and 23:59:59, XT_TIME_MIN/MAX_DAYTIME).
+ */
+function timeFinalError(options: readonly OptionUse[]): string | undefined {
+  if (!options.some((o) => o.name === '--contiguous')) {
+    return undefined;
+  }
+  const at = (name: string, otherwise: number): number => {
+    const value = options.find((o) => o.name === name)?.values[0];
+    return value === undefined ? otherwise : secondsOfDay(value);
+  };
+  return at('--timestart', 0) < at('--timestop', 24 * 60 * 60 - 1)
+    ? 'time: --contiguous only makes sense when stoptime is smaller than starttime'
+    : undefined;
+}
+
 /** libxt_time.c time_parse_minutes(): "hh:mm[:ss]" within a day; the message names what was left to parse. */
 function timeOfDayError(option: OptionUse): string | undefined {
   let s = option.values[0] ?? '';
@@ -1307,6 +1332,7 @@ const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => strin
   ['statistic', statisticFinalError],
   ['policy', policyFinalError],
   ['HMARK', hmarkFinalError],
+  ['time', timeFinalError],
   // libxt_CONNSECMARK.c CONNSECMARK_check(): --save or --restore.
   ['CONNSECMARK', (options) => (options.length === 0 ? 'CONNSECMARK target: parameter required' : undefined)],
 ]);

@@ -295,9 +295,39 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
       },
     ],
     [
+      'owner',
+      // xt_owner.c owner_check(): a uid or gid range whose end is below its start is -EINVAL.
+      (m) => {
+        for (const o of m.options) {
+          const value = o.values[0] ?? '';
+          // libxt_owner.c owner_parse_range(): strtoul base 0 ("0x10-0x5"), then "-" or ":" and the end.
+          const from = o.name === '--uid-owner' || o.name === '--gid-owner' ? strtoumax(value) : undefined;
+          const sep = from?.rest.charAt(0);
+          const to = sep === '-' || sep === ':' ? strtoumax(from?.rest.slice(1) ?? '') : undefined;
+          if (from !== undefined && to !== undefined && to.rest === '' && to.value < from.value) {
+            return `owner match: ${o.name} ${value} ends below its start: ${REFUSED}`;
+          }
+        }
+        return undefined;
+      },
+    ],
+    [
       'recent',
-      // xt_recent.c recent_mt_check(): an empty --name is -EINVAL.
-      (m) => (option(m, '--name') === '' ? 'recent match: empty --name' : undefined),
+      (m) => {
+        // xt_recent.c recent_mt_check(): an empty --name is -EINVAL, and so is --set or --remove with a
+        // --seconds or --hitcount (those only mean something to --rcheck and --update).
+        if (option(m, '--name') === '') {
+          return 'recent match: empty --name';
+        }
+        const hitcount = option(m, '--hitcount');
+        const when =
+          has(m, '--seconds') || (hitcount !== undefined && strtoumax(hitcount)?.value !== 0n)
+            ? ['--set', '--remove'].find((o) => has(m, o))
+            : undefined;
+        return when === undefined
+          ? undefined
+          : `recent match: ${when} takes no --seconds or --hitcount (only --rcheck and --update do): ${REFUSED}`;
+      },
     ],
     [
       'rpfilter',
