@@ -152,11 +152,17 @@ export function daemonReload(why: string): Action {
  * intends, so it is `safe` (it replaces the tables the file names; see loader/silent-failure).
  */
 export function restartLoader(model: HostModel, why: string, unit?: string): Action {
+  if (modulesWaitForReboot(model)) {
+    return rebootWhileModulesDisabled();
+  }
   return systemctl(model, 'restart', unit ?? loaderUnit(primaryLoader(model)), 'safe', why);
 }
 
 /** The restart of the loader as a manual step: for fixes whose earlier steps a person has to do first. */
 export function restartLoaderLater(model: HostModel, why: string, unit?: string): ManualAction {
+  if (modulesWaitForReboot(model)) {
+    return rebootWhileModulesDisabled();
+  }
   const u = unit ?? loaderUnit(primaryLoader(model));
   return manual(
     `After the steps above, restart ${u} so the saved rules load.`,
@@ -209,12 +215,14 @@ export function alternative(instruction: string, other: Action): ManualAction {
  * (restarting before a person acted would only fail again).
  */
 export function thenRestart(model: HostModel, before: readonly Action[], why: string, unit?: string): Action {
-  if (model.kernel?.modulesDisabled?.disabled === true) {
-    return rebootWhileModulesDisabled();
-  }
   return before.some((a) => a.kind === 'manual')
     ? restartLoaderLater(model, why, unit)
     : restartLoader(model, why, unit);
+}
+
+/** A module the saved rules need is held out by kernel.modules_disabled=1: only a reboot can load it. */
+function modulesWaitForReboot(model: HostModel): boolean {
+  return model.needs?.results.some((r) => r.modules.some((m) => m.state === 'loading-disabled')) === true;
 }
 
 /**

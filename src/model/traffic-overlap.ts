@@ -30,7 +30,26 @@ function ports(text: string): Range[] | undefined {
   return out;
 }
 
-function generic(rule: Rule, ...names: string[]): string | undefined {
+const DPORT_OPTIONS: ReadonlySet<string> = new Set([
+  '--dport',
+  '--dports',
+  '--destination-port',
+  '--destination-ports',
+]);
+
+/** The generic options a selector holds, each under both its spellings. */
+const SOURCE = ['-s', '--source'];
+const DESTINATION = ['-d', '--destination'];
+const IN_INTERFACE = ['-i', '--in-interface'];
+const OUT_INTERFACE = ['-o', '--out-interface'];
+const SELECTOR_GENERICS: ReadonlySet<string> = new Set([
+  ...SOURCE,
+  ...DESTINATION,
+  ...IN_INTERFACE,
+  ...OUT_INTERFACE,
+]);
+
+function generic(rule: Rule, names: readonly string[]): string | undefined {
   const o = rule.generic.find((g) => names.includes(g.name) && !g.negated);
   return o?.values[0];
 }
@@ -45,10 +64,10 @@ export function selectorOf(rule: Rule): Selector {
     }
   }
   const proto = rule.protocol?.negated === false ? rule.protocol.value : undefined;
-  const src = generic(rule, '-s', '--source');
-  const dst = generic(rule, '-d', '--destination');
-  const inIf = generic(rule, '-i', '--in-interface');
-  const outIf = generic(rule, '-o', '--out-interface');
+  const src = generic(rule, SOURCE);
+  const dst = generic(rule, DESTINATION);
+  const inIf = generic(rule, IN_INTERFACE);
+  const outIf = generic(rule, OUT_INTERFACE);
   return {
     ...(proto === undefined || proto === 'all' ? {} : { proto }),
     ...(dports === undefined ? {} : { dports }),
@@ -113,23 +132,6 @@ function rangeOverlap(
   }
   return out.length > 0 ? out : null;
 }
-
-const DPORT_OPTIONS: ReadonlySet<string> = new Set([
-  '--dport',
-  '--dports',
-  '--destination-port',
-  '--destination-ports',
-]);
-const SELECTOR_GENERICS: ReadonlySet<string> = new Set([
-  '-s',
-  '--source',
-  '-d',
-  '--destination',
-  '-i',
-  '--in-interface',
-  '-o',
-  '--out-interface',
-]);
 
 /**
  * Whether the rule matches all the traffic its selector describes: no match or option the selector leaves

@@ -18,6 +18,31 @@ import { extraLoadsFor, type ExtraLoad, type ExtraLoadKind } from '../knowledge/
 
 export type RequirementKind = 'table' | 'match' | 'target' | 'set-type' | 'backend' | ExtraLoadKind;
 
+/** iptables-nft's own requirements (kind "backend"): the extension names they go by. */
+const COMPAT_MATCH = 'nft_compat (match)';
+const COMPAT_TARGET = 'nft_compat (target)';
+const REVISION_PROBE = ' (revision probe)';
+
+/**
+ * A requirement in words for a message: "match recent", "table nat"; for iptables-nft's own requirements,
+ * what in iptables-nft asks for the module ("iptables-nft's revision probe of tcp").
+ */
+export function describeRequirement(req: { readonly kind: string; readonly extension: string }): string {
+  if (req.kind !== 'backend') {
+    return `${req.kind} ${req.extension}`;
+  }
+  if (req.extension.endsWith(REVISION_PROBE)) {
+    const probed = req.extension.slice(0, -REVISION_PROBE.length);
+    return probed === 'nft_compat'
+      ? "iptables-nft's revision probes"
+      : `iptables-nft's revision probe of ${probed}`;
+  }
+  if (req.extension === COMPAT_MATCH || req.extension === COMPAT_TARGET) {
+    return `the x_tables ${req.extension === COMPAT_MATCH ? 'matches' : 'targets'} iptables-nft runs through nft_compat`;
+  }
+  return `the ${req.extension} backend`;
+}
+
 export interface Requirement {
   /** Stable key: family/kind/extension. */
   readonly key: string;
@@ -206,7 +231,7 @@ function addCompat(
   if (opts.backend !== 'nft') {
     return;
   }
-  const extension = kind === 'match' ? 'nft_compat (match)' : 'nft_compat (target)';
+  const extension = kind === 'match' ? COMPAT_MATCH : COMPAT_TARGET;
   if (!b.addToExisting('backend', extension, table, line)) {
     addCompatDraft(b, kind, extension, table, line);
   }
@@ -347,19 +372,19 @@ function addRevisionProbe(
   name: string,
 ): void {
   const note = 'loaded by iptables-nft revision probe (nft_compat); the native expression does not need it';
-  b.add('backend', `nft_compat (revision probe)`, rule.table, rule.line, () => ({
+  b.add('backend', `nft_compat${REVISION_PROBE}`, rule.table, rule.line, () => ({
     kind: 'backend',
-    extension: 'nft_compat (revision probe)',
+    extension: `nft_compat${REVISION_PROBE}`,
     requests: ['nft-expr-match'],
     kernelNames: [],
     note,
     optional: true,
   }));
-  b.add('backend', `${name} (revision probe)`, rule.table, rule.line, () => {
+  b.add('backend', `${name}${REVISION_PROBE}`, rule.table, rule.line, () => {
     const names = kernelNamesFor(name, kind);
     return {
       kind: 'backend',
-      extension: `${name} (revision probe)`,
+      extension: `${name}${REVISION_PROBE}`,
       requests: names.map((n) => requestPrefix(opts.family) + n),
       kernelNames: names,
       note,

@@ -562,21 +562,28 @@ function stringError(option: OptionUse): string | undefined {
   return Buffer.byteLength(arg) > STRING_MAX_PATTERN ? `STRING too long "${arg}"` : undefined;
 }
 
-/** libxt_owner.c owner_mt_parse(): a user/group name, else owner_parse_range() "N[-M]" or "N[:M]". */
+/** libxt_owner.c owner_parse_range(): "N[-M]" or "N[:M]", each strtoul base 0 up to UINT32_MAX - 1; else undefined. */
+export function ownerRange(arg: string): { readonly from: bigint; readonly to: bigint } | undefined {
+  const max = 0xfffffffen;
+  const from = leadingNumber(arg, max);
+  if (from === undefined) {
+    return undefined;
+  }
+  if (from.rest === '') {
+    return { from: from.value, to: from.value };
+  }
+  const to =
+    from.rest.startsWith('-') || from.rest.startsWith(':')
+      ? leadingNumber(from.rest.slice(1), max)
+      : undefined;
+  return to === undefined || to.rest !== '' ? undefined : { from: from.value, to: to.value };
+}
+
+/** libxt_owner.c owner_mt_parse(): a user/group name, else owner_parse_range(). */
 function ownerError(option: OptionUse, ctx: ValueContext): string | undefined {
   const arg = option.values[0] ?? '';
   const names = option.name === '--uid-owner' ? ctx.users : ctx.groups;
-  const max = 0xfffffffen;
-  const from = leadingNumber(arg, max);
-  let ok = false;
-  if (from !== undefined) {
-    let rest = from.rest;
-    if (rest.startsWith('-') || rest.startsWith(':')) {
-      rest = leadingNumber(rest.slice(1), max)?.rest ?? 'x';
-    }
-    ok = rest === '';
-  }
-  if (ok || names === undefined || names.has(arg)) {
+  if (ownerRange(arg) !== undefined || names === undefined || names.has(arg)) {
     return undefined;
   }
   return `owner: Bad value for "${option.name}" option: "${arg}"`;
@@ -949,7 +956,6 @@ function bpfBytecodeError(option: OptionUse): string | undefined {
   return i === length ? undefined : 'bpf: parsed program length is less than the encoded length parameter';
 }
 
-/** extension -> option -> check. */
 /**
  * libxt_HMARK.c hmark_parse(): the --hmark-tuple types in the order it tries them (strncasecmp over the length
  * written, so "s" is src), and the option each one also counts as given (it sets that option's bit in xflags).
@@ -1014,6 +1020,7 @@ function hmarkFinalError(options: readonly OptionUse[]): string | undefined {
   return undefined;
 }
 
+/** extension -> option -> check. */
 const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<string, Map<string, ValueCheck>>(
   [
     ['limit', new Map([['--limit', limitRateError]])],

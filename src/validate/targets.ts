@@ -26,7 +26,7 @@
 // eui64 (ip6t_eui64.c): PREROUTING, INPUT, FORWARD.
 import type { MatchUse, Rule } from '../parsers/iptables-save.ts';
 import type { Family } from '../knowledge/extensions.ts';
-import { hmarkOptionsGiven, parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
+import { hmarkOptionsGiven, ownerRange, parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
 import { L4_PROTOCOLS, strtoumax } from './values.ts';
 
 interface Placement {
@@ -298,17 +298,14 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
       'owner',
       // xt_owner.c owner_check(): a uid or gid range whose end is below its start is -EINVAL.
       (m) => {
-        for (const o of m.options) {
-          const value = o.values[0] ?? '';
-          // libxt_owner.c owner_parse_range(): strtoul base 0 ("0x10-0x5"), then "-" or ":" and the end.
-          const from = o.name === '--uid-owner' || o.name === '--gid-owner' ? strtoumax(value) : undefined;
-          const sep = from?.rest.charAt(0);
-          const to = sep === '-' || sep === ':' ? strtoumax(from?.rest.slice(1) ?? '') : undefined;
-          if (from !== undefined && to !== undefined && to.rest === '' && to.value < from.value) {
-            return `owner match: ${o.name} ${value} ends below its start: ${REFUSED}`;
-          }
-        }
-        return undefined;
+        const reversed = m.options.find((o) => {
+          const range =
+            o.name === '--uid-owner' || o.name === '--gid-owner' ? ownerRange(o.values[0] ?? '') : undefined;
+          return range !== undefined && range.to < range.from;
+        });
+        return reversed === undefined
+          ? undefined
+          : `owner match: ${reversed.name} ${reversed.values[0] ?? ''} ends below its start: ${REFUSED}`;
       },
     ],
     [

@@ -3,6 +3,7 @@
 import { defineCheck, notApplicable, unknown, type Fix, type FindingInput } from '../../types.ts';
 import { unreadableSavedRules, type HostModel } from '../../../model/host-model.ts';
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
+import { describeRequirement } from '../../../resolve/requirements.ts';
 import type { ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { isContainer, kernelModulePackages } from '../../host-commands.ts';
@@ -20,26 +21,6 @@ import { SUBJECT as MODULES_DIR } from '../no-modules-dir/check.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 
 const ID = 'kmod/module-unavailable';
-
-/**
- * What a requirement is, in words: "match recent", "table nat"; the nf_tables backend's own requirements
- * (src/resolve/requirements.ts: kind "backend") say what in iptables-nft asks for the module.
- */
-function requirementLabel(req: { readonly kind: string; readonly extension: string }): string {
-  if (req.kind !== 'backend') {
-    return `${req.kind} ${req.extension}`;
-  }
-  const probe = /^(.+) \(revision probe\)$/.exec(req.extension)?.[1];
-  if (probe !== undefined) {
-    return probe === 'nft_compat'
-      ? "iptables-nft's revision probes"
-      : `iptables-nft's revision probe of ${probe}`;
-  }
-  if (req.extension === 'nft_compat (match)' || req.extension === 'nft_compat (target)') {
-    return `the x_tables ${req.extension === 'nft_compat (match)' ? 'matches' : 'targets'} iptables-nft runs through nft_compat`;
-  }
-  return `the ${req.extension} backend`;
-}
 
 function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undefined {
   const verify = `modprobe -n -v ${m.name}   # prints the insmod it would run; then: sudo iptables-save | grep -c -- '-A'`;
@@ -250,7 +231,7 @@ function findingFor(
     data: {
       module: m.name,
       requestedAs: m.requestedAs,
-      extension: requirementLabel(req),
+      extension: describeRequirement(req),
       file: req.file,
       lines: req.lines.join(', '),
       reason: m.reason ?? m.state,
@@ -380,7 +361,7 @@ function signatureFinding(
     key: `${m.name}:signature`,
     data: {
       module: m.name,
-      extension: requirementLabel(req),
+      extension: describeRequirement(req),
       file: req.file,
       lines: req.lines.join(', '),
       path,
