@@ -13,7 +13,7 @@ const decl = (name: string, line: number, declaredBy: 'header' | 'command' = 'co
 });
 
 const BUILTINS = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];
-const LIMITS: PlainLineLimits = { maxNameLength: 28, maxLineLength: 3412, builtinNames: BUILTINS };
+const LIMITS: PlainLineLimits = { maxNameLength: 28, maxLineLength: 3412, specialNames: BUILTINS };
 
 /** addPlainLines on `text` from its start: how many lines it took, and where it stopped. */
 function addPlain(chains: DeclaredChains, text: string, firstLine = 1): { taken: number; after: number } {
@@ -211,7 +211,7 @@ describe('chain declarations through the parser', () => {
     expect(parsed.diagnostics.map((d) => [d.at.line, d.code])).toEqual([
       [5, 'duplicate-chain'],
       [7, 'policy-on-user-chain'],
-      [9, 'duplicate-chain'],
+      [9, 'chain-exists'],
     ]);
     expect(table?.rules.map((r) => [r.chain, r.target?.name, r.target?.kind])).toEqual([
       ['A', 'B', 'chain'],

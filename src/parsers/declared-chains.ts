@@ -42,8 +42,8 @@ const ENTRY_SIZE = 6;
 export interface PlainLineLimits {
   readonly maxNameLength: number;
   readonly maxLineLength: number;
-  /** The table's built-in chains: their lines have policies to check. */
-  readonly builtinNames: readonly string[];
+  /** The table's built-in chains (their lines have policies to check) and names no chain may have. */
+  readonly specialNames: readonly string[];
 }
 
 /** Declared chain name -> line of its first declaration, and every declaration in file order. */
@@ -94,14 +94,14 @@ export class DeclaredChains {
    * Declares the user chains of the plain header lines `:NAME - [p:b]` (single spaces) that follow one another
    * from `pos` in `text`, up to the first other line, a name declared before, or `end` (a line must end with
    * a newline before `end`). NAME is 1 to `maxNameLength` printable ASCII characters (no tab or newline,
-   * where strtok() also splits), does not start with "-" and is none of `builtinNames`; the counters are a
+   * where strtok() also splits), does not start with "-" or "!" and is none of `specialNames`; the counters are a
    * pair (isCounterPair) and end the line. Returns the position after the last line taken (`pos` if none);
    * each line taken is one more in `size`. The name is scanned and hashed in one pass, and the whole line is
    * taken in this one loop, so that V8 optimizes it as one piece: a big table's header runs it tens of
    * thousands of times before the rules, whose code waits for the same optimizing compiler.
    */
   addPlainLines(text: string, pos: number, end: number, firstLine: number, limits: PlainLineLimits): number {
-    const { maxNameLength, maxLineLength, builtinNames } = limits;
+    const { maxNameLength, maxLineLength, specialNames } = limits;
     let line = firstLine;
     while (pos < end && text.charCodeAt(pos) === 0x3a /* : */) {
       const nameStart = pos + 1;
@@ -120,6 +120,7 @@ export class DeclaredChains {
         nameLength === 0 ||
         nameLength > maxNameLength ||
         text.charCodeAt(nameStart) === 0x2d /* - */ ||
+        text.charCodeAt(nameStart) === 0x21 /* ! */ ||
         text.charCodeAt(nameEnd) !== 0x20 ||
         text.charCodeAt(nameEnd + 1) !== 0x2d /* - */ ||
         text.charCodeAt(nameEnd + 2) !== 0x20
@@ -135,12 +136,12 @@ export class DeclaredChains {
       ) {
         break;
       }
-      let builtin = false;
-      for (let i = 0; i < builtinNames.length && !builtin; i++) {
-        const b = builtinNames[i] ?? '';
-        builtin = b.length === nameLength && text.startsWith(b, nameStart);
+      let special = false;
+      for (let i = 0; i < specialNames.length && !special; i++) {
+        const b = specialNames[i] ?? '';
+        special = b.length === nameLength && text.startsWith(b, nameStart);
       }
-      if (builtin) {
+      if (special) {
         break;
       }
       const slot = this.slotOf(text, nameStart, nameEnd, hash);

@@ -167,9 +167,11 @@ describe('parseIptablesSave: structure', () => {
     ]);
   });
 
-  it('records unknown table names without an error (the kernel decides)', () => {
+  it('reports unknown table names (nf_tables refuses them; check-rules.ts leaves legacy to the kernel)', () => {
     const { value, diagnostics } = parse('*nosuchtable\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n');
-    expect(errors(diagnostics)).toEqual([]);
+    expect(errors(diagnostics).map((d) => d.message)).toEqual([
+      `table "nosuchtable" is not one of filter, nat, mangle, raw, security: iptables-nft-restore fails with "table name 'nosuchtable' invalid"; iptables-legacy-restore asks the kernel for it (module iptable_nosuchtable)`,
+    ]);
     expect(codes(diagnostics)).toEqual(['unknown-table']);
     expect(value.tables[0]).toMatchObject({ name: 'nosuchtable', knownName: false });
   });

@@ -209,6 +209,13 @@ const BUILTIN_CHAINS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['security', new Set(['INPUT', 'FORWARD', 'OUTPUT'])],
 ]);
 
+/** The built-in chains of a table, none for a name outside filter/nat/mangle/raw/security. */
+export function builtinChains(table: string): ReadonlySet<string> {
+  return BUILTIN_CHAINS.get(table) ?? NO_CHAINS;
+}
+
+const NO_CHAINS: ReadonlySet<string> = new Set();
+
 /** XT_EXTENSION_MAXNAMELEN is 29 including the NUL: chain and target names are at most 28 bytes. */
 const MAX_CHAIN_NAME_BYTES = 28;
 
@@ -864,10 +871,10 @@ class RestoreState {
     const builtins = BUILTIN_CHAINS.get(tableName);
     if (name !== undefined && builtins === undefined) {
       this.report(
-        'info',
+        'error',
         line,
         'unknown-table',
-        `table "${tableName}" is not one of filter, nat, mangle, raw, security; whether it exists is up to the kernel`,
+        `table "${tableName}" is not one of filter, nat, mangle, raw, security: iptables-nft-restore fails with "table name '${tableName}' invalid"; iptables-legacy-restore asks the kernel for it (module iptable_${tableName})`,
       );
     }
     this.current = {
@@ -878,7 +885,7 @@ class RestoreState {
       plainLineLimits: {
         maxNameLength: MAX_CHAIN_NAME_BYTES,
         maxLineLength: MAX_LINE_BYTES / 3,
-        builtinNames: builtins === undefined ? [] : [...builtins],
+        specialNames: [...(builtins ?? []), ...STANDARD_TARGETS],
       },
       chains: new DeclaredChains(),
       lastDeclaredChain: undefined,
@@ -997,7 +1004,7 @@ class RestoreState {
         'error',
         line,
         'duplicate-chain',
-        `chain ${name} is declared twice in table ${table.name}: iptables-legacy-restore fails with "error creating chain '${name}':File exists"`,
+        `chain ${name} is declared twice in table ${table.name}: iptables-legacy-restore fails with "error creating chain '${name}':File exists" (the nf_tables backend accepts it)`,
       );
     }
     // One literal per shape: a property added afterwards would give each of a big table's declarations a
@@ -1019,14 +1026,23 @@ class RestoreState {
       );
       return false;
     }
-    if (name.startsWith('-')) {
+    if (name.startsWith('-') || name.startsWith('!')) {
+      // xshared.c assert_valid_chain_name(), which only xtables-restore.c (nf_tables) calls for ":" lines.
       this.report(
         'error',
         line,
         'invalid-chain-name',
-        `chain name "${name}" starts with "-": the nf_tables backend fails with "chain name not allowed to start with \`-'"`,
+        `chain name "${name}" starts with "${name[0] ?? ''}": the nf_tables backend fails with "chain name not allowed to start with \`${name[0] ?? ''}'" (iptables-legacy-restore accepts it)`,
       );
-      return false;
+    } else if (STANDARD_TARGETS.has(name)) {
+      // nf_tables: assert_valid_chain_name() finds the standard target; legacy: libiptc iptc_create_chain()
+      // refuses the four verdict names with EEXIST.
+      this.report(
+        'error',
+        line,
+        'chain-name-clash',
+        `a chain cannot be called ${name}, the name of a verdict: iptables-restore fails ("chain name may not clash with target name" / "error creating chain '${name}':File exists")`,
+      );
     }
     return true;
   }
@@ -1184,8 +1200,8 @@ class RestoreState {
       this.report(
         'error',
         line,
-        'duplicate-chain',
-        `chain ${name} already exists in table ${table.name}: iptables-legacy-restore fails ("Chain already exists")`,
+        'chain-exists',
+        `chain ${name} already exists in table ${table.name}: iptables-restore fails ("Chain already exists")`,
       );
     }
     table.chains.add({ name, policy: '-', line, builtin: false, declaredBy: 'command' });

@@ -32,6 +32,7 @@ import {
   hzRejections,
   RULE_REJECTED,
   RULE_REJECTED_LEGACY,
+  RULE_REJECTED_NFT,
   RuleValidator,
   type HzDependentRule,
 } from '../validate/rule-validator.ts';
@@ -295,7 +296,17 @@ function deriveFromFull(
  * policy on a user chain (libiptc iptc_set_policy); xtables-restore.c (nf_tables) accepts both.
  * With the nft backend they are warnings: the file loads, but would not with the other backend.
  */
-const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set(['commit-missing-newline', 'policy-on-user-chain']);
+const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set([
+  'commit-missing-newline',
+  'policy-on-user-chain',
+  'duplicate-chain',
+]);
+/**
+ * And those only iptables-nft-restore fails on: xtables-restore.c checks ":" chain names
+ * (assert_valid_chain_name) and knows only the five tables; legacy creates the chain, and asks the
+ * kernel for any table (a missing one is then a requirement it cannot meet).
+ */
+const NFT_ONLY_ERRORS: ReadonlySet<string> = new Set(['invalid-chain-name', 'unknown-table']);
 
 /**
  * Rules only iptables-legacy-restore refuses (RuleValidator): for the legacy backend a "rule-rejected"
@@ -312,9 +323,17 @@ export function forBackend(diagnostics: readonly Diagnostic[], backend: Backend)
             message: `loads with this backend, but iptables-legacy-restore refuses it: ${d.message}`,
           };
     }
-    return backend === 'nft' && d.severity === 'error' && LEGACY_ONLY_ERRORS.has(d.code)
-      ? { ...d, severity: 'warning' }
-      : d;
+    if (d.code === RULE_REJECTED_NFT) {
+      return backend === 'nft'
+        ? { ...d, code: RULE_REJECTED }
+        : {
+            ...d,
+            severity: 'warning',
+            message: `loads with this backend, but iptables-nft-restore refuses it: ${d.message}`,
+          };
+    }
+    const otherBackendOnly = backend === 'nft' ? LEGACY_ONLY_ERRORS : NFT_ONLY_ERRORS;
+    return d.severity === 'error' && otherBackendOnly.has(d.code) ? { ...d, severity: 'warning' } : d;
   });
 }
 

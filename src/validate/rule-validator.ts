@@ -26,10 +26,20 @@ import {
   type HzDependent,
 } from './targets.ts';
 import type { NameSet } from '../parsers/name-databases.ts';
+import { ChainFlow, type FlowBackends, type FlowTable } from './chain-flow.ts';
+import { builtinChains } from '../parsers/iptables-save.ts';
 
 export const RULE_REJECTED = 'rule-rejected';
 /** A rule only iptables-legacy-restore refuses (the kernel's checkentry where nf_tables uses its own expressions). */
 export const RULE_REJECTED_LEGACY = 'rule-rejected-legacy';
+/** A rule only iptables-nft-restore refuses (forBackend in resolve/check-rules.ts makes it an error there). */
+export const RULE_REJECTED_NFT = 'rule-rejected-nft';
+
+const FLOW_CODES: Readonly<Record<FlowBackends, string>> = {
+  both: RULE_REJECTED,
+  legacy: RULE_REJECTED_LEGACY,
+  nft: RULE_REJECTED_NFT,
+};
 
 export interface ValidateOptions {
   readonly family: Family;
@@ -284,6 +294,8 @@ export class RuleValidator {
   private readonly loadedRecords: Loaded[] = [];
   private loadedCount = 0;
   private readonly hzDependent: HzDependentRule[] = [];
+  /** The open table's jumps and commands (chain-flow.ts). */
+  private flow: ChainFlow | undefined;
 
   constructor(private readonly opts: ValidateOptions) {}
 
@@ -297,6 +309,8 @@ export class RuleValidator {
   }
 
   rule(rule: Rule): void {
+    this.flow ??= new ChainFlow(this.opts.family, builtinChains(rule.table));
+    this.flow.rule(rule);
     const message = this.firstError(rule) ?? this.idleTimerError(rule);
     if (message !== undefined) {
       this.reject(rule.line, message);
@@ -345,8 +359,20 @@ export class RuleValidator {
     return `IDLETIMER target: label "${label}" already has a ${first.alarm ? '--alarm' : 'plain'} timer (line ${first.line}): the kernel refuses another timer type for one label ("Adding/Replacing rule with same label and different timer type is not allowed"), so the load fails although iptables-restore --test passes`;
   }
 
-  /** At COMMIT: a jump to a name that is neither a target nor a chain of the table fails both backends. */
-  closeTable(table: { readonly name: string; readonly chains: readonly { readonly name: string }[] }): void {
+  /**
+   * At COMMIT: a jump to a name that is neither a target nor a chain of the table fails both backends; then
+   * what the table's lines do to each other (chain-flow.ts).
+   */
+  closeTable(table: FlowTable): void {
+    const flow = this.flow ?? new ChainFlow(this.opts.family, builtinChains(table.name));
+    this.flow = undefined;
+    this.undeclaredJumps(table);
+    for (const finding of flow.close(table)) {
+      this.reject(finding.line, finding.message, FLOW_CODES[finding.backends]);
+    }
+  }
+
+  private undeclaredJumps(table: FlowTable): void {
     if (this.pendingJumps.size === 0) {
       return;
     }

@@ -5,11 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { checkRules } from '../resolve/check-rules.ts';
-import { hostKernelLayout } from '../resolve/kernel-view.ts';
-import { memoryReader } from '../testing/memory-reader.ts';
-import { kernelFiles } from '../testing/kernel-fixture.ts';
-import { LiveReader } from '../sources/fs-readers.ts';
 import { canRunRealIptables } from '../testing/real-iptables.ts';
+import { comparisonKernel } from '../testing/comparison-kernel.ts';
 
 interface Row {
   readonly rule: string;
@@ -26,20 +23,13 @@ interface SingleRules {
 
 const canRun = canRunRealIptables();
 
-const RELEASE = '6.1.0-56-cloud-amd64';
-
 describe.skipIf(!canRun)('single rules against real iptables-restore in a network namespace', () => {
   it('never refuses a rule a backend loads, and agrees on at least 97% of (rule, backend) pairs', async () => {
     const script = '../../scripts/single-rules.mjs';
     const s = (await import(script)) as SingleRules;
     const files = s.singleRuleFiles(readFileSync(s.SINGLE_RULES, 'utf8'));
     expect(files.length).toBeGreaterThan(500);
-    const rows = await s.compareSingleRules(files, checkRules, {
-      kernelReader: memoryReader({ files: kernelFiles(RELEASE) }),
-      layout: hostKernelLayout(RELEASE, 'snapshot', 'netns comparison'),
-      userspaceReader: new LiveReader(),
-      accountsReader: new LiveReader(),
-    });
+    const rows = await s.compareSingleRules(files, checkRules, comparisonKernel());
     expect(rows.filter((r) => r.loads && r.nfdoctor !== undefined)).toEqual([]);
     const agree = rows.filter((r) => r.loads === (r.nfdoctor === undefined)).length;
     expect(agree / rows.length).toBeGreaterThanOrEqual(0.97);

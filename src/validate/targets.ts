@@ -122,6 +122,45 @@ const MATCH_HOOKS: ReadonlyMap<string, readonly string[]> = new Map([
   ['rpfilter', ['PREROUTING']],
 ]);
 
+interface HookLimit {
+  readonly hooks: readonly string[];
+  readonly what: string;
+}
+
+const TARGET_HOOK_LIMITS: ReadonlyMap<string, HookLimit> = new Map(
+  [...PLACEMENTS].flatMap(([name, p]) =>
+    p.hooks === undefined ? [] : [[name, { hooks: p.hooks, what: `${name} target` }]],
+  ),
+);
+const MATCH_HOOK_LIMITS: ReadonlyMap<string, HookLimit> = new Map(
+  [...MATCH_HOOKS].map(([name, hooks]) => [name, { hooks, what: `${name} match` }]),
+);
+
+/**
+ * The hooks the rule's target or a match registers for (.hooks in its kernel module), when they are
+ * limited: both backends check them for every hook that reaches the rule, through jumps too.
+ */
+export function hookRestriction(rule: Rule): HookLimit | undefined {
+  const target = rule.target;
+  const byTarget = target?.kind === 'extension' ? TARGET_HOOK_LIMITS.get(target.name) : undefined;
+  if (byTarget !== undefined) {
+    return byTarget;
+  }
+  for (const match of rule.matches) {
+    const byMatch = MATCH_HOOK_LIMITS.get(match.name);
+    if (byMatch !== undefined) {
+      return byMatch;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Extensions whose checkentry looks at the hook mask (physdev_mt_check, policy_mt_check, tcpmss_tg4_check):
+ * iptables-legacy passes the hooks that reach a user chain, nf_tables passes none for a user chain.
+ */
+export const LEGACY_HOOK_CHECKED: ReadonlySet<string> = new Set(['physdev', 'policy', 'TCPMSS']);
+
 const REFUSED =
   'the kernel refuses the rule (iptables-restore: line N failed / RULE_APPEND failed (Invalid argument))';
 
