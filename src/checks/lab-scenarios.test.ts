@@ -143,6 +143,16 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     chain: [],
     worst: 'error',
   },
+  'chain-loop': {
+    roots: ['loader/restore-failed#/etc/iptables/rules.v4:15'],
+    chain: [
+      [
+        'loader/restore-failed#unit:netfilter-persistent.service',
+        'loader/restore-failed#/etc/iptables/rules.v4:15',
+      ],
+    ],
+    worst: 'error',
+  },
 };
 
 async function snapshotDiagnosis(scenario: string): Promise<DiagnosisResult> {
@@ -178,6 +188,22 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
         expect(a.kind === 'systemctl' && a.verb === 'restart', `${f.id}: ${JSON.stringify(a)}`).toBe(false);
       }
     }
+  });
+
+  it('chain-loop: the refused line is explained as the jump that closes a loop (the kernel only said "Too many links")', async () => {
+    const r = await snapshotDiagnosis('chain-loop');
+    const root = r.findings[0];
+    expect(root?.message).toContain('rejected by the kernel (Too many links)');
+    expect(root?.message).toContain(
+      'closes a loop of chains reached from INPUT: SSH-GUARD -> SSH-LOG -> SSH-GUARD',
+    );
+    expect(root?.evidence).toContainEqual(
+      expect.objectContaining({ source: '/etc/iptables/rules.v4', line: 15 }),
+    );
+    expect(root?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: 'sudoedit /etc/iptables/rules.v4',
+    });
   });
 
   it('other-backend-lockdown: an error naming the unit, the file it loads, and the traffic its DROP policy blocks', async () => {

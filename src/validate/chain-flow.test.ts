@@ -23,7 +23,7 @@ describe('loops and jump depth', () => {
     expect(found[0]?.[0]).toBe(6);
     expect(found[0]?.[1]).toBe('rule-rejected');
     expect(found[0]?.[2]).toContain('reached from INPUT: A -> B -> A');
-    expect(found[0]?.[2]).toContain('fails at COMMIT at line 7');
+    expect(found[0]?.[2]).toContain('"line N failed" at the COMMIT at line 7');
   });
 
   it('counts a chain that jumps to itself, and a loop closed by -g', () => {
@@ -164,6 +164,15 @@ describe('restore commands against what the lines above built', () => {
   ];
   it.each(cases)('%s', (_, lines, expected) => {
     expect(rejected(table('filter', ...lines)).map(([line, code]) => [line, code])).toEqual(expected);
+  });
+
+  it('warns of -Z on a built-in chain nothing above made (nf_tables fails while the table does not exist)', () => {
+    const found = validate(table('filter', '-Z INPUT'), 'ipv4').rejected;
+    expect(found.map((d) => [d.at.line, d.severity, d.code])).toEqual([
+      [2, 'warning', 'state-dependent-load'],
+    ]);
+    expect(validate(table('filter', ':INPUT ACCEPT [0:0]', '-Z INPUT'), 'ipv4').rejected).toEqual([]);
+    expect(validate(table('filter', '-A INPUT -j ACCEPT', '-Z INPUT'), 'ipv4').rejected).toEqual([]);
   });
 
   it('reads rule numbers as strtoul with base 0 does, from 1', () => {

@@ -21,12 +21,14 @@ export interface FlowFinding {
   readonly line: number;
   readonly backends: FlowBackends;
   readonly message: string;
+  /** A warning when the outcome depends on what the kernel holds before the restore. */
+  readonly warning?: true;
 }
 
 export interface FlowTable {
   readonly name: string;
   readonly commitLine?: number;
-  readonly chains: readonly { readonly name: string; readonly builtin: boolean }[];
+  readonly chains: readonly { readonly name: string; readonly builtin: boolean; readonly line?: number }[];
   readonly commands: readonly ChainCommand[];
 }
 
@@ -195,8 +197,8 @@ export class ChainFlow {
     return graph;
   }
 
-  private report(line: number, backends: FlowBackends, message: string): void {
-    this.findings.push({ line, backends, message });
+  private report(line: number, backends: FlowBackends, message: string, warning = false): void {
+    this.findings.push(warning ? { line, backends, message, warning } : { line, backends, message });
   }
 
   /**
@@ -302,6 +304,23 @@ export class ChainFlow {
           } else {
             gone.set(name, `deleted by -X at line ${c.line}`);
             rules.delete(this.id(name));
+          }
+          break;
+        case 'zero':
+          // nft.c nft_chain_zero_counters() looks the chain up in the kernel's tables: a built-in chain that
+          // neither the kernel nor an earlier line of this batch made is "No chain/target/match by that name".
+          if (
+            name !== undefined &&
+            this.builtins.has(name) &&
+            !rules.has(this.id(name)) &&
+            !table.chains.some((d) => d.builtin && d.name === name && (d.line ?? Infinity) < c.line)
+          ) {
+            this.report(
+              c.line,
+              'nft',
+              `-Z ${name} before any line of this file declares ${name} or adds a rule to it: iptables-nft-restore fails with "No chain/target/match by that name" while table ${table.name} does not exist in the kernel yet, as at boot (a reload finds it); declare ":${name} ACCEPT [0:0]" above it`,
+              true,
+            );
           }
           break;
         case 'rename-chain': {
@@ -481,7 +500,7 @@ export class ChainFlow {
         this.report(
           loop.line,
           'both',
-          `this jump closes a loop of chains reached from ${hook}: ${path}: the kernel refuses a table with a loop (ELOOP), so the restore fails at COMMIT${commit} (iptables-restore --test passes)`,
+          `this jump closes a loop of chains reached from ${hook}: ${path}: the kernel refuses a table whose jumps loop (iptables-nft-restore: "RULE_APPEND failed (Too many links)"; iptables-legacy-restore: "line N failed" at the COMMIT${commit}), although iptables-restore --test passes`,
         );
         return;
       }

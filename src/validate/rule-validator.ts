@@ -368,7 +368,16 @@ export class RuleValidator {
     this.flow = undefined;
     this.undeclaredJumps(table);
     for (const finding of flow.close(table)) {
-      this.reject(finding.line, finding.message, FLOW_CODES[finding.backends]);
+      if (finding.warning === true) {
+        this.diagnostics.push({
+          at: { file: this.opts.file, line: finding.line },
+          severity: 'warning',
+          code: 'state-dependent-load',
+          message: finding.message,
+        });
+      } else {
+        this.reject(finding.line, finding.message, FLOW_CODES[finding.backends]);
+      }
     }
   }
 

@@ -82,7 +82,21 @@ function causesOf(
 }
 
 // Rewriting a saved rule is a judgement about what traffic to allow: every own fix here is manual.
-function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location): Action[] {
+/**
+ * What `check` found wrong with the refused line, when it found something (a loop of jumps, a hook a user
+ * chain inherits, a restore command past a chain's end: chain-flow.ts): the kernel's errno alone does not say.
+ */
+function knownRejection(model: HostModel, saved: SavedRules, issue: RestoreIssue): string | undefined {
+  const line = issue.fileLine;
+  if (line === undefined || issue.kind !== 'kernel-rejected') {
+    return undefined;
+  }
+  return model.needs?.diagnostics.find(
+    (d) => d.code === 'rule-rejected' && d.at.file === saved.path && d.at.line === line,
+  )?.message;
+}
+
+function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location, why: string | undefined): Action[] {
   const line = issue.fileLine ?? loc.rules[0]?.line;
   const where = line === undefined ? saved.path : `${saved.path} line ${String(line)}`;
   const edit = `sudoedit ${shQuote(saved.path)}`;
@@ -103,11 +117,17 @@ function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location): Action[]
     }
     case 'kernel-rejected':
       return [
-        manual(
-          `Move or rewrite the rule the kernel refused (${where}).`,
-          'The kernel logs why it rejected the rule (wrong table, hook or protocol for the match or target).',
-          `sudo dmesg | grep x_tables; ${edit}`,
-        ),
+        why === undefined
+          ? manual(
+              `Move or rewrite the rule the kernel refused (${where}).`,
+              'The kernel logs why it rejected the rule (wrong table, hook or protocol for the match or target).',
+              `sudo dmesg | grep x_tables; ${edit}`,
+            )
+          : manual(
+              `Rewrite the rule the kernel refused (${where}): ${why}.`,
+              'The rest of the table loads once nothing in it is refused; check the file with `nfdoctor check` before restoring it.',
+              edit,
+            ),
       ];
     case 'set-missing':
       return [
@@ -160,12 +180,12 @@ function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location): Action[]
   }
 }
 
-function messageIdFor(issue: RestoreIssue): string {
+function messageIdFor(issue: RestoreIssue, why: string | undefined): string {
   switch (issue.kind) {
     case 'missing-extension':
       return 'ruleRejected';
     case 'kernel-rejected':
-      return 'ruleInvalid';
+      return why === undefined ? 'ruleInvalid' : 'ruleInvalidExplained';
     case 'table-rejected':
       return 'tableRejected';
     case 'unknown-extension':
@@ -196,10 +216,11 @@ function issueFinding(
   const causes = causesOf(ctx, saved, issue, loc);
   const reason = issue.messages.filter((m) => m.pid !== 1).at(-1)?.text ?? '';
   const fromCauses = causes.length > 0 ? causeActions(causes) : [];
-  const own = fromCauses.length > 0 ? fromCauses : ownFix(saved, issue, loc);
+  const why = knownRejection(model, saved, issue);
+  const own = fromCauses.length > 0 ? fromCauses : ownFix(saved, issue, loc, why);
   const table = loc.table?.name ?? loc.rules[0]?.table ?? issue.table ?? 'filter';
   return {
-    messageId: messageIdFor(issue),
+    messageId: messageIdFor(issue, why),
     key: `${saved.path}:${issue.fileLine === undefined ? issue.kind : String(issue.fileLine)}`,
     data: {
       file: saved.path,
@@ -214,6 +235,7 @@ function issueFinding(
       unit,
       backend: issue.backend === 'legacy' ? 'legacy' : issue.backend === 'nft' ? 'nf_tables' : 'unknown',
       reason,
+      why: why ?? '',
     },
     evidence: [
       ...issueEvidence(model, issue, unit === 'netfilter-persistent.service'),
@@ -286,6 +308,8 @@ export default defineCheck({
         '{{file}} line {{line}} could not be loaded by {{unit}}: the kernel has no {{extensions}} ({{backend}}: "{{reason}}"), so the whole {{table}} table was rejected',
       ruleInvalid:
         '{{file}} line {{line}} was rejected by the kernel ({{errno}}) when {{unit}} restored it, so the whole {{table}} table was rejected: {{rule}}',
+      ruleInvalidExplained:
+        '{{file}} line {{line}} was rejected by the kernel ({{errno}}) when {{unit}} restored it, so the whole {{table}} table was rejected: {{rule}}; {{why}}',
       tableRejected:
         '{{file}} line {{line}} is the COMMIT of table {{table}}, which the legacy kernel refused as a whole when {{unit}} restored it; rule(s) it cannot load: line {{lines}} ({{extensions}})',
       unknownExtension:
