@@ -176,6 +176,14 @@ describe('parseIptablesSave: structure', () => {
     expect(value.tables[0]).toMatchObject({ name: 'nosuchtable', knownName: false });
   });
 
+  it('chain names: "!" or "-" first fails nf_tables on a ":" line, both backends on -N; verdict names fail both', () => {
+    expect(codes(parse('*filter\n:!x - [0:0]\n-N !y\n:DROP - [0:0]\nCOMMIT\n').diagnostics)).toEqual([
+      'invalid-chain-name',
+      'invalid-new-chain-name',
+      'chain-name-clash',
+    ]);
+  });
+
   it('only a bare "#" at column 1 is a comment; blank means empty', () => {
     expect(codes(parse(filter(' # indented', '   ')).diagnostics)).toEqual([
       'unexpected-argument',

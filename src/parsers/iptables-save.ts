@@ -1016,7 +1016,8 @@ class RestoreState {
     table.chains.add(decl);
   }
 
-  private checkChainName(name: string, line: number): boolean {
+  /** `byCommand`: -N/-E, which both backends check with assert_valid_chain_name() (xshared.c do_parse()). */
+  private checkChainName(name: string, line: number, byCommand = false): boolean {
     if (longerThanBytes(name, MAX_CHAIN_NAME_BYTES)) {
       this.report(
         'error',
@@ -1031,8 +1032,10 @@ class RestoreState {
       this.report(
         'error',
         line,
-        'invalid-chain-name',
-        `chain name "${name}" starts with "${name[0] ?? ''}": the nf_tables backend fails with "chain name not allowed to start with \`${name[0] ?? ''}'" (iptables-legacy-restore accepts it)`,
+        byCommand ? 'invalid-new-chain-name' : 'invalid-chain-name',
+        byCommand
+          ? `chain name "${name}" starts with "${name[0] ?? ''}": iptables-restore fails with "chain name not allowed to start with \`${name[0] ?? ''}'"`
+          : `chain name "${name}" starts with "${name[0] ?? ''}": the nf_tables backend fails with "chain name not allowed to start with \`${name[0] ?? ''}'" (iptables-legacy-restore accepts it)`,
       );
     } else if (STANDARD_TARGETS.has(name)) {
       // nf_tables: assert_valid_chain_name() finds the standard target; legacy: libiptc iptc_create_chain()
@@ -1193,7 +1196,7 @@ class RestoreState {
   }
 
   private declareByCommand(table: OpenTable, name: string, line: number): void {
-    if (!this.checkChainName(name, line)) {
+    if (!this.checkChainName(name, line, true)) {
       return;
     }
     if (table.chains.has(name)) {

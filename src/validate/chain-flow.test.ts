@@ -33,6 +33,29 @@ describe('loops and jump depth', () => {
     ).toHaveLength(1);
   });
 
+  it('follows iptables-legacy in not walking past an unconditional verdict (nf_tables walks every rule)', () => {
+    const found = rejected(
+      table(
+        'nat',
+        ':DOCKER - [0:0]',
+        '-A PREROUTING -j DOCKER',
+        '-A DOCKER -j RETURN',
+        '-A DOCKER -p tcp --dport 1 -j DOCKER',
+      ),
+    );
+    expect(found.map(([line, code]) => [line, code])).toEqual([[5, 'rule-rejected-nft']]);
+    const hooks = rejected(
+      table(
+        'filter',
+        ':O - [0:0]',
+        '-A INPUT -j O',
+        '-A O -j ACCEPT',
+        '-A O -m owner --uid-owner 0 -j ACCEPT',
+      ),
+    );
+    expect(hooks.map(([line, code]) => [line, code])).toEqual([[5, 'rule-rejected-nft']]);
+  });
+
   it('leaves alone a loop no built-in chain reaches, a diamond, and a loop whose rule is deleted again', () => {
     expect(rejected(table('filter', ':A - [0:0]', ':B - [0:0]', '-A A -j B', '-A B -j A'))).toEqual([]);
     expect(
@@ -155,6 +178,18 @@ describe('restore commands against what the lines above built', () => {
       '-E then jump to the new name',
       [':OLD - [0:0]', '-E OLD NEW', '-A INPUT -j NEW'],
       [[4, 'rule-rejected-nft']],
+    ],
+    [
+      '-R of a rule this file added (nf_tables)',
+      ['-A INPUT -j ACCEPT', '-R INPUT 1 -j DROP'],
+      [[3, 'rule-rejected-nft']],
+    ],
+    ['-E of a built-in chain', ['-E INPUT MYINPUT'], [[2, 'rule-rejected']]],
+    ['bare -X over a chain with rules', [':A - [0:0]', '-A A -j ACCEPT', '-X'], [[4, 'rule-rejected']]],
+    [
+      'bare -X over emptied chains (nf_tables)',
+      [':A - [0:0]', '-A A -j ACCEPT', '-F', '-X'],
+      [[5, 'rule-rejected-nft']],
     ],
     [
       '-E then jump to the old name',

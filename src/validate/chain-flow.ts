@@ -73,6 +73,28 @@ export function parseRuleNumber(word: string): number | undefined {
 interface Edge {
   readonly to: number;
   readonly line: number;
+  /** Followed by iptables-legacy: no unconditional verdict comes before it in its chain (isDeadEnd). */
+  readonly legacy: boolean;
+}
+
+const VERDICTS: ReadonlySet<string> = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE']);
+
+/**
+ * ip_tables.c mark_source_chains() walks a chain rule by rule and turns back at the first rule that is
+ * unconditional (no -s/-d/-i/-o/-p/-f, no match) with a verdict: the rules after it are never walked, so
+ * iptables-legacy finds no loop and applies no hook through them. nf_tables validates every rule.
+ */
+export function isDeadEnd(rule: Rule): boolean {
+  const target = rule.target;
+  return (
+    target !== undefined &&
+    target.kind === 'standard' &&
+    !target.goto &&
+    VERDICTS.has(target.name) &&
+    rule.protocol === undefined &&
+    rule.matches.length === 0 &&
+    rule.generic.every((o) => o.name === '-c' || o.name === '-4' || o.name === '-6')
+  );
 }
 
 /** One table's rules and commands, in file order, reduced to what decides how its chains link. */
@@ -84,6 +106,9 @@ export class ChainFlow {
   private readonly chains: number[] = [];
   private readonly targets: number[] = [];
   private readonly kinds: number[] = [];
+  private readonly deadEnds: boolean[] = [];
+  /** Chains that an unconditional verdict has closed for iptables-legacy's walk, in the order lines come. */
+  private readonly closed = new Set<number>();
   private readonly ruleNumbers = new Map<number, string>();
   private simple = true;
   private tooLong = false;
@@ -92,6 +117,7 @@ export class ChainFlow {
   private readonly limitedLine: number[] = [];
   private readonly limitedAllowed: number[] = [];
   private readonly limitedWhat: string[] = [];
+  private readonly limitedLegacy: boolean[] = [];
   private readonly legacyChecked: Rule[] = [];
   private readonly findings: FlowFinding[] = [];
 
@@ -125,6 +151,12 @@ export class ChainFlow {
     this.targets.push(target === undefined ? NO_TARGET : this.id(target.name));
     const kind = KIND[rule.command];
     this.kinds.push(kind);
+    const deadEnd = isDeadEnd(rule);
+    this.deadEnds.push(deadEnd);
+    const legacyWalks = !this.closed.has(chain);
+    if (deadEnd) {
+      this.closed.add(chain);
+    }
     if (kind !== 0) {
       this.simple = false;
       if (rule.ruleNumber !== undefined) {
@@ -144,12 +176,13 @@ export class ChainFlow {
       this.limitedLine.push(rule.line);
       this.limitedAllowed.push(allowed);
       this.limitedWhat.push(limit.what);
+      this.limitedLegacy.push(legacyWalks);
     }
     let hookChecked = target?.kind === 'extension' && LEGACY_HOOK_CHECKED.has(target.name);
     for (let i = 0; i < rule.matches.length && !hookChecked; i++) {
       hookChecked = LEGACY_HOOK_CHECKED.has(rule.matches[i]?.name ?? '');
     }
-    if (hookChecked) {
+    if (hookChecked && legacyWalks) {
       this.legacyChecked.push(rule);
     }
   }
@@ -180,14 +213,18 @@ export class ChainFlow {
   /** Jumps between user chains when every line only appends: chain id -> edges. */
   private appendedGraph(userChains: ReadonlySet<string>): Map<number, Edge[]> {
     const graph = new Map<number, Edge[]>();
+    const closed = new Set<number>();
     for (let i = 0; i < this.lines.length; i++) {
       const to = this.targets[i] ?? NO_TARGET;
+      const from = this.chains[i] ?? 0;
+      if (this.deadEnds[i] === true) {
+        closed.add(from);
+      }
       if (to === NO_TARGET || !userChains.has(this.names[to] ?? '')) {
         continue;
       }
-      const from = this.chains[i] ?? 0;
       const edges = graph.get(from);
-      const edge = { to, line: this.lines[i] ?? 0 };
+      const edge = { to, line: this.lines[i] ?? 0, legacy: !closed.has(from) };
       if (edges === undefined) {
         graph.set(from, [edge]);
       } else {
@@ -213,8 +250,8 @@ export class ChainFlow {
       steps.push({ line: command.line, command });
     }
     steps.sort((a, b) => a.line - b.line);
-    const rules = new Map<number, { target: number; line: number }[]>();
-    const listOf = (chain: number): { target: number; line: number }[] => {
+    const rules = new Map<number, { target: number; line: number; dead: boolean }[]>();
+    const listOf = (chain: number): { target: number; line: number; dead: boolean }[] => {
       let list = rules.get(chain);
       if (list === undefined) {
         list = [];
@@ -270,14 +307,30 @@ export class ChainFlow {
         }
         case 'delete-chain':
           if (name === undefined) {
-            const used = [...userChains].find((u) => !gone.has(u) && referenced(this.id(u)));
-            if (used !== undefined) {
+            const left = [...userChains].filter((u) => !gone.has(u));
+            const used = left.find((u) => referenced(this.id(u)));
+            const full = left.find((u) => (rules.get(this.id(u))?.length ?? 0) > 0);
+            if (full !== undefined) {
+              this.report(
+                c.line,
+                'both',
+                `-X deletes every user chain, but chain ${full} still has rules (flush with -F first): ${LOAD_FAILS}`,
+              );
+            } else if (used !== undefined) {
               this.report(
                 c.line,
                 'both',
                 `-X deletes every user chain, but chain ${used} is still the target of a rule: ${LOAD_FAILS} ("Too many links")`,
               );
             } else {
+              if (left.length > 0) {
+                // Measured: iptables-nft-restore 1.8.9 fails a bare -X over the chains of its own batch.
+                this.report(
+                  c.line,
+                  'nft',
+                  `-X without a chain name, over user chains this file made (${left.join(', ')}): iptables-nft-restore 1.8.9 fails; name each chain (-X ${left[0] ?? ''})`,
+                );
+              }
               userChains.forEach((u) => gone.set(u, `deleted by -X at line ${c.line}`));
               userChains.forEach((u) => rules.delete(this.id(u)));
             }
@@ -328,6 +381,14 @@ export class ChainFlow {
           if (name === undefined || to === undefined) {
             break;
           }
+          if (this.builtins.has(name)) {
+            this.report(
+              c.line,
+              'both',
+              `-E ${name}: a built-in chain cannot be renamed: iptables-restore fails ("No chain/target/match by that name")`,
+            );
+            break;
+          }
           const from = this.id(name);
           const next = this.id(to);
           rules.set(next, rules.get(from) ?? []);
@@ -354,14 +415,13 @@ export class ChainFlow {
     }
     const graph = new Map<number, Edge[]>();
     for (const [chain, list] of rules) {
+      const firstDead = list.findIndex((r) => r.dead);
       const edges = list
+        .map((r, at) => ({ to: r.target, line: r.line, legacy: firstDead === -1 || at < firstDead }))
         .filter(
-          (r) =>
-            r.target !== NO_TARGET &&
-            userChains.has(this.names[r.target] ?? '') &&
-            !gone.has(this.names[r.target] ?? ''),
-        )
-        .map((r) => ({ to: r.target, line: r.line }));
+          (e) =>
+            e.to !== NO_TARGET && userChains.has(this.names[e.to] ?? '') && !gone.has(this.names[e.to] ?? ''),
+        );
       if (edges.length > 0) {
         graph.set(chain, edges);
       }
@@ -372,7 +432,7 @@ export class ChainFlow {
   /** One rule line of replay(); false when its effect cannot be known exactly (a -D by rule spec). */
   private replayRule(
     i: number,
-    listOf: (chain: number) => { target: number; line: number }[],
+    listOf: (chain: number) => { target: number; line: number; dead: boolean }[],
     gone: ReadonlyMap<string, string>,
     renamed: ReadonlyMap<string, number>,
   ): boolean {
@@ -416,7 +476,7 @@ export class ChainFlow {
       );
       return true;
     }
-    const entry = { target, line };
+    const entry = { target, line, dead: this.deadEnds[i] === true };
     switch (kind) {
       case 0:
         list.push(entry);
@@ -446,6 +506,13 @@ export class ChainFlow {
           );
         } else {
           list[n - 1] = entry;
+          // The table was flushed at its *table line: the rule replaced was added by this file, and
+          // iptables-nft-restore finds no handle for a rule its own batch has not committed yet.
+          this.report(
+            line,
+            'nft',
+            `-R ${chainName} ${n} replaces a rule this same file added: iptables-nft-restore 1.8.9 fails (the rule is not in the kernel until COMMIT); write the rule you want in its place instead`,
+          );
         }
         return true;
       default:
@@ -486,7 +553,15 @@ export class ChainFlow {
 
   /** Loops, nf_tables' jump depth and the hooks each user chain inherits, from every built-in chain. */
   private analyse(graph: ReadonlyMap<number, readonly Edge[]>, table: FlowTable): void {
+    const legacyGraph = new Map<number, Edge[]>();
+    for (const [chain, edges] of graph) {
+      const walked = edges.filter((e) => e.legacy);
+      if (walked.length > 0) {
+        legacyGraph.set(chain, walked);
+      }
+    }
     const reached = new Map<number, number>();
+    const reachedLegacy = new Map<number, number>();
     const commit = table.commitLine === undefined ? '' : ` at line ${table.commitLine}`;
     for (const hook of this.builtins) {
       const root = this.ids.get(hook);
@@ -494,19 +569,21 @@ export class ChainFlow {
       if (root === undefined || edges === undefined) {
         continue;
       }
-      const loop = this.walk(root, graph, HOOK_BIT.get(hook) ?? 0, reached);
+      const bit = HOOK_BIT.get(hook) ?? 0;
+      const loop = this.walk(root, graph, bit, reached);
+      const legacyLoop = this.walk(root, legacyGraph, bit, reachedLegacy);
       if (loop !== undefined) {
         const path = loop.path.map((c) => this.names[c]).join(' -> ');
         this.report(
           loop.line,
-          'both',
+          legacyLoop === undefined ? 'nft' : 'both',
           `this jump closes a loop of chains reached from ${hook}: ${path}: the kernel refuses a table whose jumps loop (iptables-nft-restore: "RULE_APPEND failed (Too many links)"; iptables-legacy-restore: "line N failed" at the COMMIT${commit}), although iptables-restore --test passes`,
         );
         return;
       }
     }
     this.checkDepth(graph);
-    this.checkHooks(reached);
+    this.checkHooks(reached, reachedLegacy);
   }
 
   /** Depth-first from one built-in chain: records the hooks reaching each chain; returns the first loop. */
@@ -595,21 +672,23 @@ export class ChainFlow {
   }
 
   /** Hook limits of matches and targets in user chains, against the hooks that reach each chain. */
-  private checkHooks(reached: ReadonlyMap<number, number>): void {
+  private checkHooks(reached: ReadonlyMap<number, number>, reachedLegacy: ReadonlyMap<number, number>): void {
     for (let i = 0; i < this.limitedChain.length; i++) {
-      const mask = reached.get(this.limitedChain[i] ?? 0) ?? 0;
+      const chain = this.limitedChain[i] ?? 0;
       const allowed = this.limitedAllowed[i] ?? 0;
-      const outside = mask & ~allowed;
+      const nftOutside = (reached.get(chain) ?? 0) & ~allowed;
+      const legacyOutside = this.limitedLegacy[i] === true ? (reachedLegacy.get(chain) ?? 0) & ~allowed : 0;
+      const outside = nftOutside | legacyOutside;
       if (outside !== 0) {
         this.report(
           this.limitedLine[i] ?? 0,
-          'both',
+          nftOutside === 0 ? 'legacy' : legacyOutside === 0 ? 'nft' : 'both',
           `${this.limitedWhat[i] ?? ''} in chain ${this.names[this.limitedChain[i] ?? 0] ?? ''}, which is reached from ${hookNames(outside).join('/')}; only usable from ${hookNames(allowed).join('/')}: the kernel refuses the rule, so ${LOAD_FAILS}`,
         );
       }
     }
     for (const rule of this.legacyChecked) {
-      const mask = reached.get(this.ids.get(rule.chain) ?? -1) ?? 0;
+      const mask = reachedLegacy.get(this.ids.get(rule.chain) ?? -1) ?? 0;
       for (const hook of hookNames(mask)) {
         const error = checkentryError({ ...rule, chain: hook }, this.family);
         if (error !== undefined) {
