@@ -184,6 +184,13 @@ describe('parseIptablesSave: structure', () => {
     ]);
   });
 
+  it('a chain name -X or -E took away can be made again with -N or -E', () => {
+    expect(codes(parse('*filter\n:A - [0:0]\n-X A\n-N A\nCOMMIT\n').diagnostics)).toEqual([]);
+    expect(codes(parse('*filter\n:A - [0:0]\n-E A B\n-E B A\nCOMMIT\n').diagnostics)).toEqual([]);
+    expect(codes(parse('*filter\n:A - [0:0]\n:B - [0:0]\n-X\n-N A\n-N B\nCOMMIT\n').diagnostics)).toEqual([]);
+    expect(codes(parse('*filter\n:A - [0:0]\n-N A\nCOMMIT\n').diagnostics)).toEqual(['chain-exists']);
+  });
+
   it('only a bare "#" at column 1 is a comment; blank means empty', () => {
     expect(codes(parse(filter(' # indented', '   ')).diagnostics)).toEqual([
       'unexpected-argument',

@@ -602,6 +602,8 @@ interface OpenTable {
   /** Target name of kind 'extension' -> lines of the rules using it (negative for -g), for resolveLateChainTargets. */
   extensionTargets: Map<string, number[]>;
   commands: ChainCommand[];
+  /** User chains a -X or an -E took away since they were declared (a later -N or -E may bring the name back). */
+  removedChains: Set<string> | undefined;
 }
 
 /** Where RestoreState puts rules: a RetainingSink for parseIptablesSave, the caller's visitor otherwise. */
@@ -892,6 +894,7 @@ class RestoreState {
       ruleCount: 0,
       extensionTargets: new Map(),
       commands: [],
+      removedChains: undefined,
     };
     this.sink.openTable?.(tableName, line);
   }
@@ -1192,6 +1195,19 @@ class RestoreState {
       this.declareByCommand(table, chain, line);
     } else if (kind === 'rename-chain' && command.args[1] !== undefined) {
       this.declareByCommand(table, command.args[1], line);
+      if (chain !== undefined) {
+        (table.removedChains ??= new Set()).add(chain);
+      }
+    } else if (kind === 'delete-chain') {
+      const removed = (table.removedChains ??= new Set());
+      for (const name of chain === undefined
+        ? table.chains
+            .list()
+            .filter((d) => !d.builtin)
+            .map((d) => d.name)
+        : [chain]) {
+        removed.add(name);
+      }
     }
   }
 
@@ -1199,7 +1215,8 @@ class RestoreState {
     if (!this.checkChainName(name, line, true)) {
       return;
     }
-    if (table.chains.has(name)) {
+    const removed = table.removedChains?.delete(name) === true;
+    if (table.chains.has(name) && !removed) {
       this.report(
         'error',
         line,

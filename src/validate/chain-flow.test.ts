@@ -56,6 +56,22 @@ describe('loops and jump depth', () => {
     expect(hooks.map(([line, code]) => [line, code])).toEqual([[5, 'rule-rejected-nft']]);
   });
 
+  it('counts "-p all", "-s 0.0.0.0/0" and "-i +" as unconditional, as ipt_ip stores them', () => {
+    for (const any of ['-p all', '-s 0.0.0.0/0', '-d 0/0', '-i +']) {
+      const found = rejected(
+        table('filter', ':A - [0:0]', '-A INPUT -j A', `-A A ${any} -j ACCEPT`, '-A A -j A'),
+      );
+      expect(
+        found.map(([line, code]) => [line, code]),
+        any,
+      ).toEqual([[5, 'rule-rejected-nft']]);
+    }
+    const conditional = rejected(
+      table('filter', ':A - [0:0]', '-A INPUT -j A', '-A A ! -s 0.0.0.0/0 -j ACCEPT', '-A A -j A'),
+    );
+    expect(conditional.map(([line, code]) => [line, code])).toEqual([[5, 'rule-rejected']]);
+  });
+
   it('leaves alone a loop no built-in chain reaches, a diamond, and a loop whose rule is deleted again', () => {
     expect(rejected(table('filter', ':A - [0:0]', ':B - [0:0]', '-A A -j B', '-A B -j A'))).toEqual([]);
     expect(

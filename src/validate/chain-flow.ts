@@ -91,10 +91,32 @@ export function isDeadEnd(rule: Rule): boolean {
     target.kind === 'standard' &&
     !target.goto &&
     VERDICTS.has(target.name) &&
-    rule.protocol === undefined &&
+    (rule.protocol === undefined ||
+      (!rule.protocol.negated && ANY_PROTOCOL.has(rule.protocol.value.toLowerCase()))) &&
     rule.matches.length === 0 &&
-    rule.generic.every((o) => o.name === '-c' || o.name === '-4' || o.name === '-6')
+    rule.generic.every(matchesAnything)
   );
+}
+
+/** -p values that parse to protocol 0, which ipt_ip leaves as "any" (xtables_parse_protocol()). */
+const ANY_PROTOCOL: ReadonlySet<string> = new Set(['all', '0']);
+/** Addresses and masks that leave ipt_ip's src/dst zero: they match every address. */
+const ANY_ADDRESS = /^(?:0+(?:\.0+){0,3}|::)\/(?:0+|0+(?:\.0+){3})$/;
+
+/** A generic option that leaves the rule's ipt_ip as an unconditional rule has it (counters, family, "any"). */
+function matchesAnything(o: Rule['generic'][number]): boolean {
+  if (o.name === '-c' || o.name === '-4' || o.name === '-6') {
+    return true;
+  }
+  const value = o.values[0] ?? '';
+  if (o.negated) {
+    return false;
+  }
+  if (o.name === '-s' || o.name === '-d') {
+    return ANY_ADDRESS.test(value);
+  }
+  // xtables_parse_interface(): "+" alone is a wildcard of length 0, all-zero mask.
+  return (o.name === '-i' || o.name === '-o') && value === '+';
 }
 
 /** One table's rules and commands, in file order, reduced to what decides how its chains link. */
