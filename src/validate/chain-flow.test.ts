@@ -56,8 +56,8 @@ describe('loops and jump depth', () => {
     expect(hooks.map(([line, code]) => [line, code])).toEqual([[5, 'rule-rejected-nft']]);
   });
 
-  it('counts "-p all", "-s 0.0.0.0/0" and "-i +" as unconditional, as ipt_ip stores them', () => {
-    for (const any of ['-p all', '-s 0.0.0.0/0', '-d 0/0', '-i +']) {
+  it('counts "-p all" and "-s 0.0.0.0/0" as unconditional, as ipt_ip stores them ("-i +" is not)', () => {
+    for (const any of ['-p all', '-s 0.0.0.0/0', '-d 0/0']) {
       const found = rejected(
         table('filter', ':A - [0:0]', '-A INPUT -j A', `-A A ${any} -j ACCEPT`, '-A A -j A'),
       );
@@ -66,10 +66,15 @@ describe('loops and jump depth', () => {
         any,
       ).toEqual([[5, 'rule-rejected-nft']]);
     }
-    const conditional = rejected(
-      table('filter', ':A - [0:0]', '-A INPUT -j A', '-A A ! -s 0.0.0.0/0 -j ACCEPT', '-A A -j A'),
-    );
-    expect(conditional.map(([line, code]) => [line, code])).toEqual([[5, 'rule-rejected']]);
+    for (const condition of ['! -s 0.0.0.0/0', '-i +']) {
+      const conditional = rejected(
+        table('filter', ':A - [0:0]', '-A INPUT -j A', `-A A ${condition} -j ACCEPT`, '-A A -j A'),
+      );
+      expect(
+        conditional.map(([line, code]) => [line, code]),
+        condition,
+      ).toEqual([[5, 'rule-rejected']]);
+    }
   });
 
   it('leaves alone a loop no built-in chain reaches, a diamond, and a loop whose rule is deleted again', () => {

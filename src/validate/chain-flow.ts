@@ -103,20 +103,15 @@ const ANY_PROTOCOL: ReadonlySet<string> = new Set(['all', '0']);
 /** Addresses and masks that leave ipt_ip's src/dst zero: they match every address. */
 const ANY_ADDRESS = /^(?:0+(?:\.0+){0,3}|::)\/(?:0+|0+(?:\.0+){3})$/;
 
-/** A generic option that leaves the rule's ipt_ip as an unconditional rule has it (counters, family, "any"). */
+/**
+ * A generic option that leaves the rule's ipt_ip as an unconditional rule has it: counters, the family, an
+ * address of "any" (measured: "-i +" does not, iptables-legacy still walks past it).
+ */
 function matchesAnything(o: Rule['generic'][number]): boolean {
   if (o.name === '-c' || o.name === '-4' || o.name === '-6') {
     return true;
   }
-  const value = o.values[0] ?? '';
-  if (o.negated) {
-    return false;
-  }
-  if (o.name === '-s' || o.name === '-d') {
-    return ANY_ADDRESS.test(value);
-  }
-  // xtables_parse_interface(): "+" alone is a wildcard of length 0, all-zero mask.
-  return (o.name === '-i' || o.name === '-o') && value === '+';
+  return !o.negated && (o.name === '-s' || o.name === '-d') && ANY_ADDRESS.test(o.values[0] ?? '');
 }
 
 /** One table's rules and commands, in file order, reduced to what decides how its chains link. */
