@@ -6,7 +6,8 @@
 // Root only.
 //
 // Format: "=== FAMILY NAME" starts a case (FAMILY 4 or 6); the lines up to the next "===" are the file.
-// A case whose name says "CRLF" is written with CRLF line endings. Lines starting with "#" before the first
+// A case whose name says "CRLF" is written with CRLF line endings, "CR only" with CR alone, and "BOM"
+// starts with a UTF-8 byte order mark. Lines starting with "#" before the first
 // case are comments.
 //
 // usage: node scripts/file-cases.mjs [FILE]
@@ -42,7 +43,12 @@ export function fileCases(text) {
       lines.pop();
     }
     const body = `${lines.join('\n')}\n`;
-    return { name, family, text: name.includes('CRLF') ? body.replaceAll('\n', '\r\n') : body };
+    const ended = name.includes('CRLF')
+      ? body.replaceAll('\n', '\r\n')
+      : name.includes('CR only')
+        ? body.replaceAll('\n', '\r')
+        : body;
+    return { name, family, text: name.includes('BOM') ? `\ufeff${ended}` : ended };
   });
 }
 
