@@ -129,6 +129,28 @@ describe('hooks a user chain inherits', () => {
     expect(owner.map(([line, code]) => [line, code])).toEqual([[6, 'rule-rejected']]);
   });
 
+  it('checks every hook-limited extension of a rule, and reports the rule once', () => {
+    const found = rejected(
+      table(
+        'nat',
+        ':D - [0:0]',
+        '-A PREROUTING -j D',
+        '-A D -p tcp -m owner --uid-owner 0 -j DNAT --to-destination 192.0.2.1',
+      ),
+    );
+    expect(found.map(([line, code]) => [line, code])).toEqual([[4, 'rule-rejected']]);
+    expect(found[0]?.[2]).toContain('owner match in chain D, which is reached from PREROUTING');
+    const twice = rejected(
+      table(
+        'filter',
+        ':X - [0:0]',
+        '-A FORWARD -j X',
+        '-A X -m mac --mac-source 00:11:22:33:44:55 -m owner --uid-owner 0 -j ACCEPT',
+      ),
+    );
+    expect(twice).toHaveLength(1);
+  });
+
   it('passes a chain reached only from allowed hooks, or from none', () => {
     expect(
       rejected(

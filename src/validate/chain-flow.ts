@@ -12,7 +12,7 @@
 // NFT_JUMP_STACK_SIZE (16) jumps (EMLINK). Measured with iptables-restore 1.8.9 of both backends in a
 // network namespace (fixtures/rules/file-cases.txt).
 import type { ChainCommand, Rule } from '../parsers/iptables-save.ts';
-import { checkentryError, hookRestriction, LEGACY_HOOK_CHECKED } from './targets.ts';
+import { checkentryError, hookRestrictions, LEGACY_HOOK_CHECKED } from './targets.ts';
 import type { Family } from '../knowledge/extensions.ts';
 
 export type FlowBackends = 'both' | 'legacy' | 'nft';
@@ -183,8 +183,7 @@ export class ChainFlow {
     if (this.builtins.has(rule.chain)) {
       return;
     }
-    const limit = hookRestriction(rule);
-    if (limit !== undefined) {
+    for (const limit of hookRestrictions(rule) ?? []) {
       let allowed = 0;
       for (const hook of limit.hooks) {
         allowed |= HOOK_BIT.get(hook) ?? 0;
@@ -690,13 +689,19 @@ export class ChainFlow {
 
   /** Hook limits of matches and targets in user chains, against the hooks that reach each chain. */
   private checkHooks(reached: ReadonlyMap<number, number>, reachedLegacy: ReadonlyMap<number, number>): void {
+    // iptables stops at the first extension of a rule it refuses: one finding a line.
+    const reported = new Set<number>();
     for (let i = 0; i < this.limitedChain.length; i++) {
+      if (reported.has(this.limitedLine[i] ?? 0)) {
+        continue;
+      }
       const chain = this.limitedChain[i] ?? 0;
       const allowed = this.limitedAllowed[i] ?? 0;
       const nftOutside = (reached.get(chain) ?? 0) & ~allowed;
       const legacyOutside = this.limitedLegacy[i] === true ? (reachedLegacy.get(chain) ?? 0) & ~allowed : 0;
       const outside = nftOutside | legacyOutside;
       if (outside !== 0) {
+        reported.add(this.limitedLine[i] ?? 0);
         this.report(
           this.limitedLine[i] ?? 0,
           nftOutside === 0 ? 'legacy' : legacyOutside === 0 ? 'nft' : 'both',

@@ -137,22 +137,20 @@ const MATCH_HOOK_LIMITS: ReadonlyMap<string, HookLimit> = new Map(
 );
 
 /**
- * The hooks the rule's target or a match registers for (.hooks in its kernel module), when they are
- * limited: both backends check them for every hook that reaches the rule, through jumps too.
+ * The hooks the rule's target and matches register for (.hooks in their kernel modules), each that limits
+ * them: both backends check them for every hook that reaches the rule, through jumps too. Undefined when none.
  */
-export function hookRestriction(rule: Rule): HookLimit | undefined {
+export function hookRestrictions(rule: Rule): HookLimit[] | undefined {
   const target = rule.target;
   const byTarget = target?.kind === 'extension' ? TARGET_HOOK_LIMITS.get(target.name) : undefined;
-  if (byTarget !== undefined) {
-    return byTarget;
-  }
+  let limits = byTarget === undefined ? undefined : [byTarget];
   for (const match of rule.matches) {
     const byMatch = MATCH_HOOK_LIMITS.get(match.name);
     if (byMatch !== undefined) {
-      return byMatch;
+      (limits ??= []).push(byMatch);
     }
   }
-  return undefined;
+  return limits;
 }
 
 /**
