@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nfdoctorVerdicts, realRestore } from './realistic-rulesets.mjs';
+import { nfdoctorVerdicts, printAgreement, realRestore } from './realistic-rulesets.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FILE_CASES = join(ROOT, 'fixtures/rules/file-cases.txt');
@@ -77,19 +77,10 @@ async function main() {
   const { checkRules, kernel } = await checkHarness('file cases');
   const cases = fileCases(readFileSync(process.argv[2] ?? FILE_CASES, 'utf8'));
   const rows = await compareFileCases(cases, checkRules, kernel);
-  const disagree = rows.filter((r) => r.loads === (r.nfdoctor !== undefined));
-  for (const r of disagree) {
-    const test = r.testLoads === r.loads ? '' : ` (--test ${r.testLoads ? 'passes' : 'fails'})`;
-    console.log(
-      `${r.backend}\t${r.name}\n\treal: ${r.loads ? 'loads' : r.real}${test}\n\tnfdoctor: ${r.nfdoctor ?? 'accepts'}`,
-    );
-  }
-  const falseRejections = disagree.filter((r) => r.loads).length;
-  const pct = (100 * (rows.length - disagree.length)) / rows.length;
-  console.log(
-    `${cases.length} files, ${rows.length} (file, backend) pairs: ${rows.length - disagree.length} agree (${pct.toFixed(1)}%); ` +
-      `${falseRejections} refused by nfdoctor that iptables loads, ${disagree.length - falseRejections} loaded that iptables refuses`,
-  );
+  printAgreement(rows, cases.length, 'file', (r) => [
+    r.name,
+    r.testLoads === r.loads ? '' : ` (--test ${r.testLoads ? 'passes' : 'fails'})`,
+  ]);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

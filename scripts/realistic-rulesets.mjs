@@ -323,6 +323,26 @@ export function createNetns() {
   return ns;
 }
 
+/**
+ * Prints each (item, backend) pair where `check` and the real restore disagree (`label(row)` names the item,
+ * with anything to add after the real outcome), then the agreement line over `count` items of `unit`.
+ */
+export function printAgreement(rows, count, unit, label) {
+  const disagree = rows.filter((r) => r.loads === (r.nfdoctor !== undefined));
+  for (const r of disagree) {
+    const [name, note = ''] = label(r);
+    console.log(
+      `${r.backend}\t${name}\n\treal: ${r.loads ? 'loads' : r.real}${note}\n\tnfdoctor: ${r.nfdoctor ?? 'accepts'}`,
+    );
+  }
+  const falseRejections = disagree.filter((r) => r.loads).length;
+  const pct = (100 * (rows.length - disagree.length)) / rows.length;
+  console.log(
+    `${count} ${unit}s, ${rows.length} (${unit}, backend) pairs: ${rows.length - disagree.length} agree (${pct.toFixed(1)}%); ` +
+      `${falseRejections} refused by nfdoctor that iptables loads, ${disagree.length - falseRejections} loaded that iptables refuses`,
+  );
+}
+
 export function deleteNetns(ns) {
   spawnSync('ip', ['netns', 'del', ns]);
 }

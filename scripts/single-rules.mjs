@@ -9,7 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createNetns, deleteNetns, nfdoctorVerdicts, realRestore } from './realistic-rulesets.mjs';
+import {
+  createNetns,
+  deleteNetns,
+  nfdoctorVerdicts,
+  printAgreement,
+  realRestore,
+} from './realistic-rulesets.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SINGLE_RULES = join(ROOT, 'fixtures/rules/single-rules.txt');
@@ -69,18 +75,7 @@ async function main() {
   const { checkRules, kernel } = await checkHarness('single rules');
   const files = singleRuleFiles(readFileSync(process.argv[2] ?? SINGLE_RULES, 'utf8'));
   const rows = await compareSingleRules(files, checkRules, kernel);
-  const disagree = rows.filter((r) => r.loads === (r.nfdoctor !== undefined));
-  for (const r of disagree) {
-    console.log(
-      `${r.backend}\t${r.rule}\n\treal: ${r.loads ? 'loads' : r.real}\n\tnfdoctor: ${r.nfdoctor ?? 'accepts'}`,
-    );
-  }
-  const falseRejections = disagree.filter((r) => r.loads).length;
-  const pct = (100 * (rows.length - disagree.length)) / rows.length;
-  console.log(
-    `${files.length} rules, ${rows.length} (rule, backend) pairs: ${rows.length - disagree.length} agree (${pct.toFixed(1)}%); ` +
-      `${falseRejections} refused by nfdoctor that iptables loads, ${disagree.length - falseRejections} loaded that iptables refuses`,
-  );
+  printAgreement(rows, files.length, 'rule', (r) => [r.rule]);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

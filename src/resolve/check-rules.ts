@@ -309,27 +309,24 @@ const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set([
 const NFT_ONLY_ERRORS: ReadonlySet<string> = new Set(['invalid-chain-name', 'unknown-table']);
 
 /**
- * Rules only iptables-legacy-restore refuses (RuleValidator): for the legacy backend a "rule-rejected"
- * error, for nf_tables a warning under their own code, so that a switch of backend is not a surprise.
+ * Rules only one backend's restore refuses (RuleValidator): for that backend a "rule-rejected" error, for the
+ * other a warning under their own code, so that a switch of backend is not a surprise.
  */
+const ONE_BACKEND_REJECTIONS: Readonly<Record<string, { backend: Backend; tool: string }>> = {
+  [RULE_REJECTED_LEGACY]: { backend: 'legacy', tool: 'iptables-legacy-restore' },
+  [RULE_REJECTED_NFT]: { backend: 'nft', tool: 'iptables-nft-restore' },
+};
+
 export function forBackend(diagnostics: readonly Diagnostic[], backend: Backend): Diagnostic[] {
   return diagnostics.map((d) => {
-    if (d.code === RULE_REJECTED_LEGACY) {
-      return backend === 'legacy'
+    const only = ONE_BACKEND_REJECTIONS[d.code];
+    if (only !== undefined) {
+      return backend === only.backend
         ? { ...d, code: RULE_REJECTED }
         : {
             ...d,
             severity: 'warning',
-            message: `loads with this backend, but iptables-legacy-restore refuses it: ${d.message}`,
-          };
-    }
-    if (d.code === RULE_REJECTED_NFT) {
-      return backend === 'nft'
-        ? { ...d, code: RULE_REJECTED }
-        : {
-            ...d,
-            severity: 'warning',
-            message: `loads with this backend, but iptables-nft-restore refuses it: ${d.message}`,
+            message: `loads with this backend, but ${only.tool} refuses it: ${d.message}`,
           };
     }
     const otherBackendOnly = backend === 'nft' ? LEGACY_ONLY_ERRORS : NFT_ONLY_ERRORS;

@@ -208,14 +208,8 @@ export class ChainFlow {
     if (this.tooLong) {
       return [];
     }
+    // The parser declares the chains of -N and -E lines too.
     const userChains = new Set(table.chains.filter((c) => !c.builtin).map((c) => c.name));
-    for (const c of table.commands) {
-      if (c.command === 'new-chain' && c.chain !== undefined) {
-        userChains.add(c.chain);
-      } else if (c.command === 'rename-chain' && c.args[0] !== undefined) {
-        userChains.add(c.args[0]);
-      }
-    }
     const graph =
       this.simple && table.commands.length === 0
         ? this.appendedGraph(userChains)
@@ -692,7 +686,8 @@ export class ChainFlow {
     // iptables stops at the first extension of a rule it refuses: one finding a line.
     const reported = new Set<number>();
     for (let i = 0; i < this.limitedChain.length; i++) {
-      if (reported.has(this.limitedLine[i] ?? 0)) {
+      const line = this.limitedLine[i] ?? 0;
+      if (reported.has(line)) {
         continue;
       }
       const chain = this.limitedChain[i] ?? 0;
@@ -701,11 +696,11 @@ export class ChainFlow {
       const legacyOutside = this.limitedLegacy[i] === true ? (reachedLegacy.get(chain) ?? 0) & ~allowed : 0;
       const outside = nftOutside | legacyOutside;
       if (outside !== 0) {
-        reported.add(this.limitedLine[i] ?? 0);
+        reported.add(line);
         this.report(
-          this.limitedLine[i] ?? 0,
+          line,
           nftOutside === 0 ? 'legacy' : legacyOutside === 0 ? 'nft' : 'both',
-          `${this.limitedWhat[i] ?? ''} in chain ${this.names[this.limitedChain[i] ?? 0] ?? ''}, which is reached from ${hookNames(outside).join('/')}; only usable from ${hookNames(allowed).join('/')}: the kernel refuses the rule, so ${LOAD_FAILS}`,
+          `${this.limitedWhat[i] ?? ''} in chain ${this.names[chain] ?? ''}, which is reached from ${hookNames(outside).join('/')}; only usable from ${hookNames(allowed).join('/')}: the kernel refuses the rule, so ${LOAD_FAILS}`,
         );
       }
     }

@@ -299,10 +299,15 @@ export class RuleValidator {
 
   constructor(private readonly opts: ValidateOptions) {}
 
-  private reject(line: number, message: string, code = RULE_REJECTED): void {
+  private reject(
+    line: number,
+    message: string,
+    code = RULE_REJECTED,
+    severity: 'error' | 'warning' = 'error',
+  ): void {
     this.diagnostics.push({
       at: { file: this.opts.file, line },
-      severity: 'error',
+      severity,
       code,
       message,
     });
@@ -369,12 +374,7 @@ export class RuleValidator {
     this.undeclaredJumps(table);
     for (const finding of flow.close(table)) {
       if (finding.warning === true) {
-        this.diagnostics.push({
-          at: { file: this.opts.file, line: finding.line },
-          severity: 'warning',
-          code: 'state-dependent-load',
-          message: finding.message,
-        });
+        this.reject(finding.line, finding.message, 'state-dependent-load', 'warning');
       } else {
         this.reject(finding.line, finding.message, FLOW_CODES[finding.backends]);
       }
