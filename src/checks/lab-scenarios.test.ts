@@ -143,6 +143,32 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     chain: [],
     worst: 'error',
   },
+  'blacklisted-module': {
+    roots: ['kmod/module-unavailable#xt_recent:blocked'],
+    chain: [
+      ['loader/restore-failed#/etc/iptables/rules.v4:7', 'kmod/module-unavailable#xt_recent:blocked'],
+      ['loader/restore-failed#/etc/iptables/rules.v4:8', 'kmod/module-unavailable#xt_recent:blocked'],
+      ['loader/restore-failed#/etc/iptables/rules.v6:8', 'kmod/module-unavailable#xt_recent:blocked'],
+      ['loader/restore-failed#/etc/iptables/rules.v6:9', 'kmod/module-unavailable#xt_recent:blocked'],
+      [
+        'loader/restore-failed#unit:netfilter-persistent.service',
+        'loader/restore-failed#/etc/iptables/rules.v4:7',
+      ],
+    ],
+    worst: 'error',
+  },
+  'blacklisted-module.by-hand': {
+    roots: ['kmod/module-unavailable#xt_recent:blocked-at-boot'],
+    chain: [],
+    worst: 'warning',
+  },
+  'blacklist-name-vs-alias': {
+    roots: ['kmod/module-unavailable#nf_conntrack_ftp:blocked'],
+    chain: [
+      ['loader/restore-failed#/etc/iptables/rules.v6:4', 'kmod/module-unavailable#nf_conntrack_ftp:blocked'],
+    ],
+    worst: 'error',
+  },
   'chain-loop': {
     roots: ['loader/restore-failed#/etc/iptables/rules.v4:15'],
     chain: [
@@ -204,6 +230,51 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
       kind: 'manual',
       command: 'sudoedit /etc/iptables/rules.v4',
     });
+  });
+
+  it('blacklisted-module: one root for both families, citing the blacklist line, whose fix comments it out', async () => {
+    const r = await snapshotDiagnosis('blacklisted-module');
+    const root = r.findings[0];
+    expect(root?.message).toContain(
+      'xt_recent (for match recent, /etc/iptables/rules.v4 line 7, 8 and /etc/iptables/rules.v6 line 8, 9) is blacklisted',
+    );
+    expect(root?.evidence[0]).toMatchObject({ source: '/etc/modprobe.d/hardening.conf', line: 2 });
+    expect(root?.fix?.actions.map((a) => a.kind)).toEqual(['comment-line', 'systemctl']);
+    // Every refused line, IPv6 too, carries the fix of its cause rather than "remove the rule".
+    for (const line of ['rules.v6:8', 'rules.v6:9']) {
+      const f = r.findings.find((x) => x.id === `loader/restore-failed#/etc/iptables/${line}`);
+      expect(f?.fix?.actions[0]).toMatchObject({
+        kind: 'comment-line',
+        file: '/etc/modprobe.d/hardening.conf',
+      });
+    }
+  });
+
+  it('blacklisted-module.by-hand: after modprobe by name and a restart the rules are up; the next boot would fail', async () => {
+    const r = await snapshotDiagnosis('blacklisted-module.by-hand');
+    expect(r.findings.map((f) => `${f.id} ${f.severity}`)).toEqual([
+      'kmod/module-unavailable#xt_recent:blocked-at-boot warning',
+    ]);
+    const f = r.findings[0];
+    expect(f?.message).toContain('is loaded now, but the next boot cannot load it');
+    expect(f?.evidence[0]).toMatchObject({ source: '/proc/modules' });
+    expect(f?.fix?.actions).toEqual([
+      expect.objectContaining({ kind: 'comment-line', file: '/etc/modprobe.d/hardening.conf', line: 2 }),
+    ]);
+  });
+
+  it('blacklist-name-vs-alias: the helper asked for by alias is blocked; ts_bm, asked for by name, loaded past its blacklist', async () => {
+    const r = await snapshotDiagnosis('blacklist-name-vs-alias');
+    expect(r.findings.map((f) => f.id)).toEqual([
+      'kmod/module-unavailable#nf_conntrack_ftp:blocked',
+      'loader/restore-failed#/etc/iptables/rules.v6:4',
+      'loader/restore-failed#unit:netfilter-persistent.service',
+    ]);
+    // The same boot loaded ts_bm for the string match of rules.v4, whose 3 rules are live.
+    expect(r.findings.some((f) => f.subjects.includes('module:ts_bm'))).toBe(false);
+    const model = await buildHostModel(await openSnapshot(join(HOSTS, 'blacklist-name-vs-alias.tar.gz')));
+    expect(model.kernel?.loaded?.modules.has('ts_bm')).toBe(true);
+    expect(model.kernel?.policy.blacklistOf('ts_bm').length).toBe(1);
   });
 
   it('other-backend-lockdown: an error naming the unit, the file it loads, and the traffic its DROP policy blocks', async () => {

@@ -109,15 +109,18 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g3', 'ipset/set-unavailable', expect.any(String), ['ipset-missing-set']],
       ['g4', 'kernel/next-boot', 'fileMissing', ['next-kernel-missing-module']],
       ['g5', 'kmod/module-unavailable', 'loadingDisabledBy', ['modules-disabled']],
-      ['g6', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
-      ['g7', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
+      ['g6', 'kmod/module-unavailable', 'blacklisted', ['blacklist-name-vs-alias']],
+      ['g7', 'kmod/module-unavailable', 'blacklisted', ['blacklisted-module']],
+      ['g8', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
+      ['g9', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
       [
-        'g8',
+        'g10',
         'kmod/no-modules-dir',
         expect.any(String),
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
-      ['g9', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
+      ['g11', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g12', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
     ]);
     const blocked = report.groups[1];
     expect(blocked?.cause.cause).toBe(
@@ -133,14 +136,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 9, warnings: 3, incomplete: 1, ok: 0, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 11, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 15 hosts: 9 with problems, 3 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 9 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 18 hosts: 11 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 12 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g2] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

@@ -32,7 +32,17 @@ export interface ModuleStatus {
   readonly evidence: readonly Evidence[];
   /** Dependencies (modules.dep) that are not available, which makes this one unavailable too. */
   readonly failingDependencies?: readonly ModuleStatus[];
+  /**
+   * For `loaded`: what would stop it loading again at the next boot (the same blocks that make an unloaded
+   * module `blocked`). Loaded by hand, it is there now; at boot nothing loads it by its real name past a
+   * blacklist (systemd-modules-load applies it too) or an install line.
+   */
+  readonly bootBlock?: ModuleBlock;
 }
+
+export type ModuleBlock = Omit<ModuleStatus, 'name' | 'requestedAs' | 'state' | 'bootBlock'> & {
+  readonly blockedBy: NonNullable<ModuleStatus['blockedBy']>;
+};
 
 /** Which modules a request name resolves to on this kernel, the way modprobe would look it up. */
 export function resolveRequestName(view: KernelView, request: string): { modules: string[]; via: string } {
@@ -81,15 +91,10 @@ function configEvidence(view: KernelView, c: { symbol?: string; value?: string; 
   return [evidenceAt(view.config.file, c.line, text)];
 }
 
-function blockFor(
-  view: KernelView,
-  module: string,
-  byAlias: boolean,
-): Omit<ModuleStatus, 'name' | 'requestedAs'> | undefined {
+function blockFor(view: KernelView, module: string, byAlias: boolean): ModuleBlock | undefined {
   const cmd = view.cmdline?.value;
   if (cmd !== undefined && cmd.moduleBlacklist.map(normalizeModuleName).includes(module)) {
     return {
-      state: 'blocked',
       blockedBy: 'module_blacklist',
       reason: `the kernel command line forbids loading it (module_blacklist=${module}); the kernel refuses every load`,
       evidence: [evidenceAt(view.cmdline?.source ?? '/proc/cmdline', 1, `module_blacklist=…${module}…`)],
@@ -98,7 +103,6 @@ function blockFor(
   const install = view.policy.installOf(module);
   if (install !== undefined && view.policy.isInstallBlocking(install.command)) {
     return {
-      state: 'blocked',
       blockedBy: 'install',
       reason: `modprobe runs "${install.command}" instead of loading it, so neither autoload nor modprobe can insert it`,
       evidence: [evidenceAt(install.at.file, install.at.line, `install ${module} ${install.command}`)],
@@ -109,7 +113,6 @@ function blockFor(
     const first = blacklist[0];
     if (first !== undefined) {
       return {
-        state: 'blocked',
         blockedBy: 'blacklist',
         reason:
           `blacklisted: modprobe ignores its aliases, so the kernel's request cannot load it; ` +
@@ -119,7 +122,6 @@ function blockFor(
     }
     if (cmd !== undefined && cmd.modprobeBlacklist.map(normalizeModuleName).includes(module)) {
       return {
-        state: 'blocked',
         blockedBy: 'modprobe.blacklist',
         reason: `modprobe.blacklist=${module} on the kernel command line: modprobe ignores its aliases`,
         evidence: [evidenceAt(view.cmdline?.source ?? '/proc/cmdline', 1, `modprobe.blacklist=…${module}…`)],
@@ -137,6 +139,7 @@ function ownState(view: KernelView, module: string, requestedAs: string): Module
 
   const loaded = view.loaded?.modules.get(module);
   if (loaded !== undefined && view.loaded !== undefined) {
+    const bootBlock = blockFor(view, module, requestedAs !== module);
     return {
       ...base,
       ...withConfig,
@@ -144,6 +147,7 @@ function ownState(view: KernelView, module: string, requestedAs: string): Module
       evidence: [
         evidenceAt(view.loaded.source, loaded.line, `${loaded.name} ${loaded.size} ${loaded.refcount}`),
       ],
+      ...(bootBlock === undefined ? {} : { bootBlock }),
     };
   }
   const builtin = view.builtin?.get(module);
@@ -197,7 +201,7 @@ function ownState(view: KernelView, module: string, requestedAs: string): Module
   }
   const block = blockFor(view, module, requestedAs !== module);
   if (block !== undefined) {
-    return { ...base, ...withConfig, ...block, evidence: [...block.evidence, depEvidence] };
+    return { ...base, ...withConfig, state: 'blocked', ...block, evidence: [...block.evidence, depEvidence] };
   }
   const unverified = view.moduleFiles === undefined && view.sourceKind !== 'kernel-dir';
   return {

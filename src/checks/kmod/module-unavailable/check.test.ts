@@ -99,6 +99,52 @@ describe('kmod/module-unavailable on generated hosts', () => {
     expect((await runCheckOn(ID, noRelease)).run.status).toBe('unknown');
   });
 
+  it('names every file and line a module serves in one finding (rules.v4 and rules.v6 need the same xt_recent)', async () => {
+    const files = kernelFiles(RELEASE);
+    const v6 =
+      '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT\n-A INPUT -m recent --set --name S6\nCOMMIT\n';
+    const { run } = await runCheckOn(
+      ID,
+      host({
+        ...files,
+        '/etc/iptables/rules.v6': v6,
+        '/proc/modules': '',
+        '/etc/modprobe.d/hardening.conf': 'blacklist xt_recent\n',
+      }),
+    );
+    expect(run.findings.map((f) => f.id)).toEqual([`${ID}#xt_recent:blocked`]);
+    const f = run.findings[0]!;
+    expect(f.message).toContain(
+      'xt_recent (for match recent, /etc/iptables/rules.v4 line 3 and /etc/iptables/rules.v6 line 4) is blacklisted',
+    );
+    expect(f.subjects).toEqual(
+      expect.arrayContaining(['rules:/etc/iptables/rules.v4:3', 'rules:/etc/iptables/rules.v6:4']),
+    );
+  });
+
+  it('warns when a blocked module is loaded now (by hand), and says error once the loader failed this boot', async () => {
+    const files = {
+      ...kernelFiles(RELEASE),
+      '/proc/modules': 'xt_recent 24576 4 - Live 0x0\n',
+      '/etc/modprobe.d/hardening.conf': '# policy\nblacklist xt_recent\n',
+    };
+    const up = await runCheckOn(ID, host(files));
+    const latent = up.run.findings.find((f) => f.key === 'xt_recent:blocked-at-boot');
+    expect(latent?.severity).toBe('warning');
+    expect(latent?.message).toContain('is loaded now, but the next boot cannot load it');
+    expect(latent?.message).toContain('systemd-modules-load skips a blacklisted module');
+    // The rules are up: the fix lifts the block and restarts nothing.
+    expect(latent?.fix?.actions).toEqual([
+      expect.objectContaining({ kind: 'comment-line', file: '/etc/modprobe.d/hardening.conf', line: 2 }),
+    ]);
+    const failed = 'Id=netfilter-persistent.service\nActiveState=failed\nSubState=failed\nResult=exit-code\n';
+    const down = await runCheckOn(ID, host(files, { 'systemctl.show.netfilter-persistent': failed }));
+    expect(down.run.findings.find((f) => f.key === 'xt_recent:blocked-at-boot')?.severity).toBe('error');
+    // Loaded and not blocked: nothing to say.
+    const plain = await runCheckOn(ID, host({ ...files, '/etc/modprobe.d/hardening.conf': '' }));
+    expect(plain.run.status).toBe('pass');
+  });
+
   it('says signatureRefused for a DKMS module the kernel refuses under lockdown', async () => {
     const files = kernelFiles(RELEASE);
     const dep = `/lib/modules/${RELEASE}/modules.dep`;

@@ -4,7 +4,7 @@ import { defineCheck, notApplicable, unknown, type Fix, type FindingInput } from
 import { unreadableSavedRules, type HostModel } from '../../../model/host-model.ts';
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import { describeRequirement } from '../../../resolve/requirements.ts';
-import type { ModuleStatus } from '../../../resolve/module-state.ts';
+import type { ModuleBlock, ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { isContainer, kernelModulePackages } from '../../host-commands.ts';
 import {
@@ -22,8 +22,61 @@ import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 
 const ID = 'kmod/module-unavailable';
 
+/**
+ * Lifting a block: the modprobe.d lines, or the kernel command line. `restart` when the rules are down now
+ * (a module loaded by hand has them up: lifting the block is then the whole fix).
+ */
+function blockFix(model: HostModel, m: ModuleStatus, restart: boolean): Fix | undefined {
+  if ((m.blockedBy === 'install' || m.blockedBy === 'blacklist') && blockingLines(m).length > 0) {
+    return {
+      actions: [
+        // safe: the saved rules need the module, so the block contradicts the saved configuration; the
+        // persistence text warns that a hardening policy may have written it.
+        ...blockingLines(m).map((b) =>
+          disableLine(
+            model,
+            b.source,
+            b.line,
+            'safe',
+            `Line ${b.line} of ${b.source} is what stops modprobe from loading ${m.name}, which the saved rules need.`,
+          ),
+        ),
+        ...(restart
+          ? [
+              restartLoader(
+                model,
+                'Restores the saved rules; the kernel now autoloads the module on first use.',
+              ),
+            ]
+          : []),
+      ],
+      persistence:
+        'modprobe reads modprobe.d on every load, including at boot; with the line gone the block is gone for good. If a hardening policy (CIS, a config management role) wrote that line, change it there or it will come back.',
+      verify: verifyLoad(m.name),
+    };
+  }
+  if (m.blockedBy === 'module_blacklist' || m.blockedBy === 'modprobe.blacklist') {
+    return {
+      actions: [
+        manual(
+          `Remove ${m.blockedBy}=…${m.name}… from GRUB_CMDLINE_LINUX in /etc/default/grub, write the boot loader configuration and reboot.`,
+          'The kernel command line is where the block comes from; it only changes at boot.',
+          'sudoedit /etc/default/grub && { sudo update-grub || sudo grub2-mkconfig -o /boot/grub2/grub.cfg; } && sudo reboot',
+        ),
+      ],
+      persistence: 'The boot loader configuration carries the new command line on every boot.',
+      verify: `grep -o '${m.blockedBy}=[^ ]*' /proc/cmdline   # should no longer list ${m.name}`,
+    };
+  }
+  return undefined;
+}
+
+function verifyLoad(module: string): string {
+  return `modprobe -n -v ${module}   # prints the insmod it would run; then: sudo iptables-save | grep -c -- '-A'`;
+}
+
 function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undefined {
-  const verify = `modprobe -n -v ${m.name}   # prints the insmod it would run; then: sudo iptables-save | grep -c -- '-A'`;
+  const verify = verifyLoad(m.name);
   const mod = shQuote(m.name);
   if (isContainer(model) && m.state !== 'not-built' && m.state !== 'blocked') {
     // Everything here happens on the container host, which nfdoctor cannot see or change from inside.
@@ -47,44 +100,7 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
   }
   switch (m.state) {
     case 'blocked':
-      if ((m.blockedBy === 'install' || m.blockedBy === 'blacklist') && blockingLines(m).length > 0) {
-        return {
-          actions: [
-            // safe: the saved rules need the module, so the block contradicts the saved configuration; the
-            // persistence text warns that a hardening policy may have written it.
-            ...blockingLines(m).map((b) =>
-              disableLine(
-                model,
-                b.source,
-                b.line,
-                'safe',
-                `Line ${b.line} of ${b.source} is what stops modprobe from loading ${m.name}, which the saved rules need.`,
-              ),
-            ),
-            restartLoader(
-              model,
-              'Restores the saved rules; the kernel now autoloads the module on first use.',
-            ),
-          ],
-          persistence:
-            'modprobe reads modprobe.d on every load, including at boot; with the line gone the block is gone for good. If a hardening policy (CIS, a config management role) wrote that line, change it there or it will come back.',
-          verify,
-        };
-      }
-      if (m.blockedBy === 'module_blacklist' || m.blockedBy === 'modprobe.blacklist') {
-        return {
-          actions: [
-            manual(
-              `Remove ${m.blockedBy}=…${m.name}… from GRUB_CMDLINE_LINUX in /etc/default/grub, write the boot loader configuration and reboot.`,
-              'The kernel command line is where the block comes from; it only changes at boot.',
-              'sudoedit /etc/default/grub && { sudo update-grub || sudo grub2-mkconfig -o /boot/grub2/grub.cfg; } && sudo reboot',
-            ),
-          ],
-          persistence: 'The boot loader configuration carries the new command line on every boot.',
-          verify: `grep -o '${m.blockedBy}=[^ ]*' /proc/cmdline   # should no longer list ${m.name}`,
-        };
-      }
-      return undefined;
+      return blockFix(model, m, true);
     case 'file-missing':
       return {
         actions: [
@@ -205,22 +221,60 @@ function iptablesModulesEvidence(model: HostModel, module: string): Evidence[] {
   ];
 }
 
-function ruleEvidence(r: RequirementResult): Evidence[] {
-  return r.requirement.lines
-    .slice(0, 3)
-    .map((l) =>
-      evidenceAt(r.requirement.file, l, undefined, `uses ${r.requirement.kind} ${r.requirement.extension}`),
-    );
+/**
+ * Each requirement with only the lines no earlier one cited: nft_compat serves both the x_tables matches
+ * and iptables-nft's revision probes of the same lines, which would only repeat them.
+ */
+function newLines(
+  rs: readonly RequirementResult[],
+): { req: RequirementResult['requirement']; lines: number[] }[] {
+  const cited = new Set<string>();
+  return rs.flatMap(({ requirement: req }) => {
+    const lines = req.lines.filter((l) => !cited.has(`${req.file}:${l}`));
+    for (const l of lines) {
+      cited.add(`${req.file}:${l}`);
+    }
+    return lines.length === 0 ? [] : [{ req, lines }];
+  });
+}
+
+function ruleEvidence(rs: readonly RequirementResult[]): Evidence[] {
+  return newLines(rs).flatMap(({ req, lines }) =>
+    lines.slice(0, 3).map((l) => evidenceAt(req.file, l, undefined, `uses ${req.kind} ${req.extension}`)),
+  );
+}
+
+/**
+ * What needs the module, for the message: "match recent, /etc/iptables/rules.v4 line 7, 8 and
+ * /etc/iptables/rules.v6 line 8, 9". One module often serves both families' files (and several extensions:
+ * -m state and -m conntrack are both xt_conntrack), and it is one cause: one finding names every use.
+ */
+export function usesText(rs: readonly RequirementResult[]): string {
+  const byExtension = new Map<string, string[]>();
+  for (const { req, lines } of newLines(rs)) {
+    const ext = describeRequirement(req);
+    const files = byExtension.get(ext) ?? [];
+    files.push(`${req.file} line ${lines.join(', ')}`);
+    byExtension.set(ext, files);
+  }
+  return [...byExtension].map(([ext, files]) => `${ext}, ${files.join(' and ')}`).join('; ');
+}
+
+function usesSubjects(rs: readonly RequirementResult[]): string[] {
+  const subjects = rs.flatMap(({ requirement: req }) => [
+    `extension:${req.family}/${req.kind}/${req.extension}`,
+    ...req.lines.map((l) => `rules:${req.file}:${l}`),
+  ]);
+  return [...new Set(subjects)];
 }
 
 function findingFor(
   model: HostModel,
-  r: RequirementResult,
+  rs: readonly RequirementResult[],
   m: ModuleStatus,
   release: string,
   causedBy: readonly string[] = [],
 ): FindingInput {
-  const req = r.requirement;
   // Under a root cause that carries the fix for every module (no module tree, loading disabled), the
   // per-module finding is a consequence and repeats no fix.
   const fix = causedBy.length > 0 ? undefined : fixFor(model, m, release);
@@ -231,22 +285,53 @@ function findingFor(
     data: {
       module: m.name,
       requestedAs: m.requestedAs,
-      extension: describeRequirement(req),
-      file: req.file,
-      lines: req.lines.join(', '),
+      uses: usesText(rs),
       reason: m.reason ?? m.state,
       config: m.config ?? 'its CONFIG option',
       virt: model.virt ?? '',
     },
-    evidence: [...m.evidence, ...ruleEvidence(r), ...iptablesModulesEvidence(model, m.name)],
-    subjects: [
-      `module:${m.name}`,
-      `extension:${req.family}/${req.kind}/${req.extension}`,
-      ...req.lines.map((l) => `rules:${req.file}:${l}`),
-    ],
+    evidence: [...m.evidence, ...ruleEvidence(rs), ...iptablesModulesEvidence(model, m.name)],
+    subjects: [`module:${m.name}`, ...usesSubjects(rs)],
     ...(causedBy.length > 0 ? { causedBy } : {}),
     ...(fix === undefined ? {} : { fix }),
     next: nextFor(m),
+  };
+}
+
+/** The loader units whose failure at this boot a module the next boot cannot load would explain. */
+const LOADER_UNITS = ['netfilter-persistent.service', 'iptables.service', 'ip6tables.service'];
+
+function loaderFailedThisBoot(model: HostModel): boolean {
+  return LOADER_UNITS.some((u) => model.units.get(u)?.show?.get('ActiveState') === 'failed');
+}
+
+/**
+ * A module that is loaded now (by hand: `modprobe xt_recent` by its real name passes a blacklist) but that
+ * nothing can load at the next boot: the kernel asks by alias, which the blacklist hides, and
+ * systemd-modules-load applies the blacklist even to a name (KMOD_PROBE_APPLY_BLACKLIST); an install line
+ * stops every load. The rules work until the reboot. An error when a loader already failed this boot.
+ */
+function loadedButBlockedFinding(
+  model: HostModel,
+  rs: readonly RequirementResult[],
+  m: ModuleStatus,
+  block: ModuleBlock,
+): FindingInput {
+  const asBlocked: ModuleStatus = { ...m, ...block, state: 'blocked', evidence: block.evidence };
+  const fix = blockFix(model, asBlocked, false);
+  const atBoot =
+    block.blockedBy === 'blacklist'
+      ? '; at boot systemd-modules-load skips a blacklisted module even when modules-load.d names it'
+      : '';
+  return {
+    messageId: 'loadedButBlocked',
+    key: `${m.name}:blocked-at-boot`,
+    severity: loaderFailedThisBoot(model) ? 'error' : 'warning',
+    data: { module: m.name, uses: usesText(rs), reason: `${block.reason ?? 'blocked'}${atBoot}` },
+    evidence: [...m.evidence, ...block.evidence, ...ruleEvidence(rs)],
+    subjects: [`module:${m.name}`, ...usesSubjects(rs)],
+    ...(fix === undefined ? {} : { fix }),
+    next: nextFor(asBlocked),
   };
 }
 
@@ -350,28 +435,17 @@ function signatureRefusal(model: HostModel, module: string): Evidence[] | undefi
 
 function signatureFinding(
   model: HostModel,
-  r: RequirementResult,
+  rs: readonly RequirementResult[],
   m: ModuleStatus,
   journal: Evidence[],
 ): FindingInput {
-  const req = r.requirement;
   const path = model.kernel?.deps?.get(m.name)?.path ?? m.name;
   return {
     messageId: 'signatureRefused',
     key: `${m.name}:signature`,
-    data: {
-      module: m.name,
-      extension: describeRequirement(req),
-      file: req.file,
-      lines: req.lines.join(', '),
-      path,
-    },
-    evidence: [...journal, ...m.evidence, ...ruleEvidence(r)],
-    subjects: [
-      `module:${m.name}`,
-      `extension:${req.family}/${req.kind}/${req.extension}`,
-      ...req.lines.map((l) => `rules:${req.file}:${l}`),
-    ],
+    data: { module: m.name, uses: usesText(rs), path },
+    evidence: [...journal, ...m.evidence, ...ruleEvidence(rs)],
+    subjects: [`module:${m.name}`, ...usesSubjects(rs)],
     fix: {
       actions: [
         manual(
@@ -395,24 +469,23 @@ export default defineCheck({
     title: 'Every kernel module the saved rules need can be loaded by the running kernel',
     severity: 'error',
     messages: {
-      blocked: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
-      blacklisted:
-        '{{module}} (for {{extension}}, {{file}} line {{lines}}) is blacklisted, so the kernel cannot autoload it: {{reason}}',
-      fileMissing:
-        '{{module}} (for {{extension}}, {{file}} line {{lines}}) is not installed for the running kernel: {{reason}}',
-      notBuilt:
-        '{{module}} (for {{extension}}, {{file}} line {{lines}}) does not exist for this kernel: {{reason}}',
-      noModuleSupport: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
-      loadingDisabled: '{{module}} (for {{extension}}, {{file}} line {{lines}}) cannot load: {{reason}}',
+      blocked: '{{module}} (for {{uses}}) cannot load: {{reason}}',
+      blacklisted: '{{module}} (for {{uses}}) is blacklisted, so the kernel cannot autoload it: {{reason}}',
+      fileMissing: '{{module}} (for {{uses}}) is not installed for the running kernel: {{reason}}',
+      notBuilt: '{{module}} (for {{uses}}) does not exist for this kernel: {{reason}}',
+      noModuleSupport: '{{module}} (for {{uses}}) cannot load: {{reason}}',
+      loadingDisabled: '{{module}} (for {{uses}}) cannot load: {{reason}}',
       loadingDisabledBy:
         'kernel.modules_disabled=1 ({{file}} line {{line}}): the kernel loads no module until reboot, so {{count}} module(s) the saved rules need cannot load: {{modules}}',
       loadingDisabledRuntime:
         'kernel.modules_disabled=1, set at run time (no sysctl.d file sets it): the kernel loads no module until reboot, so {{count}} module(s) the saved rules need cannot load: {{modules}}',
       signatureRefused:
-        '{{module}} ({{path}}, for {{extension}}, {{file}} line {{lines}}) is refused by the kernel: it is not signed with a key the kernel trusts (Secure Boot lockdown / module.sig_enforce)',
+        '{{module}} ({{path}}, for {{uses}}) is refused by the kernel: it is not signed with a key the kernel trusts (Secure Boot lockdown / module.sig_enforce)',
       container:
-        '{{module}} (for {{extension}}, {{file}} line {{lines}}) is not loaded and this is a {{virt}} container, which cannot load modules: {{reason}}',
-      unavailable: '{{module}} (for {{extension}}, {{file}} line {{lines}}) is unavailable: {{reason}}',
+        '{{module}} (for {{uses}}) is not loaded and this is a {{virt}} container, which cannot load modules: {{reason}}',
+      unavailable: '{{module}} (for {{uses}}) is unavailable: {{reason}}',
+      loadedButBlocked:
+        '{{module}} (for {{uses}}) is loaded now, but the next boot cannot load it, so the saved rules will not load then: {{reason}}',
     },
   },
   run(ctx) {
@@ -433,16 +506,39 @@ export default defineCheck({
     const container = isContainer(model);
     const treeRoots = ctx.findingsAbout(MODULES_DIR).map((f) => f.id);
     const disabled: ModuleStatus[] = [];
+    // One finding per module and reason, naming every requirement it serves (rules.v4 and rules.v6 alike).
+    const grouped = new Map<
+      string,
+      { make: (rs: RequirementResult[]) => FindingInput; rs: RequirementResult[] }
+    >();
+    const add = (
+      key: string,
+      r: RequirementResult,
+      make: (rs: RequirementResult[]) => FindingInput,
+    ): void => {
+      const group = grouped.get(key);
+      if (group === undefined) {
+        grouped.set(key, { make, rs: [r] });
+      } else {
+        group.rs.push(r);
+      }
+    };
+    const release = model.release.value;
     for (const r of needs.results) {
       const by = r.modules.find((m) => m.name === r.satisfiedBy);
       if (by !== undefined && container && by.state === 'loadable') {
         // A container shares its host's kernel and has no CAP_SYS_MODULE: "loadable" only on the host.
-        ctx.report(findingFor(model, r, by, model.release.value));
+        add(`${by.name}:${by.state}`, r, (rs) => findingFor(model, rs, by, release));
         continue;
       }
       const refusal = by?.state === 'loadable' ? signatureRefusal(model, by.name) : undefined;
       if (by !== undefined && refusal !== undefined) {
-        ctx.report(signatureFinding(model, r, by, refusal));
+        add(`${by.name}:signature`, r, (rs) => signatureFinding(model, rs, by, refusal));
+        continue;
+      }
+      const bootBlock = by?.state === 'loaded' && !container ? by.bootBlock : undefined;
+      if (by !== undefined && bootBlock !== undefined) {
+        add(`${by.name}:blocked-at-boot`, r, (rs) => loadedButBlockedFinding(model, rs, by, bootBlock));
         continue;
       }
       if (r.satisfiedBy !== undefined) {
@@ -457,12 +553,17 @@ export default defineCheck({
       const first = decisive[0];
       if (first?.state === 'loading-disabled') {
         disabled.push(first);
-        ctx.report(findingFor(model, r, first, model.release.value, [`${ID}#modules-disabled`]));
+        add(`${first.name}:${first.state}`, r, (rs) =>
+          findingFor(model, rs, first, release, [`${ID}#modules-disabled`]),
+        );
       } else if (first !== undefined) {
         // With no module tree at all, every module that is not there is that one cause.
         const causes = first.state === 'file-missing' || first.state === 'unknown' ? treeRoots : [];
-        ctx.report(findingFor(model, r, first, model.release.value, causes));
+        add(`${first.name}:${first.state}`, r, (rs) => findingFor(model, rs, first, release, causes));
       }
+    }
+    for (const { make, rs } of grouped.values()) {
+      ctx.report(make(rs));
     }
     if (disabled.length > 0) {
       ctx.report(modulesDisabledRoot(model, disabled));
