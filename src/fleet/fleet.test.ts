@@ -105,12 +105,12 @@ describe('nfdoctor fleet on the lab snapshots', () => {
         expect.any(String),
         ['modules-load-fails', 'modules-load-fails-requires'],
       ],
-      ['g2', 'kmod/module-unavailable', 'blocked', ['missing-xt-recent', 'missing-xt-recent-notest']],
-      ['g3', 'ipset/set-unavailable', expect.any(String), ['ipset-missing-set']],
-      ['g4', 'kernel/next-boot', 'fileMissing', ['next-kernel-missing-module']],
-      ['g5', 'kmod/module-unavailable', 'loadingDisabledBy', ['modules-disabled']],
-      ['g6', 'kmod/module-unavailable', 'blacklisted', ['blacklist-name-vs-alias']],
-      ['g7', 'kmod/module-unavailable', 'blacklisted', ['blacklisted-module']],
+      ['g2', 'kmod/module-unavailable', 'blacklisted', ['blacklisted-module', 'legacy-blacklisted-module']],
+      ['g3', 'kmod/module-unavailable', 'blocked', ['missing-xt-recent', 'missing-xt-recent-notest']],
+      ['g4', 'ipset/set-unavailable', expect.any(String), ['ipset-missing-set']],
+      ['g5', 'kernel/next-boot', 'fileMissing', ['next-kernel-missing-module']],
+      ['g6', 'kmod/module-unavailable', 'loadingDisabledBy', ['modules-disabled']],
+      ['g7', 'kmod/module-unavailable', 'blacklisted', ['blacklist-name-vs-alias']],
       ['g8', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
       ['g9', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
       [
@@ -122,7 +122,9 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g11', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
       ['g12', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
     ]);
-    const blocked = report.groups[1];
+    // The same blacklist line on an nft host and on a legacy host: one cause, one group.
+    expect(report.groups[1]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
+    const blocked = report.groups[2];
     expect(blocked?.cause.cause).toBe(
       '/etc/modprobe.d/nflab-no-xt-recent.conf: install xt_recent /bin/false',
     );
@@ -130,20 +132,20 @@ describe('nfdoctor fleet on the lab snapshots', () => {
     expect(blocked?.cause.fix?.actions).toContainEqual(
       expect.objectContaining({ kind: 'comment-line', file: '/etc/modprobe.d/nflab-no-xt-recent.conf' }),
     );
-    expect(report.hosts.find((h) => h.host === 'missing-xt-recent')?.groups).toEqual(['g2']);
+    expect(report.hosts.find((h) => h.host === 'missing-xt-recent')?.groups).toEqual(['g3']);
     expect(report.hosts.filter((h) => h.verdict === 'incomplete').map((h) => h.host)).toEqual(['healthy']);
     expect(report.unreadable.map((u) => [u.host, u.reason])).toEqual([
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 11, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 12, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 18 hosts: 11 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 12 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 19 hosts: 12 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 12 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g2] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');
