@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { ANSI, PLAIN } from './check-text.ts';
+import { join } from 'node:path';
+import { ANSI, PLAIN, renderCheckText } from './check-text.ts';
+import { checkRules } from '../resolve/check-rules.ts';
+import { kernelDirLayout } from '../resolve/kernel-view.ts';
+import { RootReader } from '../sources/fs-readers.ts';
+import { FIXTURE_KERNELS } from '../testing/kernel-fixture.ts';
+
+const CLOUD = '6.1.0-56-cloud-amd64';
 
 // picocolors (a test reference only): its module reads process.stdout.isTTY when loaded, which builds the
 // stdout stream and, on a pipe, loads node:net at every start of the CLI.
@@ -38,5 +45,27 @@ describe('ANSI style', () => {
   it('bold inside dim keeps the dim going after it; PLAIN leaves text alone', () => {
     expect(ANSI.dim(`x ${ANSI.bold('y')} z`)).toBe('\x1b[2mx \x1b[1my\x1b[22m\x1b[2m z\x1b[22m');
     expect(PLAIN.bad('x')).toBe('x');
+  });
+});
+
+describe('renderCheckText', () => {
+  it('lists warnings after the requirements, so a load that depends on the host is not silent', async () => {
+    const result = await checkRules({
+      rules: [
+        {
+          path: '/etc/iptables/rules.v4',
+          text: '*security\n-A INPUT -j SECMARK --selctx system_u:object_r:http_packet_t:s0\nCOMMIT\n',
+        },
+      ],
+      ipsets: [],
+      kernelReader: new RootReader('/'),
+      layout: kernelDirLayout(join(FIXTURE_KERNELS, CLOUD), CLOUD),
+      backend: { value: 'nft', why: 'test' },
+    });
+    const text = renderCheckText(result);
+    expect(text.split('\n')[0]).toMatch(/^OK: /);
+    expect(text).toContain(
+      '\n1 warning(s):\n  /etc/iptables/rules.v4:2: SECMARK target: the kernel asks SELinux',
+    );
   });
 });

@@ -131,12 +131,31 @@ export function renderCheckText(r: CheckResult, style: Style = PLAIN): string {
       );
     }
   }
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) {
-    lines.push('', `${errors.length} problem(s) reading the input:`);
-    for (const d of errors.slice(0, 20)) {
-      lines.push(`  ${d.at.file}${d.at.line === undefined ? '' : `:${d.at.line}`}: ${d.message}`);
-    }
-  }
+  lines.push(...diagnosticBlock(r, 'error', 'problem(s) reading the input', (s) => s));
+  // Loads that depend on the target host (SECMARK without SELinux, -Z on a fresh table) or fail only on the
+  // other backend: not a verdict, but what the user has to know before the boot.
+  lines.push(...diagnosticBlock(r, 'warning', 'warning(s)', style.warn));
   return `${lines.join('\n')}\n`;
+}
+
+const SHOWN_DIAGNOSTICS = 20;
+
+function diagnosticBlock(
+  r: CheckResult,
+  severity: 'error' | 'warning',
+  title: string,
+  mark: (s: string) => string,
+): string[] {
+  const chosen = r.diagnostics.filter((d) => d.severity === severity);
+  if (chosen.length === 0) {
+    return [];
+  }
+  const out = ['', mark(`${chosen.length} ${title}:`)];
+  for (const d of chosen.slice(0, SHOWN_DIAGNOSTICS)) {
+    out.push(`  ${d.at.file}${d.at.line === undefined ? '' : `:${d.at.line}`}: ${d.message}`);
+  }
+  if (chosen.length > SHOWN_DIAGNOSTICS) {
+    out.push(`  … and ${chosen.length - SHOWN_DIAGNOSTICS} more (--format json lists them all)`);
+  }
+  return out;
 }

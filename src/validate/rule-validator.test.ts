@@ -162,6 +162,27 @@ describe('rules that only fail together', () => {
   });
 });
 
+describe('rules whose load depends on the target host', () => {
+  // Measured (r20, fixtures/rules/file-cases.txt): both backends refuse it on a kernel without SELinux, and
+  // --test passes; on an SELinux host with that context in its policy it loads.
+  it('SECMARK --selctx: a warning naming the context, never an error', () => {
+    const text =
+      '*security\n-A INPUT -p tcp --dport 80 -j SECMARK --selctx system_u:object_r:http_packet_t:s0\nCOMMIT\n';
+    const { rejected } = validate(text, 'ipv4');
+    expect(rejected.map((d) => [d.at.line, d.severity, d.code])).toEqual([
+      [2, 'warning', 'state-dependent-load'],
+    ]);
+    expect(rejected[0]?.message).toContain('--selctx system_u:object_r:http_packet_t:s0');
+    expect(rejected[0]?.message).toContain('without SELinux enabled');
+  });
+
+  it('CONNSECMARK asks nothing of SELinux; SECMARK outside mangle/security stays an error', () => {
+    expect(validate('*security\n-A INPUT -j CONNSECMARK --save\nCOMMIT\n', 'ipv4').rejected).toEqual([]);
+    const filterSecmark = validate(filter('-A INPUT -j SECMARK --selctx a:b:c:s0'), 'ipv4').rejected;
+    expect(filterSecmark.map((d) => d.severity)).toEqual(['error']);
+  });
+});
+
 describe('rules iptables-restore 1.8.9 loads are never rejected', () => {
   const ok = [
     '-A INPUT -p ipv6-icmp -m icmpv6 --icmpv6-type 128 -j ACCEPT',

@@ -22,6 +22,7 @@ import { extensionChecks, extensionValueError } from './extension-values.ts';
 import {
   backendCheckentryErrors,
   checkentryError,
+  securityContextWarning,
   targetPlacementError,
   type HzDependent,
 } from './targets.ts';
@@ -328,6 +329,10 @@ export class RuleValidator {
         if (byBackend.legacyAtHz !== undefined) {
           this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });
         }
+      }
+      const hostDependent = securityContextWarning(rule);
+      if (hostDependent !== undefined) {
+        this.reject(rule.line, hostDependent, 'state-dependent-load', 'warning');
       }
     }
     const target = rule.target;

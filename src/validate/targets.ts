@@ -615,3 +615,19 @@ export function backendCheckentryErrors(rule: Rule): BackendErrors | undefined {
   }
   return undefined;
 }
+
+/**
+ * xt_SECMARK.c checkentry_lsm(): the kernel has the security module map --selctx to a secid when the rule is
+ * inserted (security_secctx_to_secid). Without SELinux running (Debian and Ubuntu enable AppArmor), or with a
+ * context its policy does not define, the insert fails on both backends while `iptables-restore --test`
+ * passes (measured without SELinux: nf_tables prints an empty error, legacy "line N failed"). Whether the
+ * target host runs SELinux is not in the rules, so this is a warning.
+ */
+export function securityContextWarning(rule: Rule): string | undefined {
+  const target = rule.target;
+  if (target?.kind !== 'extension' || target.name !== 'SECMARK') {
+    return undefined;
+  }
+  const context = target.options.find((o) => o.name === '--selctx')?.values[0] ?? '?';
+  return `SECMARK target: the kernel asks SELinux to map --selctx ${context} when the rule loads (xt_SECMARK.c checkentry_lsm): on a kernel without SELinux enabled, or whose policy lacks that context, the whole table is refused although iptables-restore --test passes`;
+}
