@@ -130,6 +130,26 @@ describe.skipIf(!labAvailable)(
       ]);
     });
 
+    it('names the lines of rules.v4 and rules.v6 in one finding when both need the missing module', async () => {
+      const v6 =
+        '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p ipv6-icmp -j ACCEPT\n-A INPUT -m recent --set --name S6\nCOMMIT\n';
+      const { run } = await runCheckOn(
+        ID,
+        host({
+          without: ['kernel/net/netfilter/xt_recent.ko.xz'],
+          newFiles: { '/etc/iptables/rules.v6': v6 },
+        }),
+      );
+      const recent = run.findings.filter((x) => x.data['module'] === 'xt_recent');
+      expect(recent.map((f) => f.key)).toEqual([`${NEW}:xt_recent`]);
+      expect(recent[0]?.message).toMatch(
+        /for match recent, \/etc\/iptables\/rules\.v4 line [0-9, ]+ and \/etc\/iptables\/rules\.v6 line 4\)/,
+      );
+      expect(recent[0]?.evidence).toContainEqual(
+        expect.objectContaining({ source: '/etc/iptables/rules.v6', line: 4 }),
+      );
+    });
+
     it('is only a warning when GRUB saved_entry boots the running kernel next', async () => {
       const { run } = await runCheckOn(
         ID,

@@ -11,6 +11,7 @@ import { nextBoot, parseGrubCfg, parseGrubEnv } from '../../../parsers/grub.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 import { compareKernelReleases, distroFamily } from '../../host-commands.ts';
 import { manual, shLines } from '../../fix-actions.ts';
+import { usesEvidence, usesText, UsesByKey } from '../../requirement-uses.ts';
 
 const ID = 'kernel/next-boot';
 const GATE = 'CONFIG_NETFILTER_XTABLES_LEGACY';
@@ -161,12 +162,11 @@ function outOfTree(model: HostModel, module: string): string | undefined {
 function moduleFinding(
   model: HostModel,
   k: OtherKernel,
-  r: RequirementResult,
+  rs: readonly RequirementResult[],
   m: ModuleStatus,
   isNext: boolean,
   next: Next | undefined,
 ): FindingInput {
-  const req = r.requirement;
   const dkms = outOfTree(model, m.name);
   const running = model.release?.value ?? 'the running kernel';
   const fix: Fix =
@@ -215,20 +215,12 @@ function moduleFinding(
     data: {
       release: k.release,
       module: m.name,
-      extension: `${req.kind} ${req.extension}`,
-      file: req.file,
-      lines: req.lines.join(', '),
+      uses: usesText(rs, (req) => `${req.kind} ${req.extension}`),
       reason: m.reason ?? m.state,
       path: dkms ?? '',
       next: isNext ? ' (boots next)' : '',
     },
-    evidence: [
-      ...m.evidence,
-      ...req.lines
-        .slice(0, 2)
-        .map((l) => evidenceAt(req.file, l, undefined, `uses ${req.kind} ${req.extension}`)),
-      ...where.evidence,
-    ],
+    evidence: [...m.evidence, ...usesEvidence(rs, 2), ...where.evidence],
     subjects: [...where.subjects, `module:${m.name}`],
     severity: where.severity,
     fix,
@@ -292,11 +284,10 @@ export default defineCheck({
       imageWithoutModules:
         'Kernel {{release}}{{next}} is installed ({{image}}) without its modules: after a reboot into it no firewall module can load',
       fileMissing:
-        'Kernel {{release}}{{next}} lacks {{module}} (for {{extension}}, {{file}} line {{lines}}): {{reason}}; the rules will not load after a reboot into it',
-      notBuilt:
-        'Kernel {{release}}{{next}} was built without {{module}} (for {{extension}}, {{file}} line {{lines}}): {{reason}}',
+        'Kernel {{release}}{{next}} lacks {{module}} (for {{uses}}): {{reason}}; the rules will not load after a reboot into it',
+      notBuilt: 'Kernel {{release}}{{next}} was built without {{module}} (for {{uses}}): {{reason}}',
       outOfTreeMissing:
-        'Kernel {{release}}{{next}} has no {{module}} (for {{extension}}, {{file}} line {{lines}}): it is an out-of-tree module ({{path}} on the running kernel) that DKMS has not built for {{release}}',
+        'Kernel {{release}}{{next}} has no {{module}} (for {{uses}}): it is an out-of-tree module ({{path}} on the running kernel) that DKMS has not built for {{release}}',
       legacyDisabled:
         'Kernel {{release}}{{next}} was built without CONFIG_NETFILTER_XTABLES_LEGACY, but iptables uses the legacy backend ({{why}}): after a reboot into it no legacy table exists and no rule loads',
     },
@@ -327,14 +318,19 @@ export default defineCheck({
       if (legacy !== undefined) {
         ctx.report(legacy);
       }
+      // One finding per module, naming every file and line that needs it (rules.v4 and rules.v6 alike).
+      const missing = new UsesByKey<ModuleStatus>();
       for (const r of k.needs.results) {
         if (r.satisfiedBy !== undefined || (legacy !== undefined && r.requirement.kind === 'table')) {
           continue;
         }
         const first = r.modules.find((m) => m.state === 'not-built' || m.state === 'file-missing');
         if (first !== undefined) {
-          ctx.report(moduleFinding(model, k, r, first, isNext, next));
+          missing.add(first.name, r, first);
         }
+      }
+      for (const { value: first, rs } of missing.entries()) {
+        ctx.report(moduleFinding(model, k, rs, first, isNext, next));
       }
     }
     if (undecided.length > 0) {

@@ -3,7 +3,6 @@
 import { defineCheck, notApplicable, unknown, type Fix, type FindingInput } from '../../types.ts';
 import { unreadableSavedRules, type HostModel } from '../../../model/host-model.ts';
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
-import { describeRequirement } from '../../../resolve/requirements.ts';
 import type { ModuleBlock, ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { isContainer, kernelModulePackages } from '../../host-commands.ts';
@@ -18,6 +17,7 @@ import {
 } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
 import { SUBJECT as MODULES_DIR } from '../no-modules-dir/check.ts';
+import { usesEvidence, usesSubjects, usesText, UsesByKey } from '../../requirement-uses.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 
 const ID = 'kmod/module-unavailable';
@@ -221,53 +221,6 @@ function iptablesModulesEvidence(model: HostModel, module: string): Evidence[] {
   ];
 }
 
-/**
- * Each requirement with only the lines no earlier one cited: nft_compat serves both the x_tables matches
- * and iptables-nft's revision probes of the same lines, which would only repeat them.
- */
-function newLines(
-  rs: readonly RequirementResult[],
-): { req: RequirementResult['requirement']; lines: number[] }[] {
-  const cited = new Set<string>();
-  return rs.flatMap(({ requirement: req }) => {
-    const lines = req.lines.filter((l) => !cited.has(`${req.file}:${l}`));
-    for (const l of lines) {
-      cited.add(`${req.file}:${l}`);
-    }
-    return lines.length === 0 ? [] : [{ req, lines }];
-  });
-}
-
-function ruleEvidence(rs: readonly RequirementResult[]): Evidence[] {
-  return newLines(rs).flatMap(({ req, lines }) =>
-    lines.slice(0, 3).map((l) => evidenceAt(req.file, l, undefined, `uses ${req.kind} ${req.extension}`)),
-  );
-}
-
-/**
- * What needs the module, for the message: "match recent, /etc/iptables/rules.v4 line 7, 8 and
- * /etc/iptables/rules.v6 line 8, 9". One module often serves both families' files (and several extensions:
- * -m state and -m conntrack are both xt_conntrack), and it is one cause: one finding names every use.
- */
-export function usesText(rs: readonly RequirementResult[]): string {
-  const byExtension = new Map<string, string[]>();
-  for (const { req, lines } of newLines(rs)) {
-    const ext = describeRequirement(req);
-    const files = byExtension.get(ext) ?? [];
-    files.push(`${req.file} line ${lines.join(', ')}`);
-    byExtension.set(ext, files);
-  }
-  return [...byExtension].map(([ext, files]) => `${ext}, ${files.join(' and ')}`).join('; ');
-}
-
-function usesSubjects(rs: readonly RequirementResult[]): string[] {
-  const subjects = rs.flatMap(({ requirement: req }) => [
-    `extension:${req.family}/${req.kind}/${req.extension}`,
-    ...req.lines.map((l) => `rules:${req.file}:${l}`),
-  ]);
-  return [...new Set(subjects)];
-}
-
 function findingFor(
   model: HostModel,
   rs: readonly RequirementResult[],
@@ -290,7 +243,7 @@ function findingFor(
       config: m.config ?? 'its CONFIG option',
       virt: model.virt ?? '',
     },
-    evidence: [...m.evidence, ...ruleEvidence(rs), ...iptablesModulesEvidence(model, m.name)],
+    evidence: [...m.evidence, ...usesEvidence(rs, 3), ...iptablesModulesEvidence(model, m.name)],
     subjects: [`module:${m.name}`, ...usesSubjects(rs)],
     ...(causedBy.length > 0 ? { causedBy } : {}),
     ...(fix === undefined ? {} : { fix }),
@@ -328,7 +281,7 @@ function loadedButBlockedFinding(
     key: `${m.name}:blocked-at-boot`,
     severity: loaderFailedThisBoot(model) ? 'error' : 'warning',
     data: { module: m.name, uses: usesText(rs), reason: `${block.reason ?? 'blocked'}${atBoot}` },
-    evidence: [...m.evidence, ...block.evidence, ...ruleEvidence(rs)],
+    evidence: [...m.evidence, ...block.evidence, ...usesEvidence(rs, 3)],
     subjects: [`module:${m.name}`, ...usesSubjects(rs)],
     ...(fix === undefined ? {} : { fix }),
     next: nextFor(asBlocked),
@@ -444,7 +397,7 @@ function signatureFinding(
     messageId: 'signatureRefused',
     key: `${m.name}:signature`,
     data: { module: m.name, uses: usesText(rs), path },
-    evidence: [...journal, ...m.evidence, ...ruleEvidence(rs)],
+    evidence: [...journal, ...m.evidence, ...usesEvidence(rs, 3)],
     subjects: [`module:${m.name}`, ...usesSubjects(rs)],
     fix: {
       actions: [
@@ -507,38 +460,25 @@ export default defineCheck({
     const treeRoots = ctx.findingsAbout(MODULES_DIR).map((f) => f.id);
     const disabled: ModuleStatus[] = [];
     // One finding per module and reason, naming every requirement it serves (rules.v4 and rules.v6 alike).
-    const grouped = new Map<
-      string,
-      { make: (rs: RequirementResult[]) => FindingInput; rs: RequirementResult[] }
-    >();
-    const add = (
-      key: string,
-      r: RequirementResult,
-      make: (rs: RequirementResult[]) => FindingInput,
-    ): void => {
-      const group = grouped.get(key);
-      if (group === undefined) {
-        grouped.set(key, { make, rs: [r] });
-      } else {
-        group.rs.push(r);
-      }
-    };
+    const grouped = new UsesByKey<(rs: readonly RequirementResult[]) => FindingInput>();
     const release = model.release.value;
     for (const r of needs.results) {
       const by = r.modules.find((m) => m.name === r.satisfiedBy);
       if (by !== undefined && container && by.state === 'loadable') {
         // A container shares its host's kernel and has no CAP_SYS_MODULE: "loadable" only on the host.
-        add(`${by.name}:${by.state}`, r, (rs) => findingFor(model, rs, by, release));
+        grouped.add(`${by.name}:${by.state}`, r, (rs) => findingFor(model, rs, by, release));
         continue;
       }
       const refusal = by?.state === 'loadable' ? signatureRefusal(model, by.name) : undefined;
       if (by !== undefined && refusal !== undefined) {
-        add(`${by.name}:signature`, r, (rs) => signatureFinding(model, rs, by, refusal));
+        grouped.add(`${by.name}:signature`, r, (rs) => signatureFinding(model, rs, by, refusal));
         continue;
       }
       const bootBlock = by?.state === 'loaded' && !container ? by.bootBlock : undefined;
       if (by !== undefined && bootBlock !== undefined) {
-        add(`${by.name}:blocked-at-boot`, r, (rs) => loadedButBlockedFinding(model, rs, by, bootBlock));
+        grouped.add(`${by.name}:blocked-at-boot`, r, (rs) =>
+          loadedButBlockedFinding(model, rs, by, bootBlock),
+        );
         continue;
       }
       if (r.satisfiedBy !== undefined) {
@@ -553,16 +493,16 @@ export default defineCheck({
       const first = decisive[0];
       if (first?.state === 'loading-disabled') {
         disabled.push(first);
-        add(`${first.name}:${first.state}`, r, (rs) =>
+        grouped.add(`${first.name}:${first.state}`, r, (rs) =>
           findingFor(model, rs, first, release, [`${ID}#modules-disabled`]),
         );
       } else if (first !== undefined) {
         // With no module tree at all, every module that is not there is that one cause.
         const causes = first.state === 'file-missing' || first.state === 'unknown' ? treeRoots : [];
-        add(`${first.name}:${first.state}`, r, (rs) => findingFor(model, rs, first, release, causes));
+        grouped.add(`${first.name}:${first.state}`, r, (rs) => findingFor(model, rs, first, release, causes));
       }
     }
-    for (const { make, rs } of grouped.values()) {
+    for (const { value: make, rs } of grouped.entries()) {
       ctx.report(make(rs));
     }
     if (disabled.length > 0) {
