@@ -175,6 +175,11 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  'hardening-install-true': {
+    roots: ['kmod/module-unavailable#xt_recent:blocked'],
+    chain: [['loader/restore-failed#/etc/iptables/rules.v4:6', 'kmod/module-unavailable#xt_recent:blocked']],
+    worst: 'error',
+  },
   'blacklist-name-vs-alias': {
     roots: ['kmod/module-unavailable#nf_conntrack_ftp:blocked'],
     chain: [
@@ -288,6 +293,19 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     const model = await buildHostModel(await openSnapshot(join(HOSTS, 'blacklist-name-vs-alias.tar.gz')));
     expect(model.kernel?.loaded?.modules.has('ts_bm')).toBe(true);
     expect(model.kernel?.policy.blacklistOf('ts_bm').length).toBe(1);
+  });
+
+  it('hardening-install-true: of thirteen `install X /bin/true` lines only xt_recent matters; xt_sctp loaded past `install sctp`', async () => {
+    const r = await snapshotDiagnosis('hardening-install-true');
+    expect(r.findings.map((f) => f.id)).toEqual([
+      'kmod/module-unavailable#xt_recent:blocked',
+      'loader/restore-failed#/etc/iptables/rules.v4:6',
+      'loader/restore-failed#unit:netfilter-persistent.service',
+    ]);
+    expect(r.findings[0]?.evidence[0]).toMatchObject({ source: '/etc/modprobe.d/dev-sec.conf', line: 13 });
+    expect(r.findings[0]?.fix?.actions[0]).toMatchObject({ kind: 'comment-line', line: 13 });
+    const cited = r.findings.flatMap((f) => f.evidence.map((e) => `${e.source}:${e.line ?? 0}`));
+    expect(cited).not.toContain('/etc/modprobe.d/dev-sec.conf:10'); // install sctp /bin/true
   });
 
   it('other-backend-lockdown: an error naming the unit, the file it loads, and the traffic its DROP policy blocks', async () => {
