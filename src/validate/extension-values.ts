@@ -1334,8 +1334,38 @@ function clusterFinalError(options: readonly OptionUse[]): string | undefined {
     : undefined;
 }
 
+/**
+ * libip6t_rt.c rt_parse(), in the order the options are written: --rt-0-res and --rt-0-addrs need an earlier
+ * --rt-type 0 (not negated), --rt-0-not-strict an earlier --rt-0-addrs.
+ */
+function rtOrderError(options: readonly OptionUse[]): string | undefined {
+  let typeZero = false;
+  let addrs = false;
+  for (const o of options) {
+    switch (o.name) {
+      case '--rt-type':
+        typeZero = !o.negated && strtoumax(o.values[0] ?? '')?.value === 0n;
+        break;
+      case '--rt-0-res':
+      case '--rt-0-addrs':
+        if (!typeZero) {
+          return `\`--rt-type 0' required before \`${o.name}'`;
+        }
+        addrs ||= o.name === '--rt-0-addrs';
+        break;
+      case '--rt-0-not-strict':
+        if (!addrs) {
+          return "`--rt-0-addr ...' required before `--rt-0-not-strict'";
+        }
+        break;
+    }
+  }
+  return undefined;
+}
+
 const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => string | undefined> = new Map([
   ['cluster', clusterFinalError],
+  ['rt', rtOrderError],
   ['statistic', statisticFinalError],
   ['policy', policyFinalError],
   ['HMARK', hmarkFinalError],

@@ -162,6 +162,21 @@ describe('rules that only fail together', () => {
   });
 });
 
+describe('libip6t_rt.c: options that need an earlier one (measured, r21)', () => {
+  const rt = (options: string) => validate(filter(`-A INPUT -m rt ${options} -j DROP`), 'ipv6').rejected;
+  it.each([
+    ['--rt-0-addrs 2001:db8::1', "`--rt-type 0' required before `--rt-0-addrs'"],
+    ['--rt-type 2 --rt-0-res', "`--rt-type 0' required before `--rt-0-res'"],
+    ['! --rt-type 0 --rt-0-addrs 2001:db8::1', "`--rt-type 0' required before `--rt-0-addrs'"],
+    ['--rt-type 0 --rt-0-not-strict', "`--rt-0-addr ...' required before `--rt-0-not-strict'"],
+  ])('%s', (options, message) => {
+    expect(rt(options).map((d) => d.message)).toEqual([message]);
+  });
+  it('loads them in that order', () => {
+    expect(rt('--rt-type 0 --rt-0-addrs 2001:db8::1 --rt-0-not-strict --rt-0-res')).toEqual([]);
+  });
+});
+
 describe('rules whose load depends on the target host', () => {
   // Measured (r20, fixtures/rules/file-cases.txt): both backends refuse it on a kernel without SELinux, and
   // --test passes; on an SELinux host with that context in its policy it loads.
@@ -174,6 +189,23 @@ describe('rules whose load depends on the target host', () => {
     ]);
     expect(rejected[0]?.message).toContain('--selctx system_u:object_r:http_packet_t:s0');
     expect(rejected[0]?.message).toContain('without SELinux enabled');
+  });
+
+  it('-s/-d names and scoped IPv6 addresses resolve when the rules load: a warning; addresses and localhost none', () => {
+    const warnings = (text: string, family: IpFamily) =>
+      validate(filter(text), family).rejected.map((d) => [
+        d.severity,
+        d.code,
+        d.message.slice(0, d.message.indexOf(': ')),
+      ]);
+    expect(warnings('-A INPUT -s 192.0.2.0/24,db.example.com -j ACCEPT', 'ipv4')).toEqual([
+      ['warning', 'state-dependent-load', 'db.example.com'],
+    ]);
+    expect(warnings('-A INPUT -s fe80::1%eth0 -j ACCEPT', 'ipv6')).toEqual([
+      ['warning', 'state-dependent-load', 'fe80::1%eth0'],
+    ]);
+    expect(warnings('-A INPUT -s 10.0.0.1 -d localhost -j ACCEPT', 'ipv4')).toEqual([]);
+    expect(warnings('-A INPUT -s 2001:db8::/32 -d ::ffff:192.0.2.1 -j ACCEPT', 'ipv6')).toEqual([]);
   });
 
   it('CONNSECMARK asks nothing of SELinux; SECMARK outside mangle/security stays an error', () => {

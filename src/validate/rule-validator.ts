@@ -13,6 +13,7 @@ import {
   natPortsError,
   portOk,
   protocolNameError,
+  resolvedAtLoad,
   strtoumax,
   valueError,
 } from './values.ts';
@@ -330,7 +331,7 @@ export class RuleValidator {
           this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });
         }
       }
-      const hostDependent = securityContextWarning(rule);
+      const hostDependent = securityContextWarning(rule) ?? this.resolvedAtLoadWarning(rule);
       if (hostDependent !== undefined) {
         this.reject(rule.line, hostDependent, 'state-dependent-load', 'warning');
       }
@@ -461,6 +462,19 @@ export class RuleValidator {
           if (error !== undefined) {
             return error;
           }
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private resolvedAtLoadWarning(rule: Rule): string | undefined {
+    for (const option of rule.generic) {
+      const value = option.values[0];
+      if ((option.name === '-s' || option.name === '-d') && value !== undefined) {
+        const warning = resolvedAtLoad(value, this.opts.family);
+        if (warning !== undefined) {
+          return warning;
         }
       }
     }

@@ -482,3 +482,25 @@ export function natPortsError(
     ? undefined
     : `Port \`${base}' not valid`;
 }
+
+/**
+ * What -s/-d makes iptables look up when the rules load (xtables_ipparse_multiple -> getaddrinfo): a name, or
+ * an IPv6 address with a scope. At boot the loader runs before the network (netfilter-persistent is
+ * Before=network-pre.target), so a name only DNS knows is "not found" and the whole table fails; a scope
+ * resolves only while that interface exists. iptables-save always writes addresses, so only hand-written
+ * files have these. Undefined for an address, or a name the validation refuses anyway.
+ */
+export function resolvedAtLoad(value: string, family: Family): string | undefined {
+  for (const item of value.split(',')) {
+    const slash = item.indexOf('/');
+    const host = slash === -1 ? item : item.slice(0, slash);
+    if (family === 'ipv6' && host.includes('%')) {
+      return `${host}: iptables resolves a scoped address with getaddrinfo() when the rules load, which fails ("host/network \`${host}' not found") unless interface ${host.slice(host.indexOf('%') + 1)} exists then; write the address without the scope and match the interface with -i/-o`;
+    }
+    const literal = family === 'ipv4' ? inetAton(host) : isIpv6Literal(host);
+    if (!literal && host !== 'localhost' && /[a-zA-Z]/.test(host)) {
+      return `${host}: iptables resolves the name when the rules load; at boot the loader runs before the network is up, so a name /etc/hosts does not list fails the whole table ("host/network \`${host}' not found"), and a name that resolves is fixed to the addresses of that moment: write the address`;
+    }
+  }
+  return undefined;
+}
