@@ -15,6 +15,7 @@ import permissionDenied from './security/permission-denied/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
 import restoreFailed from './loader/restore-failed/check.ts';
 import silentFailure from './loader/silent-failure/check.ts';
+import savedRulesRefused from './loader/saved-rules-refused/check.ts';
 import notEnabled from './loader/not-enabled/check.ts';
 import unitConfig from './loader/unit-config/check.ts';
 
@@ -39,6 +40,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   notEnabled,
   restoreFailed,
   silentFailure,
+  // Last: a refused line of the saved file that nothing above explained (no failure yet on this boot).
+  savedRulesRefused,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

@@ -175,6 +175,16 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  'hostname-in-rules': {
+    roots: ['loader/silent-failure#/etc/iptables/rules.v4:6'],
+    chain: [
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v4:6',
+      ],
+    ],
+    worst: 'error',
+  },
   'hardening-install-true': {
     roots: ['kmod/module-unavailable#xt_recent:blocked'],
     chain: [['loader/restore-failed#/etc/iptables/rules.v4:6', 'kmod/module-unavailable#xt_recent:blocked']],
@@ -306,6 +316,21 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     expect(r.findings[0]?.fix?.actions[0]).toMatchObject({ kind: 'comment-line', line: 13 });
     const cited = r.findings.flatMap((f) => f.evidence.map((e) => `${e.source}:${e.line ?? 0}`));
     expect(cited).not.toContain('/etc/modprobe.d/dev-sec.conf:10'); // install sctp /bin/true
+  });
+
+  it('hostname-in-rules: the test load refused a name at boot; the root quotes iptables and says why a name fails there', async () => {
+    const r = await snapshotDiagnosis('hostname-in-rules');
+    const root = r.findings[0];
+    expect(root?.message).toContain(
+      'the test failed at line 6 ("iptables-restore v1.8.9 (nf_tables): host/network `admin.example.org\' not found")',
+    );
+    expect(root?.evidence[0]?.text).toBe(
+      "iptables-restore v1.8.9 (nf_tables): host/network `admin.example.org' not found",
+    );
+    const instruction = root?.fix?.actions[0]?.kind === 'manual' ? root.fix.actions[0].instruction : '';
+    expect(instruction).toContain('at boot the loader runs before the network is up');
+    // The line is explained by the loader check; saved-rules-refused does not repeat it.
+    expect(r.findings.filter((f) => f.checkId === 'loader/saved-rules-refused')).toEqual([]);
   });
 
   it('other-backend-lockdown: an error naming the unit, the file it loads, and the traffic its DROP policy blocks', async () => {

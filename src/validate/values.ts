@@ -69,7 +69,9 @@ export function serviceResolves(
   services: Services | undefined,
 ): boolean {
   if (services === undefined) {
-    return true;
+    // Without the host's /etc/services any name may be a service, but not a number: no services(5) entry is
+    // all digits, so "99999" is "invalid port/service" wherever it loads.
+    return !/^\d+$/.test(name);
   }
   const byProto = services.get(name);
   if (byProto === undefined) {

@@ -190,6 +190,9 @@ const PATTERNS: readonly Pattern[] = [
     kind: 'parse-detail',
     re: /Bad argument `|unknown option|invalid |Unknown arg|option ".*" requires|Parameter problem|can't be|not supported|must be specified|requires '-p/,
   },
+  // Anything else xtables_error() prints behind the program's own prefix ("iptables-restore v1.8.9
+  // (nf_tables): host/network `admin.example.org' not found"): the reason of the line that follows.
+  { kind: 'parse-detail', re: /\bip6?tables-restore v[\d.]+ \((?:nf_tables|legacy)\): \S/ },
 ];
 
 /** Identifiers a loader's own processes log under when the journal has no unit field (short formats). */

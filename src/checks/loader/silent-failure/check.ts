@@ -122,6 +122,17 @@ function unitState(model: HostModel, unit: string): string {
   return active === undefined ? 'state unknown' : `${active}${sub === undefined ? '' : ` (${sub})`}`;
 }
 
+/** What `check` says of that line of the saved file (an error, or a load that depends on the host), if anything. */
+function checkReading(model: HostModel, saved: SavedRules, line: number | undefined): string | undefined {
+  const d = model.needs?.diagnostics.find(
+    (x) =>
+      x.at.file === saved.path &&
+      x.at.line === line &&
+      (x.code === 'rule-rejected' || x.code === 'state-dependent-load'),
+  );
+  return d === undefined ? undefined : `nfdoctor check says: ${d.message}`;
+}
+
 /** A test-load rejection: netfilter-persistent ran `iptables-restore --test`, it failed, nothing was loaded. */
 function testLoadFinding(
   ctx: Ctx,
@@ -149,7 +160,7 @@ function testLoadFinding(
       ? causeActions(causes)
       : [
           manual(
-            `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); fix what it refers to or the line itself.`,
+            `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); ${checkReading(model, saved, issue.fileLine ?? loc.rules[0]?.line) ?? 'fix what it refers to or the line itself.'}`,
             'netfilter-persistent loads nothing while the test load fails.',
             `sudoedit ${shQuote(saved.path)}`,
           ),
