@@ -39,7 +39,7 @@ describe.skipIf(!labAvailable)(
         ),
       );
       expect(run.status).toBe('fail');
-    expect(run.findings.map((f) => [f.key, f.severity])).toEqual([
+      expect(run.findings.map((f) => [f.key, f.severity])).toEqual([
         ['/etc/iptables/rules.v4:12', 'warning'],
         ['/etc/iptables/rules.v4:13', 'error'],
       ]);
