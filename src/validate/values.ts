@@ -493,16 +493,41 @@ export function natPortsError(
  * files have these. Undefined for an address, or a name the validation refuses anyway.
  */
 export function resolvedAtLoad(value: string, family: Family): string | undefined {
+  // -s/-d of every rule of a big file come through here: one item without a letter or '%' is the usual case.
+  if (value.indexOf(',') === -1) {
+    return resolvedHost(value, family);
+  }
   for (const item of value.split(',')) {
-    const slash = item.indexOf('/');
-    const host = slash === -1 ? item : item.slice(0, slash);
-    if (family === 'ipv6' && host.includes('%')) {
-      return `${host}: iptables resolves a scoped address with getaddrinfo() when the rules load, which fails ("host/network \`${host}' not found") unless interface ${host.slice(host.indexOf('%') + 1)} exists then; write the address without the scope and match the interface with -i/-o`;
-    }
-    const literal = family === 'ipv4' ? inetAton(host) : isIpv6Literal(host);
-    if (!literal && host !== 'localhost' && /[a-zA-Z]/.test(host)) {
-      return `${host}: iptables resolves the name when the rules load; at boot the loader runs before the network is up, so a name /etc/hosts does not list fails the whole table ("host/network \`${host}' not found"), and a name that resolves is fixed to the addresses of that moment: write the address`;
+    const found = resolvedHost(item, family);
+    if (found !== undefined) {
+      return found;
     }
   }
   return undefined;
+}
+
+function resolvedHost(item: string, family: Family): string | undefined {
+  const slash = item.indexOf('/');
+  const host = slash === -1 ? item : item.slice(0, slash);
+  if (family === 'ipv6' && host.includes('%')) {
+    return `${host}: iptables resolves a scoped address with getaddrinfo() when the rules load, which fails ("host/network \`${host}' not found") unless interface ${host.slice(host.indexOf('%') + 1)} exists then; write the address without the scope and match the interface with -i/-o`;
+  }
+  if (
+    !hasLetter(host) ||
+    host === 'localhost' ||
+    (family === 'ipv4' ? inetAton(host) : isIpv6Literal(host))
+  ) {
+    return undefined;
+  }
+  return `${host}: iptables resolves the name when the rules load; at boot the loader runs before the network is up, so a name /etc/hosts does not list fails the whole table ("host/network \`${host}' not found"), and a name that resolves is fixed to the addresses of that moment: write the address`;
+}
+
+function hasLetter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c >= 0x61 && c <= 0x7a) {
+      return true;
+    }
+  }
+  return false;
 }
