@@ -63,6 +63,24 @@ describe.skipIf(!labAvailable)(
   },
 );
 
+describe.skipIf(!labAvailable)('loader/saved-rules-refused on a file with many refused lines', () => {
+  it('gives the first ten their own finding and lists the rest in one', async () => {
+    const bad = Array.from(
+      { length: 12 },
+      (_, i) => `-A INPUT -p tcp --dport ${String(70000 + i)} -j ACCEPT\n`,
+    ).join('');
+    const { run } = await runCheckOn(ID, edited(bad));
+    expect(run.findings.length).toBe(11);
+    const more = run.findings.at(-1);
+    expect(more?.key).toBe('/etc/iptables/rules.v4:more');
+    expect(more?.severity).toBe('error');
+    expect(more?.message).toBe(
+      '/etc/iptables/rules.v4: 2 more line(s) that netfilter-persistent.service will or may refuse: line 22, 23 (nfdoctor check /etc/iptables/rules.v4 lists them all)',
+    );
+    expect(more?.subjects).toEqual(['rules:/etc/iptables/rules.v4:22', 'rules:/etc/iptables/rules.v4:23']);
+  });
+});
+
 describe('loader/saved-rules-refused leaves a line refused on this boot to the loader checks', () => {
   it("chain-loop (real boot): the refused line 15 is restore-failed's root, not repeated here", async () => {
     const result = runChecks(

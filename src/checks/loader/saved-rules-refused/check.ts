@@ -53,6 +53,46 @@ function findingFor(model: HostModel, saved: SavedRules, d: Diagnostic, line: nu
   };
 }
 
+/**
+ * A file written for another iptables, or one option repeated on every rule, can give hundreds of lines: the
+ * first ones each get their finding, the rest one finding that lists them.
+ */
+const SHOWN_PER_FILE = 10;
+
+/** Each line of `saved` that check refuses or may refuse, once, in file order. */
+function refusedLines(
+  diagnostics: readonly Diagnostic[],
+  saved: SavedRules,
+): { d: Diagnostic; line: number }[] {
+  const byLine = new Map<number, Diagnostic>();
+  for (const d of diagnostics) {
+    const line = d.at.line;
+    if (d.at.file === saved.path && line !== undefined && REFUSING.has(d.code) && !byLine.has(line)) {
+      byLine.set(line, d);
+    }
+  }
+  return [...byLine].sort((a, b) => a[0] - b[0]).map(([line, d]) => ({ d, line }));
+}
+
+function moreFinding(saved: SavedRules, rest: readonly { d: Diagnostic; line: number }[]): FindingInput {
+  const lines = rest.map((r) => r.line);
+  return {
+    messageId: 'more',
+    key: `${saved.path}:more`,
+    severity: rest.some((r) => r.d.severity === 'error') ? 'error' : 'warning',
+    data: {
+      file: saved.path,
+      count: rest.length,
+      unit: loaderUnitFor(saved),
+      lines: lines.length > 20 ? `${lines.slice(0, 20).join(', ')}, ...` : lines.join(', '),
+    },
+    evidence: rest
+      .slice(0, 3)
+      .map((r) => evidenceAt(saved.path, r.line, rawLine(saved, r.line), r.d.message)),
+    subjects: lines.map((l) => `rules:${saved.path}:${String(l)}`),
+  };
+}
+
 export default defineCheck({
   meta: {
     id: ID,
@@ -62,6 +102,7 @@ export default defineCheck({
       refused:
         '{{file}} line {{line}} will be refused the next time {{unit}} loads the file (at boot or a restart), and with it the whole table: {{reason}}',
       mayBeRefused: '{{file}} line {{line}} may be refused when {{unit}} loads the file at boot: {{reason}}',
+      more: '{{file}}: {{count}} more line(s) that {{unit}} will or may refuse: line {{lines}} (nfdoctor check {{file}} lists them all)',
     },
   },
   run(ctx) {
@@ -74,16 +115,15 @@ export default defineCheck({
       );
     }
     for (const saved of model.savedRules) {
-      const seen = new Set<number>();
-      for (const d of model.needs.diagnostics) {
-        const line = d.at.line;
-        if (d.at.file !== saved.path || line === undefined || !REFUSING.has(d.code) || seen.has(line)) {
-          continue;
-        }
-        seen.add(line);
-        if (!explainedAlready(ctx.findings, saved.path, line)) {
-          ctx.report(findingFor(model, saved, d, line));
-        }
+      const refused = refusedLines(model.needs.diagnostics, saved).filter(
+        ({ line }) => !explainedAlready(ctx.findings, saved.path, line),
+      );
+      for (const { d, line } of refused.slice(0, SHOWN_PER_FILE)) {
+        ctx.report(findingFor(model, saved, d, line));
+      }
+      const rest = refused.slice(SHOWN_PER_FILE);
+      if (rest.length > 0) {
+        ctx.report(moreFinding(saved, rest));
       }
     }
     return undefined;
