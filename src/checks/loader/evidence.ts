@@ -5,6 +5,7 @@ import type { Finding } from '../types.ts';
 import type { Action } from '../../fixes/actions.ts';
 import type { LoaderMessage, Location, RestoreIssue } from './journal-errors.ts';
 import { parseSystemctlListUnits } from '../../parsers/systemctl-text.ts';
+import type { Diagnostic } from '../../parsers/types.ts';
 
 export function journalLine(model: HostModel, m: LoaderMessage, note?: string): Evidence {
   return {
@@ -110,4 +111,20 @@ export function causeActions(causes: readonly Finding[]): Action[] {
 
 export function uniqueIds(findings: readonly Finding[]): string[] {
   return [...new Set(findings.map((f) => f.id))];
+}
+
+/** `check`'s codes for a line the loader will refuse, or may, depending on the host that loads it. */
+const LOAD_REFUSALS: ReadonlySet<string> = new Set(['rule-rejected', 'state-dependent-load']);
+
+export function isLoadRefusal(d: Diagnostic): boolean {
+  return LOAD_REFUSALS.has(d.code);
+}
+
+/** What `check` says the loader does with `line` of the saved file, if it says anything. */
+export function checkReadingAt(
+  model: HostModel,
+  file: string,
+  line: number | undefined,
+): Diagnostic | undefined {
+  return model.needs?.diagnostics.find((d) => d.at.file === file && d.at.line === line && isLoadRefusal(d));
 }

@@ -5,7 +5,7 @@ import { unreadableSavedRules, type HostModel } from '../../../model/host-model.
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import type { ModuleBlock, ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { isContainer, kernelModulePackages } from '../../host-commands.ts';
+import { isContainer, kernelModulePackages, loaderUnitFor } from '../../host-commands.ts';
 import {
   disableLine,
   manual,
@@ -251,11 +251,11 @@ function findingFor(
   };
 }
 
-/** The loader units whose failure at this boot a module the next boot cannot load would explain. */
-const LOADER_UNITS = ['netfilter-persistent.service', 'iptables.service', 'ip6tables.service'];
-
+/** A unit that restores one of the saved rules files failed this boot. */
 function loaderFailedThisBoot(model: HostModel): boolean {
-  return LOADER_UNITS.some((u) => model.units.get(u)?.show?.get('ActiveState') === 'failed');
+  return model.savedRules.some(
+    (saved) => model.units.get(loaderUnitFor(saved))?.show?.get('ActiveState') === 'failed',
+  );
 }
 
 /**

@@ -5,14 +5,11 @@ import type { HostModel, SavedRules } from '../../../model/host-model.ts';
 import type { Diagnostic } from '../../../parsers/types.ts';
 import { evidenceAt } from '../../../findings/evidence.ts';
 import { loaderUnitFor } from '../../host-commands.ts';
-import { manual } from '../../fix-actions.ts';
+import { manual, rawLine } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
-import { testCommand } from '../evidence.ts';
+import { isLoadRefusal, testCommand } from '../evidence.ts';
 
 const ID = 'loader/saved-rules-refused';
-
-/** Codes of `check` that mean the loader will refuse the line, or may, depending on the host. */
-const REFUSING = new Set(['rule-rejected', 'state-dependent-load']);
 
 /** The line of the saved file that a loader check already explained as refused on this boot. */
 function explainedAlready(findings: readonly Finding[], file: string, line: number): boolean {
@@ -20,10 +17,6 @@ function explainedAlready(findings: readonly Finding[], file: string, line: numb
   return findings.some(
     (f) => f.id === `loader/restore-failed#${key}` || f.id === `loader/silent-failure#${key}`,
   );
-}
-
-function rawLine(saved: SavedRules, line: number): string {
-  return saved.text.split('\n')[line - 1]?.replace(/\r$/, '') ?? '';
 }
 
 function findingFor(model: HostModel, saved: SavedRules, d: Diagnostic, line: number): FindingInput {
@@ -34,7 +27,7 @@ function findingFor(model: HostModel, saved: SavedRules, d: Diagnostic, line: nu
     key: `${saved.path}:${String(line)}`,
     severity: certain ? 'error' : 'warning',
     data: { file: saved.path, line, unit, reason: d.message },
-    evidence: [evidenceAt(saved.path, line, rawLine(saved, line), d.message)],
+    evidence: [evidenceAt(saved.path, line, rawLine(model, saved.path, line), d.message)],
     subjects: [`rules:${saved.path}:${String(line)}`],
     fix: {
       actions: [
@@ -67,14 +60,18 @@ function refusedLines(
   const byLine = new Map<number, Diagnostic>();
   for (const d of diagnostics) {
     const line = d.at.line;
-    if (d.at.file === saved.path && line !== undefined && REFUSING.has(d.code) && !byLine.has(line)) {
+    if (d.at.file === saved.path && line !== undefined && isLoadRefusal(d) && !byLine.has(line)) {
       byLine.set(line, d);
     }
   }
   return [...byLine].sort((a, b) => a[0] - b[0]).map(([line, d]) => ({ d, line }));
 }
 
-function moreFinding(saved: SavedRules, rest: readonly { d: Diagnostic; line: number }[]): FindingInput {
+function moreFinding(
+  model: HostModel,
+  saved: SavedRules,
+  rest: readonly { d: Diagnostic; line: number }[],
+): FindingInput {
   const lines = rest.map((r) => r.line);
   return {
     messageId: 'more',
@@ -88,7 +85,7 @@ function moreFinding(saved: SavedRules, rest: readonly { d: Diagnostic; line: nu
     },
     evidence: rest
       .slice(0, 3)
-      .map((r) => evidenceAt(saved.path, r.line, rawLine(saved, r.line), r.d.message)),
+      .map((r) => evidenceAt(saved.path, r.line, rawLine(model, saved.path, r.line), r.d.message)),
     subjects: lines.map((l) => `rules:${saved.path}:${String(l)}`),
   };
 }
@@ -123,7 +120,7 @@ export default defineCheck({
       }
       const rest = refused.slice(SHOWN_PER_FILE);
       if (rest.length > 0) {
-        ctx.report(moreFinding(saved, rest));
+        ctx.report(moreFinding(model, saved, rest));
       }
     }
     return undefined;

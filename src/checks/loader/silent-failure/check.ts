@@ -26,6 +26,7 @@ import {
   locationEvidence,
   saveTool,
   testCommand,
+  checkReadingAt,
   uniqueIds,
   unitStateEvidence,
 } from '../evidence.ts';
@@ -122,14 +123,8 @@ function unitState(model: HostModel, unit: string): string {
   return active === undefined ? 'state unknown' : `${active}${sub === undefined ? '' : ` (${sub})`}`;
 }
 
-/** What `check` says of that line of the saved file (an error, or a load that depends on the host), if anything. */
-function checkReading(model: HostModel, saved: SavedRules, line: number | undefined): string | undefined {
-  const d = model.needs?.diagnostics.find(
-    (x) =>
-      x.at.file === saved.path &&
-      x.at.line === line &&
-      (x.code === 'rule-rejected' || x.code === 'state-dependent-load'),
-  );
+function checkSays(model: HostModel, saved: SavedRules, line: number | undefined): string | undefined {
+  const d = checkReadingAt(model, saved.path, line);
   return d === undefined ? undefined : `nfdoctor check says: ${d.message}`;
 }
 
@@ -160,7 +155,7 @@ function testLoadFinding(
       ? causeActions(causes)
       : [
           manual(
-            `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); ${checkReading(model, saved, issue.fileLine ?? loc.rules[0]?.line) ?? 'fix what it refers to or the line itself.'}`,
+            `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); ${checkSays(model, saved, issue.fileLine ?? loc.rules[0]?.line) ?? 'fix what it refers to or the line itself.'}`,
             'netfilter-persistent loads nothing while the test load fails.',
             `sudoedit ${shQuote(saved.path)}`,
           ),
