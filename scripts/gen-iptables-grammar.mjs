@@ -84,6 +84,7 @@ const KNOWN_CONSTANTS = {
   UINT8_MAX: 255,
   UINT16_MAX: 65535,
   UINT32_MAX: 4294967295,
+  UINT_MAX: 4294967295,
   INT_MAX: 2147483647,
   IFNAMSIZ: 16,
   XT_EXTENSION_MAXNAMELEN: 29,
@@ -93,9 +94,35 @@ const KNOWN_CONSTANTS = {
   NFPROTO_ARP: 3,
   NFPROTO_BRIDGE: 7,
   NFPROTO_IPV6: 10,
+  // configure.ac AC_CHECK_SIZEOF([struct ip6_hdr]): the fixed IPv6 header, 40 bytes (RFC 8200 section 3).
+  SIZEOF_STRUCT_IP6_HDR: 40,
   true: 1,
   false: 0,
 };
+
+/** sizeof of the system structs option tables use: struct iphdr (linux/ip.h) is the 20-byte IPv4 header without options. */
+const KNOWN_STRUCT_SIZES = { iphdr: 20 };
+
+/**
+ * Replaces the sizeof expressions of option bounds with their values: sizeof("literal") (its bytes and the
+ * NUL), sizeof(struct NAME) of KNOWN_STRUCT_SIZES, and sizeof(((struct NAME *)NULL)->FIELD) of a char array
+ * declared in the headers (kept in `env` as "sizeof NAME.FIELD", see collectCharFields). libxt_TCPMSS.c bounds --set-mss by
+ * UINT16_MAX - sizeof(struct iphdr), libxt_LED.c --led-trigger-id by its id field less "netfilter-".
+ */
+function resolveSizeofs(expr, env) {
+  return expr
+    .replace(/sizeof\s*\(\s*"([^"\\]*)"\s*\)/g, (_, text) => String(Buffer.byteLength(text) + 1))
+    .replace(/sizeof\s*\(\s*struct\s+(\w+)\s*\)/g, (whole, name) =>
+      KNOWN_STRUCT_SIZES[name] === undefined ? whole : String(KNOWN_STRUCT_SIZES[name]),
+    )
+    .replace(
+      /sizeof\s*\(\s*\(\s*\(\s*struct\s+(\w+)\s*\*\s*\)\s*NULL\s*\)\s*->\s*(\w+)\s*\)/g,
+      (whole, name, field) => {
+        const size = env.get(`sizeof ${name}.${field}`);
+        return size === undefined ? whole : String(size);
+      },
+    );
+}
 
 /** Evaluates the small constant expressions option tables use: numbers, names, <<, |, +, -, *, (). */
 function evaluate(expr, env) {
@@ -127,10 +154,24 @@ function headerDefines(tree) {
     const full = join(tree, dir);
     if (!existsSync(full)) continue;
     for (const f of readdirSync(full).sort()) {
-      if (f.endsWith('.h')) collectConstants(stripComments(readFileSync(join(full, f), 'utf8')), env);
+      if (f.endsWith('.h')) {
+        const text = stripComments(readFileSync(join(full, f), 'utf8'));
+        collectConstants(text, env);
+        collectCharFields(text, env);
+      }
     }
   }
   return env;
+}
+
+/** The char array fields of the headers' structs, as "sizeof NAME.FIELD" -> N (no identifier has a space). */
+function collectCharFields(text, env) {
+  for (const m of text.matchAll(/\bstruct\s+(\w+)\s*\{([^}]*)\}/g)) {
+    for (const field of m[2].matchAll(/\bchar\s+(\w+)\s*\[\s*(\w+)\s*\]\s*;/g)) {
+      const size = evaluate(field[2], env);
+      if (size !== undefined) env.set(`sizeof ${m[1]}.${field[1]}`, size);
+    }
+  }
 }
 
 function collectConstants(text, env) {
@@ -194,7 +235,7 @@ function x6Options(body, env) {
     };
     for (const key of ['min', 'max', 'excl', 'also']) {
       if (f.has(key)) {
-        const v = evaluate(f.get(key), env);
+        const v = evaluate(resolveSizeofs(f.get(key), env), env);
         if (v !== undefined) entry[key] = v;
         else if (key === 'min' || key === 'max') entry[`${key}Unknown`] = true;
       }

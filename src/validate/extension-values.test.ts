@@ -423,6 +423,12 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
     [
       'ipv4',
       'filter',
+      '-A INPUT -m string --algo bm --string "" -j DROP',
+      'the pattern of --string is empty',
+    ],
+    [
+      'ipv4',
+      'filter',
       '-A INPUT -m string --algo bm --string foo --from 10 --to 5 -j DROP',
       '--from is past --to',
     ],

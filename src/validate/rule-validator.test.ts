@@ -135,6 +135,20 @@ describe('rules iptables-restore 1.8.9 rejects, with its message', () => {
     expect(rejected[0]?.message).toContain(message);
   });
 
+  it('TCPMSS --set-mss up to 65535 less the IP header: 20 bytes for IPv4, 40 for IPv6 (r22)', () => {
+    const mss = (value: number) => `-A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss ${value}`;
+    const messages = (family: IpFamily, value: number) =>
+      validate(filter(mss(value)), family).rejected.map((d) => d.message);
+    expect(messages('ipv4', 65515)).toEqual([]);
+    expect(messages('ipv4', 65516)).toEqual([
+      'TCPMSS: bad value for option "--set-mss", or out of range (0-65515).',
+    ]);
+    expect(messages('ipv6', 65495)).toEqual([]);
+    expect(messages('ipv6', 65496)).toEqual([
+      'TCPMSS: bad value for option "--set-mss", or out of range (0-65495).',
+    ]);
+  });
+
   it('DNAT with ports needs a port protocol; MASQUERADE only in POSTROUTING', () => {
     const nat = `*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 192.0.2.1:8080\n-A PREROUTING -o eth0 -j MASQUERADE\nCOMMIT\n`;
     const { rejected } = validate(nat, 'ipv4');

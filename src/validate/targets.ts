@@ -310,6 +310,11 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
         if (algo !== undefined && !TEXT_SEARCH_ALGORITHMS.has(algo)) {
           return `string match: no text search algorithm "${algo}" in the kernel (bm, kmp or fsm)`;
         }
+        // lib/textsearch.c textsearch_prepare() refuses an empty pattern (-EINVAL), which libxt_string.c
+        // passes on from `--string ""`: both backends fail the load while --test passes (measured, r22).
+        if (option(m, '--string') === '') {
+          return 'string match: the pattern of --string is empty';
+        }
         // string_mt_check(): from_offset > to_offset is -EINVAL (to defaults to UINT16_MAX).
         return numberOption(m, '--from', 0n) > numberOption(m, '--to', 0xffffn)
           ? 'string match: --from is past --to'
