@@ -6,6 +6,10 @@
 #   - rules.v6 (-p sctp -m sctp) loads: the match is xt_sctp, which needs neither the sctp protocol module
 #     that `install sctp /bin/true` disables nor any other module on the list;
 #   - nfdoctor, before the reboot (NFLAB_PRE), names xt_recent only.
+# And for `fix --apply --yes` (NFLAB_FIX, 2026-12-03), before it ran: it comments out dev-sec.conf line 13
+# only (the other eleven lines stay), restarts netfilter-persistent, and the rules load at once; after the
+# reboot the unit is active, rules.v4's 3 rules and rules.v6's 3 are live, xt_recent is in /proc/modules,
+# sctp is still kept out by its line, and nfdoctor finds nothing.
 set -eu
 case ${1:-} in
 setup)

@@ -40,11 +40,30 @@ const SCENARIOS: Readonly<Record<string, Expectation>> = {
   'blacklisted-module': { none: ['error', 'warning'], rulesUp: true },
   // The same on iptables-legacy: fixed from the broken boot itself (nothing loaded by hand).
   'legacy-blacklisted-module': { none: ['error', 'warning'], rulesUp: true },
+  // Fixed from the broken boot: only the xt_recent line of dev-sec's `install X /bin/true` list is commented out.
+  'hardening-install-true': { none: ['error', 'warning'], rulesUp: true },
   // Nobody saved the set: it stays a manual step; the rules stay down, as before the fix, nothing worse.
   'ipset-missing-set': { none: [], remaining: ['ipset/set-unavailable#'], rulesUp: false },
 };
 
 describe('after fix --apply and a reboot (real lab VMs)', () => {
+  const hardening = join(HOSTS, 'hardening-install-true.after-fix.tar.gz');
+  it.skipIf(!existsSync(hardening))(
+    "hardening-install-true: the fix touched one line of the hardening list, and the reboot kept the others' blocks",
+    async () => {
+      const reader = await openSnapshot(hardening);
+      const file = await reader.readFile('/etc/modprobe.d/dev-sec.conf');
+      const lines = file.status === 'ok' ? file.content.toString('utf8').split('\n') : [];
+      expect(lines.filter((l) => l.startsWith('install ') && l.endsWith(' /bin/true'))).toHaveLength(12);
+      expect(lines[12]).toBe('# disabled by nfdoctor: install xt_recent /bin/true');
+      const modules = await reader.readFile('/proc/modules');
+      const text = modules.status === 'ok' ? modules.content.toString('utf8') : '';
+      const loaded = text.split('\n').map((l) => l.split(' ')[0]);
+      expect(loaded).toEqual(expect.arrayContaining(['xt_recent', 'xt_sctp']));
+      expect(loaded).not.toContain('sctp');
+    },
+  );
+
   for (const [name, want] of Object.entries(SCENARIOS)) {
     const file = join(HOSTS, `${name}.after-fix.tar.gz`);
     it.skipIf(!existsSync(file))(name, async () => {
