@@ -10,6 +10,10 @@
 # had both rules in rules.v4: one nf_tables transaction, so the CT failure kept the string rule from ever
 # being checked, and ts_bm was never asked for.)
 # NFLAB_PRE="diagnose --format json" records what nfdoctor predicted on the setup boot, before the reboot.
+# For `fix --apply --yes` (NFLAB_FIX, 2026-12-03), written before it ran: the fix comments out the
+# nf_conntrack_ftp line only and leaves `blacklist ts_bm` (harmless for a name request), restarts
+# netfilter-persistent, and rules.v6 loads at once; after the reboot the system is running, both files are
+# live (v4 3 rules, v6 3), nf_conntrack_ftp and ts_bm are in /proc/modules, and nfdoctor finds nothing.
 set -eu
 case ${1:-} in
 setup)
