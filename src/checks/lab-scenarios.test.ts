@@ -197,6 +197,16 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  'queue-verdict': {
+    roots: ['loader/restore-failed#/etc/iptables/rules.v4:6'],
+    chain: [
+      [
+        'loader/restore-failed#unit:netfilter-persistent.service',
+        'loader/restore-failed#/etc/iptables/rules.v4:6',
+      ],
+    ],
+    worst: 'error',
+  },
   'chain-loop': {
     roots: ['loader/restore-failed#/etc/iptables/rules.v4:15'],
     chain: [
@@ -331,6 +341,20 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     expect(instruction).toContain('at boot the loader runs before the network is up');
     // The line is explained by the loader check; saved-rules-refused does not repeat it.
     expect(r.findings.filter((f) => f.checkId === 'loader/saved-rules-refused')).toEqual([]);
+  });
+
+  it('queue-verdict: the ENOENT of iptables-nft at a -j QUEUE line is explained (no kernel has that target) with its rewrite', async () => {
+    const r = await snapshotDiagnosis('queue-verdict');
+    const root = r.findings[0];
+    expect(root?.message).toContain(
+      '"line 6: RULE_APPEND failed (No such file or directory): rule in chain INPUT"',
+    );
+    expect(root?.message).toContain(
+      'iptables-nft sends QUEUE to the kernel as an xtables target of that name',
+    );
+    expect(root?.message).not.toContain('the kernel has no');
+    const instruction = root?.fix?.actions[0]?.kind === 'manual' ? root.fix.actions[0].instruction : '';
+    expect(instruction).toContain('Write -j NFQUEUE --queue-num 0');
   });
 
   it('other-backend-lockdown: an error naming the unit, the file it loads, and the traffic its DROP policy blocks', async () => {

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { parseIptablesSaveFamily, type IpFamily } from '../parsers/iptables-save.ts';
 import { parseServices } from '../parsers/services.ts';
 import { accountNames, nameSet, protocolNames } from '../parsers/name-databases.ts';
-import { RuleValidator, RULE_REJECTED, RULE_REJECTED_LEGACY, hzRejections } from './rule-validator.ts';
+import {
+  RuleValidator,
+  RULE_REJECTED,
+  RULE_REJECTED_LEGACY,
+  RULE_REJECTED_NFT,
+  hzRejections,
+} from './rule-validator.ts';
 import { hexStringError, icmpTypeError, parseRate, u32Error, XT_LIMIT_SCALE } from './extension-values.ts';
 import { limitOverflowsAt } from './targets.ts';
 
@@ -504,6 +510,17 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
     expect(rejected[0]?.code).toBe(RULE_REJECTED);
     expect(rejected[0]?.message).toContain(words);
     expect(rejected[0]?.message).toContain('the kernel refuses the rule');
+  });
+});
+
+describe('what only iptables-nft-restore refuses', () => {
+  it('-j QUEUE, which iptables-nft sends as an xtables target no kernel has (r23; legacy makes it a verdict)', () => {
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      const { rejected } = validate(family, 'filter', '-A INPUT -p udp --dport 9999 -j QUEUE');
+      expect(rejected.map((d) => d.code)).toEqual([RULE_REJECTED_NFT]);
+      expect(rejected[0]?.message).toContain('Write -j NFQUEUE --queue-num 0');
+    }
+    expect(validate('ipv4', 'filter', '-A INPUT -j NFQUEUE --queue-num 0').rejected).toEqual([]);
   });
 });
 

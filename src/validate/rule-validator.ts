@@ -327,6 +327,9 @@ export class RuleValidator {
         if (byBackend.legacy !== undefined) {
           this.reject(rule.line, byBackend.legacy, RULE_REJECTED_LEGACY);
         }
+        if (byBackend.nft !== undefined) {
+          this.reject(rule.line, byBackend.nft, RULE_REJECTED_NFT);
+        }
         if (byBackend.legacyAtHz !== undefined) {
           this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });
         }

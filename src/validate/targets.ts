@@ -578,6 +578,7 @@ export interface HzDependent {
 
 export interface BackendErrors {
   readonly legacy?: string;
+  readonly nft?: string;
   /** Legacy refuses it only under some CONFIG_HZ values (decided against the kernel's config). */
   readonly legacyAtHz?: HzDependent;
 }
@@ -591,6 +592,16 @@ const LEGACY_REFUSED =
  */
 export function backendCheckentryErrors(rule: Rule): BackendErrors | undefined {
   const target = rule.target;
+  // iptables/nft.c add_action() writes ACCEPT, DROP and RETURN as verdicts but QUEUE as an xtables target
+  // named "QUEUE" (add_target), which nft_compat.c nft_target_select_ops() looks up with
+  // xt_request_find_target(): request_module("ipt_QUEUE"). No kernel has had it since ip_queue went in
+  // Linux 3.5, so the load fails (measured: "RULE_APPEND failed (No such file or directory)"), while
+  // iptables-legacy makes QUEUE the NF_QUEUE verdict, which NFQUEUE --queue-num 0 gives on both backends.
+  if (target?.name === 'QUEUE' && target.kind === 'standard') {
+    return {
+      nft: `-j QUEUE: iptables-nft sends QUEUE to the kernel as an xtables target of that name, which no kernel since Linux 3.5 has (modprobe ipt_QUEUE finds nothing): iptables-nft-restore fails with "RULE_APPEND failed (No such file or directory)"; iptables-legacy makes it the NF_QUEUE verdict. Write -j NFQUEUE --queue-num 0, which queues to the same queue 0 on both backends`,
+    };
+  }
   // xt_TRACE.c registers the target for table "raw"; iptables-nft makes it "meta nftrace set 1".
   if (target?.kind === 'extension' && target.name === 'TRACE' && rule.table !== 'raw') {
     return { legacy: `TRACE target: only valid in raw table, not ${rule.table}: ${LEGACY_REFUSED}` };

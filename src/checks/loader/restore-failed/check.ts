@@ -30,6 +30,9 @@ import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/restore-failed';
 
+/** Neither the journal nor the requirements name the extension the kernel lacks. */
+const UNNAMED_EXTENSION = 'the extension the rule uses';
+
 function extensionsOf(issue: RestoreIssue, loc: Location): string {
   const fromReqs = loc.requirements.map((r) => {
     const mod = r.modules[0]?.name;
@@ -39,7 +42,7 @@ function extensionsOf(issue: RestoreIssue, loc: Location): string {
     return [...new Set(fromReqs)].join(', ');
   }
   const named = issue.extensions.map((e) => `${e.kind ?? 'extension'} ${e.name}`);
-  return named.length > 0 ? named.join(', ') : 'the extension the rule uses';
+  return named.length > 0 ? named.join(', ') : UNNAMED_EXTENSION;
 }
 
 function causesOf(
@@ -88,7 +91,8 @@ function causesOf(
  */
 function knownRejection(model: HostModel, saved: SavedRules, issue: RestoreIssue): string | undefined {
   const line = issue.fileLine;
-  if (line === undefined || issue.kind !== 'kernel-rejected') {
+  // ENOENT ('missing-extension') too: iptables-nft's -j QUEUE asks the kernel for a target no kernel has.
+  if (line === undefined || (issue.kind !== 'kernel-rejected' && issue.kind !== 'missing-extension')) {
     return undefined;
   }
   return model.needs?.diagnostics.find(
@@ -96,10 +100,21 @@ function knownRejection(model: HostModel, saved: SavedRules, issue: RestoreIssue
   )?.message;
 }
 
+function rewriteRefusedRule(where: string, why: string, edit: string): Action {
+  return manual(
+    `Rewrite the rule the kernel refused (${where}): ${why}.`,
+    'The rest of the table loads once nothing in it is refused; check the file with `nfdoctor check` before restoring it.',
+    edit,
+  );
+}
+
 function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location, why: string | undefined): Action[] {
   const line = issue.fileLine ?? loc.rules[0]?.line;
   const where = line === undefined ? saved.path : `${saved.path} line ${String(line)}`;
   const edit = `sudoedit ${shQuote(saved.path)}`;
+  if (issue.kind === 'missing-extension' && why !== undefined) {
+    return [rewriteRefusedRule(where, why, edit)];
+  }
   switch (issue.kind) {
     case 'missing-extension':
     case 'table-rejected':
@@ -123,11 +138,7 @@ function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location, why: stri
               'The kernel logs why it rejected the rule (wrong table, hook or protocol for the match or target).',
               `sudo dmesg | grep x_tables; ${edit}`,
             )
-          : manual(
-              `Rewrite the rule the kernel refused (${where}): ${why}.`,
-              'The rest of the table loads once nothing in it is refused; check the file with `nfdoctor check` before restoring it.',
-              edit,
-            ),
+          : rewriteRefusedRule(where, why, edit),
       ];
     case 'set-missing':
       return [
@@ -180,10 +191,10 @@ function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location, why: stri
   }
 }
 
-function messageIdFor(issue: RestoreIssue, why: string | undefined): string {
+function messageIdFor(issue: RestoreIssue, why: string | undefined, named: boolean): string {
   switch (issue.kind) {
     case 'missing-extension':
-      return 'ruleRejected';
+      return why !== undefined ? 'ruleMissingExplained' : named ? 'ruleRejected' : 'ruleRejectedUnnamed';
     case 'kernel-rejected':
       return why === undefined ? 'ruleInvalid' : 'ruleInvalidExplained';
     case 'table-rejected':
@@ -220,7 +231,7 @@ function issueFinding(
   const own = fromCauses.length > 0 ? fromCauses : ownFix(saved, issue, loc, why);
   const table = loc.table?.name ?? loc.rules[0]?.table ?? issue.table ?? 'filter';
   return {
-    messageId: messageIdFor(issue, why),
+    messageId: messageIdFor(issue, why, extensionsOf(issue, loc) !== UNNAMED_EXTENSION),
     key: `${saved.path}:${issue.fileLine === undefined ? issue.kind : String(issue.fileLine)}`,
     data: {
       file: saved.path,
@@ -306,6 +317,10 @@ export default defineCheck({
     messages: {
       ruleRejected:
         '{{file}} line {{line}} could not be loaded by {{unit}}: the kernel has no {{extensions}} ({{backend}}: "{{reason}}"), so the whole {{table}} table was rejected',
+      ruleRejectedUnnamed:
+        '{{file}} line {{line}} could not be loaded by {{unit}}: the kernel lacks an extension the rule uses ({{backend}}: "{{reason}}"), so the whole {{table}} table was rejected',
+      ruleMissingExplained:
+        '{{file}} line {{line}} could not be loaded by {{unit}} ({{backend}}: "{{reason}}"), so the whole {{table}} table was rejected: {{rule}}; {{why}}',
       ruleInvalid:
         '{{file}} line {{line}} was rejected by the kernel ({{errno}}) when {{unit}} restored it, so the whole {{table}} table was rejected: {{rule}}',
       ruleInvalidExplained:
