@@ -9,6 +9,9 @@
 #   - the same file loads with iptables-legacy-restore in a fresh network namespace (rc 0), and with
 #     iptables-nft-restore there it fails the same way (rc 4);
 #   - nfdoctor names line 6 and QUEUE as the cause and proposes NFQUEUE --queue-num 0.
+# Result (2026-12-03, 115 s): all held but the last. `check` already knew QUEUE, but the in-VM diagnose
+# quoted the ENOENT as "the kernel has no the extension the rule uses" with "remove or replace the rule":
+# restore-failed consulted check only for EINVAL-type refusals. Fixed in the same change (3a87fd5).
 set -eu
 case ${1:-} in
 setup)
