@@ -284,6 +284,15 @@ async function enabledFromLinks(
   return undefined;
 }
 
+/**
+ * How evidence names the journal: `journalctl -b` on the host itself, and with the directory it read for a
+ * mounted root (journalctl --directory=DIR, see RootReader), so that the command can be run again as shown.
+ */
+function journalLabel(fact: CommandFact, onHost: string): string {
+  const dir = fact.argv.find((a) => a.startsWith('--directory='))?.slice('--directory='.length);
+  return dir === undefined ? onHost : `journalctl -D ${dir} ${fact.argv.includes('-1') ? '-b -1' : '-b -0'}`;
+}
+
 function journalFrom(fact: CommandFact, label: string): JournalView {
   if (fact.status !== 'ok') {
     return {
@@ -530,7 +539,8 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   }
   // Read by checks through `commands`: failed units (loader/restore-failed quotes the loader's row).
   await run('systemctl.failed');
-  const journal = journalFrom(await run('journal.boot'), 'journalctl -b');
+  const bootFact = await run('journal.boot');
+  const journal = journalFrom(bootFact, journalLabel(bootFact, 'journalctl -b'));
   // No check reads the previous boot's journal yet: it is parsed only when something asks for it.
   const previousJournalFact = await run('journal.prev-boot');
   let previousJournal: JournalView | undefined;
@@ -584,7 +594,10 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     units,
     journal,
     get previousJournal(): JournalView {
-      previousJournal ??= journalFrom(previousJournalFact, 'journalctl -b -1');
+      previousJournal ??= journalFrom(
+        previousJournalFact,
+        journalLabel(previousJournalFact, 'journalctl -b -1'),
+      );
       return previousJournal;
     },
     modulesLoad: await loadModulesLoad(reader),

@@ -152,6 +152,12 @@ export class FsTree implements TreeLookup {
     }
   }
 
+  /** Where a directory of the tree really is on this machine (symlinks resolved inside the tree), if it is one. */
+  async realDirectory(path: string): Promise<string | undefined> {
+    const r = await resolveRequest(this, path);
+    return r.ok && this.kindOf(r.path) === 'dir' ? this.real(r.path) : undefined;
+  }
+
   async listDir(path: string): Promise<DirFact> {
     const r = await resolveRequest(this, path);
     if (!r.ok) {

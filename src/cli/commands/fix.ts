@@ -414,7 +414,7 @@ export async function runFix(argv: readonly string[], version: string): Promise<
     };
   }
 
-  const after = await diagnose(live ? new LiveReader() : new RootReader(root));
+  const after = await diagnose(live ? new LiveReader() : new RootReader(root, { journal: false }));
   const afterFindings = filterOnly(after.result.findings, only);
   const ran = outcome === undefined ? [] : outcome.steps;
   const v = verdict(plan, selection, ran, afterFindings);

@@ -27,6 +27,7 @@ import {
 import { liveEvidence, liveView } from '../live-rules.ts';
 import { manual, restartLoaderLater, thenRestart } from '../../fix-actions.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
+import { RULE_REJECTED, RULE_REJECTED_LEGACY, RULE_REJECTED_NFT } from '../../../validate/rule-validator.ts';
 
 const ID = 'loader/restore-failed';
 
@@ -95,8 +96,18 @@ function knownRejection(model: HostModel, saved: SavedRules, issue: RestoreIssue
   if (line === undefined || (issue.kind !== 'kernel-rejected' && issue.kind !== 'missing-extension')) {
     return undefined;
   }
+  // The journal says which backend refused the line: check's reading for that backend counts even when the
+  // model could not tell the host's backend (a mounted disk without /etc/alternatives, say).
+  const codes = new Set([
+    RULE_REJECTED,
+    ...(issue.backend === 'nft'
+      ? [RULE_REJECTED_NFT]
+      : issue.backend === 'legacy'
+        ? [RULE_REJECTED_LEGACY]
+        : []),
+  ]);
   return model.needs?.diagnostics.find(
-    (d) => d.code === 'rule-rejected' && d.at.file === saved.path && d.at.line === line,
+    (d) => codes.has(d.code) && d.at.file === saved.path && d.at.line === line,
   )?.message;
 }
 
