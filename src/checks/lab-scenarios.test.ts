@@ -197,6 +197,16 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  'ipset-family': {
+    roots: ['loader/silent-failure#/etc/iptables/rules.v6:7'],
+    chain: [
+      [
+        'loader/silent-failure#/etc/iptables/rules.v6:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v6:7',
+      ],
+    ],
+    worst: 'error',
+  },
   'queue-verdict': {
     roots: ['loader/restore-failed#/etc/iptables/rules.v4:6'],
     chain: [
@@ -341,6 +351,17 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     expect(instruction).toContain('at boot the loader runs before the network is up');
     // The line is explained by the loader check; saved-rules-refused does not repeat it.
     expect(r.findings.filter((f) => f.checkId === 'loader/saved-rules-refused')).toEqual([]);
+  });
+
+  it('ipset-family: the IPv4 set in rules.v6 is named with the ipsets line that creates it; rules.v4 is up', async () => {
+    const r = await snapshotDiagnosis('ipset-family');
+    const root = r.findings[0];
+    expect(root?.message).toContain('The protocol family of set blocklist is IPv4, which is not applicable.');
+    const instruction = root?.fix?.actions[0]?.kind === 'manual' ? root.fix.actions[0].instruction : '';
+    expect(instruction).toContain(
+      '/etc/iptables/ipsets line 1 creates it as hash:net (family inet by default)',
+    );
+    expect(r.findings.some((f) => f.id.includes('rules.v4'))).toBe(false);
   });
 
   it('queue-verdict: the ENOENT of iptables-nft at a -j QUEUE line is explained (no kernel has that target) with its rewrite', async () => {

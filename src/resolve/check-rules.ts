@@ -9,6 +9,7 @@ import {
   type SaveText,
 } from '../parsers/iptables-save.ts';
 import { parseIpsetSave } from '../parsers/ipset-save.ts';
+import { setFamilyErrors, type SetDefinition } from './set-family.ts';
 import type { Diagnostic, Parsed } from '../parsers/types.ts';
 import {
   RequirementsCollector,
@@ -145,12 +146,17 @@ function chooseBackend(
 }
 
 function setDefinitions(ipsets: readonly IpsetInput[], diagnostics: Diagnostic[]) {
-  const defs = new Map<string, { type: string; file: string; line: number }>();
+  const defs = new Map<string, SetDefinition>();
   for (const f of ipsets) {
     const parsed = parseIpsetSave(f.text, f.path);
     diagnostics.push(...parsed.diagnostics);
     for (const s of parsed.value.sets) {
-      defs.set(s.name, { type: s.type, file: f.path, line: s.line });
+      defs.set(s.name, {
+        type: s.type,
+        file: f.path,
+        line: s.line,
+        ...(s.family === undefined ? {} : { family: s.family }),
+      });
     }
   }
   return defs;
@@ -437,11 +443,9 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
     }
     results.push(evaluateRequirement(view, req, userspace));
   }
-  const sets = setResults(
-    needs.flatMap((n) => n.setUses),
-    defs,
-    opts.ipsets.length > 0,
-  );
+  const setUses = needs.flatMap((n) => n.setUses);
+  const sets = setResults(setUses, defs, opts.ipsets.length > 0);
+  diagnostics.push(...setFamilyErrors(setUses, defs));
   // A rules file iptables-restore would reject for syntax loads nothing, whatever the kernel has.
   const syntaxOk = !diagnostics.some((d) => d.severity === 'error');
   const ok = syntaxOk && results.every((r) => r.ok) && sets.every((s) => s.defined !== false);
