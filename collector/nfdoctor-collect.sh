@@ -620,6 +620,17 @@ cmd_fact() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$CMD_ARGV" >>"$STAGE/commands.tsv"
 }
 
+# Whether the root has the directory $1 (relative), reached without a symbolic link on the way: a link could
+# lead out of the root, to this machine's own journal or package database.
+root_db_dir() {
+  _rd=$ROOT
+  for _part in $(printf '%s' "$1" | tr / ' '); do
+    _rd=$_rd/$_part
+    [ -L "$_rd" ] && return 1
+  done
+  [ -d "$_rd" ]
+}
+
 run_cmd() {
   _id=$1
   _pre=$2
@@ -630,10 +641,8 @@ run_cmd() {
     case $_id in
       journal.*)
         # The one output a stopped system keeps: its persistent journal, read with this machine's journalctl
-        # (--directory; "-b" is "-b -0", the last boot there). Not through a symbolic link, which could
-        # lead out of the root to this machine's own journal.
-        if [ -L "$ROOT/var" ] || [ -L "$ROOT/var/log" ] || [ -L "$ROOT/var/log/journal" ] ||
-          [ ! -d "$ROOT/var/log/journal" ]; then
+        # (--directory; "-b" is "-b -0", the last boot there).
+        if ! root_db_dir var/log/journal; then
           cmd_fact "$_id" not-available - "--root $ROOT: no persistent journal (/var/log/journal is not a directory)"
           return 0
         fi
@@ -644,6 +653,16 @@ run_cmd() {
         else
           set -- journalctl "--directory=$ROOT/var/log/journal" "$@"
         fi
+        CMD_ARGV=$*
+        ;;
+      dpkg-query)
+        # The root's package database, read by this machine's dpkg-query (--admindir).
+        if ! root_db_dir var/lib/dpkg; then
+          cmd_fact "$_id" not-available - "--root $ROOT: no dpkg database (/var/lib/dpkg is not a directory)"
+          return 0
+        fi
+        shift
+        set -- dpkg-query "--admindir=$ROOT/var/lib/dpkg" "$@"
         CMD_ARGV=$*
         ;;
       *)

@@ -99,20 +99,18 @@ export class RootReader implements HostReader {
   runCommand(id: string): Promise<CommandFact> {
     const spec = findCommand(id);
     const argv = spec?.argv ?? [];
-    if (spec !== undefined && JOURNAL_COMMANDS.has(id)) {
-      return this.options.journal === false
-        ? Promise.resolve(
-            this.notAvailable(
-              id,
-              argv,
-              'the journal tells the boot before the fix; nothing has booted since',
-            ),
-          )
-        : this.journal(id, argv, spec.timeoutMs);
+    const database = ROOT_DATABASES.find((d) => d.ids.includes(id));
+    if (spec === undefined || database === undefined) {
+      return Promise.resolve(
+        this.notAvailable(id, argv, 'commands describe a running host, and none runs on a mounted root'),
+      );
     }
-    return Promise.resolve(
-      this.notAvailable(id, argv, 'commands describe a running host, and none runs on a mounted root'),
-    );
+    if (database.dir === PERSISTENT_JOURNAL && this.options.journal === false) {
+      return Promise.resolve(
+        this.notAvailable(id, argv, 'the journal tells the boot before the fix; nothing has booted since'),
+      );
+    }
+    return this.fromDatabase(id, argv, spec.timeoutMs, database);
   }
 
   private notAvailable(id: string, argv: readonly string[], why: string): CommandFact {
@@ -126,31 +124,55 @@ export class RootReader implements HostReader {
     };
   }
 
-  /**
-   * The journal is the one command output a stopped host keeps: with persistent storage (Debian 12's default,
-   * /var/log/journal) it holds the boots the disk went through. This machine's journalctl reads those files
-   * (--directory), read-only; "this boot" is the last boot recorded there, the one the host was in when it
-   * stopped (journalctl(1): with --directory, -b must name -0 for the last boot).
-   */
-  private async journal(id: string, argv: readonly string[], timeoutMs: number): Promise<CommandFact> {
-    const dir = await this.tree.realDirectory(PERSISTENT_JOURNAL);
+  /** The command run by this machine's tool on the root's own database directory, if the root has one. */
+  private async fromDatabase(
+    id: string,
+    argv: readonly string[],
+    timeoutMs: number,
+    database: RootDatabase,
+  ): Promise<CommandFact> {
+    const dir = await this.tree.realDirectory(database.dir);
     if (dir === undefined) {
-      return this.notAvailable(id, argv, `no persistent journal (${PERSISTENT_JOURNAL} is not a directory)`);
+      return this.notAvailable(id, argv, `${database.missing} (${database.dir} is not a directory)`);
     }
-    const full = rootJournalArgv(argv, dir);
-    const r = await execArgv(full, { timeoutMs });
-    return commandFact(id, full, r);
+    const full = database.argv(argv, dir);
+    return commandFact(id, full, await execArgv(full, { timeoutMs }));
   }
 }
 
-const PERSISTENT_JOURNAL = '/var/log/journal';
-const JOURNAL_COMMANDS: ReadonlySet<string> = new Set([
-  'journal.boot',
-  'journal.prev-boot',
-  'journal.list-boots',
-]);
+/**
+ * What a stopped system keeps that only a tool can read, read by this machine's tool, read-only:
+ * - the journal: with persistent storage (Debian 12's default) it holds the boots the disk went through;
+ *   "this boot" is the last one recorded there, the one the system was in when it stopped;
+ * - the package database: dpkg-query(1) --admindir reads the root's /var/lib/dpkg.
+ */
+interface RootDatabase {
+  readonly ids: readonly string[];
+  readonly dir: string;
+  readonly missing: string;
+  argv(registryArgv: readonly string[], dir: string): string[];
+}
 
-/** The registry's journalctl argv, reading `dir` instead of this machine's journal, with "-b" as "-b -0". */
+const PERSISTENT_JOURNAL = '/var/log/journal';
+const ROOT_DATABASES: readonly RootDatabase[] = [
+  {
+    ids: ['journal.boot', 'journal.prev-boot', 'journal.list-boots'],
+    dir: PERSISTENT_JOURNAL,
+    missing: 'no persistent journal',
+    argv: rootJournalArgv,
+  },
+  {
+    ids: ['dpkg-query'],
+    dir: '/var/lib/dpkg',
+    missing: 'no dpkg database',
+    argv: (registryArgv, dir) => ['dpkg-query', `--admindir=${dir}`, ...registryArgv.slice(1)],
+  },
+];
+
+/**
+ * The registry's journalctl argv, reading `dir` instead of this machine's journal, with "-b" as "-b -0"
+ * (journalctl(1): with --directory, a bare -b means this machine's running boot; -0 is the last one in `dir`).
+ */
 export function rootJournalArgv(argv: readonly string[], dir: string): string[] {
   const rest = argv.slice(1);
   const bare = rest[0] === '-b' && (rest[1] === undefined || !/^-\d+$/.test(rest[1]));

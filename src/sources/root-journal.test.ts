@@ -59,6 +59,11 @@ function stoppedDisk(dir: string): string {
   // Debian 12 merges /usr: the disk's /lib is a link to usr/lib (the snapshot lists links, it does not copy
   // them). /etc/alternatives is left out: the backend then comes from the journal's own lines.
   symlinkSync('usr/lib', join(tree, 'lib'));
+  mkdirSync(join(tree, 'var/lib/dpkg'), { recursive: true });
+  writeFileSync(
+    join(tree, 'var/lib/dpkg/status'),
+    gunzipSync(readFileSync(join(FIXTURES, 'dpkg/lab-image.status.gz'))),
+  );
   const journalDir = join(tree, 'var/log/journal', MACHINE_ID);
   mkdirSync(journalDir, { recursive: true });
   writeFileSync(
@@ -109,6 +114,23 @@ describe.skipIf(!haveJournalctl())(
       expect(model.previousJournal.source).toContain(' -b -1');
     });
 
+    it("reads the disk's package database as the live dpkg-query did on that system", async () => {
+      const fact = await new RootReader(tree).runCommand('dpkg-query');
+      // As live: dpkg-query exits 1 when some package of the list (ufw, firewalld ...) was never installed.
+      expect([fact.status, fact.exitCode]).toEqual(['exit-nonzero', 1]);
+      expect(fact.argv[1]).toBe(`--admindir=${join(tree, 'var/lib/dpkg')}`);
+      const live = execFileSync(
+        'tar',
+        ['-xzOf', join(FIXTURES, 'hosts/queue-verdict.tar.gz'), 'commands/dpkg-query.stdout'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(fact.stdout).toBe(live);
+      const model = await buildHostModel(new RootReader(tree));
+      expect(model.packages.get('iptables')).toBe('1.8.9-2');
+    });
+
     it('the shell collector in --root mode takes the same journal into its snapshot', async () => {
       const out = join(dir, 'disk.tar.gz');
       const r = spawnSync('sh', [COLLECTOR, '--root', tree, '-o', out], {
@@ -118,6 +140,7 @@ describe.skipIf(!haveJournalctl())(
       expect(r.status, r.stderr).toBe(0);
       const model = await buildHostModel(await openSnapshot(out));
       assertLoaderFailureExplained(model, `journalctl -D ${join(tree, 'var/log/journal')} -b -0`);
+      expect(model.packages.get('iptables')).toBe('1.8.9-2');
     });
 
     it("never follows a journal link out of the root to this machine's own journal", async () => {
