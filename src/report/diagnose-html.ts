@@ -1,5 +1,6 @@
 // HTML form of one host's diagnosis: verdict, host facts, findings by check as a bar chart, filters, then every
 // finding root cause first, linked to what it causes and what explains it, with evidence, fix and next step.
+import { iptablesVersionText } from './host-facts.ts';
 import type { DiagnosisResult } from '../checks/engine.ts';
 import type { Finding, Severity } from '../checks/types.ts';
 import type { HostModel } from '../model/host-model.ts';
@@ -41,7 +42,7 @@ export function renderDiagnosisHtml(model: HostModel, result: DiagnosisResult, t
     `kernel: ${model.release?.value ?? 'unknown'}`,
     ...(model.os?.prettyName === undefined ? [] : [`os: ${model.os.prettyName}`]),
     `init: ${model.systemd ? 'systemd' : 'not systemd'}`,
-    `iptables: ${model.iptablesVersion ?? 'version unknown'}`,
+    `iptables: ${iptablesVersionText(model)}`,
     `saved rules: ${model.savedRules.map((r) => `${r.path} (${r.loader})`).join(', ') || 'none'}`,
   ];
   const byCheck = new Map<string, Finding[]>();

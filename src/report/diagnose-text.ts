@@ -1,5 +1,6 @@
 // Terminal form of a diagnosis: a verdict line, then findings as a tree (root causes first), each with its
 // evidence, fix commands ready to paste, why, persistence, verification and what comes next.
+import { iptablesVersionText } from './host-facts.ts';
 import type { DiagnosisResult } from '../checks/engine.ts';
 import type { Finding } from '../checks/types.ts';
 import type { HostModel } from '../model/host-model.ts';
@@ -53,7 +54,7 @@ function hostSummary(model: HostModel, style: Style): string[] {
   const facts = [
     `kernel: ${model.release?.value ?? 'unknown'}, ${modules}`,
     `init: ${model.systemd ? 'systemd' : 'not systemd'}${model.virt === undefined || model.virt === '' ? '' : `, virtualisation: ${model.virt}`}`,
-    `iptables: ${model.iptablesVersion ?? 'version unknown'}${model.backend === undefined ? '' : ` (backend ${model.backend.value}: ${model.backend.why})`}`,
+    `iptables: ${iptablesVersionText(model)}${model.backend === undefined ? '' : ` (backend ${model.backend.value}: ${model.backend.why})`}`,
     `saved rules: ${loaders === '' ? 'none' : loaders}`,
   ];
   return facts.map((f) => style.dim(`  ${f}`));
