@@ -620,15 +620,17 @@ cmd_fact() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$CMD_ARGV" >>"$STAGE/commands.tsv"
 }
 
-# Whether the root has the directory $1 (relative), reached without a symbolic link on the way: a link could
-# lead out of the root, to this machine's own journal or package database.
+# Whether the root has the directory $1 (relative), reached without a symbolic link on the way and holding
+# none two levels down (journal files sit in a subdirectory): a link could lead out of the root, to this
+# machine's own journal or package database.
 root_db_dir() {
   _rd=$ROOT
   for _part in $(printf '%s' "$1" | tr / ' '); do
     _rd=$_rd/$_part
     [ -L "$_rd" ] && return 1
   done
-  [ -d "$_rd" ]
+  [ -d "$_rd" ] || return 1
+  [ -z "$(find "$_rd" -maxdepth 2 -type l 2>/dev/null | head -n 1)" ]
 }
 
 run_cmd() {
@@ -643,7 +645,7 @@ run_cmd() {
         # The one output a stopped system keeps: its persistent journal, read with this machine's journalctl
         # (--directory; "-b" is "-b -0", the last boot there).
         if ! root_db_dir var/log/journal; then
-          cmd_fact "$_id" not-available - "--root $ROOT: no persistent journal (/var/log/journal is not a directory)"
+          cmd_fact "$_id" not-available - "--root $ROOT: no persistent journal (/var/log/journal is missing, or a symbolic link is on the way or in it)"
           return 0
         fi
         shift
@@ -658,7 +660,7 @@ run_cmd() {
       dpkg-query)
         # The root's package database, read by this machine's dpkg-query (--admindir).
         if ! root_db_dir var/lib/dpkg; then
-          cmd_fact "$_id" not-available - "--root $ROOT: no dpkg database (/var/lib/dpkg is not a directory)"
+          cmd_fact "$_id" not-available - "--root $ROOT: no dpkg database (/var/lib/dpkg is missing, or a symbolic link is on the way or in it)"
           return 0
         fi
         shift

@@ -1,7 +1,8 @@
 // The live host and --root DIR readers. Both read files through FsTree (chroot-style resolution);
 // only the live reader runs commands, and only those the registry declares, after their precondition.
 import { release as osRelease } from 'node:os';
-import { resolve as resolvePath } from 'node:path';
+import { readdirSync, type Dirent } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { execArgv, type ExecOptions, type ExecResult } from './exec.ts';
 import { FsTree } from './fs-tree.ts';
 import type { CommandFact, DirFact, FileFact, HostReader } from './host-reader.ts';
@@ -135,9 +136,37 @@ export class RootReader implements HostReader {
     if (dir === undefined) {
       return this.notAvailable(id, argv, `${database.missing} (${database.dir} is not a directory)`);
     }
+    // The tool follows links inside the directory, and an absolute one would read this machine's own files.
+    const link = firstLinkWithin(dir, 2);
+    if (link !== undefined) {
+      return this.notAvailable(id, argv, `${database.dir} holds a symbolic link (${link}): not read`);
+    }
     const full = database.argv(argv, dir);
     return commandFact(id, full, await execArgv(full, { timeoutMs }));
   }
+}
+
+/** A symbolic link in `dir` or in its subdirectories down to `depth` levels (journal files sit one level down). */
+function firstLinkWithin(dir: string, depth: number): string | undefined {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isSymbolicLink()) {
+      return path;
+    }
+    if (e.isDirectory() && depth > 1) {
+      const inner = firstLinkWithin(path, depth - 1);
+      if (inner !== undefined) {
+        return inner;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -143,25 +143,42 @@ describe.skipIf(!haveJournalctl())(
       expect(model.packages.get('iptables')).toBe('1.8.9-2');
     });
 
-    it("never follows a journal link out of the root to this machine's own journal", async () => {
-      const hostile = mkdtempSync(join(tmpdir(), 'nfd-root-journal-link-'));
+    /** journal.boot as the reader and as the shell collector's snapshot give it, for a root `plant` makes. */
+    async function journalOfHostileRoot(plant: (root: string) => void) {
+      const hostile = mkdtempSync(join(tmpdir(), 'nfd-root-journal-hostile-'));
       try {
-        mkdirSync(join(hostile, 'var/log'), { recursive: true });
-        symlinkSync('/var/log/journal', join(hostile, 'var/log/journal'));
-        const fact = await new RootReader(hostile).runCommand('journal.boot');
-        expect(fact.status).toBe('not-available');
+        plant(hostile);
+        const direct = await new RootReader(hostile).runCommand('journal.boot');
         const out = join(hostile, 'snap.tar.gz');
         const r = spawnSync('sh', [COLLECTOR, '--root', hostile, '-o', out], {
           encoding: 'utf8',
           timeout: 120_000,
         });
         expect(r.status, r.stderr).toBe(0);
-        const fromSnapshot = await (await openSnapshot(out)).runCommand('journal.boot');
-        expect(fromSnapshot.status).toBe('not-available');
-        expect(fromSnapshot.reason).toContain('no persistent journal');
+        return { direct, collected: await (await openSnapshot(out)).runCommand('journal.boot') };
       } finally {
         rmSync(hostile, { recursive: true, force: true });
       }
+    }
+
+    it("never follows a journal link out of the root to this machine's own journal", async () => {
+      const { direct, collected } = await journalOfHostileRoot((root) => {
+        mkdirSync(join(root, 'var/log'), { recursive: true });
+        symlinkSync('/var/log/journal', join(root, 'var/log/journal'));
+      });
+      expect(direct.status).toBe('not-available');
+      expect(collected.status).toBe('not-available');
+      expect(collected.reason).toContain('no persistent journal');
+    });
+
+    it("reads no journal file that is a link (an absolute one would be this machine's journal)", async () => {
+      const { direct, collected } = await journalOfHostileRoot((root) => {
+        mkdirSync(join(root, 'var/log/journal/0123'), { recursive: true });
+        symlinkSync('/var/log/journal', join(root, 'var/log/journal/0123/system.journal'));
+      });
+      expect(direct.status).toBe('not-available');
+      expect(direct.reason).toContain('/var/log/journal holds a symbolic link');
+      expect(collected.status).toBe('not-available');
     });
 
     it('leaves the journal out when asked (the after-diagnosis of fix --apply --root: nothing booted since)', async () => {
