@@ -147,6 +147,13 @@ export function kernelModulePackages(model: HostModel, release: string): string 
   }
 }
 
+/** Installs the headers DKMS builds an out-of-tree module against, for `release`. */
+export function kernelHeadersPackage(model: HostModel, release: string): string {
+  return distroFamily(model) === 'rhel'
+    ? `sudo dnf install kernel-devel-${release}`
+    : `sudo apt-get install linux-headers-${release}`;
+}
+
 const CONTAINER_VIRT = new Set([
   'lxc',
   'lxc-libvirt',

@@ -197,6 +197,18 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  'geoip-not-installed': {
+    roots: ['kmod/module-unavailable#xt_geoip:file-missing'],
+    chain: [
+      ['userspace/extension-library#ipv4/match/geoip', 'kmod/module-unavailable#xt_geoip:file-missing'],
+      ['loader/silent-failure#/etc/iptables/rules.v4:6', 'userspace/extension-library#ipv4/match/geoip'],
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v4:6',
+      ],
+    ],
+    worst: 'error',
+  },
   'ipset-family': {
     roots: ['loader/silent-failure#/etc/iptables/rules.v6:7'],
     chain: [
@@ -351,6 +363,20 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     expect(instruction).toContain('at boot the loader runs before the network is up');
     // The line is explained by the loader check; saved-rules-refused does not repeat it.
     expect(r.findings.filter((f) => f.checkId === 'loader/saved-rules-refused')).toEqual([]);
+  });
+
+  it('geoip-not-installed: one root, xtables-addons, whose fix installs the DKMS package and the headers (not the kernel)', async () => {
+    const r = await snapshotDiagnosis('geoip-not-installed');
+    const root = r.findings[0];
+    const commands = (root?.fix?.actions ?? []).flatMap((a) =>
+      a.kind === 'manual' ? [a.command ?? ''] : [],
+    );
+    expect(commands.join('\n')).toContain(
+      'sudo apt-get install xtables-addons-dkms linux-headers-6.1.0-57-cloud-amd64',
+    );
+    expect(commands.join('\n')).not.toContain('linux-image');
+    expect(root?.fix?.persistence).toContain('linux-headers-cloud-amd64');
+    expect(root?.next).toContain('/usr/share/xt_geoip/CN.iv4');
   });
 
   it('ipset-family: the IPv4 set in rules.v6 is named with the ipsets line that creates it; rules.v4 is up', async () => {

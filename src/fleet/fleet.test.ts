@@ -111,20 +111,21 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g5', 'kernel/next-boot', 'fileMissing', ['next-kernel-missing-module']],
       ['g6', 'kmod/module-unavailable', 'loadingDisabledBy', ['modules-disabled']],
       ['g7', 'kmod/module-unavailable', 'blacklisted', ['blacklist-name-vs-alias']],
-      ['g8', 'kmod/module-unavailable', 'blocked', ['hardening-install-true']],
-      ['g9', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
-      ['g10', 'loader/restore-failed', 'ruleMissingExplained', ['queue-verdict']],
-      ['g11', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
-      ['g12', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
-      ['g13', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
+      ['g8', 'kmod/module-unavailable', 'fileMissing', ['geoip-not-installed']],
+      ['g9', 'kmod/module-unavailable', 'blocked', ['hardening-install-true']],
+      ['g10', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
+      ['g11', 'loader/restore-failed', 'ruleMissingExplained', ['queue-verdict']],
+      ['g12', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
+      ['g13', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
+      ['g14', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
       [
-        'g14',
+        'g15',
         'kmod/no-modules-dir',
         expect.any(String),
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
-      ['g15', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
-      ['g16', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
+      ['g16', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g17', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
     ]);
     // The same blacklist line on an nft host and on a legacy host: one cause, one group.
     expect(report.groups[1]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
@@ -142,14 +143,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 16, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 17, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 23 hosts: 16 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 16 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 24 hosts: 17 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 17 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g2] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

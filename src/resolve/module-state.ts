@@ -32,6 +32,8 @@ export interface ModuleStatus {
   readonly evidence: readonly Evidence[];
   /** Dependencies (modules.dep) that are not available, which makes this one unavailable too. */
   readonly failingDependencies?: readonly ModuleStatus[];
+  /** An xtables-addons module, which no kernel package ships: DKMS builds it (xtables-addons-dkms). */
+  readonly outOfTree?: { readonly dkmsInstalls: boolean };
   /**
    * For `loaded`: what would stop it loading again at the next boot (the same blocks that make an unloaded
    * module `blocked`). Loaded by hand, it is there now; at boot nothing loads it by its real name past a
@@ -314,6 +316,7 @@ export function statusForRequest(view: KernelView, request: string): ModuleStatu
       {
         name: outOfTree.module,
         requestedAs: request,
+        outOfTree: { dkmsInstalls: outOfTree.dkmsInstalls },
         state: view.deps === undefined && view.config === undefined ? 'unknown' : 'file-missing',
         reason: outOfTree.dkmsInstalls
           ? `${outOfTree.module} is out-of-tree (xtables-addons); it is not built for ${view.release}: install xtables-addons-dkms and the headers for this kernel so DKMS builds it`

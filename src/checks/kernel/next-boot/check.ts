@@ -9,7 +9,7 @@ import type { ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { nextBoot, parseGrubCfg, parseGrubEnv } from '../../../parsers/grub.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
-import { compareKernelReleases, distroFamily } from '../../host-commands.ts';
+import { compareKernelReleases, distroFamily, kernelHeadersPackage } from '../../host-commands.ts';
 import { manual, shLines } from '../../fix-actions.ts';
 import { usesEvidence, usesText, UsesByKey } from '../../requirement-uses.ts';
 
@@ -103,12 +103,6 @@ function pasteable(release: string, command: () => string): string | undefined {
   return /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/.test(release) ? command() : undefined;
 }
 
-function headersFor(model: HostModel, release: string): string {
-  return distroFamily(model) === 'rhel'
-    ? `sudo dnf install kernel-devel-${release}`
-    : `sudo apt-get install linux-headers-${release}`;
-}
-
 const VERIFY = (release: string): string =>
   `nfdoctor check /etc/iptables/rules.v4 --kernel /lib/modules/${release}   # exit 0 before you reboot`;
 
@@ -177,7 +171,7 @@ function moduleFinding(
               `Before rebooting, build ${m.name} for ${k.release} with DKMS (install that kernel's headers first).`,
               `${m.name} is an out-of-tree module (${dkms} on ${running}); DKMS must build it for ${k.release}.`,
               pasteable(k.release, () =>
-                shLines(headersFor(model, k.release), `sudo dkms autoinstall -k ${k.release}`),
+                shLines(kernelHeadersPackage(model, k.release), `sudo dkms autoinstall -k ${k.release}`),
               ),
             ),
           ],

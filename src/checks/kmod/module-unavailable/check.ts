@@ -5,7 +5,13 @@ import { unreadableSavedRules, type HostModel } from '../../../model/host-model.
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import type { ModuleBlock, ModuleStatus } from '../../../resolve/module-state.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { isContainer, kernelModulePackages, loaderUnitFor } from '../../host-commands.ts';
+import {
+  distroFamily,
+  isContainer,
+  kernelHeadersPackage,
+  kernelModulePackages,
+  loaderUnitFor,
+} from '../../host-commands.ts';
 import {
   disableLine,
   manual,
@@ -75,6 +81,52 @@ function verifyLoad(module: string): string {
   return `modprobe -n -v ${module}   # prints the insmod it would run; then: sudo iptables-save | grep -c -- '-A'`;
 }
 
+/**
+ * An xtables-addons module no package of the kernel ships: DKMS builds it from xtables-addons-dkms against the
+ * kernel's headers (Debian's package depends on xtables-addons-common, the userspace libraries, so one install
+ * brings both). Reinstalling the kernel would not bring it back.
+ */
+function outOfTreeFix(model: HostModel, m: ModuleStatus, release: string, dkmsInstalls: boolean): Fix {
+  const family = distroFamily(model);
+  const debianLike = family === 'debian' || family === 'ubuntu';
+  return {
+    actions: [
+      dkmsInstalls
+        ? manual(
+            `Install xtables-addons with DKMS and the headers of ${release}, so that DKMS builds ${m.name} for the running kernel.`,
+            `${m.name} is not part of any kernel package; xtables-addons-dkms builds it for every kernel whose headers are installed, and brings xtables-addons-common (the userspace extensions) with it.`,
+            debianLike
+              ? shLines(
+                  `sudo apt-get install xtables-addons-dkms linux-headers-${release}`,
+                  `modprobe -n -v ${shQuote(m.name)}`,
+                )
+              : shLines(
+                  kernelHeadersPackage(model, release),
+                  'install xtables-addons for this kernel (ELRepo kmod-xtables-addons on RHEL-family hosts, or build it from source)',
+                ),
+          )
+        : manual(
+            `Build xtables-addons from its upstream release for ${release}, or remove the rules that use ${m.name}.`,
+            `Debian's xtables-addons-dkms 3.23-1 builds ${m.name} but does not install it, so no package of this release provides it.`,
+          ),
+      restartLoaderLater(model, 'Restores the saved rules.'),
+    ],
+    persistence: `DKMS rebuilds ${m.name} for every kernel whose headers are installed${headersMetapackage(release, debianLike)}.`,
+    verify: verifyLoad(m.name),
+  };
+}
+
+/**
+ * Debian and Ubuntu name a kernel ABI-FLAVOUR (6.1.0-57-cloud-amd64, 5.15.0-91-generic); the metapackage
+ * linux-headers-FLAVOUR follows every upgrade, so DKMS has the headers of each new kernel.
+ */
+function headersMetapackage(release: string, debianLike: boolean): string {
+  const flavour = /^\d+\.\d+\.\d+-\d+-(.+)$/.exec(release)?.[1];
+  return debianLike && flavour !== undefined
+    ? `: install linux-headers-${flavour} too, which brings the headers of each kernel upgrade`
+    : '';
+}
+
 function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undefined {
   const verify = verifyLoad(m.name);
   const mod = shQuote(m.name);
@@ -97,6 +149,9 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
       persistence: 'The host loads the module at boot from modules-load.d; the container needs no change.',
       verify: `lsmod | grep ${mod}   # on the host`,
     };
+  }
+  if (m.outOfTree !== undefined && m.state === 'file-missing') {
+    return outOfTreeFix(model, m, release, m.outOfTree.dkmsInstalls);
   }
   switch (m.state) {
     case 'blocked':
@@ -173,6 +228,13 @@ function blockingLines(m: ModuleStatus): { source: string; line: number }[] {
 }
 
 function nextFor(m: ModuleStatus): string {
+  if (m.outOfTree !== undefined && m.name === 'xt_geoip') {
+    // libxt_geoip.so (xtables-addons-common 3.23) opens /usr/share/xt_geoip/CC.iv4 when it parses the rule.
+    return 'With xtables-addons installed, -m geoip needs its country database: iptables-restore fails with "Could not open /usr/share/xt_geoip/CN.iv4" until /usr/libexec/xtables-addons/xt_geoip_dl and xt_geoip_build have written it.';
+  }
+  if (m.outOfTree !== undefined) {
+    return "After each kernel upgrade DKMS must rebuild the module; without that kernel's headers it does not, and the rules fail again at the next boot (nfdoctor kernel/next-boot warns before it).";
+  }
   switch (m.state) {
     case 'blocked':
       return 'If a hardening baseline wrote the block, the next compliance run puts it back; after that, iptables-restore may still fail on the next extension in the file, so re-run nfdoctor.';

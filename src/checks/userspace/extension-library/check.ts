@@ -160,6 +160,9 @@ function findingFor(
   };
 }
 
+/** Debian's package of the xtables-addons userspace extensions (xtables-addons-dkms depends on it). */
+const XTABLES_ADDONS_LIBRARIES = 'xtables-addons-common';
+
 export default defineCheck({
   meta: {
     id: ID,
@@ -189,10 +192,19 @@ export default defineCheck({
       const empty = us.present === true ? knownEmptyLibrary(model, us.library) : undefined;
       if (us.present === false || us.registersNothing === true || empty !== undefined) {
         // An extension newer than the installed iptables is explained (and fixed) by userspace/iptables-too-old.
+        // An xtables-addons library missing beside its module is one cause, xtables-addons not installed: the
+        // module's fix installs xtables-addons-dkms, which depends on xtables-addons-common (the library).
         const req = r.requirement;
+        const addonsNotInstalled = us.present === false && us.package === XTABLES_ADDONS_LIBRARIES;
         const causes = ctx
           .findingsAbout(`extension:${req.family}/${req.userspace?.kind ?? req.kind}/${req.extension}`)
-          .filter((f) => f.checkId === 'userspace/iptables-too-old')
+          .filter(
+            (f) =>
+              f.checkId === 'userspace/iptables-too-old' ||
+              (addonsNotInstalled &&
+                f.checkId === 'kmod/module-unavailable' &&
+                (f.messageId === 'fileMissing' || f.messageId === 'notBuilt')),
+          )
           .map((f) => f.id);
         ctx.report(findingFor(model, r, empty, causes));
       } else if (us.present === 'unknown') {
