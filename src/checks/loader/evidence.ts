@@ -6,6 +6,7 @@ import type { Action } from '../../fixes/actions.ts';
 import type { LoaderMessage, Location, RestoreIssue } from './journal-errors.ts';
 import { parseSystemctlListUnits } from '../../parsers/systemctl-text.ts';
 import type { Diagnostic } from '../../parsers/types.ts';
+import { RULE_REJECTED, RULE_REJECTED_LEGACY, RULE_REJECTED_NFT } from '../../validate/rule-validator.ts';
 
 export function journalLine(model: HostModel, m: LoaderMessage, note?: string): Evidence {
   return {
@@ -114,17 +115,27 @@ export function uniqueIds(findings: readonly Finding[]): string[] {
 }
 
 /** `check`'s codes for a line the loader will refuse, or may, depending on the host that loads it. */
-const LOAD_REFUSALS: ReadonlySet<string> = new Set(['rule-rejected', 'state-dependent-load']);
+const LOAD_REFUSALS: ReadonlySet<string> = new Set([RULE_REJECTED, 'state-dependent-load']);
 
 export function isLoadRefusal(d: Diagnostic): boolean {
   return LOAD_REFUSALS.has(d.code);
 }
 
-/** What `check` says the loader does with `line` of the saved file, if it says anything. */
+/**
+ * What `check` says the loader does with `line` of the saved file, if it says anything. `refusedOnly`: only a
+ * certain refusal, not a load that depends on the host. `backend`: the backend the journal says refused the
+ * line, whose own refusals count too, even when the model could not tell the host's backend (a mounted disk
+ * without /etc/alternatives, say).
+ */
 export function checkReadingAt(
   model: HostModel,
   file: string,
   line: number | undefined,
+  opts: { readonly refusedOnly?: boolean; readonly backend?: 'nft' | 'legacy' } = {},
 ): Diagnostic | undefined {
-  return model.needs?.diagnostics.find((d) => d.at.file === file && d.at.line === line && isLoadRefusal(d));
+  const backendCode =
+    opts.backend === 'nft' ? RULE_REJECTED_NFT : opts.backend === 'legacy' ? RULE_REJECTED_LEGACY : undefined;
+  const counts = (d: Diagnostic): boolean =>
+    (opts.refusedOnly === true ? d.code === RULE_REJECTED : isLoadRefusal(d)) || d.code === backendCode;
+  return model.needs?.diagnostics.find((d) => d.at.file === file && d.at.line === line && counts(d));
 }

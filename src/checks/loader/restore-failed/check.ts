@@ -16,6 +16,7 @@ import {
 import { loaderUnitFor } from '../../host-commands.ts';
 import {
   causeActions,
+  checkReadingAt,
   failedListEvidence,
   issueEvidence,
   journalLine,
@@ -27,7 +28,6 @@ import {
 import { liveEvidence, liveView } from '../live-rules.ts';
 import { manual, restartLoaderLater, thenRestart } from '../../fix-actions.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
-import { RULE_REJECTED, RULE_REJECTED_LEGACY, RULE_REJECTED_NFT } from '../../../validate/rule-validator.ts';
 
 const ID = 'loader/restore-failed';
 
@@ -91,24 +91,17 @@ function causesOf(
  * chain inherits, a restore command past a chain's end: chain-flow.ts): the kernel's errno alone does not say.
  */
 function knownRejection(model: HostModel, saved: SavedRules, issue: RestoreIssue): string | undefined {
-  const line = issue.fileLine;
   // ENOENT ('missing-extension') too: iptables-nft's -j QUEUE asks the kernel for a target no kernel has.
-  if (line === undefined || (issue.kind !== 'kernel-rejected' && issue.kind !== 'missing-extension')) {
+  if (
+    issue.fileLine === undefined ||
+    (issue.kind !== 'kernel-rejected' && issue.kind !== 'missing-extension')
+  ) {
     return undefined;
   }
-  // The journal says which backend refused the line: check's reading for that backend counts even when the
-  // model could not tell the host's backend (a mounted disk without /etc/alternatives, say).
-  const codes = new Set([
-    RULE_REJECTED,
-    ...(issue.backend === 'nft'
-      ? [RULE_REJECTED_NFT]
-      : issue.backend === 'legacy'
-        ? [RULE_REJECTED_LEGACY]
-        : []),
-  ]);
-  return model.needs?.diagnostics.find(
-    (d) => codes.has(d.code) && d.at.file === saved.path && d.at.line === line,
-  )?.message;
+  return checkReadingAt(model, saved.path, issue.fileLine, {
+    refusedOnly: true,
+    ...(issue.backend === undefined ? {} : { backend: issue.backend }),
+  })?.message;
 }
 
 function rewriteRefusedRule(where: string, why: string, edit: string): Action {
@@ -239,10 +232,11 @@ function issueFinding(
   const reason = issue.messages.filter((m) => m.pid !== 1).at(-1)?.text ?? '';
   const fromCauses = causes.length > 0 ? causeActions(causes) : [];
   const why = knownRejection(model, saved, issue);
+  const extensions = extensionsOf(issue, loc);
   const own = fromCauses.length > 0 ? fromCauses : ownFix(saved, issue, loc, why);
   const table = loc.table?.name ?? loc.rules[0]?.table ?? issue.table ?? 'filter';
   return {
-    messageId: messageIdFor(issue, why, extensionsOf(issue, loc) !== UNNAMED_EXTENSION),
+    messageId: messageIdFor(issue, why, extensions !== UNNAMED_EXTENSION),
     key: `${saved.path}:${issue.fileLine === undefined ? issue.kind : String(issue.fileLine)}`,
     data: {
       file: saved.path,
@@ -250,7 +244,7 @@ function issueFinding(
       rule: loc.rules[0]?.raw ?? '',
       lines: loc.rules.map((r) => r.line).join(', ') || 'none identified',
       table,
-      extensions: extensionsOf(issue, loc),
+      extensions,
       set: issue.set ?? '',
       chain: issue.chain ?? '',
       errno: issue.errno ?? '',
