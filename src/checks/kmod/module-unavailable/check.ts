@@ -29,6 +29,12 @@ import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 const ID = 'kmod/module-unavailable';
 
 /**
+ * The subject of a finding about an xtables-addons module that was never built: its fix installs
+ * xtables-addons-dkms, which brings xtables-addons-common, so a missing library of that package is the same cause.
+ */
+export const XTABLES_ADDONS_NOT_BUILT = 'package:xtables-addons-dkms';
+
+/**
  * Lifting a block: the modprobe.d lines, or the kernel command line. `restart` when the rules are down now
  * (a module loaded by hand has them up: lifting the block is then the whole fix).
  */
@@ -86,7 +92,12 @@ function verifyLoad(module: string): string {
  * kernel's headers (Debian's package depends on xtables-addons-common, the userspace libraries, so one install
  * brings both). Reinstalling the kernel would not bring it back.
  */
-function outOfTreeFix(model: HostModel, m: ModuleStatus, release: string, dkmsInstalls: boolean): Fix {
+function outOfTreeFix(
+  model: HostModel,
+  m: ModuleStatus,
+  release: string,
+  { dkmsInstalls }: NonNullable<ModuleStatus['outOfTree']>,
+): Fix {
   const family = distroFamily(model);
   const debianLike = family === 'debian' || family === 'ubuntu';
   return {
@@ -151,7 +162,7 @@ function fixFor(model: HostModel, m: ModuleStatus, release: string): Fix | undef
     };
   }
   if (m.outOfTree !== undefined && m.state === 'file-missing') {
-    return outOfTreeFix(model, m, release, m.outOfTree.dkmsInstalls);
+    return outOfTreeFix(model, m, release, m.outOfTree);
   }
   switch (m.state) {
     case 'blocked':
@@ -306,7 +317,11 @@ function findingFor(
       virt: model.virt ?? '',
     },
     evidence: [...m.evidence, ...usesEvidence(rs, 3), ...iptablesModulesEvidence(model, m.name)],
-    subjects: [`module:${m.name}`, ...usesSubjects(rs)],
+    subjects: [
+      `module:${m.name}`,
+      ...usesSubjects(rs),
+      ...(m.outOfTree !== undefined && m.state === 'file-missing' ? [XTABLES_ADDONS_NOT_BUILT] : []),
+    ],
     ...(causedBy.length > 0 ? { causedBy } : {}),
     ...(fix === undefined ? {} : { fix }),
     next: nextFor(m),

@@ -9,6 +9,7 @@ import { KNOWN_REGISTRATIONS } from '../../../knowledge/extensions.generated.ts'
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { distroFamily, journalEvidence } from '../../host-commands.ts';
 import { commentLine, manual, restartLoader, restartLoaderLater, shLines } from '../../fix-actions.ts';
+import { XTABLES_ADDONS_NOT_BUILT } from '../../kmod/module-unavailable/check.ts';
 
 const ID = 'userspace/extension-library';
 
@@ -192,20 +193,16 @@ export default defineCheck({
       const empty = us.present === true ? knownEmptyLibrary(model, us.library) : undefined;
       if (us.present === false || us.registersNothing === true || empty !== undefined) {
         // An extension newer than the installed iptables is explained (and fixed) by userspace/iptables-too-old.
-        // An xtables-addons library missing beside its module is one cause, xtables-addons not installed: the
-        // module's fix installs xtables-addons-dkms, which depends on xtables-addons-common (the library).
+        // An xtables-addons library missing beside a module that was never built is one cause, xtables-addons
+        // not installed (see XTABLES_ADDONS_NOT_BUILT).
         const req = r.requirement;
         const addonsNotInstalled = us.present === false && us.package === XTABLES_ADDONS_LIBRARIES;
-        const causes = ctx
-          .findingsAbout(`extension:${req.family}/${req.userspace?.kind ?? req.kind}/${req.extension}`)
-          .filter(
-            (f) =>
-              f.checkId === 'userspace/iptables-too-old' ||
-              (addonsNotInstalled &&
-                f.checkId === 'kmod/module-unavailable' &&
-                (f.messageId === 'fileMissing' || f.messageId === 'notBuilt')),
-          )
-          .map((f) => f.id);
+        const causes = [
+          ...ctx
+            .findingsAbout(`extension:${req.family}/${req.userspace?.kind ?? req.kind}/${req.extension}`)
+            .filter((f) => f.checkId === 'userspace/iptables-too-old'),
+          ...(addonsNotInstalled ? ctx.findingsAbout(XTABLES_ADDONS_NOT_BUILT) : []),
+        ].map((f) => f.id);
         ctx.report(findingFor(model, r, empty, causes));
       } else if (us.present === 'unknown') {
         unknowns.push(`${r.requirement.extension}: ${us.reason ?? 'unknown'}`);
