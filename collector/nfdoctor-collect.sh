@@ -801,6 +801,7 @@ dir	xtables-dirs	/usr/lib64/xtables
 dir	xtables-dirs	/usr/lib/xtables
 dir	xtables-dirs	/lib64/xtables
 dir	xtables-dirs	/lib/xtables
+dir	geoip-database	/usr/share/xt_geoip
 file	netfilter-persistent	/etc/default/netfilter-persistent
 file	netfilter-persistent	/usr/sbin/netfilter-persistent
 file	netfilter-persistent	/etc/init.d/netfilter-persistent

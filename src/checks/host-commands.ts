@@ -1,4 +1,5 @@
 // Commands to put in fixes, per distribution and loader, so that what nfdoctor prints is ready to paste.
+import type { JournalEntry } from '../parsers/journal.ts';
 import type { HostModel, LoaderId } from '../model/host-model.ts';
 import type { Evidence } from '../findings/evidence.ts';
 
@@ -173,9 +174,15 @@ export function isContainer(model: HostModel): boolean {
 }
 
 /** Journal entries of this boot whose MESSAGE matches, as evidence (the journal source and its line). */
-export function journalEvidence(model: HostModel, pattern: RegExp, note?: string, limit = 3): Evidence[] {
+export function journalEvidence(
+  model: HostModel,
+  pattern: RegExp | ((e: JournalEntry) => boolean),
+  note?: string,
+  limit = 3,
+): Evidence[] {
+  const wanted = typeof pattern === 'function' ? pattern : (e: JournalEntry) => pattern.test(e.message);
   return model.journal.entries
-    .filter((e) => pattern.test(e.message))
+    .filter(wanted)
     .slice(0, limit)
     .map((e) => ({
       source: model.journal.source,

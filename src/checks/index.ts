@@ -10,6 +10,7 @@ import sysctlBeforeModule from './boot/sysctl-before-module/check.ts';
 import setUnavailable from './ipset/set-unavailable/check.ts';
 import iptablesTooOld from './userspace/iptables-too-old/check.ts';
 import extensionLibrary from './userspace/extension-library/check.ts';
+import geoipDatabase from './userspace/geoip-database/check.ts';
 import backendMismatch from './userspace/backend-mismatch/check.ts';
 import permissionDenied from './security/permission-denied/check.ts';
 import noRulesConfigured from './loader/no-rules-configured/check.ts';
@@ -29,6 +30,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   setUnavailable,
   iptablesTooOld,
   extensionLibrary,
+  geoipDatabase,
   backendMismatch,
   permissionDenied,
   noRulesConfigured,

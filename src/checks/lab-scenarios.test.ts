@@ -209,6 +209,27 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  'geoip-no-database': {
+    roots: [
+      'userspace/geoip-database#/etc/iptables/rules.v4:CN.iv4',
+      'userspace/geoip-database#/etc/iptables/rules.v6:RU.iv6',
+    ],
+    chain: [
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:6',
+        'userspace/geoip-database#/etc/iptables/rules.v4:CN.iv4',
+      ],
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v4:6',
+      ],
+      [
+        'loader/silent-failure#/etc/iptables/rules.v6:6',
+        'userspace/geoip-database#/etc/iptables/rules.v6:RU.iv6',
+      ],
+    ],
+    worst: 'error',
+  },
   'ipset-family': {
     roots: ['loader/silent-failure#/etc/iptables/rules.v6:7'],
     chain: [
@@ -377,6 +398,34 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     expect(commands.join('\n')).not.toContain('linux-image');
     expect(root?.fix?.persistence).toContain('linux-headers-cloud-amd64');
     expect(root?.next).toContain('/usr/share/xt_geoip/CN.iv4');
+  });
+
+  it('geoip-no-database: CN.iv4 (not RU.iv4, which exists) and RU.iv6, each with the build of the database', async () => {
+    const r = await snapshotDiagnosis('geoip-no-database');
+    const root = r.findings[0];
+    expect(root?.message).toContain(
+      '/etc/iptables/rules.v4 line 6: -m geoip needs /usr/share/xt_geoip/CN.iv4, which does not exist',
+    );
+    // The journal lines of that restore only, not the IPv6 one's.
+    expect(root?.evidence.filter((e) => e.source.startsWith('journalctl')).map((e) => e.text)).toEqual([
+      'netfilter-persistent[223]: Could not open /usr/share/xt_geoip/CN.iv4: No such file or directory',
+      'netfilter-persistent[223]: iptables-restore v1.8.9 (nf_tables): Could not read geoip database',
+    ]);
+    const commands = (root?.fix?.actions ?? []).flatMap((a) =>
+      a.kind === 'manual' ? [a.command ?? ''] : [],
+    );
+    expect(commands).toEqual([
+      'sudo apt-get install libtext-csv-xs-perl libnet-cidr-lite-perl wget',
+      `sudo sh -c 'mkdir -p /usr/share/xt_geoip && cd "$(mktemp -d)" && /usr/libexec/xtables-addons/xt_geoip_dl && /usr/libexec/xtables-addons/xt_geoip_build -s'`,
+      'sudo systemctl restart netfilter-persistent.service',
+    ]);
+    // The test load's own finding repeats the root's actions rather than "fix the line".
+    const testLoad = r.findings.find((f) => f.id === 'loader/silent-failure#/etc/iptables/rules.v4:6');
+    expect(testLoad?.message).toContain('Could not read geoip database');
+    expect(JSON.stringify(testLoad?.fix?.actions)).toContain('xt_geoip_build -s');
+    expect(
+      r.findings.find((f) => f.id.startsWith('userspace/geoip-database#/etc/iptables/rules.v6'))?.fix?.verify,
+    ).toBe('ls -l /usr/share/xt_geoip/RU.iv6 && sudo ip6tables-restore --test < /etc/iptables/rules.v6');
   });
 
   it('ipset-family: the IPv4 set in rules.v6 is named with the ipsets line that creates it; rules.v4 is up', async () => {

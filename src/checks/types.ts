@@ -82,3 +82,14 @@ export function unknown(reason: string): Undecided {
 export function notApplicable(reason: string): Undecided {
   return { status: 'not-applicable', reason };
 }
+
+/**
+ * What `check` found for the saved rules on this host, or why a check that reads it cannot decide: no saved
+ * rules (not applicable), or rules that could not be resolved (unknown).
+ */
+export function savedRulesCheck(model: HostModel): NonNullable<HostModel['needs']> | Undecided {
+  if (model.savedRules.length === 0) {
+    return notApplicable('no saved iptables rules on this host');
+  }
+  return model.needs ?? unknown('the saved rules were not resolved (the running kernel release is unknown)');
+}

@@ -118,14 +118,17 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g12', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
       ['g13', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
       ['g14', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
+      // Two files, two missing country files: two causes (CN.iv4, RU.iv6).
+      ['g15', 'userspace/geoip-database', 'missing', ['geoip-no-database']],
+      ['g16', 'userspace/geoip-database', 'missing', ['geoip-no-database']],
       [
-        'g15',
+        'g17',
         'kmod/no-modules-dir',
         expect.any(String),
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
-      ['g16', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
-      ['g17', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
+      ['g18', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g19', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
     ]);
     // The same blacklist line on an nft host and on a legacy host: one cause, one group.
     expect(report.groups[1]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
@@ -143,14 +146,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 17, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 18, warnings: 4, incomplete: 1, ok: 0, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 24 hosts: 17 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 17 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 25 hosts: 18 with problems, 4 with warnings only, 0 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 19 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g2] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

@@ -80,6 +80,16 @@ const REJECTION_HELP: ReadonlyMap<string, { readonly short: string; readonly hel
     },
   ],
   [
+    'geoip-database-missing',
+    {
+      short: 'The host has no xt_geoip database for a country the rule names',
+      help:
+        'libxt_geoip reads /usr/share/xt_geoip/CC.iv4 (CC.iv6 for ip6tables) while it parses the rule and ' +
+        'fails with "Could not read geoip database" when the file is missing, so the whole file fails to ' +
+        'load. xtables-addons ships no database: build one with xt_geoip_dl and xt_geoip_build -s.',
+    },
+  ],
+  [
     'rule-rejected-at-hz',
     {
       short: 'iptables-legacy-restore refuses this rule on some kernels',

@@ -27,6 +27,7 @@ import {
 } from './kernel-view.ts';
 import { evaluateRequirement, type RequirementResult } from './evaluate.ts';
 import { resolveRequestName } from './module-state.ts';
+import { geoipDatabaseDiagnostics, readGeoipDatabases, type GeoipDatabases } from './geoip-database.ts';
 import { findXtablesDir, userspaceStatus, type UserspaceStatus } from './userspace.ts';
 import type { Backend, Family } from '../knowledge/extensions.ts';
 import {
@@ -113,6 +114,8 @@ export interface CheckResult {
    */
   readonly kernelNotes: readonly Diagnostic[];
   readonly xtablesDir?: string;
+  /** The -m geoip country databases of the host that loads the rules (with a userspace reader). */
+  readonly geoip: GeoipDatabases;
 }
 
 /** iptables-save writes "(nf_tables)" or "(legacy)" in its header line; that says which backend saved it. */
@@ -443,6 +446,12 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
     }
     results.push(evaluateRequirement(view, req, userspace));
   }
+  const geoip = await readGeoipDatabases(
+    needs.flatMap((n) => n.geoipUses),
+    results,
+    opts.userspaceReader,
+  );
+  diagnostics.push(...geoipDatabaseDiagnostics(geoip.missing));
   const setUses = needs.flatMap((n) => n.setUses);
   const sets = setResults(setUses, defs, opts.ipsets.length > 0);
   diagnostics.push(...setFamilyErrors(setUses, defs));
@@ -464,6 +473,7 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
     diagnostics: [...diagnostics, ...view.diagnostics.filter((d) => d.severity !== 'info')],
     kernelNotes: view.diagnostics.filter((d) => d.severity === 'info'),
     ...(xtables === undefined ? {} : { xtablesDir: xtables.path }),
+    geoip,
   };
 }
 

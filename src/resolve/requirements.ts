@@ -1,5 +1,6 @@
 // From a parsed ruleset to what the kernel must provide: table modules per backend, explicit and implicit
 // matches, extension targets, ipset types. Pure: no I/O, no knowledge of the target kernel.
+import { readGeoip } from '../validate/geoip.ts';
 import type { Rule, Ruleset, MatchUse, OptionUse } from '../parsers/iptables-save.ts';
 import {
   STANDARD_TARGETS,
@@ -71,9 +72,18 @@ export interface SetUse {
   readonly file: string;
 }
 
+/** One -m geoip that libxt_geoip.c parses: the countries whose database files it reads, in order (geoip.ts). */
+export interface GeoipUse {
+  readonly countries: readonly string[];
+  readonly family: Family;
+  readonly line: number;
+  readonly file: string;
+}
+
 export interface RulesetNeeds {
   readonly requirements: readonly Requirement[];
   readonly setUses: readonly SetUse[];
+  readonly geoipUses: readonly GeoipUse[];
 }
 
 export interface DeriveOptions {
@@ -114,6 +124,7 @@ class NeedsBuilder {
   /** kind -> extension -> draft; nested maps avoid building a key string per rule (100k-rule files). */
   private readonly drafts = new Map<RequirementKind, Map<string, Draft>>();
   private readonly sets = new Map<string, Set<number>>();
+  private readonly geoip: GeoipUse[] = [];
 
   constructor(private readonly opts: DeriveOptions) {}
 
@@ -150,6 +161,11 @@ class NeedsBuilder {
     addLine(draft, table, line);
   }
 
+  useGeoip(countries: readonly string[], line: number): void {
+    const { family, file } = this.opts;
+    this.geoip.push({ countries, family, line, file });
+  }
+
   useSet(name: string, line: number): void {
     const lines = this.sets.get(name) ?? new Set<number>();
     lines.add(line);
@@ -179,7 +195,7 @@ class NeedsBuilder {
       lines: [...lines].sort((a, b) => a - b),
       file,
     }));
-    return { requirements, setUses };
+    return { requirements, setUses, geoipUses: this.geoip };
   }
 }
 
@@ -298,6 +314,11 @@ function addMatch(b: NeedsBuilder, opts: DeriveOptions, rule: Rule, match: Match
   if (name === 'set') {
     for (const s of setNamesIn(match.options)) {
       b.useSet(s, rule.line);
+    }
+  } else if (name === 'geoip') {
+    const reading = readGeoip(match.options);
+    if (reading.ok) {
+      b.useGeoip(reading.countries, rule.line);
     }
   }
 }

@@ -365,6 +365,12 @@ export const FACTS: readonly FactSpec[] = [
     paths: XTABLES_DIR_CANDIDATES,
     why: 'The libxt_*/libipt_* extension libraries iptables loads for -m/-j (a missing one fails the restore).',
   },
+  {
+    id: 'geoip-database',
+    kind: 'dir',
+    paths: ['/usr/share/xt_geoip'],
+    why: 'The country files (CC.iv4, CC.iv6) that -m geoip reads while the rules are parsed (a missing one fails the restore).',
+  },
   // --- boot machinery for the rules
   {
     id: 'netfilter-persistent',

@@ -2,6 +2,7 @@
 // accept, fed by the option grammar generated from iptables' own sources (grammar.generated.ts). A
 // rejected rule is one "rule-rejected" error at its line with the message iptables prints. Rules come
 // one at a time (from visitIptablesSave) and nothing is kept but the few jumps a table must resolve.
+import { readGeoip } from './geoip.ts';
 import type { OptionUse, Rule } from '../parsers/iptables-save.ts';
 import type { Diagnostic } from '../parsers/types.ts';
 import type { Services } from '../parsers/services.ts';
@@ -248,6 +249,19 @@ export interface HzDependentRule extends HzDependent {
  * The legacy rejections of rules that depend on CONFIG_HZ, against the kernel's value; without it, a
  * warning that names the values that refuse the rule.
  */
+/** -m geoip's country list, which libxt_geoip.c parses itself (geoip.ts): its grammar is not iptables'. */
+function geoipError(rule: Rule): string | undefined {
+  for (const match of rule.matches) {
+    if (match.name === 'geoip') {
+      const reading = readGeoip(match.options);
+      if (!reading.ok) {
+        return reading.error;
+      }
+    }
+  }
+  return undefined;
+}
+
 export function hzRejections(
   file: string,
   rules: readonly HzDependentRule[],
@@ -425,6 +439,7 @@ export class RuleValidator {
     return (
       this.genericError(rule) ??
       this.extensionsError(rule) ??
+      geoipError(rule) ??
       this.protocolError(rule) ??
       targetPlacementError(rule, this.opts.family) ??
       checkentryError(rule, this.opts.family)

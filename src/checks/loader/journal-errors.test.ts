@@ -182,6 +182,32 @@ describe('journal-errors on generated journals', () => {
     expect(issues[5]!.table).toBe('nat');
   });
 
+  it('a geoip database libxt_geoip could not open: no line number, the rules that name the country', () => {
+    // journalctl -b of lab scenario geoip-no-database (Debian 12, nf_tables), word for word.
+    const msgs = scanLoaderJournal(
+      journal([
+        'Dec 03 16:22:42.500000 nflab netfilter-persistent[218]: run-parts: executing /usr/share/netfilter-persistent/plugins.d/15-ip4tables start',
+        'Dec 03 16:22:45.101293 nflab netfilter-persistent[223]: Could not open /usr/share/xt_geoip/CN.iv4: No such file or directory',
+        'Dec 03 16:22:45.117813 nflab netfilter-persistent[223]: iptables-restore v1.8.9 (nf_tables): Could not read geoip database',
+        'Dec 03 16:22:45.119306 nflab netfilter-persistent[222]: Error: IPv4 rules failed test load. New rules NOT loaded',
+      ]),
+      NFP,
+    );
+    const issues = restoreIssues(msgs, 'ipv4');
+    expect(issues.map((i) => [i.kind, i.database, i.fileLine, i.testLoad, i.messages.length])).toEqual([
+      ['geoip-database', '/usr/share/xt_geoip/CN.iv4', undefined, true, 2],
+    ]);
+    const text =
+      '*filter\n:INPUT DROP [0:0]\n-A INPUT -m geoip --src-cc DE -j ACCEPT\n-A INPUT -m geoip --src-cc RU,cn -j DROP\nCOMMIT\n';
+    const saved = {
+      path: '/etc/iptables/rules.v4',
+      family: 'ipv4',
+      text,
+      ruleset: parseIptablesSaveFamily(text, '/etc/iptables/rules.v4', 'ipv4').value,
+    } as SavedRules;
+    expect(locateIssue(issues[0]!, saved, undefined).rules.map((r) => r.line)).toEqual([4]);
+  });
+
   it('a restart after the failure supersedes it', () => {
     const msgs = scanLoaderJournal(
       journal([

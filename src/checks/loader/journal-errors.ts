@@ -29,6 +29,7 @@
 //   restore). `failure`/`success` print "[FAILED]"/"[  OK  ]" under the unit's BOOTUP=serial.
 // - iptables-restore given a file it cannot open (Arch's ExecStart= names the file): "Can't open
 //   /etc/iptables/iptables.rules: No such file or directory" (iptables 1.8.9, both backends, run here).
+import { readGeoip } from '../../validate/geoip.ts';
 import type { JournalEntry } from '../../parsers/journal.ts';
 import type { Rule, Table } from '../../parsers/iptables-save.ts';
 import { allRules } from '../../parsers/iptables-save.ts';
@@ -52,6 +53,7 @@ export type LoaderMessageKind =
   | 'set-missing'
   | 'chain-missing'
   | 'nft-unavailable'
+  | 'geoip-database'
   | 'parse-detail'
   | 'plugin-start'
   | 'plugin-exit'
@@ -136,6 +138,13 @@ const PATTERNS: readonly Pattern[] = [
   { kind: 'set-missing', re: /Set (\S+) doesn't exist/, build: (m) => ({ name: m[1] }) },
   { kind: 'chain-missing', re: /Chain '([^']+)' does not exist/, build: (m) => ({ name: m[1] }) },
   { kind: 'nft-unavailable', re: /Failed to initialize nft: (.*)/, build: (m) => ({ errno: m[1] }) },
+  // libxt_geoip.c geoip_get_subnets(): printed before xtables_error(OTHER_PROBLEM, "Could not read geoip
+  // database"), which exits at once: no "Error occurred at line" follows (lab scenario geoip-no-database).
+  {
+    kind: 'geoip-database',
+    re: /Could not open (\/\S*\/xt_geoip\/[^:\s]+): /,
+    build: (m) => ({ name: m[1] }),
+  },
   {
     kind: 'plugin-start',
     re: /run-parts: executing (\S+) (?:start|restart|reload)/,
@@ -381,6 +390,7 @@ export type RestoreIssueKind =
   | 'table-unavailable'
   | 'nft-unavailable'
   | 'commit-missing'
+  | 'geoip-database'
   | 'parse-error';
 
 /** One thing iptables-restore refused, with every journal line that says so. */
@@ -392,6 +402,8 @@ export interface RestoreIssue {
   /** Extension named by the journal (warnings, "Couldn't load"), with its kind when the message says it. */
   readonly extensions: readonly { readonly name: string; readonly kind?: 'match' | 'target' }[];
   readonly set?: string;
+  /** The -m geoip country file iptables could not open (geoip-database). */
+  readonly database?: string;
   readonly chain?: string;
   readonly table?: string;
   readonly errno?: string;
@@ -412,6 +424,7 @@ const DETAIL_KINDS: ReadonlySet<LoaderMessageKind> = new Set([
   'no-such-name',
   'invalid-argument',
   'nft-unavailable',
+  'geoip-database',
 ]);
 
 function issueKindFromDetail(detail: LoaderMessage | undefined): RestoreIssueKind {
@@ -426,6 +439,8 @@ function issueKindFromDetail(detail: LoaderMessage | undefined): RestoreIssueKin
       return 'table-unavailable';
     case 'nft-unavailable':
       return 'nft-unavailable';
+    case 'geoip-database':
+      return 'geoip-database';
     default:
       return 'parse-error';
   }
@@ -527,9 +542,14 @@ export function restoreIssues(messages: readonly LoaderMessage[], family: Family
         details = [];
       }
     }
-    // A reason with no line (nft could not start at all, a table missing before any line was read).
+    // A reason with no line (nft could not start at all, a table missing before any line was read, a geoip
+    // database libxt_geoip could not open while it parsed a rule).
     for (const d of details.filter((x) => x.kind === 'nft-unavailable' || x.kind === 'table-missing')) {
       issues.push(base(issueKindFromDetail(d), [d], detailFields(d)));
+    }
+    const geoip = details.find((x) => x.kind === 'geoip-database');
+    if (geoip !== undefined) {
+      issues.push(base('geoip-database', details, detailFields(geoip)));
     }
   }
   return issues;
@@ -555,6 +575,8 @@ function detailFields(detail: LoaderMessage | undefined): Partial<RestoreIssue> 
       return { chain: detail.name };
     case 'table-missing':
       return { table: detail.name };
+    case 'geoip-database':
+      return { database: detail.name };
     default:
       return {};
   }
@@ -765,6 +787,17 @@ export function locateIssue(
     }
     case 'nft-unavailable':
       return { rules: [], requirements: results.filter((r) => r.requirement.kind === 'backend'), sets: [] };
+    case 'geoip-database': {
+      // The rules that name the country of the file (CN.iv4 -> CN): libxt_geoip opens it for each of them.
+      const country = (issue.database ?? '').replace(/^.*\//, '').replace(/\.iv[46]$/, '');
+      const users = rules.filter((r) =>
+        r.matches.some((m) => {
+          const reading = m.name === 'geoip' ? readGeoip(m.options) : undefined;
+          return reading?.ok === true && reading.countries.includes(country);
+        }),
+      );
+      return { rules: users.map(located), requirements: reqsFor(users), sets: [] };
+    }
     case 'commit-missing': {
       const table = saved.ruleset.tables.at(-1);
       return { rules: [], requirements: [], sets: [], ...(table === undefined ? {} : { table }) };

@@ -27,6 +27,7 @@ import {
 } from '../evidence.ts';
 import { liveEvidence, liveView } from '../live-rules.ts';
 import { manual, restartLoaderLater, thenRestart } from '../../fix-actions.ts';
+import { geoipDatabaseBuild } from '../../userspace/geoip-database/check.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/restore-failed';
@@ -65,6 +66,7 @@ function causesOf(
     ),
     ...loc.sets.map((s) => `set:${s}`),
     ...(issue.set === undefined ? [] : [`set:${issue.set}`]),
+    ...(issue.database === undefined ? [] : [`geoip:${issue.database}`]),
     ...(issue.kind === 'nft-unavailable'
       ? ['module:nf_tables', `extension:${saved.family}/backend/nf_tables`]
       : []),
@@ -112,7 +114,13 @@ function rewriteRefusedRule(where: string, why: string, edit: string): Action {
   );
 }
 
-function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location, why: string | undefined): Action[] {
+function ownFix(
+  model: HostModel,
+  saved: SavedRules,
+  issue: RestoreIssue,
+  loc: Location,
+  why: string | undefined,
+): Action[] {
   const line = issue.fileLine ?? loc.rules[0]?.line;
   const where = line === undefined ? saved.path : `${saved.path} line ${String(line)}`;
   const edit = `sudoedit ${shQuote(saved.path)}`;
@@ -168,6 +176,8 @@ function ownFix(saved: SavedRules, issue: RestoreIssue, loc: Location, why: stri
           edit,
         ),
       ];
+    case 'geoip-database':
+      return geoipDatabaseBuild(model);
     case 'commit-missing':
       return [
         manual(
@@ -215,6 +225,8 @@ function messageIdFor(issue: RestoreIssue, why: string | undefined, named: boole
       return 'nftUnavailable';
     case 'commit-missing':
       return 'commitMissing';
+    case 'geoip-database':
+      return 'geoipDatabase';
     case 'parse-error':
       return 'parseError';
   }
@@ -233,7 +245,7 @@ function issueFinding(
   const fromCauses = causes.length > 0 ? causeActions(causes) : [];
   const why = knownRejection(model, saved, issue);
   const extensions = extensionsOf(issue, loc);
-  const own = fromCauses.length > 0 ? fromCauses : ownFix(saved, issue, loc, why);
+  const own = fromCauses.length > 0 ? fromCauses : ownFix(model, saved, issue, loc, why);
   const table = loc.table?.name ?? loc.rules[0]?.table ?? issue.table ?? 'filter';
   return {
     messageId: messageIdFor(issue, why, extensions !== UNNAMED_EXTENSION),
@@ -246,6 +258,7 @@ function issueFinding(
       table,
       extensions,
       set: issue.set ?? '',
+      database: issue.database ?? '',
       chain: issue.chain ?? '',
       errno: issue.errno ?? '',
       unit,
@@ -344,6 +357,8 @@ export default defineCheck({
         '{{file}}: iptables-restore could not use nf_tables ("{{reason}}"), so {{unit}} loaded nothing',
       commitMissing:
         '{{file}} ends inside table {{table}} without COMMIT ("{{reason}}"), so {{unit}} loaded nothing from the file',
+      geoipDatabase:
+        '{{file}} line {{lines}}: -m geoip could not open {{database}} ("{{reason}}"), so {{unit}} loaded nothing from the file',
       parseError:
         '{{file}} line {{line}} cannot be parsed ("{{reason}}"), so {{unit}} loaded nothing from the file',
       unitFailed:

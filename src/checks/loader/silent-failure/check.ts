@@ -145,6 +145,7 @@ function testLoadFinding(
       (r) => `extension:${r.requirement.family}/${r.requirement.kind}/${r.requirement.extension}`,
     ),
     ...issue.extensions.map((e) => `extension:${saved.family}/${e.kind ?? 'match'}/${e.name}`),
+    ...(issue.database === undefined ? [] : [`geoip:${issue.database}`]),
   ]);
   const reason =
     issue.messages.filter((m) => m.kind !== 'error-at-line').at(-1)?.text ??

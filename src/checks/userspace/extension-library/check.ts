@@ -2,7 +2,7 @@
 // libxtables loads from XTABLES_LIBDIR (libipt_NAME.so, then libxt_NAME.so: libxtables/xtables.c
 // load_extension). Without it, or when it registers nothing, the restore stops with "Couldn't load match
 // `NAME'" before the kernel is asked (research/real-error-messages.md, both backends, exit 2).
-import { defineCheck, notApplicable, unknown, type FindingInput, type Fix } from '../../types.ts';
+import { defineCheck, savedRulesCheck, unknown, type FindingInput, type Fix } from '../../types.ts';
 import type { HostModel } from '../../../model/host-model.ts';
 import type { RequirementResult } from '../../../resolve/evaluate.ts';
 import { KNOWN_REGISTRATIONS } from '../../../knowledge/extensions.generated.ts';
@@ -178,14 +178,12 @@ export default defineCheck({
   },
   run(ctx) {
     const { model } = ctx;
-    if (model.savedRules.length === 0) {
-      return notApplicable('no saved iptables rules on this host');
-    }
-    if (model.needs === undefined) {
-      return unknown('the saved rules were not resolved (the running kernel release is unknown)');
+    const needs = savedRulesCheck(model);
+    if ('status' in needs) {
+      return needs;
     }
     const unknowns: string[] = [];
-    for (const r of model.needs.results) {
+    for (const r of needs.results) {
       const us = r.userspace;
       if (us === undefined) {
         continue;
@@ -208,7 +206,7 @@ export default defineCheck({
         unknowns.push(`${r.requirement.extension}: ${us.reason ?? 'unknown'}`);
       }
     }
-    if (unknowns.length > 0 && model.needs.xtablesDir === undefined && model.source.kind === 'snapshot') {
+    if (unknowns.length > 0 && needs.xtablesDir === undefined && model.source.kind === 'snapshot') {
       // Collectors before the xtables-dirs fact did not list the directory: not collected, not "no iptables".
       return unknown(
         `the snapshot has no listing of the xtables directory (${unknowns.length} extension libraries unchecked); collect it again with the current collector`,
