@@ -230,6 +230,31 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  // The same boot with the IPv4 test load off: the restore itself fails, and with it the unit.
+  'geoip-no-database-notest': {
+    roots: [
+      'userspace/geoip-database#/etc/iptables/rules.v4:CN.iv4',
+      'userspace/geoip-database#/etc/iptables/rules.v6:RU.iv6',
+    ],
+    chain: [
+      [
+        'loader/restore-failed#/etc/iptables/rules.v4:geoip-database',
+        'userspace/geoip-database#/etc/iptables/rules.v4:CN.iv4',
+      ],
+      [
+        'loader/restore-failed#unit:netfilter-persistent.service',
+        'loader/restore-failed#/etc/iptables/rules.v4:geoip-database',
+      ],
+      [
+        'loader/silent-failure#/etc/iptables/rules.v6:6',
+        'userspace/geoip-database#/etc/iptables/rules.v6:RU.iv6',
+      ],
+    ],
+    worst: 'error',
+  },
+  // The same host with its database built: the out-of-tree module, its library and the geoip lines as
+  // iptables-save prints them back (--source-country) raise nothing.
+  'geoip-healthy': { roots: [], chain: [], worst: 'none' },
   'ipset-family': {
     roots: ['loader/silent-failure#/etc/iptables/rules.v6:7'],
     chain: [

@@ -102,6 +102,19 @@ describe('compareRulesets', () => {
     expect(isOpenRuleset(v4(live))).toBe(false);
   });
 
+  it('reads -m geoip as iptables-save prints it back (lab scenario geoip-healthy)', () => {
+    const saved = v4('*filter\n:INPUT DROP [0:0]\n-A INPUT -m geoip --src-cc ru,CN,RU -j DROP\nCOMMIT\n');
+    // The VM's `iptables-save` line, word for word (geoip_save() leaves two spaces before -j).
+    const live = v4(
+      '*filter\n:INPUT DROP [0:0]\n-A INPUT -m geoip --source-country RU,CN  -j DROP\nCOMMIT\n',
+    );
+    expect(compareRulesets(saved, live).equivalent).toBe(true);
+    const other = v4(
+      '*filter\n:INPUT DROP [0:0]\n-A INPUT -m geoip --destination-country RU,CN  -j DROP\nCOMMIT\n',
+    );
+    expect(compareRulesets(saved, other).changedRules.map((r) => r.line)).toEqual([3]);
+  });
+
   it('matches rules out of order and duplicates one for one', () => {
     const saved = v4(
       '*filter\n-A INPUT -j DROP\n-A INPUT -i lo -j ACCEPT\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n',

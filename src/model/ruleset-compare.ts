@@ -110,6 +110,9 @@ const OPTION_ALIASES: ReadonlyMap<string, string> = new Map([
   ['--source-port', '--sport'],
   ['--destination-ports', '--dports'],
   ['--source-ports', '--sports'],
+  // libxt_geoip.c geoip_save() prints the long names (xtables-addons 3.23; lab scenario geoip-healthy).
+  ['--src-cc', '--source-country'],
+  ['--dst-cc', '--destination-country'],
 ]);
 
 /** /etc/services names iptables resolves when parsing; iptables-save prints numbers. */
@@ -172,6 +175,10 @@ function normalizeValue(option: string, value: string): string {
           .join(':'),
       )
       .join(',');
+  }
+  if (option === '--source-country' || option === '--destination-country') {
+    // Upper-cased and each country once, as libxt_geoip parsed them (geoip.ts readGeoip).
+    return [...new Set(value.toUpperCase().split(','))].sort().join(',');
   }
   // Flag and state lists come back in the kernel's bit order, not the order written.
   return value.includes(',') ? value.split(',').sort().join(',') : value;
