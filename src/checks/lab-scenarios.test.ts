@@ -143,6 +143,12 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     chain: [],
     worst: 'error',
   },
+  // xt_geoip built by DKMS for the running kernel only: the newer kernel was installed without its headers.
+  'next-kernel-no-dkms': {
+    roots: ['kernel/next-boot#6.1.0-99-cloud-amd64:xt_geoip'],
+    chain: [],
+    worst: 'error',
+  },
   'blacklisted-module': {
     roots: ['kmod/module-unavailable#xt_recent:blocked'],
     chain: [
@@ -493,6 +499,11 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     const r = await snapshotDiagnosis('next-kernel-missing-module');
     const f = r.findings[0];
     expect(f?.message).toContain('Kernel 6.1.0-99-cloud-amd64 (boots next) lacks xt_recent');
+    const dkms = (await snapshotDiagnosis('next-kernel-no-dkms')).findings[0];
+    expect(dkms?.messageId).toBe('outOfTreeMissing');
+    expect(dkms?.fix?.actions.map((a) => (a.kind === 'manual' ? a.command : a.kind))).toEqual([
+      'sudo apt-get install linux-headers-6.1.0-99-cloud-amd64\nsudo dkms autoinstall -k 6.1.0-99-cloud-amd64',
+    ]);
     expect(f?.evidence).toContainEqual(
       expect.objectContaining({ source: '/etc/iptables/rules.v4', line: 7 }),
     );
