@@ -777,6 +777,7 @@ file	rules.debian	/etc/iptables/rules.v6
 file	rules.debian	/etc/iptables/ipsets
 file	rules.arch	/etc/iptables/iptables.rules
 file	rules.arch	/etc/iptables/ip6tables.rules
+file	ipset.conf	/etc/ipset.conf
 file	rules.alpine	/etc/iptables/rules-save
 file	rules.alpine	/etc/iptables/rules6-save
 file	rules.gentoo	/var/lib/iptables/rules-save

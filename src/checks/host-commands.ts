@@ -174,6 +174,11 @@ export function isContainer(model: HostModel): boolean {
 }
 
 /** Journal entries of this boot whose MESSAGE matches, as evidence (the journal source and its line). */
+/** `s` as a literal inside a RegExp. */
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export function journalEvidence(
   model: HostModel,
   pattern: RegExp | ((e: JournalEntry) => boolean),

@@ -258,6 +258,25 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  // Sets restored by the administrator's own unit, ordered Before=netfilter-persistent: nothing wrong (before,
+  // nfdoctor said the set was not saved).
+  'ipset-own-unit': { roots: [], chain: [], worst: 'none' },
+  // Sets restored by the administrator's own unit, which nothing orders before netfilter-persistent: the
+  // rules lost the race this boot ("Set blocklist doesn't exist.").
+  'ipset-own-unit-unordered': {
+    roots: ['ipset/set-unavailable#blocklist:ipset-restore.service'],
+    chain: [
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:7',
+        'ipset/set-unavailable#blocklist:ipset-restore.service',
+      ],
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v4:7',
+      ],
+    ],
+    worst: 'error',
+  },
   // The same host with its database built: the out-of-tree module, its library and the geoip lines as
   // iptables-save prints them back (--source-country) raise nothing.
   'geoip-healthy': { roots: [], chain: [], worst: 'none' },

@@ -111,25 +111,26 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g4', 'userspace/geoip-database', 'missing', ['geoip-no-database', 'geoip-no-database-notest']],
       ['g5', 'userspace/geoip-database', 'missing', ['geoip-no-database', 'geoip-no-database-notest']],
       ['g6', 'ipset/set-unavailable', expect.any(String), ['ipset-missing-set']],
-      ['g7', 'kernel/next-boot', 'outOfTreeMissing', ['next-kernel-no-dkms']],
-      ['g8', 'kernel/next-boot', 'fileMissing', ['next-kernel-missing-module']],
-      ['g9', 'kmod/module-unavailable', 'loadingDisabledBy', ['modules-disabled']],
-      ['g10', 'kmod/module-unavailable', 'blacklisted', ['blacklist-name-vs-alias']],
-      ['g11', 'kmod/module-unavailable', 'fileMissing', ['geoip-not-installed']],
-      ['g12', 'kmod/module-unavailable', 'blocked', ['hardening-install-true']],
-      ['g13', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
-      ['g14', 'loader/restore-failed', 'ruleMissingExplained', ['queue-verdict']],
-      ['g15', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
-      ['g16', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
-      ['g17', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
+      ['g7', 'ipset/set-unavailable', 'ownUnitLate', ['ipset-own-unit-unordered']],
+      ['g8', 'kernel/next-boot', 'outOfTreeMissing', ['next-kernel-no-dkms']],
+      ['g9', 'kernel/next-boot', 'fileMissing', ['next-kernel-missing-module']],
+      ['g10', 'kmod/module-unavailable', 'loadingDisabledBy', ['modules-disabled']],
+      ['g11', 'kmod/module-unavailable', 'blacklisted', ['blacklist-name-vs-alias']],
+      ['g12', 'kmod/module-unavailable', 'fileMissing', ['geoip-not-installed']],
+      ['g13', 'kmod/module-unavailable', 'blocked', ['hardening-install-true']],
+      ['g14', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
+      ['g15', 'loader/restore-failed', 'ruleMissingExplained', ['queue-verdict']],
+      ['g16', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
+      ['g17', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
+      ['g18', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
       [
-        'g18',
+        'g19',
         'kmod/no-modules-dir',
         expect.any(String),
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
-      ['g19', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
-      ['g20', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
+      ['g20', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g21', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
     ]);
     // The same blacklist line on an nft host and on a legacy host: one cause, one group.
     expect(report.groups[1]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
@@ -147,14 +148,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 20, warnings: 4, incomplete: 1, ok: 1, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 21, warnings: 4, incomplete: 1, ok: 2, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 28 hosts: 20 with problems, 4 with warnings only, 1 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 20 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 30 hosts: 21 with problems, 4 with warnings only, 2 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 21 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g2] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

@@ -1,5 +1,6 @@
 // The host model: every fact the checks reason about, read once through a HostReader (live host, --root,
 // snapshot) and parsed. Unavailable facts are recorded with their reason; nothing is guessed.
+import { setRestoreUnits, type SetRestoreUnit } from './set-restore-units.ts';
 import type { CommandFact, DirFact, FileStatus, HostReader } from '../sources/host-reader.ts';
 import { RELEVANT_UNITS, UNIT_DIRS, MODULES_LOAD_DIRS, SYSCTL_DIRS } from '../sources/registry.ts';
 import { parseSysctlD, type SysctlEntry } from '../parsers/sysctl-d.ts';
@@ -55,6 +56,8 @@ export interface UnitInfo {
   readonly showFact?: CommandFact;
   /** `systemctl is-enabled` (live/snapshot) or derived from .wants symlinks (--root). */
   readonly enabled?: { readonly state: string; readonly source: string };
+  /** A drop-in directory of the unit could not be listed (a snapshot collects those of known units only). */
+  readonly dropInsUnread?: true;
   readonly statusFact?: CommandFact;
 }
 
@@ -154,6 +157,8 @@ export interface HostModel {
   readonly bootLoader: BootLoaderFiles;
   /** Admin units (/etc/systemd/system/*.service), /etc/rc.local and ifupdown hooks: what else runs at boot. */
   readonly bootScripts: readonly FileText[];
+  /** Those admin units that restore ipsets (their units are in `units`, their set files in `savedIpsets`). */
+  readonly setRestoreUnits: readonly SetRestoreUnit[];
   /** sysctl settings systemd-sysctl applies at boot, in the order it applies them (sysctl.d(5)). */
   readonly sysctl: readonly (SysctlEntry & { readonly file: string })[];
   /**
@@ -209,6 +214,7 @@ async function findRelease(reader: HostReader): Promise<HostModel['release']> {
 async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
   const fragments: UnitSource[] = [];
   const dropIns: UnitSource[] = [];
+  let dropInsUnread = false;
   let masked: { path: string } | undefined;
   for (const dir of UNIT_DIRS) {
     const listing = await reader.listDir(dir);
@@ -223,6 +229,7 @@ async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
       fragments.push({ path: `${dir}/${name}`, text });
     }
     const dropDir = await reader.listDir(`${dir}/${name}.d`);
+    dropInsUnread ||= dropDir.status === 'not-collected';
     if (dropDir.status === 'ok') {
       for (const e of dropDir.entries.filter((x) => x.name.endsWith('.conf'))) {
         const t = await readText(reader, `${dir}/${name}.d/${e.name}`);
@@ -258,6 +265,7 @@ async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
     ...(show === undefined ? {} : { show }),
     showFact,
     ...(enabled === undefined ? {} : { enabled }),
+    ...(dropInsUnread ? { dropInsUnread: true as const } : {}),
     statusFact,
   };
 }
@@ -500,8 +508,11 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
       savedRules.push({ ...l, text, ruleset: parsed.value, diagnostics: parsed.diagnostics });
     }
   }
+  const bootScripts = await loadBootScripts(reader);
+  const setRestorers = setRestoreUnits(bootScripts);
   const savedIpsets: (FileText & { parsed: IpsetSave })[] = [];
-  for (const path of IPSET_FILES) {
+  const ownSetFiles = setRestorers.flatMap((u) => (u.file === undefined ? [] : [u.file]));
+  for (const path of [...new Set([...IPSET_FILES, ...ownSetFiles])]) {
     const text = await readSaved(path);
     if (text !== undefined) {
       savedIpsets.push({ path, text, parsed: parseIpsetSave(text, path).value });
@@ -534,8 +545,8 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   }
 
   const units = new Map<string, UnitInfo>();
-  for (const u of RELEVANT_UNITS) {
-    units.set(u, await loadUnit(reader, u));
+  for (const u of [...RELEVANT_UNITS, ...setRestorers.map((r) => r.unit)]) {
+    units.set(u, units.get(u) ?? (await loadUnit(reader, u)));
   }
   // Read by checks through `commands`: failed units (loader/restore-failed quotes the loader's row).
   await run('systemctl.failed');
@@ -574,7 +585,6 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     }
   }
   const runSystemd = await reader.listDir('/run/systemd/system');
-  const bootScripts = await loadBootScripts(reader);
   const otherKernels = await loadOtherKernels(reader, release?.value, installedKernels, savedRules, backend);
   const bootLoader = await loadBootLoader(reader);
 
@@ -625,6 +635,7 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
     sysctl,
     bootScripts,
+    setRestoreUnits: setRestorers,
     otherKernels,
     bootLoader,
     fileText,

@@ -326,6 +326,12 @@ export const FACTS: readonly FactSpec[] = [
     why: 'Rules restored by iptables.service / ip6tables.service on Arch.',
   },
   {
+    id: 'ipset.conf',
+    kind: 'file',
+    paths: ['/etc/ipset.conf'],
+    why: 'The sets file hand-written ipset restore units use most (read when a unit in /etc/systemd/system restores it; also Arch ipset.service).',
+  },
+  {
     id: 'rules.alpine',
     kind: 'file',
     paths: ['/etc/iptables/rules-save', '/etc/iptables/rules6-save'],

@@ -37,7 +37,7 @@ import type { Family } from '../../knowledge/extensions.ts';
 import type { SavedRules } from '../../model/host-model.ts';
 import type { CheckResult } from '../../resolve/check-rules.ts';
 import type { RequirementResult } from '../../resolve/evaluate.ts';
-import { loaderUnitFor } from '../host-commands.ts';
+import { escapeRe, loaderUnitFor } from '../host-commands.ts';
 
 export type LoaderMessageKind =
   | 'restore-header'
@@ -216,10 +216,6 @@ function identifiersFor(unit: string): readonly string[] {
     default:
       return [unit.replace(/\.service$/, '')];
   }
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 interface Pid1Patterns {

@@ -17,7 +17,7 @@ import type { ModulesLoadEntry } from '../../../parsers/modules-load-d.ts';
 import type { JournalEntry } from '../../../parsers/journal.ts';
 import { hardDependencyOn, type HardDependency } from '../../../model/units.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { systemdVersion } from '../../host-commands.ts';
+import { escapeRe, systemdVersion } from '../../host-commands.ts';
 import {
   alternative,
   daemonReload,
@@ -83,10 +83,6 @@ function pid1Lines(model: HostModel, re: RegExp): JournalEntry[] {
   return model.journal.entries.filter(
     (e) => (e.syslogIdentifier === 'systemd' || e.pid === 1) && re.test(e.message),
   );
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Can the running kernel's indexes resolve this name, as kmod_module_new_from_lookup() would? */

@@ -255,3 +255,88 @@ describe('ipset/set-unavailable on generated hosts', () => {
     expect(run.status).toBe('unknown');
   });
 });
+
+describe('ipset/set-unavailable with a unit the administrator wrote (lab scenarios ipset-own-unit*)', () => {
+  const RULES =
+    '*filter\n:INPUT DROP [0:0]\n-A INPUT -m set --match-set blocklist src -j DROP\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n';
+  const unitText = (before: boolean, type = 'oneshot'): string =>
+    `[Unit]\nDescription=Restore ipsets\n${before ? 'Before=netfilter-persistent.service\n' : ''}\n[Service]\nType=${type}\nExecStart=/sbin/ipset restore -exist -file /etc/ipset.conf\nRemainAfterExit=yes\n\n[Install]\nWantedBy=multi-user.target\n`;
+  function host(unit: string, opts: { enabled?: boolean | string; journal?: string } = {}): HostReader {
+    return memoryReader({
+      files: {
+        ...kernelFiles(RELEASE),
+        '/etc/os-release': 'ID=debian\n',
+        '/run/systemd/system/.keep': '',
+        '/etc/iptables/rules.v4': RULES,
+        '/etc/ipset.conf': 'create blocklist hash:net family inet hashsize 1024 maxelem 65536\n',
+        '/etc/systemd/system/ipset-restore.service': unit,
+        '/usr/share/netfilter-persistent/plugins.d/15-ip4tables': '#!/bin/sh\n',
+        ...(opts.enabled === false
+          ? {}
+          : { '/etc/systemd/system/multi-user.target.wants/ipset-restore.service': unit }),
+      },
+      commands: {
+        'uname-r': { stdout: `${RELEASE}\n` },
+        'dpkg-query': { stdout: 'netfilter-persistent\t1.0.20\n' },
+        ...(opts.journal === undefined ? {} : { 'journal.boot': { stdout: opts.journal } }),
+        ...(typeof opts.enabled === 'string'
+          ? { 'systemctl.is-enabled.ipset-restore': { status: 'exit-nonzero', stdout: `${opts.enabled}\n` } }
+          : {}),
+      },
+    });
+  }
+
+  it('passes when the unit is enabled, Type=oneshot and Before= the loader (the false "not saved" before)', async () => {
+    const { run } = await runCheckOn(ID, host(unitText(true)));
+    expect(run.status).toBe('pass');
+  });
+
+  it('warns of the race when nothing orders the unit before the loader, and fixes it with a drop-in', async () => {
+    const { run } = await runCheckOn(ID, host(unitText(false)));
+    const f = run.findings[0]!;
+    expect([f.messageId, f.severity]).toEqual(['ownUnitLate', 'warning']);
+    expect(f.message).toContain('ipset-restore.service has no Before=netfilter-persistent.service');
+    expect(f.evidence[0]).toMatchObject({ source: '/etc/systemd/system/ipset-restore.service', line: 6 });
+    expect(f.fix?.actions[0]).toMatchObject({
+      kind: 'write-file',
+      path: '/etc/systemd/system/ipset-restore.service.d/nfdoctor-order.conf',
+    });
+  });
+
+  it('is an error once the journal shows the rules losing the race', async () => {
+    const journal = JSON.stringify({
+      __REALTIME_TIMESTAMP: '1764780000000000',
+      MESSAGE: "Set blocklist doesn't exist.",
+      SYSLOG_IDENTIFIER: 'netfilter-persistent',
+      _PID: '212',
+    });
+    const { run } = await runCheckOn(ID, host(unitText(false), { journal: `${journal}\n` }));
+    expect([run.findings[0]?.messageId, run.findings[0]?.severity]).toEqual(['ownUnitLate', 'error']);
+  });
+
+  it('says that Type=simple does not make the loader wait, even with Before=', async () => {
+    const { run } = await runCheckOn(ID, host(unitText(true, 'simple')));
+    expect(run.findings[0]?.message).toContain(
+      'Type=simple: systemd starts netfilter-persistent.service as soon as',
+    );
+  });
+
+  it('fails when the unit is disabled, and enables it', async () => {
+    const { run } = await runCheckOn(ID, host(unitText(true), { enabled: 'disabled' }));
+    expect(run.findings.map((f) => f.messageId)).toEqual(['ownUnitDisabled']);
+    expect(
+      run.findings[0]?.fix?.actions.map((a) =>
+        a.kind === 'systemctl' ? `${a.verb} ${a.unit ?? ''}` : a.kind,
+      ),
+    ).toEqual([
+      'enable ipset-restore.service',
+      'start ipset-restore.service',
+      'restart netfilter-persistent.service',
+    ]);
+  });
+
+  it('is unknown, not "not saved", when no .wants link or systemctl says whether the unit runs', async () => {
+    const { run } = await runCheckOn(ID, host(unitText(true), { enabled: false }));
+    expect(run.status).toBe('unknown');
+  });
+});

@@ -9,7 +9,7 @@ import type { IpsetSet } from '../../../parsers/ipset-save.ts';
 import { parseIpsetSave } from '../../../parsers/ipset-save.ts';
 import { deriveRequirements } from '../../../resolve/requirements.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { commandOutput, journalEvidence, loaderUnit, primaryLoader } from '../../host-commands.ts';
+import { commandOutput, escapeRe, journalEvidence, loaderUnit, primaryLoader } from '../../host-commands.ts';
 import {
   commentLine,
   daemonReload,
@@ -19,6 +19,7 @@ import {
   systemctl,
   writeFile,
 } from '../../fix-actions.ts';
+import { ownRestoreActions, ownRestoreOf, unreadableOwnRestores, type OwnRestore } from './own-units.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'ipset/set-unavailable';
@@ -371,8 +372,54 @@ function subjectsFor(set: string, uses: readonly SetUse[]): string[] {
   return [`set:${set}`, ...uses.flatMap((u) => u.lines.map((l) => `rules:${u.file}:${l}`))];
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * A set an admin unit restores: late or not at all (a finding), or in time. In time, a failure in this boot's
+ * journal still counts while the set is missing now; once it exists, the journal tells of the boot before the
+ * order was fixed (fix --apply diagnoses again in that same boot).
+ */
+function ownUnitFinding(
+  model: HostModel,
+  set: string,
+  uses: readonly SetUse[],
+  own: OwnRestore,
+  existsNow: boolean,
+): FindingInput | undefined {
+  const missing = journalEvidence(model, new RegExp(`Set ${escapeRe(set)} doesn't exist`), 'this boot');
+  const late = own.state === 'unordered' || own.state === 'not-oneshot';
+  if (!late && own.state !== 'not-enabled' && (missing.length === 0 || existsNow)) {
+    return undefined;
+  }
+  const file = own.restorer.file ?? '';
+  const first = uses[0];
+  const loader = loaderUnit(primaryLoader(model));
+  return {
+    messageId: own.state === 'not-enabled' ? 'ownUnitDisabled' : late ? 'ownUnitLate' : 'missingAtBoot',
+    key: `${set}:${own.restorer.unit}`,
+    // Unordered is a race: a warning while the journal shows the rules winning it, an error once they lost.
+    severity: late && missing.length === 0 ? 'warning' : 'error',
+    data: {
+      set,
+      file: first?.file ?? '',
+      lines: first?.lines.join(', ') ?? '',
+      unit: own.restorer.unit,
+      setsFile: file,
+      loader,
+      detail: own.detail,
+    },
+    evidence: [
+      ...own.evidence,
+      evidenceAt(file, own.def.line, `create ${set} ${own.def.type}`),
+      ...ruleEvidence(model, uses, set),
+      ...missing,
+    ],
+    subjects: [...subjectsFor(set, uses), `unit:${own.restorer.unit}`],
+    fix: {
+      actions: ownRestoreActions(model, own),
+      persistence: `${loader} waits for ${own.restorer.unit} at every boot; the drop-in in /etc/systemd/system survives package upgrades. Re-run \`ipset save > ${file}\` after you change a set.`,
+      verify: `systemd-analyze critical-chain ${loader} | grep -F ${own.restorer.unit}; ${verifyFor(uses)}`,
+    },
+    next: 'Rules restored before their sets fail as a whole on every boot until then; after the reboot, journalctl -b should show the restore finishing before the rules load.',
+  };
 }
 
 function restoreFinding(
@@ -468,6 +515,10 @@ export default defineCheck({
         'Set {{set}} ({{type}}, {{setsFile}} line {{line}}) cannot be created: the kernel cannot provide its type, so the rules using it fail too',
       missingAtBoot:
         'Set {{set}} is saved in {{setsFile}} and restored at boot, yet it was missing when the rules were restored this boot',
+      ownUnitLate:
+        '{{file}} line {{lines}} uses set {{set}}, which {{unit}} restores from {{setsFile}} at boot, but nothing makes {{loader}} wait for it: {{detail}}; whether the rules load is a race at every boot',
+      ownUnitDisabled:
+        '{{file}} line {{lines}} uses set {{set}}, which {{unit}} would restore from {{setsFile}}, but {{detail}}',
     },
   },
   run(ctx) {
@@ -500,26 +551,48 @@ export default defineCheck({
     );
     const restore = restoreState(model, restorer);
 
+    const undecided: string[] = [];
     const byName = new Map<string, SetUse[]>();
     for (const u of uses) {
       byName.set(u.set, [...(byName.get(u.set) ?? []), u]);
     }
     const savedSets: { set: string; uses: SetUse[]; def: IpsetSet }[] = [];
+    const ownSets: { set: string; uses: SetUse[]; own: OwnRestore }[] = [];
     for (const [set, setUses] of byName) {
       const def = defined.get(set);
       if (def !== undefined) {
         savedSets.push({ set, uses: setUses, def });
         continue;
       }
+      const own = ownRestoreOf(model, set);
+      if (own !== undefined) {
+        ownSets.push({ set, uses: setUses, own });
+        continue;
+      }
       const tool = runtimeOwner(set);
+      if (tool === undefined && unreadableOwnRestores(model).length > 0) {
+        const units = unreadableOwnRestores(model).map((u) => `${u.unit} (${u.file ?? 'no file named'})`);
+        undecided.push(
+          `set ${set} may be restored by ${units.join(', ')}, whose sets file could not be read`,
+        );
+        continue;
+      }
       ctx.report(
         tool === undefined
           ? notSavedFinding(model, set, setUses, restorer, restore, live.get(set), status.status === 'ok')
           : runtimeSetFinding(model, set, setUses, tool),
       );
     }
+    for (const { set, uses: setUses, own } of ownSets) {
+      const finding = ownUnitFinding(model, set, setUses, own, live.has(set));
+      if (finding !== undefined) {
+        ctx.report(finding);
+      } else if (own.state === 'unknown') {
+        undecided.push(`set ${set}: ${own.detail}`);
+      }
+    }
     if (savedSets.length === 0) {
-      return undefined;
+      return undecided.length > 0 ? unknown(undecided.join('; ')) : undefined;
     }
     const problem = restoreFinding(model, savedSets, restorer, restore);
     if (problem !== undefined) {
@@ -572,10 +645,10 @@ export default defineCheck({
     }
     if (restore.state === 'unknown') {
       // Reported findings win over this (engine.ts); alone, it keeps an unverifiable boot from passing.
-      return unknown(
+      undecided.push(
         `the sets are saved in ${restorer.file}, but whether the boot restores them is unknown: ${restore.detail}`,
       );
     }
-    return undefined;
+    return undecided.length > 0 ? unknown(undecided.join('; ')) : undefined;
   },
 });
