@@ -822,6 +822,14 @@ file	grub	/boot/grub2/grubenv
 file	grub	/boot/grub2/grub.cfg
 file	grub	/etc/default/grub
 glob	local-units	/etc/systemd/system	*.service
+glob	local-unit-dropins	/etc/systemd/system.control/{unit}.d	*.conf
+glob	local-unit-dropins	/run/systemd/system.control/{unit}.d	*.conf
+glob	local-unit-dropins	/run/systemd/transient/{unit}.d	*.conf
+glob	local-unit-dropins	/etc/systemd/system/{unit}.d	*.conf
+glob	local-unit-dropins	/run/systemd/system/{unit}.d	*.conf
+glob	local-unit-dropins	/usr/local/lib/systemd/system/{unit}.d	*.conf
+glob	local-unit-dropins	/usr/lib/systemd/system/{unit}.d	*.conf
+glob	local-unit-dropins	/lib/systemd/system/{unit}.d	*.conf
 file	boot-scripts	/etc/rc.local
 glob	ifupdown-scripts	/etc/network/if-pre-up.d	*
 glob	ifupdown-scripts	/etc/network/if-up.d	*
@@ -1078,19 +1086,37 @@ for _lm in /lib/modules /usr/lib/modules; do
 done
 RECORD_LINKS=1
 
-: >"$STAGE/table.expanded"
-while IFS= read -r _row; do
-  case $_row in
-    *"{release}"*)
-      while IFS= read -r _rel; do
-        _pre=${_row%%"{release}"*}
-        _post=${_row#*"{release}"}
-        printf '%s%s%s\n' "$_pre" "$_rel" "$_post" >>"$STAGE/table.expanded"
-      done <"$STAGE/releases"
-      ;;
-    *) printf '%s\n' "$_row" >>"$STAGE/table.expanded" ;;
-  esac
-done <"$STAGE/table.tsv"
+# the units an administrator wrote, that {unit} stands for: every *.service in /etc/systemd/system
+: >"$STAGE/units"
+RECORD_LINKS=0
+if resolve /etc/systemd/system; then
+  for _uf in "$R$RES"/*.service; do
+    [ -f "$_uf" ] || continue
+    _un=${_uf##*/}
+    bad_name "$_un" && continue
+    printf '%s\n' "$_un" >>"$STAGE/units"
+  done
+fi
+RECORD_LINKS=1
+
+# copies the table rows of file $3 to file $4, a row holding the placeholder $1 once per line of file $2
+expand_rows() {
+  : >"$4"
+  while IFS= read -r _row; do
+    case $_row in
+      *"$1"*)
+        while IFS= read -r _val; do
+          _pre=${_row%%"$1"*}
+          _post=${_row#*"$1"}
+          printf '%s%s%s\n' "$_pre" "$_val" "$_post" >>"$4"
+        done <"$2"
+        ;;
+      *) printf '%s\n' "$_row" >>"$4" ;;
+    esac
+  done <"$3"
+}
+expand_rows '{release}' "$STAGE/releases" "$STAGE/table.tsv" "$STAGE/table.release"
+expand_rows '{unit}' "$STAGE/units" "$STAGE/table.release" "$STAGE/table.expanded"
 
 # files and directories first (reading them has no side effect), then commands
 while IFS=$TAB read -r _k _id _a _b; do

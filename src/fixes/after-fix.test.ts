@@ -46,9 +46,8 @@ const SCENARIOS: Readonly<Record<string, Expectation>> = {
   'blacklist-name-vs-alias': { none: ['error', 'warning'], rulesUp: true },
   // Nobody saved the set: it stays a manual step; the rules stay down, as before the fix, nothing worse.
   'ipset-missing-set': { none: [], remaining: ['ipset/set-unavailable#'], rulesUp: false },
-  // The drop-in ordered the admin's own ipset unit before the loader: the sets first, 5 rules live. (The
-  // snapshot does not hold that unit's drop-ins, so set-unavailable says unknown, not pass: --root and the
-  // host itself decide it, and the VM's own diagnose on this boot found nothing.)
+  // The drop-in ordered the admin's own ipset unit before the loader: the sets first, 5 rules live (the
+  // collector now takes that unit's drop-ins, so the snapshot shows the order too).
   'ipset-own-unit-unordered': { none: ['error', 'warning'], rulesUp: true },
 };
 

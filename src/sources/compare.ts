@@ -27,6 +27,20 @@ function hash(b: Buffer): string {
   return h.toString(16);
 }
 
+/** The units `{unit}` stands for, as the collector finds them: *.service in /etc/systemd/system, not masked. */
+async function adminUnits(reader: HostReader): Promise<string[]> {
+  const listing = await reader.listDir('/etc/systemd/system');
+  return listing.status === 'ok'
+    ? listing.entries
+        .filter(
+          (e) =>
+            e.name.endsWith('.service') &&
+            (e.type === 'file' || (e.type === 'symlink' && e.target !== '/dev/null')),
+        )
+        .map((e) => e.name)
+    : [];
+}
+
 /** Every file and directory fact of the registry (for these kernel releases), plus `extraFiles`. */
 export async function compareReaders(
   a: HostReader,
@@ -34,7 +48,7 @@ export async function compareReaders(
   releases: readonly string[],
   extraFiles: readonly string[] = [],
 ): Promise<{ compared: number; differences: FactDifference[] }> {
-  const { files, globs, dirs } = expandFacts(releases);
+  const { files, globs, dirs } = expandFacts(releases, await adminUnits(a));
   const filePaths = new Set<string>([...files.map((f) => f.path), ...extraFiles]);
   const dirPaths = new Set<string>(dirs.map((d) => d.path));
   // files a glob matches, as either reader lists them; a symlink to a file the registry does not name is

@@ -3,7 +3,8 @@
 // file by scripts/gen-collector-module.mjs) all work from this one list; registry.test.ts keeps them equal.
 //
 // Paths are absolute paths on the target host. `{release}` stands for a kernel release: the running one
-// on a live host and every directory under /lib/modules (the kernels a reboot may start). Glob patterns match names inside one
+// on a live host and every directory under /lib/modules (the kernels a reboot may start). `{unit}` stands for
+// each *.service in /etc/systemd/system (the units an administrator wrote). Glob patterns match names inside one
 // directory and use only `*` and `?` (sh `case` patterns), so the shell and TypeScript agree on them.
 
 import { XTABLES_DIR_CANDIDATES } from '../knowledge/extensions.ts';
@@ -431,6 +432,13 @@ export const FACTS: readonly FactSpec[] = [
     why: 'Units an administrator wrote: one may load rules into the other iptables backend at boot.',
   },
   {
+    id: 'local-unit-dropins',
+    kind: 'glob',
+    dirs: UNIT_DIRS.map((d) => `${d}/{unit}.d`),
+    pattern: '*.conf',
+    why: "Drop-ins of those units: one may order a unit's ipset restore before the loader, or change its Type=.",
+  },
+  {
     id: 'boot-scripts',
     kind: 'file',
     paths: ['/etc/rc.local'],
@@ -690,12 +698,19 @@ export function matchPattern(pattern: string, name: string): boolean {
   return new RegExp(`${re}$`, 's').test(name);
 }
 
-function expandRelease(path: string, releases: readonly string[]): string[] {
-  return path.includes('{release}') ? releases.map((r) => path.replaceAll('{release}', r)) : [path];
+function expandRelease(path: string, releases: readonly string[], units: readonly string[]): string[] {
+  const paths = path.includes('{release}') ? releases.map((r) => path.replaceAll('{release}', r)) : [path];
+  return paths.flatMap((p) => (p.includes('{unit}') ? units.map((u) => p.replaceAll('{unit}', u)) : [p]));
 }
 
-/** Every file path and glob (dir + pattern) and listed directory the registry names, releases expanded. */
-export function expandFacts(releases: readonly string[]): {
+/**
+ * Every file path and glob (dir + pattern) and listed directory the registry names, releases and the
+ * administrator's units expanded.
+ */
+export function expandFacts(
+  releases: readonly string[],
+  units: readonly string[] = [],
+): {
   files: { id: string; path: string }[];
   globs: { id: string; dir: string; pattern: string }[];
   dirs: { id: string; path: string }[];
@@ -706,18 +721,18 @@ export function expandFacts(releases: readonly string[]): {
   for (const f of FACTS) {
     if (f.kind === 'file') {
       for (const p of f.paths) {
-        files.push(...expandRelease(p, releases).map((path) => ({ id: f.id, path })));
+        files.push(...expandRelease(p, releases, units).map((path) => ({ id: f.id, path })));
       }
     } else if (f.kind === 'glob') {
       for (const d of f.dirs) {
-        for (const dir of expandRelease(d, releases)) {
+        for (const dir of expandRelease(d, releases, units)) {
           globs.push({ id: f.id, dir, pattern: f.pattern });
           dirs.push({ id: f.id, path: dir });
         }
       }
     } else if (f.kind === 'dir') {
       for (const p of f.paths) {
-        dirs.push(...expandRelease(p, releases).map((path) => ({ id: f.id, path })));
+        dirs.push(...expandRelease(p, releases, units).map((path) => ({ id: f.id, path })));
       }
     }
   }

@@ -67,14 +67,14 @@ function restoreState(
     ?.effective?.deps('After')
     .find((d) => d.unit === restorer.unit);
   const order = before ?? after;
-  // A snapshot holds the drop-ins of known units only: one of this unit's might order it. Unless this boot's
-  // journal shows the loader missing the set, which no working order allows.
+  // A snapshot from a collector before the local-unit-dropins fact lacks this unit's drop-ins: one might order
+  // it. Unless this boot's journal shows the loader missing the set, which no working order allows.
   const lost = journalEvidence(model, new RegExp(`Set ${escapeRe(set)} doesn't exist`)).length > 0;
   if (order === undefined && unit?.dropInsUnread === true && !lost) {
     return {
       state: 'unknown',
       evidence: [exec],
-      detail: `${restorer.unit} has no Before=${loader}, but its drop-ins were not collected (a snapshot): run nfdoctor on the host or with --root to decide`,
+      detail: `${restorer.unit} has no Before=${loader}, but its drop-ins were not collected (a snapshot from an older collector): collect it again, or run nfdoctor on the host or with --root`,
     };
   }
   if (order === undefined) {
