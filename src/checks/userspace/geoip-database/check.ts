@@ -14,8 +14,11 @@ import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'userspace/geoip-database';
 
-/** Where Debian's and Ubuntu's xtables-addons-common (3.11 and later) put xt_geoip_dl and xt_geoip_build. */
-const DEBIAN_SCRIPTS = '/usr/libexec/xtables-addons';
+/**
+ * Where xt_geoip_dl and xt_geoip_build are: upstream installs them in $(libexecdir)/xtables-addons, and Debian's
+ * and Ubuntu's xtables-addons-common put them there since 3.11 (NEWS.Debian).
+ */
+const SCRIPTS = '/usr/libexec/xtables-addons';
 
 /**
  * xt_geoip_dl downloads db-ip's Country Lite CSV into the current directory; xt_geoip_build -s converts it into
@@ -24,8 +27,7 @@ const DEBIAN_SCRIPTS = '/usr/libexec/xtables-addons';
  */
 export function geoipDatabaseBuild(model: HostModel): Action[] {
   const debian = ['debian', 'ubuntu'].includes(distroFamily(model));
-  const scripts = debian ? DEBIAN_SCRIPTS : 'the xtables-addons scripts directory';
-  const build = `mkdir -p ${GEOIP_DB_DIR} && cd "$(mktemp -d)" && ${DEBIAN_SCRIPTS}/xt_geoip_dl && ${DEBIAN_SCRIPTS}/xt_geoip_build -s`;
+  const build = `mkdir -p ${GEOIP_DB_DIR} && cd "$(mktemp -d)" && ${SCRIPTS}/xt_geoip_dl && ${SCRIPTS}/xt_geoip_build -s`;
   return [
     ...(debian
       ? [
@@ -38,7 +40,7 @@ export function geoipDatabaseBuild(model: HostModel): Action[] {
       : []),
     // Downloading from the internet and writing a system directory is a person's decision: manual.
     manual(
-      `Download the country database and build ${GEOIP_DB_DIR} from it (${scripts}/xt_geoip_dl, then xt_geoip_build -s).`,
+      `Download the country database and build ${GEOIP_DB_DIR} from it (${SCRIPTS}/xt_geoip_dl, then xt_geoip_build -s).`,
       `libxt_geoip reads ${GEOIP_DB_DIR}/CC.iv4 and CC.iv6 for every country a rule names; xt_geoip_build -s writes one pair per country of db-ip's Country Lite list.`,
       `sudo sh -c ${shQuote(build)}`,
     ),
