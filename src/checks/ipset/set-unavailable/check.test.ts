@@ -314,7 +314,11 @@ describe('ipset/set-unavailable with a unit the administrator wrote (lab scenari
     expect([run.findings[0]?.messageId, run.findings[0]?.severity]).toEqual(['ownUnitLate', 'error']);
   });
 
-  it('says that Type=simple does not make the loader wait, even with Before=', async () => {
+  it('says that Type=simple (or exec) does not make the loader wait, even with Before=; forking does', async () => {
+    expect((await runCheckOn(ID, host(unitText(true, 'forking')))).run.status).toBe('pass');
+    expect((await runCheckOn(ID, host(unitText(true, 'exec')))).run.findings[0]?.messageId).toBe(
+      'ownUnitLate',
+    );
     const { run } = await runCheckOn(ID, host(unitText(true, 'simple')));
     expect(run.findings[0]?.message).toContain(
       'Type=simple: systemd starts netfilter-persistent.service as soon as',

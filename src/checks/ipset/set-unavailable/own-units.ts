@@ -84,8 +84,10 @@ function restoreState(
       detail: `${restorer.unit} has no Before=${loader} (nor ${loader} an After= on it), and ${loader} starts early (DefaultDependencies=no on Debian)`,
     };
   }
+  // oneshot: started once the command has exited; forking: once the process it started has exited. Both wait
+  // for `ipset restore` to finish. simple (the default) and exec do not (systemd.service(5) "Type=").
   const type = effective.last('Service', 'Type');
-  if ((type?.value ?? 'simple') !== 'oneshot') {
+  if (!['oneshot', 'forking'].includes(type?.value ?? 'simple')) {
     return {
       state: 'not-oneshot',
       evidence: [
