@@ -283,6 +283,18 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     chain: [],
     worst: 'warning',
   },
+  // CN.iv4 cut to 7 bytes. The snapshot lists the file without its size: the test load's failure, which names
+  // the file, is the root, with the rebuild as its fix (on the host itself geoip-database names it first).
+  'geoip-corrupt': {
+    roots: ['loader/silent-failure#/etc/iptables/rules.v4:6'],
+    chain: [
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v4:6',
+      ],
+    ],
+    worst: 'error',
+  },
   // The same host with its database built: the out-of-tree module, its library and the geoip lines as
   // iptables-save prints them back (--source-country) raise nothing.
   'geoip-healthy': { roots: [], chain: [], worst: 'none' },
@@ -482,6 +494,13 @@ describe('issue 9 situations on real lab boots (snapshots from our collector)', 
     expect(
       r.findings.find((f) => f.id.startsWith('userspace/geoip-database#/etc/iptables/rules.v6'))?.fix?.verify,
     ).toBe('ls -l /usr/share/xt_geoip/RU.iv6 && sudo ip6tables-restore --test < /etc/iptables/rules.v6');
+  });
+
+  it('geoip-corrupt: the failed test load quotes "seems to be corrupted" and rebuilds the database, not the line', async () => {
+    const root = (await snapshotDiagnosis('geoip-corrupt')).findings[0];
+    expect(root?.message).toContain('Database file /usr/share/xt_geoip/CN.iv4 seems to be corrupted');
+    expect(JSON.stringify(root?.fix?.actions)).toContain('xt_geoip_build -s');
+    expect(JSON.stringify(root?.fix?.actions)).not.toContain('sudoedit');
   });
 
   it('ipset-family: the IPv4 set in rules.v6 is named with the ipsets line that creates it; rules.v4 is up', async () => {

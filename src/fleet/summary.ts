@@ -69,13 +69,13 @@ function withoutLineNumbers(key: string): string {
   return key.replace(/:\d+(?=:|$)/g, '');
 }
 
-/** The evidence that names the cause, when it is a line of a file: "what blocks it" for a blocked module. */
+/**
+ * The evidence that names the cause: its first line of a file ("what blocks it" for a blocked module, the
+ * refused rule after the journal lines of a failed load).
+ */
 function causeEvidence(f: Finding): string | undefined {
-  const e = f.evidence[0];
-  if (e === undefined || !e.source.startsWith('/') || e.text === undefined) {
-    return undefined;
-  }
-  return `${e.source}: ${e.text.trim()}`;
+  const e = f.evidence.find((x) => x.source.startsWith('/') && x.text !== undefined);
+  return e === undefined ? undefined : `${e.source}: ${(e.text ?? '').trim()}`;
 }
 
 /** Same check, same message, same subject (module, unit, file without line) and the same offending file line. */

@@ -90,6 +90,16 @@ const REJECTION_HELP: ReadonlyMap<string, { readonly short: string; readonly hel
     },
   ],
   [
+    'geoip-database-corrupt',
+    {
+      short: "The host's xt_geoip database file for a country is not whole records",
+      help:
+        'libxt_geoip reads /usr/share/xt_geoip/CC.iv4 (8 bytes per range) or CC.iv6 (32 bytes) while it parses ' +
+        'the rule and fails with "Database file ... seems to be corrupted" when the size is not a whole number ' +
+        'of ranges (a cut-off copy or download). Rebuild the database with xt_geoip_dl and xt_geoip_build -s.',
+    },
+  ],
+  [
     'rule-rejected-at-hz',
     {
       short: 'iptables-legacy-restore refuses this rule on some kernels',

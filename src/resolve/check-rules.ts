@@ -451,7 +451,7 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
     results,
     opts.userspaceReader,
   );
-  diagnostics.push(...geoipDatabaseDiagnostics(geoip.missing));
+  diagnostics.push(...geoipDatabaseDiagnostics(geoip.problems));
   const setUses = needs.flatMap((n) => n.setUses);
   const sets = setResults(setUses, defs, opts.ipsets.length > 0);
   diagnostics.push(...setFamilyErrors(setUses, defs));

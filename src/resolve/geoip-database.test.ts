@@ -4,7 +4,7 @@ import { hostKernelLayout } from './kernel-view.ts';
 import { memoryReader } from '../testing/memory-reader.ts';
 import { kernelFiles } from '../testing/kernel-fixture.ts';
 import type { HostReader } from '../sources/host-reader.ts';
-import { GEOIP_DATABASE_MISSING } from './geoip-database.ts';
+import { GEOIP_DATABASE_CORRUPT, GEOIP_DATABASE_MISSING } from './geoip-database.ts';
 
 const RELEASE = '6.1.0-56-cloud-amd64';
 const XT = '/usr/lib/x86_64-linux-gnu/xtables';
@@ -53,7 +53,9 @@ function check(reader: HostReader, text: string, family: 'ipv4' | 'ipv6' = 'ipv4
 describe('geoip databases of the host that loads the rules', () => {
   it('names, per line, the first country whose file is missing, in the order libxt_geoip reads them', async () => {
     const r = await check(host({ '/usr/share/xt_geoip/RU.iv4': Buffer.alloc(8) }), rules('ru,CN'));
-    expect(r.geoip.missing.map((m) => [m.name, m.lines, m.noDirectory])).toEqual([['CN.iv4', [3, 4], false]]);
+    expect(r.geoip.problems.map((m) => [m.name, m.lines, m.problem])).toEqual([
+      ['CN.iv4', [3, 4], 'missing'],
+    ]);
     const errors = r.diagnostics.filter((d) => d.code === GEOIP_DATABASE_MISSING);
     expect(errors.map((d) => d.at.line)).toEqual([3, 4]);
     expect(errors[0]?.message).toContain(
@@ -64,7 +66,7 @@ describe('geoip databases of the host that loads the rules', () => {
 
   it('reads CC.iv6 for ip6tables', async () => {
     const r = await check(host({ '/usr/share/xt_geoip/RU.iv4': Buffer.alloc(8) }), rules('RU'), 'ipv6');
-    expect(r.geoip.missing.map((m) => [m.file, m.name, m.lines])).toEqual([
+    expect(r.geoip.problems.map((m) => [m.file, m.name, m.lines])).toEqual([
       ['/etc/iptables/rules.v6', 'RU.iv6', [3]],
       ['/etc/iptables/rules.v6', 'CN.iv6', [4]],
     ]);
@@ -72,10 +74,25 @@ describe('geoip databases of the host that loads the rules', () => {
 
   it('says when no database was ever built', async () => {
     const r = await check(host({}), rules('RU'));
-    expect(r.geoip.missing.map((m) => [m.name, m.noDirectory])).toEqual([
-      ['RU.iv4', true],
-      ['CN.iv4', true],
+    expect(r.geoip.problems.map((m) => [m.name, m.problem])).toEqual([
+      ['RU.iv4', 'no-directory'],
+      ['CN.iv4', 'no-directory'],
     ]);
+  });
+
+  it('names a file that is not whole records, in the order libxt_geoip reads them (host and --root only)', async () => {
+    // xt_geoip_build writes 8 bytes per IPv4 range and 32 per IPv6 range; an empty file (no range) is whole.
+    const db = {
+      '/usr/share/xt_geoip/RU.iv4': Buffer.alloc(7),
+      '/usr/share/xt_geoip/CN.iv4': Buffer.alloc(0),
+    };
+    const r = await check(host(db), rules('CN,RU'));
+    expect(r.geoip.problems.map((m) => [m.name, m.problem, m.size, m.lines])).toEqual([
+      ['RU.iv4', 'corrupt', 7, [3]],
+    ]);
+    expect(r.diagnostics.find((d) => d.code === GEOIP_DATABASE_CORRUPT)?.message).toContain(
+      '"Database file /usr/share/xt_geoip/RU.iv4 seems to be corrupted"',
+    );
   });
 
   it('passes when every file is there', async () => {
@@ -84,14 +101,14 @@ describe('geoip databases of the host that loads the rules', () => {
       '/usr/share/xt_geoip/CN.iv4': Buffer.alloc(8),
     };
     const r = await check(host(db), rules('RU'));
-    expect(r.geoip).toEqual({ reached: true, missing: [] });
+    expect(r.geoip).toEqual({ reached: true, problems: [] });
     expect(r.ok).toBe(true);
   });
 
   it('does not look for a database where the match cannot load (iptables stops at "Couldn\'t load match")', async () => {
     for (const opts of [{ module: false }, { library: false }]) {
       const r = await check(host({}, opts), rules('RU'));
-      expect(r.geoip).toEqual({ reached: false, missing: [] });
+      expect(r.geoip).toEqual({ reached: false, problems: [] });
       expect(r.diagnostics.some((d) => d.code === GEOIP_DATABASE_MISSING)).toBe(false);
     }
   });
@@ -108,7 +125,7 @@ describe('geoip databases of the host that loads the rules', () => {
     const r = await check(blind, rules('RU'));
     expect(r.geoip).toEqual({
       reached: true,
-      missing: [],
+      problems: [],
       undecided: '/usr/share/xt_geoip: not in the snapshot',
     });
   });

@@ -1,8 +1,9 @@
 // The database files -m geoip reads on the host that loads the rules. libxt_geoip.c geoip_get_subnets() opens
 // GEOIP_DB_DIR/CC.iv4 (CC.iv6 for ip6tables) for each country while it parses the rule; when one is missing it
-// prints "Could not open PATH: No such file or directory" and fails with "Could not read geoip database", so
-// the whole table stays unloaded, `--test` included. xtables-addons ships no database: xt_geoip_dl and
-// xt_geoip_build -s make one.
+// prints "Could not open PATH: No such file or directory" and fails with "Could not read geoip database", and
+// a file that does not hold whole records (8 bytes for IPv4, begin and end; 32 for IPv6) fails with "Database
+// file PATH seems to be corrupted". Either way the whole table stays unloaded, `--test` included.
+// xtables-addons ships no database: xt_geoip_dl and xt_geoip_build -s make one.
 import type { HostReader } from '../sources/host-reader.ts';
 import type { Diagnostic } from '../parsers/types.ts';
 import type { RequirementResult } from './evaluate.ts';
@@ -11,19 +12,27 @@ import { GEOIP_DB_DIR, geoipDatabaseFile } from '../validate/geoip.ts';
 import type { Family } from '../knowledge/extensions.ts';
 
 export const GEOIP_DATABASE_MISSING = 'geoip-database-missing';
+export const GEOIP_DATABASE_CORRUPT = 'geoip-database-corrupt';
 
-/** A country database that rules of one file need and the host does not have. */
-export interface MissingGeoipDatabase {
+/**
+ * no-directory: GEOIP_DB_DIR itself is absent (no database was ever built); missing: this country's file is
+ * not there; corrupt: it is, but not a whole number of records.
+ */
+export type GeoipFileProblem = 'no-directory' | 'missing' | 'corrupt';
+
+/** A country database file that rules of one file need and the host does not have in a usable state. */
+export interface GeoipDatabaseProblem {
   /** The file's name in GEOIP_DB_DIR (CN.iv4). */
   readonly name: string;
   readonly path: string;
   readonly country: string;
   readonly family: Family;
   readonly file: string;
-  /** The lines that stop at this file: it is the first missing one of their country list. */
+  /** The lines that stop at this file: the first of their country list that iptables cannot use. */
   readonly lines: readonly number[];
-  /** GEOIP_DB_DIR itself is absent (no database was ever built), not just this country's file. */
-  readonly noDirectory: boolean;
+  readonly problem: GeoipFileProblem;
+  /** The file's size in bytes (corrupt). */
+  readonly size?: number;
 }
 
 /**
@@ -45,12 +54,12 @@ function geoipLoads(results: readonly RequirementResult[], family: Family): bool
 export interface GeoipDatabases {
   /** Rules whose -m geoip loads on this host (library and module), so that it reads the database. */
   readonly reached: boolean;
-  readonly missing: readonly MissingGeoipDatabase[];
+  readonly problems: readonly GeoipDatabaseProblem[];
   /** Why the directory could not be read (a snapshot without its listing): the database is not known. */
   readonly undecided?: string;
 }
 
-const NOT_REACHED: GeoipDatabases = { reached: false, missing: [] };
+const NOT_REACHED: GeoipDatabases = { reached: false, problems: [] };
 
 /** GEOIP_DB_DIR's file names; 'absent' when there is no such directory; else why it cannot be told. */
 async function databaseFiles(
@@ -65,7 +74,40 @@ async function databaseFiles(
     : { undecided: `${GEOIP_DB_DIR}: ${listing.reason}` };
 }
 
-/** Each database file a line stops at (the first of its countries with no file), grouped per file and path. */
+/** geoip_get_subnets(): the size of a whole record, begin and end (struct geoip_subnet4 / geoip_subnet6). */
+function recordBytes(family: Family): number {
+  return family === 'ipv6' ? 32 : 8;
+}
+
+/**
+ * What stops iptables at country file `name`, if anything. Sizes are read where the files are (the host
+ * itself, --root); a snapshot lists their names only, so there a listed file counts as usable.
+ */
+async function fileProblem(
+  reader: HostReader,
+  files: ReadonlySet<string> | 'absent',
+  name: string,
+  family: Family,
+  sizes: Map<string, number | undefined>,
+): Promise<{ problem: GeoipFileProblem; size?: number } | undefined> {
+  if (files === 'absent') {
+    return { problem: 'no-directory' };
+  }
+  if (!files.has(name)) {
+    return { problem: 'missing' };
+  }
+  if (reader.kind === 'snapshot') {
+    return undefined;
+  }
+  if (!sizes.has(name)) {
+    const fact = await reader.readFile(`${GEOIP_DB_DIR}/${name}`);
+    sizes.set(name, fact.status === 'ok' ? fact.content.length : undefined);
+  }
+  const size = sizes.get(name);
+  return size !== undefined && size % recordBytes(family) !== 0 ? { problem: 'corrupt', size } : undefined;
+}
+
+/** Each database file a line stops at (the first of its countries iptables cannot use), per file and path. */
 export async function readGeoipDatabases(
   uses: readonly GeoipUse[],
   results: readonly RequirementResult[],
@@ -77,44 +119,58 @@ export async function readGeoipDatabases(
   }
   const files = await databaseFiles(reader);
   if (typeof files === 'object' && 'undecided' in files) {
-    return { reached: true, missing: [], undecided: files.undecided };
+    return { reached: true, problems: [], undecided: files.undecided };
   }
-  const missing = new Map<string, { db: Omit<MissingGeoipDatabase, 'lines'>; lines: number[] }>();
+  const sizes = new Map<string, number | undefined>();
+  const found = new Map<string, { db: Omit<GeoipDatabaseProblem, 'lines'>; lines: number[] }>();
   for (const use of loading) {
-    const country = use.countries.find(
-      (c) => files === 'absent' || !files.has(geoipDatabaseFile(c, use.family)),
-    );
-    if (country === undefined) {
-      continue;
-    }
-    const name = geoipDatabaseFile(country, use.family);
-    const path = `${GEOIP_DB_DIR}/${name}`;
-    const key = `${use.file}\n${name}`;
-    const known = missing.get(key);
-    if (known === undefined) {
-      missing.set(key, {
-        db: { name, path, country, family: use.family, file: use.file, noDirectory: files === 'absent' },
-        lines: [use.line],
-      });
-    } else if (known.lines.at(-1) !== use.line) {
-      known.lines.push(use.line);
+    for (const country of use.countries) {
+      const name = geoipDatabaseFile(country, use.family);
+      const problem = await fileProblem(reader, files, name, use.family, sizes);
+      if (problem === undefined) {
+        continue;
+      }
+      const key = `${use.file}\n${name}`;
+      const known = found.get(key);
+      if (known === undefined) {
+        const path = `${GEOIP_DB_DIR}/${name}`;
+        found.set(key, {
+          db: { name, path, country, family: use.family, file: use.file, ...problem },
+          lines: [use.line],
+        });
+      } else if (known.lines.at(-1) !== use.line) {
+        known.lines.push(use.line);
+      }
+      break;
     }
   }
-  return { reached: true, missing: [...missing.values()].map(({ db, lines }) => ({ ...db, lines })) };
+  return { reached: true, problems: [...found.values()].map(({ db, lines }) => ({ ...db, lines })) };
+}
+
+function diagnosticMessage(db: GeoipDatabaseProblem): string {
+  if (db.problem === 'corrupt') {
+    return (
+      `xt_geoip's database file for ${db.country} on this host is ${String(db.size)} bytes, not whole ` +
+      `${String(recordBytes(db.family))}-byte records: iptables-restore fails with "Database file ${db.path} ` +
+      'seems to be corrupted" (rebuild it with xt_geoip_dl and xt_geoip_build -s)'
+    );
+  }
+  return (
+    `xt_geoip has no database for ${db.country} on this host: iptables-restore fails with ` +
+    `"Could not open ${db.path}: No such file or directory" / "Could not read geoip database" ` +
+    `(${db.problem === 'no-directory' ? `${GEOIP_DB_DIR} does not exist: no database was ever built` : `${GEOIP_DB_DIR} has no ${db.name}`}; ` +
+    'build it with xt_geoip_dl and xt_geoip_build -s)'
+  );
 }
 
 /** One error per refused line, in iptables' words. */
-export function geoipDatabaseDiagnostics(missing: readonly MissingGeoipDatabase[]): Diagnostic[] {
-  return missing.flatMap((db) =>
+export function geoipDatabaseDiagnostics(problems: readonly GeoipDatabaseProblem[]): Diagnostic[] {
+  return problems.flatMap((db) =>
     db.lines.map((line): Diagnostic => ({
       at: { file: db.file, line },
       severity: 'error',
-      code: GEOIP_DATABASE_MISSING,
-      message:
-        `xt_geoip has no database for ${db.country} on this host: iptables-restore fails with ` +
-        `"Could not open ${db.path}: No such file or directory" / "Could not read geoip database" ` +
-        `(${db.noDirectory ? `${GEOIP_DB_DIR} does not exist: no database was ever built` : `${GEOIP_DB_DIR} has no ${db.path.slice(GEOIP_DB_DIR.length + 1)}`}; ` +
-        'build it with xt_geoip_dl and xt_geoip_build -s)',
+      code: db.problem === 'corrupt' ? GEOIP_DATABASE_CORRUPT : GEOIP_DATABASE_MISSING,
+      message: diagnosticMessage(db),
     })),
   );
 }

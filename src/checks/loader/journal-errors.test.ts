@@ -208,6 +208,20 @@ describe('journal-errors on generated journals', () => {
     expect(locateIssue(issues[0]!, saved, undefined).rules.map((r) => r.line)).toEqual([4]);
   });
 
+  it('a geoip database file that is not whole records (lab scenario geoip-corrupt, word for word)', () => {
+    const msgs = scanLoaderJournal(
+      journal([
+        'Dec 03 17:57:52.000000 nflab netfilter-persistent[207]: run-parts: executing /usr/share/netfilter-persistent/plugins.d/15-ip4tables start',
+        'Dec 03 17:57:54.419548 nflab netfilter-persistent[211]: iptables-restore v1.8.9 (nf_tables): Database file /usr/share/xt_geoip/CN.iv4 seems to be corrupted',
+        'Dec 03 17:57:54.435035 nflab netfilter-persistent[210]: Error: IPv4 rules failed test load. New rules NOT loaded',
+      ]),
+      NFP,
+    );
+    expect(restoreIssues(msgs, 'ipv4').map((i) => [i.kind, i.database, i.testLoad])).toEqual([
+      ['geoip-database', '/usr/share/xt_geoip/CN.iv4', true],
+    ]);
+  });
+
   it('a restart after the failure supersedes it', () => {
     const msgs = scanLoaderJournal(
       journal([

@@ -142,8 +142,8 @@ const PATTERNS: readonly Pattern[] = [
   // database"), which exits at once: no "Error occurred at line" follows (lab scenario geoip-no-database).
   {
     kind: 'geoip-database',
-    re: /Could not open (\/\S*\/xt_geoip\/[^:\s]+): /,
-    build: (m) => ({ name: m[1] }),
+    re: /Could not open (\/\S*\/xt_geoip\/[^:\s]+): |Database file (\/\S*\/xt_geoip\/\S+) seems to be corrupted/,
+    build: (m) => ({ name: m[1] ?? m[2] }),
   },
   {
     kind: 'plugin-start',

@@ -27,7 +27,7 @@ import {
 } from '../evidence.ts';
 import { liveEvidence, liveView } from '../live-rules.ts';
 import { manual, restartLoaderLater, thenRestart } from '../../fix-actions.ts';
-import { geoipDatabaseBuild } from '../../userspace/geoip-database/check.ts';
+import { geoipDatabaseSteps } from '../../userspace/geoip-database/check.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/restore-failed';
@@ -177,7 +177,7 @@ function ownFix(
         ),
       ];
     case 'geoip-database':
-      return geoipDatabaseBuild(model);
+      return geoipDatabaseSteps(model);
     case 'commit-missing':
       return [
         manual(
@@ -358,7 +358,7 @@ export default defineCheck({
       commitMissing:
         '{{file}} ends inside table {{table}} without COMMIT ("{{reason}}"), so {{unit}} loaded nothing from the file',
       geoipDatabase:
-        '{{file}} line {{lines}}: -m geoip could not open {{database}} ("{{reason}}"), so {{unit}} loaded nothing from the file',
+        '{{file}} line {{lines}}: -m geoip could not read {{database}} ("{{reason}}"), so {{unit}} loaded nothing from the file',
       parseError:
         '{{file}} line {{line}} cannot be parsed ("{{reason}}"), so {{unit}} loaded nothing from the file',
       unitFailed:

@@ -31,6 +31,7 @@ import {
   unitStateEvidence,
 } from '../evidence.ts';
 import { liveEvidence, liveLabel, liveView, otherBackendRules, type LiveView } from '../live-rules.ts';
+import { geoipDatabaseSteps } from '../../userspace/geoip-database/check.ts';
 import { manual, restartLoaderLater, systemctl, thenRestart } from '../../fix-actions.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
@@ -151,16 +152,19 @@ function testLoadFinding(
     issue.messages.filter((m) => m.kind !== 'error-at-line').at(-1)?.text ??
     issue.messages.at(-1)?.text ??
     '';
+  // A geoip database iptables could not use (a snapshot lists the files, not their sizes): the line is fine.
   const own: Action[] =
     causes.length > 0
       ? causeActions(causes)
-      : [
-          manual(
-            `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); ${checkSays(model, saved, issue.fileLine ?? loc.rules[0]?.line) ?? 'fix what it refers to or the line itself.'}`,
-            'netfilter-persistent loads nothing while the test load fails.',
-            `sudoedit ${shQuote(saved.path)}`,
-          ),
-        ];
+      : issue.kind === 'geoip-database'
+        ? geoipDatabaseSteps(model)
+        : [
+            manual(
+              `Fix ${saved.path} line ${String(issue.fileLine ?? loc.rules[0]?.line ?? '?')}: the test load refuses it ("${reason}"); ${checkSays(model, saved, issue.fileLine ?? loc.rules[0]?.line) ?? 'fix what it refers to or the line itself.'}`,
+              'netfilter-persistent loads nothing while the test load fails.',
+              `sudoedit ${shQuote(saved.path)}`,
+            ),
+          ];
   const line = issue.fileLine ?? loc.rules[0]?.line;
   return {
     // No line: iptables-restore gave up before reading a rule ("Failed to initialize nft: Protocol not supported").

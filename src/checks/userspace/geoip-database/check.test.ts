@@ -67,6 +67,31 @@ describe(ID, () => {
     ]);
   });
 
+  it('names a file that is not whole records where sizes can be read (the host itself, --root)', async () => {
+    const reader = await broken();
+    const names = ['RU.iv4', 'RU.iv6', 'CN.iv4', 'CN.iv6'];
+    // As on the lab's geoip-corrupt boot: CN.iv4 cut to 7 bytes; the rest whole (8 and 32 bytes per range).
+    const sizes: Record<string, number> = { 'RU.iv4': 8, 'RU.iv6': 32, 'CN.iv4': 7, 'CN.iv6': 0 };
+    const host = Object.assign(Object.create(reader) as HostReader, {
+      kind: 'root',
+      listDir: (path: string) =>
+        path === DB
+          ? Promise.resolve({ path, status: 'ok', entries: names.map((name) => ({ name, type: 'file' })) })
+          : reader.listDir(path),
+      readFile: (path: string) => {
+        const size = path.startsWith(`${DB}/`) ? sizes[path.slice(DB.length + 1)] : undefined;
+        return size === undefined
+          ? reader.readFile(path)
+          : Promise.resolve({ path, status: 'ok', content: Buffer.alloc(size) });
+      },
+    });
+    const { run } = await runCheckOn(ID, host);
+    expect(run.findings.map((f) => [f.id, f.messageId])).toEqual([
+      [`${ID}#/etc/iptables/rules.v4:CN.iv4`, 'corrupt'],
+    ]);
+    expect(run.findings[0]?.message).toContain('which is 7 bytes, not whole records');
+  });
+
   it('is unknown, never pass, on a snapshot without the listing', async () => {
     const { run } = await runCheckOn(
       ID,

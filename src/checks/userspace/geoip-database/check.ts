@@ -4,7 +4,7 @@
 // "Could not open /usr/share/xt_geoip/CN.iv4: No such file or directory", "Could not read geoip database".
 import { defineCheck, notApplicable, savedRulesCheck, unknown, type FindingInput } from '../../types.ts';
 import type { HostModel } from '../../../model/host-model.ts';
-import type { MissingGeoipDatabase } from '../../../resolve/geoip-database.ts';
+import type { GeoipDatabaseProblem } from '../../../resolve/geoip-database.ts';
 import { GEOIP_DB_DIR } from '../../../validate/geoip.ts';
 import type { JournalEntry } from '../../../parsers/journal.ts';
 import { evidenceAt } from '../../../findings/evidence.ts';
@@ -25,7 +25,7 @@ const SCRIPTS = '/usr/libexec/xtables-addons';
  * GEOIP_DB_DIR, which must exist ("Target directory ... does not exist"), with the Perl modules it uses
  * (Text::CSV_XS, Net::CIDR::Lite: Debian's xtables-addons-common only recommends or suggests them).
  */
-export function geoipDatabaseBuild(model: HostModel): Action[] {
+export function geoipDatabaseSteps(model: HostModel): Action[] {
   const debian = ['debian', 'ubuntu'].includes(distroFamily(model));
   const build = `mkdir -p ${GEOIP_DB_DIR} && cd "$(mktemp -d)" && ${SCRIPTS}/xt_geoip_dl && ${SCRIPTS}/xt_geoip_build -s`;
   return [
@@ -44,24 +44,31 @@ export function geoipDatabaseBuild(model: HostModel): Action[] {
       `libxt_geoip reads ${GEOIP_DB_DIR}/CC.iv4 and CC.iv6 for every country a rule names; xt_geoip_build -s writes one pair per country of db-ip's Country Lite list.`,
       `sudo sh -c ${shQuote(build)}`,
     ),
-    restartLoaderLater(model, 'Restores the saved rules, which now find their countries.'),
   ];
 }
 
-/** The journal lines of the restores that could not open `path`: that line and the error it then exits with. */
+/**
+ * The journal lines of the restores that could not use `path`: "Could not open PATH: ..." and the error it then
+ * exits with, or "Database file PATH seems to be corrupted".
+ */
 function openFailureOf(model: HostModel, path: string): (e: JournalEntry) => boolean {
-  const pids = new Set(
-    model.journal.entries.filter((e) => e.message.startsWith(`Could not open ${path}: `)).map((e) => e.pid),
-  );
-  return (e) =>
-    pids.has(e.pid) &&
-    (e.message.startsWith(`Could not open ${path}: `) || e.message.endsWith('Could not read geoip database'));
+  const names = (e: JournalEntry): boolean =>
+    e.message.startsWith(`Could not open ${path}: `) ||
+    e.message.endsWith(`Database file ${path} seems to be corrupted`);
+  const pids = new Set(model.journal.entries.filter(names).map((e) => e.pid));
+  return (e) => pids.has(e.pid) && (names(e) || e.message.endsWith('Could not read geoip database'));
 }
 
-function findingFor(model: HostModel, db: MissingGeoipDatabase): FindingInput {
-  const others = (model.needs?.geoip.missing ?? []).filter((d) => d !== db && d.file === db.file).length;
+const MESSAGE_IDS: Readonly<Record<GeoipDatabaseProblem['problem'], string>> = {
+  'no-directory': 'noDatabase',
+  missing: 'missing',
+  corrupt: 'corrupt',
+};
+
+function findingFor(model: HostModel, db: GeoipDatabaseProblem): FindingInput {
+  const others = (model.needs?.geoip.problems ?? []).filter((d) => d !== db && d.file === db.file).length;
   return {
-    messageId: db.noDirectory ? 'noDatabase' : 'missing',
+    messageId: MESSAGE_IDS[db.problem],
     key: `${db.file}:${db.name}`,
     data: {
       file: db.file,
@@ -69,6 +76,7 @@ function findingFor(model: HostModel, db: MissingGeoipDatabase): FindingInput {
       country: db.country,
       path: db.path,
       dir: GEOIP_DB_DIR,
+      size: db.size ?? 0,
     },
     evidence: [
       ...db.lines
@@ -78,13 +86,20 @@ function findingFor(model: HostModel, db: MissingGeoipDatabase): FindingInput {
         GEOIP_DB_DIR,
         undefined,
         undefined,
-        db.noDirectory ? 'no such directory' : `no ${db.name} in the directory`,
+        db.problem === 'no-directory'
+          ? 'no such directory'
+          : db.problem === 'corrupt'
+            ? `${db.name}: ${String(db.size)} bytes, not whole records`
+            : `no ${db.name} in the directory`,
       ),
       ...journalEvidence(model, openFailureOf(model, db.path), 'this boot'),
     ],
     subjects: [`geoip:${db.path}`, ...db.lines.map((l) => `rules:${db.file}:${String(l)}`)],
     fix: {
-      actions: geoipDatabaseBuild(model),
+      actions: [
+        ...geoipDatabaseSteps(model),
+        restartLoaderLater(model, 'Restores the saved rules, which now find their countries.'),
+      ],
       persistence: `The files stay in ${GEOIP_DB_DIR} until removed; every load of the rules reads them again (the kernel keeps the ranges it was given at that load).`,
       verify: `ls -l ${db.path} && sudo ${db.family === 'ipv6' ? 'ip6tables' : 'iptables'}-restore --test < ${shQuote(db.file)}`,
     },
@@ -103,6 +118,8 @@ export default defineCheck({
     messages: {
       missing:
         '{{file}} line {{lines}}: -m geoip needs {{path}}, which does not exist: iptables-restore fails with "Could not open {{path}}: No such file or directory" / "Could not read geoip database" and loads none of the table',
+      corrupt:
+        '{{file}} line {{lines}}: -m geoip reads {{path}}, which is {{size}} bytes, not whole records: iptables-restore fails with "Database file {{path}} seems to be corrupted" and loads none of the table',
       noDatabase:
         '{{file}} line {{lines}}: -m geoip needs {{path}}, but {{dir}} does not exist (xtables-addons ships no database; none was built here): iptables-restore fails with "Could not read geoip database" and loads none of the table',
     },
@@ -122,7 +139,7 @@ export default defineCheck({
     if (geoip.undecided !== undefined) {
       return unknown(`the country databases could not be listed (${geoip.undecided})`);
     }
-    for (const db of geoip.missing) {
+    for (const db of geoip.problems) {
       ctx.report(findingFor(model, db));
     }
     return undefined;
