@@ -348,3 +348,36 @@ export function hardDependencyOn(dependent: EffectiveUnit, dependency: string): 
   }
   return found[0];
 }
+
+/** `systemctl is-enabled` states of a unit that the boot starts (systemctl(1) is-enabled table). */
+const STARTS_AT_BOOT: ReadonlySet<string> = new Set([
+  'enabled',
+  'enabled-runtime',
+  'static',
+  'indirect',
+  'alias',
+  'generated',
+]);
+
+export function startsAtBoot(isEnabledState: string): boolean {
+  return STARTS_AT_BOOT.has(isEnabledState);
+}
+
+/**
+ * The line that starts `first` before `second` (systemd.unit(5): Before= on the one, or After= naming it on
+ * the other, both mean the same order); undefined when nothing orders them and both start in parallel.
+ */
+export function orderedBefore(
+  first: { readonly name: string; readonly effective?: EffectiveUnit } | undefined,
+  second: { readonly name: string; readonly effective?: EffectiveUnit } | undefined,
+): { readonly setting: string; readonly unit: string; readonly at: Origin } | undefined {
+  if (first === undefined || second === undefined) {
+    return undefined;
+  }
+  const before = first.effective?.deps('Before').find((d) => d.unit === second.name);
+  if (before !== undefined) {
+    return { setting: `Before=${second.name}`, unit: before.unit, at: before.at };
+  }
+  const after = second.effective?.deps('After').find((d) => d.unit === first.name);
+  return after === undefined ? undefined : { setting: `After=${first.name}`, unit: after.unit, at: after.at };
+}

@@ -698,7 +698,7 @@ export function matchPattern(pattern: string, name: string): boolean {
   return new RegExp(`${re}$`, 's').test(name);
 }
 
-function expandRelease(path: string, releases: readonly string[], units: readonly string[]): string[] {
+function expandPlaceholders(path: string, releases: readonly string[], units: readonly string[]): string[] {
   const paths = path.includes('{release}') ? releases.map((r) => path.replaceAll('{release}', r)) : [path];
   return paths.flatMap((p) => (p.includes('{unit}') ? units.map((u) => p.replaceAll('{unit}', u)) : [p]));
 }
@@ -721,18 +721,18 @@ export function expandFacts(
   for (const f of FACTS) {
     if (f.kind === 'file') {
       for (const p of f.paths) {
-        files.push(...expandRelease(p, releases, units).map((path) => ({ id: f.id, path })));
+        files.push(...expandPlaceholders(p, releases, units).map((path) => ({ id: f.id, path })));
       }
     } else if (f.kind === 'glob') {
       for (const d of f.dirs) {
-        for (const dir of expandRelease(d, releases, units)) {
+        for (const dir of expandPlaceholders(d, releases, units)) {
           globs.push({ id: f.id, dir, pattern: f.pattern });
           dirs.push({ id: f.id, path: dir });
         }
       }
     } else if (f.kind === 'dir') {
       for (const p of f.paths) {
-        dirs.push(...expandRelease(p, releases, units).map((path) => ({ id: f.id, path })));
+        dirs.push(...expandPlaceholders(p, releases, units).map((path) => ({ id: f.id, path })));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { geoipDatabaseFile, readGeoip } from './geoip.ts';
+import { geoipDatabaseCountry, geoipDatabaseFile, readGeoip } from './geoip.ts';
 import type { OptionUse } from '../parsers/iptables-save.ts';
 
 const opt = (name: string, value: string): OptionUse => ({ name, values: [value], negated: false });
@@ -87,5 +87,6 @@ describe('readGeoip', () => {
   it('names the database file per family (geoip_get_subnets)', () => {
     expect(geoipDatabaseFile('CN', 'ipv4')).toBe('CN.iv4');
     expect(geoipDatabaseFile('CN', 'ipv6')).toBe('CN.iv6');
+    expect(geoipDatabaseCountry('/usr/share/xt_geoip/CN.iv6')).toBe('CN');
   });
 });

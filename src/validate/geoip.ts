@@ -78,3 +78,8 @@ export function readGeoip(options: readonly OptionUse[]): GeoipReading {
 export function geoipDatabaseFile(country: string, family: Family): string {
   return `${country}.${family === 'ipv6' ? 'iv6' : 'iv4'}`;
 }
+
+/** The country of a database file's path (/usr/share/xt_geoip/CN.iv4 -> CN): geoipDatabaseFile read back. */
+export function geoipDatabaseCountry(path: string): string {
+  return path.replace(/^.*\//, '').replace(/\.iv[46]$/, '');
+}

@@ -29,7 +29,7 @@
 //   restore). `failure`/`success` print "[FAILED]"/"[  OK  ]" under the unit's BOOTUP=serial.
 // - iptables-restore given a file it cannot open (Arch's ExecStart= names the file): "Can't open
 //   /etc/iptables/iptables.rules: No such file or directory" (iptables 1.8.9, both backends, run here).
-import { readGeoip } from '../../validate/geoip.ts';
+import { geoipDatabaseCountry, readGeoip } from '../../validate/geoip.ts';
 import type { JournalEntry } from '../../parsers/journal.ts';
 import type { Rule, Table } from '../../parsers/iptables-save.ts';
 import { allRules } from '../../parsers/iptables-save.ts';
@@ -785,7 +785,7 @@ export function locateIssue(
       return { rules: [], requirements: results.filter((r) => r.requirement.kind === 'backend'), sets: [] };
     case 'geoip-database': {
       // The rules that name the country of the file (CN.iv4 -> CN): libxt_geoip opens it for each of them.
-      const country = (issue.database ?? '').replace(/^.*\//, '').replace(/\.iv[46]$/, '');
+      const country = geoipDatabaseCountry(issue.database ?? '');
       const users = rules.filter((r) =>
         r.matches.some((m) => {
           const reading = m.name === 'geoip' ? readGeoip(m.options) : undefined;

@@ -20,6 +20,7 @@ import {
   writeFile,
 } from '../../fix-actions.ts';
 import { ownRestoreActions, ownRestoreOf, unreadableOwnRestores, type OwnRestore } from './own-units.ts';
+import { orderedBefore, startsAtBoot } from '../../../model/units.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'ipset/set-unavailable';
@@ -146,8 +147,6 @@ function nfpRestoreState(model: HostModel): RestoreState {
   };
 }
 
-const ENABLED_STATES = new Set(['enabled', 'enabled-runtime', 'static', 'indirect', 'alias', 'generated']);
-
 function ipsetServiceRestoreState(model: HostModel): RestoreState {
   const unit = model.units.get('ipset.service');
   const loadState = unit?.show?.get('LoadState');
@@ -168,19 +167,14 @@ function ipsetServiceRestoreState(model: HostModel): RestoreState {
     return { state: 'unknown', evidence: [], detail: 'ipset.service could not be inspected' };
   }
   const enabled = unit?.enabled;
-  if (enabled !== undefined && !ENABLED_STATES.has(enabled.state)) {
+  if (enabled !== undefined && !startsAtBoot(enabled.state)) {
     return {
       state: 'not-enabled',
       evidence: [evidenceAt(enabled.source, undefined, enabled.state)],
       detail: `ipset.service is ${enabled.state}`,
     };
   }
-  const before = unit?.effective?.deps('Before').find((d) => d.unit === 'iptables.service');
-  const after = model.units
-    .get('iptables.service')
-    ?.effective?.deps('After')
-    .find((d) => d.unit === 'ipset.service');
-  const order = before ?? after;
+  const order = orderedBefore(unit, model.units.get('iptables.service'));
   if (unit?.effective !== undefined && order === undefined) {
     return {
       state: 'ordered-after',
@@ -384,7 +378,7 @@ function ownUnitFinding(
   own: OwnRestore,
   existsNow: boolean,
 ): FindingInput | undefined {
-  const missing = journalEvidence(model, new RegExp(`Set ${escapeRe(set)} doesn't exist`), 'this boot');
+  const missing = own.missingThisBoot;
   const late = own.state === 'unordered' || own.state === 'not-oneshot';
   if (!late && own.state !== 'not-enabled' && (missing.length === 0 || existsNow)) {
     return undefined;
@@ -558,6 +552,7 @@ export default defineCheck({
     }
     const savedSets: { set: string; uses: SetUse[]; def: IpsetSet }[] = [];
     const ownSets: { set: string; uses: SetUse[]; own: OwnRestore }[] = [];
+    const unreadableOwn = unreadableOwnRestores(model).map((u) => `${u.unit} (${u.file ?? 'no file named'})`);
     for (const [set, setUses] of byName) {
       const def = defined.get(set);
       if (def !== undefined) {
@@ -570,10 +565,9 @@ export default defineCheck({
         continue;
       }
       const tool = runtimeOwner(set);
-      if (tool === undefined && unreadableOwnRestores(model).length > 0) {
-        const units = unreadableOwnRestores(model).map((u) => `${u.unit} (${u.file ?? 'no file named'})`);
+      if (tool === undefined && unreadableOwn.length > 0) {
         undecided.push(
-          `set ${set} may be restored by ${units.join(', ')}, whose sets file could not be read`,
+          `set ${set} may be restored by ${unreadableOwn.join(', ')}, whose sets file could not be read`,
         );
         continue;
       }

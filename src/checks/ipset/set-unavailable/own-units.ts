@@ -3,14 +3,13 @@
 // before the loader (Before= on it, or After= on the loader) and of Type=oneshot: for Type=simple (the default)
 // systemd starts the units ordered after it as soon as the process is forked (systemd.service(5) "Type=").
 import type { HostModel } from '../../../model/host-model.ts';
+import { orderedBefore, startsAtBoot } from '../../../model/units.ts';
 import type { SetRestoreUnit } from '../../../model/set-restore-units.ts';
 import type { IpsetSet } from '../../../parsers/ipset-save.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { escapeRe, journalEvidence, loaderUnit, primaryLoader } from '../../host-commands.ts';
 import { daemonReload, manual, restartLoader, systemctl, writeFile } from '../../fix-actions.ts';
 import type { Action } from '../../../fixes/actions.ts';
-
-const ENABLED_STATES = new Set(['enabled', 'enabled-runtime', 'static', 'indirect', 'alias', 'generated']);
 
 export interface OwnRestore {
   readonly restorer: SetRestoreUnit;
@@ -19,6 +18,8 @@ export interface OwnRestore {
   readonly state: 'ok' | 'unknown' | 'not-enabled' | 'unordered' | 'not-oneshot';
   readonly evidence: readonly Evidence[];
   readonly detail: string;
+  /** This boot's journal lines that say the loader did not find the set. */
+  readonly missingThisBoot: readonly Evidence[];
 }
 
 /** The admin unit whose file defines `set`, with whether it restores it before the loader. */
@@ -28,7 +29,12 @@ export function ownRestoreOf(model: HostModel, set: string): OwnRestore | undefi
       .find((s) => s.path === restorer.file)
       ?.parsed.sets.find((s) => s.name === set);
     if (def !== undefined) {
-      return { restorer, def, ...restoreState(model, restorer, set) };
+      const missingThisBoot = journalEvidence(
+        model,
+        new RegExp(`Set ${escapeRe(set)} doesn't exist`),
+        'this boot',
+      );
+      return { restorer, def, missingThisBoot, ...restoreState(model, restorer, missingThisBoot.length > 0) };
     }
   }
   return undefined;
@@ -41,11 +47,12 @@ export function unreadableOwnRestores(model: HostModel): SetRestoreUnit[] {
   );
 }
 
+/** `lost`: this boot's journal shows the loader missing the set, which no working order allows. */
 function restoreState(
   model: HostModel,
   restorer: SetRestoreUnit,
-  set: string,
-): Omit<OwnRestore, 'restorer' | 'def'> {
+  lost: boolean,
+): Omit<OwnRestore, 'restorer' | 'def' | 'missingThisBoot'> {
   const loader = loaderUnit(primaryLoader(model));
   const unit = model.units.get(restorer.unit);
   const exec = evidenceAt(restorer.path, restorer.line, `ExecStart=${restorer.command}`, 'restores the sets');
@@ -54,22 +61,16 @@ function restoreState(
     return { state: 'unknown', evidence: [exec], detail: `${restorer.unit} could not be read` };
   }
   const enabled = unit?.enabled;
-  if (enabled !== undefined && !ENABLED_STATES.has(enabled.state)) {
+  if (enabled !== undefined && !startsAtBoot(enabled.state)) {
     return {
       state: 'not-enabled',
       evidence: [exec, evidenceAt(enabled.source, undefined, enabled.state)],
       detail: `${restorer.unit} is ${enabled.state}: it does not run at boot`,
     };
   }
-  const before = effective.deps('Before').find((d) => d.unit === loader);
-  const after = model.units
-    .get(loader)
-    ?.effective?.deps('After')
-    .find((d) => d.unit === restorer.unit);
-  const order = before ?? after;
+  const order = orderedBefore(unit, model.units.get(loader));
   // A snapshot from a collector before the local-unit-dropins fact lacks this unit's drop-ins: one might order
-  // it. Unless this boot's journal shows the loader missing the set, which no working order allows.
-  const lost = journalEvidence(model, new RegExp(`Set ${escapeRe(set)} doesn't exist`)).length > 0;
+  // it. Unless the set went missing this boot.
   if (order === undefined && unit?.dropInsUnread === true && !lost) {
     return {
       state: 'unknown',
@@ -99,11 +100,7 @@ function restoreState(
       detail: `${restorer.unit} is Type=${type?.value ?? 'simple'}: systemd starts ${loader} as soon as the restore is forked, not when it has finished`,
     };
   }
-  const ordered = evidenceAt(
-    order.at.file,
-    order.at.line,
-    before === undefined ? `After=${restorer.unit}` : `Before=${loader}`,
-  );
+  const ordered = evidenceAt(order.at.file, order.at.line, order.setting);
   return enabled === undefined
     ? {
         state: 'unknown',
