@@ -80,6 +80,8 @@ done
 
 if [ "$ROOTMODE" = 1 ]; then
   [ -d "$ROOT" ] || die "--root $ROOT: not a directory"
+  # An empty mount point (the disk not mounted yet) would be collected as a host with nothing configured.
+  [ -d "$ROOT/etc" ] || die "--root $ROOT: has no etc/ directory: not a system's root filesystem (is the disk mounted there?)"
   ROOT=$(cd "$ROOT" && pwd -P) || die "--root $ROOT: cannot enter"
 fi
 # R prefixes every path read from the target tree; empty for the live host and for --root /.

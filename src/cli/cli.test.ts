@@ -1,7 +1,7 @@
 // The command-line contract: exit codes, one-line errors on bad input, never a stack trace.
 import { describe, it, expect } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -22,6 +22,8 @@ const validateCheck = new Ajv2020({ allErrors: true, strict: true }).compile(
 );
 
 const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-cli-'));
+const emptyRoot = join(scratch, 'empty-root');
+mkdirSync(emptyRoot);
 
 describe('nfdoctor command line', () => {
   it('stops quietly when the reader of its output has gone (| head): the exit status of the diagnosis, no trace', async () => {
@@ -83,6 +85,22 @@ describe('nfdoctor command line', () => {
       ['diagnose', '--snapshot', join(ROOT, 'examples/rules.v4')],
       /examples\/rules\.v4|rules\.v4/,
     ],
+    // An empty directory is a mount point before its disk is mounted: not a host with nothing configured.
+    ...(
+      [
+        ['diagnose', '--root'],
+        ['check', join(ROOT, 'examples/rules.v4'), '--root'],
+        ['fix', '--root'],
+        ['fix', '--apply', '--yes', '--root'],
+        ['rollback', '--list', '--root'],
+        ['guard', 'status', '--root'],
+        ['guard', 'uninstall', '--root'],
+      ] as const
+    ).map((head): [string, string[], RegExp] => [
+      `${head.join(' ')} on an empty directory`,
+      [...head, emptyRoot],
+      /empty-root: has no etc\/ directory: not a system's root filesystem \(is the disk mounted there\?\)$/,
+    ]),
   ];
   for (const [what, args, message] of bad) {
     it(`exits 2 with one line for ${what}`, () => {

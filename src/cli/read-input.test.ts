@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node
 import { execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPiecewiseInput, readTextInput } from './read-input.ts';
+import { readPiecewiseInput, readTextInput, requireSystemRoot } from './read-input.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', 'parsers', '__samples__', 'iptables-save');
 const WHAT = 'an iptables-save rules file';
@@ -101,5 +101,47 @@ describe('readPiecewiseInput', () => {
       expect(whole).not.toBe('no error');
       expect(refusal(() => readPiecewiseInput(path, WHAT))).toBe(whole);
     }
+  });
+});
+
+describe('requireSystemRoot', () => {
+  it('takes a directory with etc/ in it', () => {
+    const root = join(dir, 'system-root');
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    expect(
+      refusal(() => {
+        requireSystemRoot(root);
+      }),
+    ).toBe('no error');
+  });
+
+  it('refuses an empty directory (a mount point without its disk), a file, etc/ as a file, and a missing path', () => {
+    const empty = join(dir, 'mount-point');
+    mkdirSync(empty);
+    const etcFile = join(dir, 'etc-is-a-file');
+    mkdirSync(etcFile);
+    writeFileSync(join(etcFile, 'etc'), '');
+    const notMounted = "has no etc/ directory: not a system's root filesystem (is the disk mounted there?)";
+    expect(
+      refusal(() => {
+        requireSystemRoot(empty);
+      }),
+    ).toBe(`${empty}: ${notMounted}`);
+    expect(
+      refusal(() => {
+        requireSystemRoot(etcFile);
+      }),
+    ).toBe(`${etcFile}: ${notMounted}`);
+    const plain = file('plain-file', 'x');
+    expect(
+      refusal(() => {
+        requireSystemRoot(plain);
+      }),
+    ).toBe(`${plain}: is not a directory, expected a filesystem root`);
+    expect(
+      refusal(() => {
+        requireSystemRoot(join(dir, 'absent'));
+      }),
+    ).toBe(`${join(dir, 'absent')}: no such file`);
   });
 });

@@ -2,6 +2,7 @@
 // stat is synchronous: the promise API would load node:fs/promises (~3.7 ms at every `check`) for two calls.
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
+import { join } from 'node:path';
 import { InputError } from './errors.ts';
 import { holdingYoungGeneration } from './young-generation.ts';
 
@@ -171,6 +172,27 @@ function checkInputFile(path: string, what: string): number | undefined {
     throw new InputError(path, `is ${size} bytes, more than the ${MAX_INPUT_BYTES}-byte limit for ${what}`);
   }
   return regular ? size : undefined;
+}
+
+/**
+ * The directory named by --root: a directory with an etc/ directory in it. An empty directory is what a
+ * mount point looks like before the disk is mounted on it; read as a system, it would pass for a host on
+ * which nothing loads a firewall, and `fix --apply` would write into the mount point.
+ */
+export function requireSystemRoot(path: string): void {
+  requireDirectory(path, 'a filesystem root');
+  let etcIsDirectory = false;
+  try {
+    etcIsDirectory = statSync(join(path, 'etc')).isDirectory();
+  } catch {
+    etcIsDirectory = false;
+  }
+  if (!etcIsDirectory) {
+    throw new InputError(
+      path,
+      "has no etc/ directory: not a system's root filesystem (is the disk mounted there?)",
+    );
+  }
 }
 
 /** A directory the user named (--kernel, --root): must exist and be a directory. */

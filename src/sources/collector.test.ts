@@ -1,7 +1,16 @@
 // The shell collector under dash and busybox sh, with --root on a hostile fixture tree, as root and as
 // an unprivileged user, read back by the snapshot reader and compared with the --root reader.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +180,18 @@ describe('collector details', () => {
     expect(r.ok).toBe(false);
     expect(r.exitCode).toBe(2);
     expect(r.error).toMatch(/^--root .*no-such-dir: not a directory$/);
+  });
+
+  it('refuses a --root without etc/ (a mount point before its disk is mounted) with exit status 2', () => {
+    const empty = join(work, 'empty-mount-point');
+    mkdirSync(empty, { recursive: true });
+    const out = join(work, 'empty.tar.gz');
+    const r = runCollector(['sh'], ['--root', empty, '-o', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `nfdoctor-collect: --root ${empty}: has no etc/ directory: not a system's root filesystem (is the disk mounted there?)`,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it('rejects unknown arguments with exit status 2', () => {

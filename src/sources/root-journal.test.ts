@@ -147,6 +147,7 @@ describe.skipIf(!haveJournalctl())(
     async function journalOfHostileRoot(plant: (root: string) => void) {
       const hostile = mkdtempSync(join(tmpdir(), 'nfd-root-journal-hostile-'));
       try {
+        mkdirSync(join(hostile, 'etc'));
         plant(hostile);
         const direct = await new RootReader(hostile).runCommand('journal.boot');
         const out = join(hostile, 'snap.tar.gz');

@@ -17,7 +17,7 @@ import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { InputError, UsageError, EXIT } from '../errors.ts';
 import { terminalStyle } from '../options.ts';
-import { readPiecewiseInput, readTextInput, requireDirectory, type PiecewiseText } from '../read-input.ts';
+import { readPiecewiseInput, readTextInput, requireDirectory, requireSystemRoot, type PiecewiseText } from '../read-input.ts';
 import { detectHostBackend } from '../../resolve/host-backend.ts';
 import type { Family } from '../../knowledge/extensions.ts';
 import { reportJson } from '../../report/json-text.ts';
@@ -132,7 +132,7 @@ async function chooseTarget(values: {
   }
   if (values.root !== undefined) {
     const root = resolve(values.root);
-    requireDirectory(root, 'a filesystem root');
+    requireSystemRoot(root);
     const release = await releaseUnderRoot(root, values['kernel-release']);
     const reader = new RootReader(root);
     return {

@@ -15,7 +15,7 @@ import { SEVERITY_RANK } from '../../fleet/summary.ts';
 import { renderPrometheus } from '../../report/prometheus.ts';
 import { familyStates } from '../../guard/decision.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { requireDirectory } from '../read-input.ts';
+import { requireSystemRoot } from '../read-input.ts';
 import type { CommandOutput } from './check.ts';
 import { reportJson } from '../../report/json-text.ts';
 
@@ -54,7 +54,7 @@ export async function chooseReader(values: { root?: string; snapshot?: string })
   }
   if (values.root !== undefined) {
     const root = resolve(values.root);
-    requireDirectory(root, 'a filesystem root');
+    requireSystemRoot(root);
     return new RootReader(root);
   }
   return new LiveReader();

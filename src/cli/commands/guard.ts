@@ -24,6 +24,7 @@ import {
   systemEffects,
 } from '../../guard/system.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { requireSystemRoot } from '../read-input.ts';
 import type { CommandOutput } from './check.ts';
 
 export const GUARD_HELP = `Usage: nfdoctor guard install|status|release|uninstall [options]
@@ -401,6 +402,9 @@ export async function runGuard(argv: readonly string[], version: string): Promis
     throw new UsageError(`guard ${verb}: unexpected argument "${extra[0] ?? ''}"`);
   }
   const root = resolve(values.root ?? '/');
+  if (values.root !== undefined) {
+    requireSystemRoot(root);
+  }
   switch (verb) {
     case 'install':
       return runInstall(values, version);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { listRuns } from '../../fixes/manifest.ts';
 import { rollbackRun } from '../../fixes/rollback.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { requireDirectory } from '../read-input.ts';
+import { requireSystemRoot } from '../read-input.ts';
 import { execRunner } from './fix.ts';
 import type { CommandOutput } from './check.ts';
 
@@ -45,7 +45,7 @@ export async function runRollback(argv: readonly string[]): Promise<CommandOutpu
   const live = values.root === undefined;
   const root = live ? '/' : resolve(values.root ?? '/');
   if (!live) {
-    requireDirectory(root, 'a filesystem root');
+    requireSystemRoot(root);
   }
   if (values.list === true) {
     const runs = await listRuns(root);
