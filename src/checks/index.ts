@@ -19,6 +19,7 @@ import silentFailure from './loader/silent-failure/check.ts';
 import savedRulesRefused from './loader/saved-rules-refused/check.ts';
 import notEnabled from './loader/not-enabled/check.ts';
 import unitConfig from './loader/unit-config/check.ts';
+import rulesFileFamily from './loader/rules-file-family/check.ts';
 
 export const CHECKS: readonly CheckDefinition[] = [
   noModulesDir,
@@ -37,6 +38,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   // What the loader unit runs and what iptables-services' settings do to the saved file (a missing file, a
   // save-on-stop that emptied it) explain the failures and empty rulesets found below.
   unitConfig,
+  // A file of the other family's rules is the cause of every line of it the loader refuses.
+  rulesFileFamily,
   // Before the symptoms: a disabled, masked or fought-over loader is the cause of the empty ruleset that
   // loader/silent-failure then finds.
   notEnabled,

@@ -126,19 +126,20 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g13', 'kmod/module-unavailable', 'blocked', ['hardening-install-true']],
       ['g14', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
       ['g15', 'loader/restore-failed', 'ruleMissingExplained', ['queue-verdict']],
+      ['g16', 'loader/rules-file-family', 'otherFamily', ['v4-rules-in-v6']],
       // Two test loads refused at rules.v4 line 6 for different reasons: told apart by the rule itself.
-      ['g16', 'loader/silent-failure', 'testLoadRejected', ['geoip-corrupt']],
-      ['g17', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
-      ['g18', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
-      ['g19', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
+      ['g17', 'loader/silent-failure', 'testLoadRejected', ['geoip-corrupt']],
+      ['g18', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
+      ['g19', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
+      ['g20', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
       [
-        'g20',
+        'g21',
         'kmod/no-modules-dir',
         expect.any(String),
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
-      ['g21', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
-      ['g22', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
+      ['g22', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g23', 'loader/no-rules-configured', expect.any(String), ['dev-vm-no-modules']],
     ]);
     // The same blacklist line on an nft host and on a legacy host: one cause, one group.
     expect(report.groups[2]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
@@ -156,14 +157,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 22, warnings: 5, incomplete: 1, ok: 2, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 23, warnings: 5, incomplete: 1, ok: 2, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 32 hosts: 22 with problems, 5 with warnings only, 2 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 22 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 33 hosts: 23 with problems, 5 with warnings only, 2 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 23 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g3] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

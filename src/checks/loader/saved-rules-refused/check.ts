@@ -11,11 +11,17 @@ import { isLoadRefusal, testCommand } from '../evidence.ts';
 
 const ID = 'loader/saved-rules-refused';
 
-/** The line of the saved file that a loader check already explained as refused on this boot. */
+/**
+ * The line of the saved file that a loader check already explained as refused on this boot, or that fails
+ * because the whole file holds the other family's rules (loader/rules-file-family).
+ */
 function explainedAlready(findings: readonly Finding[], file: string, line: number): boolean {
   const key = `${file}:${String(line)}`;
   return findings.some(
-    (f) => f.id === `loader/restore-failed#${key}` || f.id === `loader/silent-failure#${key}`,
+    (f) =>
+      f.id === `loader/restore-failed#${key}` ||
+      f.id === `loader/silent-failure#${key}` ||
+      f.id === `loader/rules-file-family#${file}`,
   );
 }
 
@@ -53,7 +59,7 @@ function findingFor(model: HostModel, saved: SavedRules, d: Diagnostic, line: nu
 const SHOWN_PER_FILE = 10;
 
 /** Each line of `saved` that check refuses or may refuse, once, in file order. */
-function refusedLines(
+export function refusedLines(
   diagnostics: readonly Diagnostic[],
   saved: SavedRules,
 ): { d: Diagnostic; line: number }[] {
