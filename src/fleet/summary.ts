@@ -54,11 +54,12 @@ export interface HostSummary {
   }[];
 }
 
+/** The verdict of a diagnosis, the same in every report: info findings alone leave a host ok. */
 export function verdictOf(result: DiagnosisResult): Verdict {
   if (result.findings.some((f) => f.severity === 'error')) {
     return 'problem';
   }
-  if (result.findings.length > 0) {
+  if (result.findings.some((f) => f.severity === 'warning')) {
     return 'warnings';
   }
   return result.checks.some((c) => c.status === 'unknown' || c.status === 'error') ? 'incomplete' : 'ok';

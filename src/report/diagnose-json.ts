@@ -1,5 +1,6 @@
 // JSON form of a diagnosis: stable, versioned, described by schema/diagnose.schema.json.
 import type { DiagnosisResult } from '../checks/engine.ts';
+import { verdictOf } from '../fleet/summary.ts';
 import type { HostModel } from '../model/host-model.ts';
 import { renderSteps } from '../fixes/render-command.ts';
 import type { Fix } from '../checks/types.ts';
@@ -32,7 +33,6 @@ export function diagnosisToJson(
   result: DiagnosisResult,
   toolVersion: string,
 ): Record<string, unknown> {
-  const errors = result.findings.filter((f) => f.severity === 'error').length;
   return {
     schemaVersion: DIAGNOSE_SCHEMA_VERSION,
     tool: { name: 'nfdoctor', version: toolVersion },
@@ -44,14 +44,7 @@ export function diagnosisToJson(
       systemd: model.systemd,
       ...(model.virt === undefined ? {} : { virt: model.virt }),
     },
-    verdict:
-      errors > 0
-        ? 'problem'
-        : result.findings.length > 0
-          ? 'warnings'
-          : result.checks.some((c) => c.status === 'unknown' || c.status === 'error')
-            ? 'incomplete'
-            : 'ok',
+    verdict: verdictOf(result),
     checks: result.checks.map((c) => ({
       checkId: c.checkId,
       title: c.title,

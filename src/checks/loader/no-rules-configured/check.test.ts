@@ -36,13 +36,53 @@ describe('loader/no-rules-configured', () => {
     ]);
   });
 
-  it('warns on the real dev VM snapshot: no systemd, no module support, nothing saved', async () => {
+  it('on the real dev VM snapshot (a docker container: no init system, nothing loaded or saved) says the entrypoint is what runs, as info', async () => {
     const { run } = await runCheckOn(ID, await openSnapshot(DEV_VM));
     expect(run.status).toBe('fail');
-    expect(run.findings[0]).toMatchObject({ messageId: 'nothingConfigured', severity: 'warning' });
+    expect(run.findings[0]).toMatchObject({ messageId: 'containerNothing', severity: 'info' });
+    expect(run.findings[0]?.message).toBe(
+      'No iptables rules are loaded or saved in this docker container, which has no init system (only its entrypoint runs at start): its traffic is filtered, if at all, by the host',
+    );
+    expect(run.findings[0]?.evidence[0]).toMatchObject({
+      source: 'command: systemd-detect-virt',
+      text: 'docker',
+    });
+    // Not iptables-persistent: its unit would never run without systemd.
+    expect(JSON.stringify(run.findings[0]?.fix)).not.toContain('iptables-persistent');
     expect(
       run.findings[0]?.evidence.some((e) => e.source === '/etc/iptables/rules.v4' && e.note === 'absent'),
     ).toBe(true);
+  });
+
+  it('warns that rules loaded in a container without an init system are gone when it restarts', async () => {
+    const host = memoryReader({
+      files: { '/etc/os-release': 'ID=debian\n' },
+      commands: {
+        'iptables-save.nft': { stdout: LIVE, argv: ['iptables-nft-save'] },
+        'systemd-detect-virt': { stdout: 'podman\n' },
+      },
+    });
+    const { run } = await runCheckOn(ID, host);
+    expect(run.findings[0]).toMatchObject({
+      messageId: 'containerNotPersisted',
+      severity: 'warning',
+      data: { count: 2, virt: 'podman' },
+    });
+    expect(run.findings[0]?.fix?.actions[0]).toMatchObject({ kind: 'manual' });
+    expect(run.findings[0]?.fix?.persistence).toContain('entrypoint');
+  });
+
+  it('keeps the loader advice in a container that runs systemd (LXC system container)', async () => {
+    const host = memoryReader({
+      // /run/systemd/system exists when systemd is the init system (sd_booted(3)).
+      files: { '/etc/os-release': 'ID=debian\n', '/run/systemd/system/session-1.scope': '' },
+      commands: {
+        'iptables-save.nft': { stdout: LIVE, argv: ['iptables-nft-save'] },
+        'systemd-detect-virt': { stdout: 'lxc\n' },
+      },
+    });
+    const { run } = await runCheckOn(ID, host);
+    expect(run.findings[0]).toMatchObject({ messageId: 'notPersisted', severity: 'error' });
   });
 
   it('does not apply when ufw manages the firewall', async () => {

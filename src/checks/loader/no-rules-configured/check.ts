@@ -8,7 +8,7 @@ import {
   type LiveRules,
 } from '../../../model/host-model.ts';
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
-import { distroFamily } from '../../host-commands.ts';
+import { distroFamily, isContainer } from '../../host-commands.ts';
 import { manual } from '../../fix-actions.ts';
 
 const OTHER_FIREWALLS = ['ufw.service', 'firewalld.service', 'nftables.service'];
@@ -74,6 +74,26 @@ function saveFix(model: HostModel): Fix {
   }
 }
 
+/**
+ * A container without an init system (docker, podman ...) runs only its entrypoint when it starts: no
+ * loader unit runs there, and iptables-persistent's would not either. Rules it must have come from the
+ * entrypoint (with CAP_NET_ADMIN); by default the host filters its traffic.
+ */
+function containerFix(): Fix {
+  return {
+    actions: [
+      manual(
+        "Save the rules into the container's image or a volume and restore them from its entrypoint before the service starts; the container needs CAP_NET_ADMIN. If the host should filter instead, put the rules on the host (with Docker, in its DOCKER-USER chain).",
+        'Without an init system, the entrypoint is the only thing that runs at every start of the container.',
+        'iptables-save > /etc/iptables/rules.v4 && ip6tables-save > /etc/iptables/rules.v6   # then in the entrypoint: iptables-restore < /etc/iptables/rules.v4; ip6tables-restore < /etc/iptables/rules.v6',
+      ),
+    ],
+    persistence:
+      'The entrypoint runs at every start of the container, and the saved files come back with its image or volume.',
+    verify: "iptables-save | grep -c -- '-A'   # inside the container, after it restarted",
+  };
+}
+
 export default defineCheck({
   meta: {
     id: 'loader/no-rules-configured',
@@ -84,6 +104,10 @@ export default defineCheck({
         '{{count}} iptables rules are loaded now, but no saved ruleset exists in any known location: they are gone after the next reboot',
       nothingConfigured:
         'No saved iptables ruleset in any known location and no firewall service enabled: nothing loads a firewall at boot',
+      containerNotPersisted:
+        '{{count}} iptables rules are loaded in this {{virt}} container, but nothing restores them when it restarts: it has no init system to run a loader, and no saved ruleset exists',
+      containerNothing:
+        'No iptables rules are loaded or saved in this {{virt}} container, which has no init system (only its entrypoint runs at start): its traffic is filtered, if at all, by the host',
     },
   },
   run(ctx) {
@@ -119,6 +143,23 @@ export default defineCheck({
       ),
     );
     const total = counted.reduce((n, x) => n + x.n, 0);
+    if (isContainer(model) && !model.systemd) {
+      ctx.report({
+        messageId: total > 0 ? 'containerNotPersisted' : 'containerNothing',
+        key: 'saved-rules',
+        data: { count: total, virt: model.virt ?? 'container' },
+        evidence: [
+          evidenceAt('command: systemd-detect-virt', undefined, model.virt, 'a container'),
+          ...liveEvidence,
+          ...looked,
+        ],
+        subjects: ['loader:none'],
+        fix: containerFix(),
+        next: 'A rule that needs a kernel module works only if the host has loaded it: a container cannot load modules.',
+        severity: total > 0 ? 'warning' : 'info',
+      });
+      return undefined;
+    }
     ctx.report({
       messageId: total > 0 ? 'notPersisted' : 'nothingConfigured',
       key: 'saved-rules',
