@@ -24,6 +24,13 @@ const validateCheck = new Ajv2020({ allErrors: true, strict: true }).compile(
 const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-cli-'));
 const emptyRoot = join(scratch, 'empty-root');
 mkdirSync(emptyRoot);
+const nftConf = join(scratch, 'nftables.conf');
+writeFileSync(
+  nftConf,
+  '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n  }\n}\n',
+);
+const script = join(scratch, 'firewall.sh');
+writeFileSync(script, '#!/bin/sh\niptables -P INPUT DROP\niptables -A INPUT -p tcp --dport 22 -j ACCEPT\n');
 
 describe('nfdoctor command line', () => {
   it('stops quietly when the reader of its output has gone (| head): the exit status of the diagnosis, no trace', async () => {
@@ -73,6 +80,16 @@ describe('nfdoctor command line', () => {
     ['a directory', ['check', scratch], /is a directory/],
     ['binary junk', ['check', process.execPath], /contains NUL bytes/],
     ['a file that is not a ruleset', ['check', join(ROOT, 'package.json')], /not an iptables-save ruleset/],
+    [
+      'an nftables.conf',
+      ['check', nftConf],
+      /nftables\.conf: an nftables ruleset \(nft syntax\), not iptables-save: check it with nft -c -f .*nftables\.conf$/,
+    ],
+    [
+      'a shell script of iptables commands',
+      ['check', script],
+      /firewall\.sh: a script of iptables commands, not an iptables-save ruleset: iptables-restore cannot read it/,
+    ],
     ['an unknown option', ['check', '--frobnicate'], /Unknown option '--frobnicate'/],
     ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
     [

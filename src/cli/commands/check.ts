@@ -17,7 +17,13 @@ import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { InputError, UsageError, EXIT } from '../errors.ts';
 import { terminalStyle } from '../options.ts';
-import { readPiecewiseInput, readTextInput, requireDirectory, requireSystemRoot, type PiecewiseText } from '../read-input.ts';
+import {
+  readPiecewiseInput,
+  readTextInput,
+  requireDirectory,
+  requireSystemRoot,
+  type PiecewiseText,
+} from '../read-input.ts';
 import { detectHostBackend } from '../../resolve/host-backend.ts';
 import type { Family } from '../../knowledge/extensions.ts';
 import { reportJson } from '../../report/json-text.ts';
@@ -247,6 +253,29 @@ export async function runCheck(
 }
 
 /** A file with no table and no rule is not a ruleset at all (a wrong path, a config file): say so, exit 2. */
+/** What a file without any "*table" line is instead, said in the one-line error (the file's first piece is enough). */
+export function notARulesetProblem(head: string, path: string): string {
+  if (
+    /^\s*(?:#!\S*\bnft\b|flush ruleset\b|table\s+(?:ip|ip6|inet|arp|bridge|netdev)\s+\S+\s*\{)/m.test(head)
+  ) {
+    return `an nftables ruleset (nft syntax), not iptables-save: check it with nft -c -f ${path}`;
+  }
+  if (/^\s*(?:sudo\s+)?(?:\S*\/)?ip6?tables(?:-legacy|-nft)?\s+(?:-t\s+\S+\s+)?-[ADIRNPFXZ]\s/m.test(head)) {
+    return 'a script of iptables commands, not an iptables-save ruleset: iptables-restore cannot read it; run it (in a network namespace) and check what iptables-save prints';
+  }
+  if (/^\s*<(?:\?xml|zone|service|direct)\b/m.test(head)) {
+    return 'XML (a firewalld zone or service?), not an iptables-save ruleset';
+  }
+  return 'not an iptables-save ruleset (no "*table" line found)';
+}
+
+function firstPiece(text: PiecewiseText): string {
+  for (const piece of text.pieces()) {
+    return piece;
+  }
+  return '';
+}
+
 function assertLooksLikeRuleset(
   files: readonly { path: string; tables: readonly string[] }[],
   inputs: readonly { readonly path: string; readonly text: PiecewiseText }[],
@@ -254,7 +283,7 @@ function assertLooksLikeRuleset(
   for (const f of files) {
     const input = inputs.find((i) => i.path === f.path);
     if (f.tables.length === 0 && input !== undefined && !input.text.blank) {
-      throw new InputError(f.path, 'not an iptables-save ruleset (no "*table" line found)');
+      throw new InputError(f.path, notARulesetProblem(firstPiece(input.text), f.path));
     }
     if (input !== undefined && input.text.blank) {
       throw new InputError(f.path, 'is empty: no rules to check');
