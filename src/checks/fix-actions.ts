@@ -110,8 +110,29 @@ export function modprobe(module: string, risk: Risk, why: string): Action {
   );
 }
 
+/** OpenRC's own commands for a service named by its init script (loaderUnit of 'openrc-iptables'). */
+function openRcCommand(verb: SystemctlVerb, script: string): string | undefined {
+  const name = shQuote(script.slice('/etc/init.d/'.length));
+  switch (verb) {
+    case 'start':
+    case 'restart':
+    case 'stop':
+      return `sudo rc-service ${name} ${verb}`;
+    case 'enable':
+      return `sudo rc-update add ${name} default`;
+    case 'disable':
+      return `sudo rc-update del ${name} default`;
+    case 'unmask':
+    case 'daemon-reload':
+      return undefined;
+  }
+}
+
 /** `service NAME ACTION`: the SysV/OpenRC equivalent where systemd is not PID 1. */
 function serviceCommand(verb: SystemctlVerb, unit: string): string | undefined {
+  if (unit.startsWith('/etc/init.d/')) {
+    return openRcCommand(verb, unit);
+  }
   const name = shQuote(unit.replace(/\.service$/, ''));
   switch (verb) {
     case 'start':

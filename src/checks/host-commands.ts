@@ -3,7 +3,7 @@ import type { JournalEntry } from '../parsers/journal.ts';
 import type { HostModel, LoaderId } from '../model/host-model.ts';
 import type { Evidence } from '../findings/evidence.ts';
 
-export type DistroFamily = 'debian' | 'ubuntu' | 'rhel' | 'arch' | 'alpine' | 'suse' | 'unknown';
+export type DistroFamily = 'debian' | 'ubuntu' | 'rhel' | 'arch' | 'alpine' | 'gentoo' | 'suse' | 'unknown';
 
 export function distroFamily(model: HostModel): DistroFamily {
   const os = model.os;
@@ -26,6 +26,9 @@ export function distroFamily(model: HostModel): DistroFamily {
   if (ids.includes('alpine')) {
     return 'alpine';
   }
+  if (ids.includes('gentoo')) {
+    return 'gentoo';
+  }
   if (ids.some((i) => i.includes('suse'))) {
     return 'suse';
   }
@@ -47,6 +50,9 @@ export function loaderUnit(loader: LoaderId | undefined, family: 'ipv4' | 'ipv6'
     case 'sysv-iptables':
       // RHEL and Arch restore IPv6 rules with a unit of their own.
       return family === 'ipv6' ? 'ip6tables.service' : 'iptables.service';
+    case 'openrc-iptables':
+      // OpenRC has no units: its init script names the service (rc-service, rc-update take the base name).
+      return family === 'ipv6' ? '/etc/init.d/ip6tables' : '/etc/init.d/iptables';
     case 'ufw':
       return 'ufw.service';
     case 'firewalld':
@@ -143,6 +149,8 @@ export function kernelModulePackages(model: HostModel, release: string): string 
       return `sudo zypper install -f kernel-default`;
     case 'alpine':
       return 'sudo apk add linux-lts';
+    case 'gentoo':
+      return `sudo make -C /usr/src/linux modules_install   # Gentoo: or emerge the sys-kernel package of ${release} again`;
     case 'unknown':
       return `install the package that provides /lib/modules/${release} for this kernel`;
   }
@@ -216,6 +224,8 @@ export function installCommand(
       return `sudo zypper install ${rpmPkgs}`;
     case 'alpine':
       return `sudo apk add ${archPkgs}`;
+    case 'gentoo':
+      return `sudo emerge --noreplace ${archPkgs}`;
     case 'unknown':
       return `install ${debPkgs} (Debian/Ubuntu name) with your package manager`;
   }

@@ -10,6 +10,7 @@ import { parseIpsetSave, type IpsetSave } from '../parsers/ipset-save.ts';
 import { parseJournalJson, parseJournalShort, type JournalEntry } from '../parsers/journal.ts';
 import { parseModulesLoad, orderModulesLoadFiles, type ModulesLoadEntry } from '../parsers/modules-load-d.ts';
 import { parseShellVars, type ShellAssignment } from '../parsers/shell-vars.ts';
+import { loadOpenRc, type OpenRc } from './openrc.ts';
 import { parseSystemctlShow } from '../parsers/systemctl-show.ts';
 import { parseSystemctlIsEnabled } from '../parsers/systemctl-text.ts';
 import { resolveUnit, type EffectiveUnit, type UnitSource } from './units.ts';
@@ -26,6 +27,7 @@ export type LoaderId =
   | 'netfilter-persistent'
   | 'iptables-services'
   | 'arch-iptables'
+  | 'openrc-iptables'
   | 'sysv-iptables'
   | 'ufw'
   | 'firewalld'
@@ -155,6 +157,8 @@ export interface HostModel {
   /** Installed kernels other than the running one, newest first. */
   readonly otherKernels: readonly OtherKernel[];
   readonly bootLoader: BootLoaderFiles;
+  /** OpenRC's iptables/ip6tables services (Alpine, Gentoo) and the boot runlevels, when the host has them. */
+  readonly openrc: OpenRc;
   /** Admin units (/etc/systemd/system/*.service), /etc/rc.local and ifupdown hooks: what else runs at boot. */
   readonly bootScripts: readonly FileText[];
   /** Those admin units that restore ipsets (their units are in `units`, their set files in `savedIpsets`). */
@@ -508,6 +512,22 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
       savedRules.push({ ...l, text, ruleset: parsed.value, diagnostics: parsed.diagnostics });
     }
   }
+  // OpenRC's services (Alpine, Gentoo) restore the file their conf.d names.
+  const openrc = await loadOpenRc(reader);
+  for (const l of openrc.loaders) {
+    const text = savedRules.some((r) => r.path === l.savePath) ? undefined : await readSaved(l.savePath);
+    if (text !== undefined) {
+      const parsed = parseIptablesSaveFamily(text, l.savePath, l.family);
+      savedRules.push({
+        path: l.savePath,
+        family: l.family,
+        loader: 'openrc-iptables',
+        text,
+        ruleset: parsed.value,
+        diagnostics: parsed.diagnostics,
+      });
+    }
+  }
   const bootScripts = await loadBootScripts(reader);
   const setRestorers = setRestoreUnits(bootScripts);
   const savedIpsets: (FileText & { parsed: IpsetSave })[] = [];
@@ -634,6 +654,7 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
     unitAliases: await loadUnitAliases(reader),
     ...(nftablesConf === undefined ? {} : { nftablesConf }),
     sysctl,
+    openrc,
     bootScripts,
     setRestoreUnits: setRestorers,
     otherKernels,

@@ -212,6 +212,8 @@ function modulePackages(model: HostModel, release: string, verb: 'install' | 're
       return 'sudo pacman -S linux   # Arch keeps only the newest kernel: then reboot into it';
     case 'alpine':
       return 'sudo apk add linux-lts';
+    case 'gentoo':
+      return `sudo make -C /usr/src/linux modules_install   # Gentoo: or emerge the sys-kernel package of ${release} again`;
     case 'unknown':
       return `install the package that provides /lib/modules/${release}`;
   }
@@ -231,6 +233,8 @@ function distroKernelPackage(model: HostModel): string {
       return 'sudo zypper install kernel-default';
     case 'alpine':
       return 'sudo apk add linux-virt';
+    case 'gentoo':
+      return 'sudo emerge sys-kernel/gentoo-kernel-bin';
     case 'unknown':
       return "install your distribution's kernel package";
   }

@@ -4,6 +4,7 @@ import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
 import { denying, memoryReader } from '../../../testing/memory-reader.ts';
 import { openSnapshot } from '../../../sources/snapshot-reader.ts';
+import { ALPINE_LINKS, alpineFiles } from '../../../testing/openrc-host.ts';
 
 const ID = 'loader/no-rules-configured';
 const DEV_VM = join(import.meta.dirname, '../../../../fixtures/hosts/dev-vm-no-modules.tar.gz');
@@ -83,6 +84,26 @@ describe('loader/no-rules-configured', () => {
     });
     const { run } = await runCheckOn(ID, host);
     expect(run.findings[0]).toMatchObject({ messageId: 'notPersisted', severity: 'error' });
+  });
+
+  it('on Alpine (OpenRC services installed, nothing saved) looks where they restore from and says rc-update, not apt', async () => {
+    const { run } = await runCheckOn(ID, memoryReader({ files: alpineFiles(), links: ALPINE_LINKS }));
+    const f = run.findings[0];
+    expect(f?.messageId).toBe('nothingConfigured');
+    expect(f?.evidence.map((e) => e.source)).toEqual(
+      expect.arrayContaining(['/etc/iptables/rules-save', '/var/lib/ip6tables/rules-save']),
+    );
+    expect(f?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command:
+        'sudo apk add iptables ip6tables && sudo rc-service iptables save && sudo rc-service ip6tables save && sudo rc-update add iptables default && sudo rc-update add ip6tables default',
+    });
+  });
+
+  it('passes on Alpine once the file its conf.d names exists', async () => {
+    const files = alpineFiles({ '/etc/iptables/rules-save': LIVE });
+    const { run } = await runCheckOn(ID, memoryReader({ files, links: ALPINE_LINKS }));
+    expect(run.status).toBe('pass');
   });
 
   it('does not apply when ufw manages the firewall', async () => {

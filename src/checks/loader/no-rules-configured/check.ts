@@ -30,6 +30,25 @@ function liveRuleCount(live: LiveRules): number | undefined {
   );
 }
 
+/**
+ * OpenRC (Alpine, Gentoo): the iptables and ip6tables services save to and restore from the file their
+ * conf.d names (src/model/openrc.ts); `rc-update add` links them into the default runlevel.
+ */
+function openRcSaveFix(install: string): Fix {
+  return {
+    actions: [
+      manual(
+        'Install the iptables services, save the rules loaded now to the files they restore, and add both to the default runlevel.',
+        'OpenRC starts the services of /etc/runlevels/default at every boot, and each restores its saved file.',
+        `${install} && sudo rc-service iptables save && sudo rc-service ip6tables save && sudo rc-update add iptables default && sudo rc-update add ip6tables default`,
+      ),
+    ],
+    persistence:
+      'OpenRC starts iptables and ip6tables from the default runlevel at every boot; each runs iptables-restore on the file its /etc/conf.d file names.',
+    verify: 'rc-update show default | grep -w iptables && sudo iptables-save | grep -c -- "-A"',
+  };
+}
+
 // Nothing is saved, so nothing says which rules are wanted: saving the live rules and installing a loader
 // are a person's decisions (manual steps).
 function saveFix(model: HostModel): Fix {
@@ -46,6 +65,13 @@ function saveFix(model: HostModel): Fix {
         persistence: 'iptables.service reads /etc/sysconfig/iptables on every boot.',
         verify: 'systemctl is-enabled iptables && sudo iptables-save | grep -c -- "-A"',
       };
+    case 'alpine':
+    case 'gentoo':
+      return openRcSaveFix(
+        distroFamily(model) === 'alpine'
+          ? 'sudo apk add iptables ip6tables'
+          : 'sudo emerge --noreplace net-firewall/iptables',
+      );
     case 'arch':
       return {
         actions: [
@@ -127,9 +153,10 @@ export default defineCheck({
         `the firewall is managed by ${other.unit} (${other.source}), not by saved iptables rules`,
       );
     }
-    const looked: Evidence[] = SAVED_RULES_LAYOUT.map((l) =>
-      evidenceAt(l.path, undefined, undefined, 'absent'),
-    );
+    const looked: Evidence[] = [
+      ...SAVED_RULES_LAYOUT.map((l) => l.path),
+      ...model.openrc.loaders.map((l) => l.savePath),
+    ].map((path) => evidenceAt(path, undefined, undefined, 'absent'));
     const live = model.liveRules.filter((l) => l.fact.status === 'ok' && l.backend !== 'default');
     const counted = live.map((l) => ({ l, n: liveRuleCount(l) ?? 0 })).filter((x) => x.n > 0);
     const liveEvidence = model.liveRules.map((l) =>

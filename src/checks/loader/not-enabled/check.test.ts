@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable, STOCK_NETFILTER_PERSISTENT_UNIT } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
+import { ALPINE_LINKS, alpineFiles } from '../../../testing/openrc-host.ts';
 
 const ID = 'loader/not-enabled';
 const RULES = '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n';
@@ -213,6 +214,53 @@ describe('loader/not-enabled on generated hosts', () => {
   it('is not-applicable without saved rules, unknown when enablement cannot be read', async () => {
     expect((await runCheckOn(ID, memoryReader({ files: {} }))).run.status).toBe('not-applicable');
     const { run } = await runCheckOn(ID, debian({}, { 'systemctl.is-enabled.netfilter-persistent': '' }));
+    expect(run.status).toBe('unknown');
+  });
+});
+
+describe('loader/not-enabled on OpenRC hosts (Alpine files from the package)', () => {
+  const RULES = '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n';
+  const alpine = (links: Record<string, string> = {}) =>
+    memoryReader({
+      files: alpineFiles({ '/etc/iptables/rules-save': RULES }),
+      links: { ...ALPINE_LINKS, ...links },
+    });
+
+  it('passes when the iptables service is linked into a boot runlevel', async () => {
+    const { run } = await runCheckOn(
+      ID,
+      alpine({ '/etc/runlevels/default/iptables': '/etc/init.d/iptables' }),
+    );
+    expect(run.status).toBe('pass');
+  });
+
+  it('fails when no runlevel starts it, with the runlevel listings as evidence and rc-update as the fix', async () => {
+    const { run } = await runCheckOn(ID, alpine());
+    expect(run.findings.map((f) => f.message)).toEqual([
+      '/etc/init.d/iptables is in no boot runlevel of OpenRC (sysinit, boot, default): nothing restores /etc/iptables/rules-save at boot',
+    ]);
+    const f = run.findings[0];
+    expect(f?.evidence).toContainEqual(
+      expect.objectContaining({ source: '/etc/runlevels/default', text: 'sshd', note: 'no iptables' }),
+    );
+    expect(f?.fix?.actions.map((a) => (a.kind === 'manual' ? a.command : a.kind))).toEqual([
+      'sudo rc-update add iptables default',
+      'sudo rc-service iptables start',
+    ]);
+    // SAVE_ON_STOP="yes" in the packaged conf.d: a stop saves whatever is loaded over the file.
+    expect(f?.next).toContain('SAVE_ON_STOP="yes" (/etc/conf.d/iptables line 11)');
+  });
+
+  it('says unknown when no runlevel could be listed (a snapshot without the listings)', async () => {
+    const host = alpine();
+    const unlisted = {
+      ...host,
+      listDir: (path: string) =>
+        path.startsWith('/etc/runlevels/')
+          ? Promise.resolve({ path, status: 'not-collected' as const, reason: 'not in the snapshot' })
+          : host.listDir(path),
+    };
+    const { run } = await runCheckOn(ID, unlisted);
     expect(run.status).toBe('unknown');
   });
 });

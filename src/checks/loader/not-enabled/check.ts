@@ -24,6 +24,7 @@ import type { HostModel, LoaderId, UnitInfo } from '../../../model/host-model.ts
 import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { distroFamily, iptablesServicesPackage, loaderUnit, rpmTool } from '../../host-commands.ts';
 import { commentLine, manual, restartLoader, restartLoaderLater, systemctl } from '../../fix-actions.ts';
+import { BOOT_RUNLEVELS, bootRunlevel } from '../../../model/openrc.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
 
 const ID = 'loader/not-enabled';
@@ -444,6 +445,79 @@ function fights(model: HostModel, owner: Owner): FindingInput[] {
   return out;
 }
 
+/**
+ * OpenRC (Alpine, Gentoo): a service starts at boot when a runlevel links it (`rc-update add iptables
+ * default` makes /etc/runlevels/default/iptables). 'unknown' when no boot runlevel could be listed.
+ */
+function openRcFindings(model: HostModel): FindingInput[] | 'unknown' {
+  const out: FindingInput[] = [];
+  for (const loader of model.openrc.loaders) {
+    const files = model.savedRules.filter(
+      (r) => r.loader === 'openrc-iptables' && r.path === loader.savePath,
+    );
+    if (files.length === 0) {
+      continue;
+    }
+    const level = bootRunlevel(model.openrc, loader.service);
+    if (level === 'unknown') {
+      return 'unknown';
+    }
+    if (level !== 'none') {
+      continue;
+    }
+    const owner: Owner = {
+      unit: loader.initScript,
+      loader: 'openrc-iptables',
+      files: files.map((f) => f.path),
+    };
+    out.push({
+      messageId: 'notInRunlevel',
+      key: `${loader.initScript}:not-in-runlevel`,
+      data: { unit: loader.initScript, service: loader.service, files: owner.files.join(', ') },
+      evidence: [
+        ...BOOT_RUNLEVELS.flatMap((l) => {
+          const entries = model.openrc.runlevels.get(l);
+          return entries === undefined
+            ? []
+            : [
+                evidenceAt(
+                  `/etc/runlevels/${l}`,
+                  undefined,
+                  entries.length === 0 ? '(empty)' : entries.join(' '),
+                  `no ${loader.service}`,
+                ),
+              ];
+        }),
+        ...ownerEvidence(owner),
+      ],
+      subjects: [`unit:${loader.initScript}`, 'loader:openrc-iptables'],
+      fix: {
+        actions: [
+          systemctl(
+            model,
+            'enable',
+            loader.initScript,
+            'safe',
+            'Links the service into the default runlevel, which OpenRC starts at every boot.',
+          ),
+          startNow(
+            model,
+            'Restores the saved rules now (this replaces the rules loaded now).',
+            loader.initScript,
+          ),
+        ],
+        persistence: `OpenRC starts every service linked in /etc/runlevels/default at boot; ${loader.service} then restores ${owner.files.join(', ')}.`,
+        verify: `rc-update show default | grep -w ${loader.service}; rc-service ${loader.service} status`,
+      },
+      next:
+        loader.saveOnStop === undefined
+          ? `If the rules were loaded by hand since the last boot, save them first (rc-service ${loader.service} save), or starting the service restores the older file.`
+          : `If the rules were loaded by hand since the last boot, save them first (rc-service ${loader.service} save), or starting the service restores the older file; with SAVE_ON_STOP="yes" (${loader.saveOnStop.file} line ${String(loader.saveOnStop.line)}) every stop of the service saves the live rules over the file.`,
+    });
+  }
+  return out;
+}
+
 export default defineCheck({
   meta: {
     id: ID,
@@ -461,6 +535,8 @@ export default defineCheck({
         'nftables.service is enabled next to {{unit}} and its ruleset starts with "flush ruleset": if it runs second it deletes the rules from {{files}}',
       secondLoader:
         '{{other}} is a separate unit enabled next to {{unit}}: two loaders restore rules at boot',
+      notInRunlevel:
+        '{{unit}} is in no boot runlevel of OpenRC (sysinit, boot, default): nothing restores {{files}} at boot',
     },
   },
   run(ctx) {
@@ -469,7 +545,17 @@ export default defineCheck({
       return notApplicable('no saved iptables rules on this host');
     }
     if (!model.systemd) {
-      return unknown('the host does not run systemd; SysV/OpenRC start links are not checked yet');
+      if (model.savedRules.every((r) => r.loader === 'openrc-iptables')) {
+        const found = openRcFindings(model);
+        if (found === 'unknown') {
+          return unknown('no OpenRC boot runlevel (/etc/runlevels/sysinit, boot, default) could be listed');
+        }
+        for (const f of found) {
+          ctx.report(f);
+        }
+        return undefined;
+      }
+      return unknown('the host does not run systemd; SysV start links are not checked yet');
     }
     let undecided = 0;
     for (const owner of ownerUnits(model)) {

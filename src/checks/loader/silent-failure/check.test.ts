@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { ALPINE_LINKS, alpineFiles } from '../../../testing/openrc-host.ts';
 import { runCheckOn } from '../../testing.ts';
 import { labHost, labAvailable } from '../../../testing/lab-host.ts';
 import { memoryReader } from '../../../testing/memory-reader.ts';
@@ -216,3 +217,22 @@ describe.skipIf(!existsSync(HEALTHY_SNAPSHOT))(
     });
   },
 );
+
+describe('loader/silent-failure on an OpenRC host whose iptables service is in no runlevel', () => {
+  it('hangs the empty ruleset under the not-enabled finding and names the runlevel state', async () => {
+    const rules = '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n';
+    const host = memoryReader({
+      files: alpineFiles({ '/etc/iptables/rules-save': rules }),
+      links: ALPINE_LINKS,
+      commands: { 'iptables-save.nft': { stdout: '', argv: ['iptables-nft-save'] } },
+    });
+    const { run } = await runCheckOn('loader/silent-failure', host);
+    const empty = run.findings.find((f) => f.messageId === 'noRules');
+    expect(empty?.message).toContain('/etc/init.d/iptables is in no OpenRC boot runlevel');
+    expect(empty?.causedBy).toEqual(['loader/not-enabled#/etc/init.d/iptables:not-in-runlevel']);
+    expect(empty?.fix?.actions[0]).toMatchObject({
+      kind: 'manual',
+      command: 'sudo rc-service iptables restart',
+    });
+  });
+});

@@ -3,6 +3,7 @@
 import { defineCheck, notApplicable, unknown, type Finding, type FindingInput } from '../../types.ts';
 import type { HostModel, SavedRules } from '../../../model/host-model.ts';
 import type { Evidence } from '../../../findings/evidence.ts';
+import { bootRunlevel } from '../../../model/openrc.ts';
 import {
   compareRulesets,
   countRules,
@@ -118,6 +119,15 @@ function comparisonEvidence(saved: SavedRules, c: RulesetComparison): Evidence[]
 }
 
 function unitState(model: HostModel, unit: string): string {
+  const service = model.openrc.loaders.find((l) => l.initScript === unit)?.service;
+  if (service !== undefined) {
+    const level = bootRunlevel(model.openrc, service);
+    return level === 'unknown'
+      ? 'in an OpenRC runlevel or not (unknown)'
+      : level === 'none'
+        ? 'in no OpenRC boot runlevel'
+        : `in the OpenRC runlevel ${level}`;
+  }
   const show = model.units.get(unit)?.show;
   const active = show?.get('ActiveState');
   const sub = show?.get('SubState');
@@ -434,9 +444,15 @@ export default defineCheck({
           unit,
         ),
       ];
+      // Without systemd's unit state (OpenRC, SysV), a finding about the loader itself (not in a runlevel)
+      // is what left the ruleset empty.
+      const loaderCauses =
+        empty && model.units.get(unit)?.show === undefined
+          ? findingsFor(ctx, [`unit:${unit}`]).map((f) => f.id)
+          : [];
       const common = {
         subjects: [`ruleset-not-loaded:${saved.path}`],
-        causedBy: causeIds,
+        causedBy: [...causeIds, ...loaderCauses],
         fix: {
           actions,
           persistence: `${unit} loads ${saved.path} at every boot; if something flushes the rules after boot (another firewall manager, a script), disable it or the rules vanish again.`,
@@ -453,7 +469,9 @@ export default defineCheck({
           next:
             causeIds.length > 0
               ? 'The unit stays green while the test load fails: nothing alerts on this, so watch the journal for "New rules NOT loaded" after each change.'
-              : 'If the rules were loaded and later flushed, look for what flushed them (firewalld, ufw, a cron job, `netfilter-persistent flush`).',
+              : loaderCauses.length > 0
+                ? `Nothing loaded ${saved.path} on this boot because ${unit} did not start: the fix above makes every boot load it.`
+                : 'If the rules were loaded and later flushed, look for what flushed them (firewalld, ufw, a cron job, `netfilter-persistent flush`).',
         });
       } else {
         const missing =

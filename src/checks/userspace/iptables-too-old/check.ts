@@ -184,6 +184,8 @@ function upgradeCommand(model: HostModel): string {
       return 'sudo zypper update iptables';
     case 'alpine':
       return 'sudo apk upgrade iptables';
+    case 'gentoo':
+      return 'sudo emerge --update --oneshot net-firewall/iptables';
     case 'unknown':
       return 'upgrade the iptables package';
   }
