@@ -110,12 +110,18 @@ export function modprobe(module: string, risk: Risk, why: string): Action {
   );
 }
 
-/** OpenRC's own commands for a service named by its init script (loaderUnit of 'openrc-iptables'). */
+/**
+ * OpenRC's own commands for a service named by its init script (loaderUnit of 'openrc-iptables'). Never
+ * `restart`: its stop() saves the live rules over the saved file when SAVE_ON_STOP="yes" (the packaged
+ * default), so restarting a host whose live rules are empty or wrong would overwrite the file it should
+ * load. `reload` (a started service) flushes and restores the file without saving; a stopped one starts.
+ */
 function openRcCommand(verb: SystemctlVerb, script: string): string | undefined {
   const name = shQuote(script.slice('/etc/init.d/'.length));
   switch (verb) {
-    case 'start':
     case 'restart':
+      return `sudo rc-service ${name} reload || sudo rc-service ${name} start`;
+    case 'start':
     case 'stop':
       return `sudo rc-service ${name} ${verb}`;
     case 'enable':

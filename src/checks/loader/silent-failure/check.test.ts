@@ -230,9 +230,10 @@ describe('loader/silent-failure on an OpenRC host whose iptables service is in n
     const empty = run.findings.find((f) => f.messageId === 'noRules');
     expect(empty?.message).toContain('/etc/init.d/iptables is in no OpenRC boot runlevel');
     expect(empty?.causedBy).toEqual(['loader/not-enabled#/etc/init.d/iptables:not-in-runlevel']);
+    // Not restart: with SAVE_ON_STOP="yes" its stop() would save the empty live ruleset over the file.
     expect(empty?.fix?.actions[0]).toMatchObject({
       kind: 'manual',
-      command: 'sudo rc-service iptables restart',
+      command: 'sudo rc-service iptables reload || sudo rc-service iptables start',
     });
   });
 });
