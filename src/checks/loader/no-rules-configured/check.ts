@@ -66,12 +66,9 @@ function saveFix(model: HostModel): Fix {
         verify: 'systemctl is-enabled iptables && sudo iptables-save | grep -c -- "-A"',
       };
     case 'alpine':
+      return openRcSaveFix('sudo apk add iptables ip6tables');
     case 'gentoo':
-      return openRcSaveFix(
-        distroFamily(model) === 'alpine'
-          ? 'sudo apk add iptables ip6tables'
-          : 'sudo emerge --noreplace net-firewall/iptables',
-      );
+      return openRcSaveFix('sudo emerge --noreplace net-firewall/iptables');
     case 'arch':
       return {
         actions: [
@@ -105,20 +102,18 @@ function saveFix(model: HostModel): Fix {
  * loader unit runs there, and iptables-persistent's would not either. Rules it must have come from the
  * entrypoint (with CAP_NET_ADMIN); by default the host filters its traffic.
  */
-function containerFix(): Fix {
-  return {
-    actions: [
-      manual(
-        "Save the rules into the container's image or a volume and restore them from its entrypoint before the service starts; the container needs CAP_NET_ADMIN. If the host should filter instead, put the rules on the host (with Docker, in its DOCKER-USER chain).",
-        'Without an init system, the entrypoint is the only thing that runs at every start of the container.',
-        'iptables-save > /etc/iptables/rules.v4 && ip6tables-save > /etc/iptables/rules.v6   # then in the entrypoint: iptables-restore < /etc/iptables/rules.v4; ip6tables-restore < /etc/iptables/rules.v6',
-      ),
-    ],
-    persistence:
-      'The entrypoint runs at every start of the container, and the saved files come back with its image or volume.',
-    verify: "iptables-save | grep -c -- '-A'   # inside the container, after it restarted",
-  };
-}
+const CONTAINER_FIX: Fix = {
+  actions: [
+    manual(
+      "Save the rules into the container's image or a volume and restore them from its entrypoint before the service starts; the container needs CAP_NET_ADMIN. If the host should filter instead, put the rules on the host (with Docker, in its DOCKER-USER chain).",
+      'Without an init system, the entrypoint is the only thing that runs at every start of the container.',
+      'iptables-save > /etc/iptables/rules.v4 && ip6tables-save > /etc/iptables/rules.v6   # then in the entrypoint: iptables-restore < /etc/iptables/rules.v4; ip6tables-restore < /etc/iptables/rules.v6',
+    ),
+  ],
+  persistence:
+    'The entrypoint runs at every start of the container, and the saved files come back with its image or volume.',
+  verify: "iptables-save | grep -c -- '-A'   # inside the container, after it restarted",
+};
 
 export default defineCheck({
   meta: {
@@ -181,7 +176,7 @@ export default defineCheck({
           ...looked,
         ],
         subjects: ['loader:none'],
-        fix: containerFix(),
+        fix: CONTAINER_FIX,
         next: 'A rule that needs a kernel module works only if the host has loaded it: a container cannot load modules.',
         severity: total > 0 ? 'warning' : 'info',
       });

@@ -11,7 +11,7 @@ import { evidenceAt } from '../../../findings/evidence.ts';
 import { loaderUnitFor } from '../../host-commands.ts';
 import { manual, rawLine, restartLoaderLater } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
-import { testCommand } from '../evidence.ts';
+import { saveTool, testCommand } from '../evidence.ts';
 import { refusedLines } from '../saved-rules-refused/check.ts';
 
 const ID = 'loader/rules-file-family';
@@ -32,8 +32,8 @@ function findingFor(
 ): FindingInput {
   const own = FAMILY_NAME[saved.family];
   const other = saved.family === 'ipv6' ? 'IPv4' : 'IPv6';
-  const tool =
-    saved.ruleset.generatedBy?.tool ?? (saved.family === 'ipv6' ? 'iptables-save' : 'ip6tables-save');
+  // The parser warns only about a header it read, so generatedBy is there.
+  const tool = saved.ruleset.generatedBy?.tool ?? 'the other iptables-save';
   const restore = saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
   const unit = loaderUnitFor(saved);
   const headerLine = header.at.line ?? 1;
@@ -67,7 +67,7 @@ function findingFor(
       actions: [
         manual(
           `Put ${own} rules into ${saved.path}: it holds the ${other} rules (${tool} wrote it, line ${String(headerLine)}). ` +
-            `Restore your ${own} copy of the file, or write the ${own} rules; \`sudo ${saved.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save'} > ${saved.path}\` saves the live ${own} rules, but while this file fails to load those are not the saved rules (often none at all).`,
+            `Restore your ${own} copy of the file, or write the ${own} rules; \`sudo ${saveTool(saved)} > ${saved.path}\` saves the live ${own} rules, but while this file fails to load those are not the saved rules (often none at all).`,
           `${unit} restores ${saved.path} with ${restore}, which reads only ${own} addresses and options: line by line the ${other} ones fail, so correcting the first one only moves the failure.`,
           `sudoedit ${shQuote(saved.path)}`,
         ),
@@ -76,7 +76,7 @@ function findingFor(
       persistence: `${unit} loads ${saved.path} with ${restore} at every boot; once it holds ${own} rules, every boot loads them.`,
       verify: `${testCommand(saved)} && echo test passes`,
     },
-    next: `Until ${saved.path} loads, the host has no ${own} firewall from it (the built-in chains accept everything). Keep one file per family: ${saved.family === 'ipv6' ? 'ip6tables-save' : 'iptables-save'} writes ${own} rules only.`,
+    next: `Until ${saved.path} loads, the host has no ${own} firewall from it (the built-in chains accept everything). Keep one file per family: ${saveTool(saved)} writes ${own} rules only.`,
   };
 }
 
