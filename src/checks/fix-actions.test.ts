@@ -2,14 +2,24 @@
 // names, line edits that name the exact current line of that host's file, files nfdoctor owns, and free text
 // only in `manual` steps.
 import { describe, it, expect } from 'vitest';
+import {
+  distroHost,
+  MODPROBE_BLOCK_RECENT,
+  okFact,
+  rhelConfig,
+  rhelTree,
+  showUnit,
+} from '../testing/distro-hosts.ts';
+import { rhelFailedStartJournal } from './distro-scenarios.ts';
+import { buildHostModel } from '../model/host-model.ts';
+import { runChecks } from './engine.ts';
+import { CHECKS } from './index.ts';
+import { planFix, selectSteps } from '../fixes/plan.ts';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labHost, LAB_CAPTURES } from '../testing/lab-host.ts';
 import { memoryReader } from '../testing/memory-reader.ts';
 import { openSnapshot } from '../sources/snapshot-reader.ts';
-import { buildHostModel } from '../model/host-model.ts';
-import { runChecks } from './engine.ts';
-import { CHECKS } from './index.ts';
 import { WRITTEN_BY_MARKER, invalidReason, type Action } from '../fixes/actions.ts';
 import { commentLine, disableLine, rawLine, replaceLine } from './fix-actions.ts';
 import type { HostReader } from '../sources/host-reader.ts';
@@ -131,5 +141,50 @@ describe('line edits name the exact line or become manual steps', () => {
       content: `${WRITTEN_BY_MARKER}\n# packaged\n# disabled by nfdoctor: blacklist xt_recent\n`,
       mode: 0o644,
     });
+  });
+});
+
+describe('restarting the loader of iptables-services with IPTABLES_SAVE_ON_STOP="yes"', () => {
+  // The RHEL 8 host of distro-scenarios' rhel8-fallback-loaded: the unit is active with the fallback rules
+  // live; a `systemctl restart` would run iptables.init stop, whose save() writes them over the saved file.
+  async function planOn(config: string) {
+    const host = distroHost(
+      rhelTree({
+        enabled: ['iptables.service'],
+        files: {
+          '/etc/modprobe.d/no-xt-recent.conf': MODPROBE_BLOCK_RECENT,
+          '/etc/sysconfig/iptables-config': config,
+        },
+      }),
+      {
+        lsmodFrom: 'missing-xt-recent',
+        commands: {
+          'journal.boot': okFact(rhelFailedStartJournal()),
+          'systemctl.show.iptables': showUnit('iptables.service', 'failed', 'exit-code'),
+          'systemctl.is-enabled.iptables': okFact('enabled\n'),
+          'iptables-save.default': okFact(''),
+          'iptables-save.nft': okFact(''),
+        },
+      },
+    );
+    const result = runChecks(CHECKS, await buildHostModel(host));
+    return selectSteps(planFix(result.findings), { includeReview: false, noRestart: false });
+  }
+
+  it('applies a restart with the package default, and only offers reload-or-restart with the setting', async () => {
+    const restart = (s: Awaited<ReturnType<typeof planOn>>) =>
+      s.apply.some((st) => st.action.kind === 'systemctl' && st.action.verb === 'restart');
+    expect(restart(await planOn(rhelConfig()))).toBe(true);
+    const saving = await planOn(rhelConfig({ IPTABLES_SAVE_ON_STOP: 'yes' }));
+    expect(restart(saving)).toBe(false);
+    const manualSteps = saving.skipped.map((x) => x.step.action).filter((a) => a.kind === 'manual');
+    expect(manualSteps).toContainEqual(
+      expect.objectContaining({
+        command: 'sudo systemctl reload-or-restart iptables.service',
+        instruction: expect.stringMatching(
+          /with reload, not restart: with IPTABLES_SAVE_ON_STOP="yes" \(\/etc\/sysconfig\/iptables-config line \d+\) a restart first saves the live rules over the saved file/,
+        ),
+      }),
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
 import type { HostModel } from '../model/host-model.ts';
 import { renderCommand } from '../fixes/render-command.ts';
 import { loaderUnit, primaryLoader } from './host-commands.ts';
+import { effectiveShellVar } from '../parsers/shell-vars.ts';
 
 export function manual(instruction: string, why: string, command?: string): ManualAction {
   return { kind: 'manual', instruction, why, ...(command === undefined ? {} : { command }) };
@@ -182,7 +183,38 @@ export function restartLoader(model: HostModel, why: string, unit?: string): Act
   if (modulesWaitForReboot(model)) {
     return rebootWhileModulesDisabled();
   }
-  return systemctl(model, 'restart', unit ?? loaderUnit(primaryLoader(model)), 'safe', why);
+  const u = unit ?? loaderUnit(primaryLoader(model));
+  const saving = saveOnStop(model, u);
+  if (saving !== undefined) {
+    return manual(reloadInstead(u, saving), why, `sudo systemctl reload-or-restart ${shQuote(u)}`);
+  }
+  return systemctl(model, 'restart', u, 'safe', why);
+}
+
+/**
+ * iptables.init (iptables-services) runs save() before stop() when IPTABLES_SAVE_ON_STOP="yes"
+ * (IP6TABLES_SAVE_ON_STOP for ip6tables): a `systemctl restart` of the active unit (ExecStop= then
+ * ExecStart=) first writes the live rules, whatever they are, over the saved file. `reload` (ExecReload=,
+ * iptables.init reload) restores the file without saving; reload-or-restart starts a unit that is not active.
+ */
+function saveOnStop(
+  model: HostModel,
+  unit: string,
+): { setting: string; file: string; line: number } | undefined {
+  const [config, name] =
+    unit === 'iptables.service'
+      ? [model.sysconfigIptables, 'IPTABLES_SAVE_ON_STOP']
+      : unit === 'ip6tables.service'
+        ? [model.sysconfigIp6tables, 'IP6TABLES_SAVE_ON_STOP']
+        : [undefined, ''];
+  const a = config === undefined ? undefined : effectiveShellVar(config.vars, name);
+  return config === undefined || a?.value !== 'yes'
+    ? undefined
+    : { setting: `${name}="yes"`, file: config.path, line: a.line };
+}
+
+function reloadInstead(unit: string, saving: { setting: string; file: string; line: number }): string {
+  return `Load the saved rules into ${unit} with reload, not restart: with ${saving.setting} (${saving.file} line ${String(saving.line)}) a restart first saves the live rules over the saved file.`;
 }
 
 /** The restart of the loader as a manual step: for fixes whose earlier steps a person has to do first. */
@@ -191,6 +223,14 @@ export function restartLoaderLater(model: HostModel, why: string, unit?: string)
     return rebootWhileModulesDisabled();
   }
   const u = unit ?? loaderUnit(primaryLoader(model));
+  const saving = model.systemd ? saveOnStop(model, u) : undefined;
+  if (saving !== undefined) {
+    return manual(
+      `After the steps above: ${reloadInstead(u, saving)}`,
+      why,
+      `sudo systemctl reload-or-restart ${shQuote(u)}`,
+    );
+  }
   return manual(
     `After the steps above, restart ${u} so the saved rules load.`,
     why,

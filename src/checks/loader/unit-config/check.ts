@@ -11,7 +11,8 @@
 //    configured" (firewalls) order themselves before. RHEL's iptables.service has Before= and Wants= on it;
 //    Arch's iptables.service has neither, so interfaces can come up before the rules are loaded.
 //  - iptables.init (RHEL 7 lines 451/438, RHEL 8 lines 339/326): `stop)` runs save() first when
-//    IPTABLES_SAVE_ON_STOP="yes", restart() when IPTABLES_SAVE_ON_RESTART="yes": the live ruleset, whatever it is
+//    IPTABLES_SAVE_ON_STOP="yes", restart() when IPTABLES_SAVE_ON_RESTART="yes" (under systemd only when the script
+//    is run by hand: `systemctl restart` runs the unit's ExecStop= and ExecStart=): the live ruleset, whatever it is
 //    at that moment (flushed by hand, rewritten by another tool), replaces /etc/sysconfig/iptables; save() keeps
 //    the previous file as /etc/sysconfig/iptables.save.
 //  - RHEL 7's iptables.init only (IPTABLES_MODULES_UNLOAD, default "yes"; RHEL 8's script has no such option):
@@ -294,8 +295,18 @@ function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
   const saved = model.savedRules.find((s) => s.path === f.data);
   const out: FindingInput[] = [];
   for (const [suffix, messageId, when] of [
-    ['SAVE_ON_STOP', 'saveOnStop', `every stop (every shutdown and \`systemctl stop ${f.tool}\`)`],
-    ['SAVE_ON_RESTART', 'saveOnRestart', `every \`systemctl restart ${f.tool}\``],
+    // systemd restarts the unit with ExecStop= then ExecStart= (iptables.init stop, start): SAVE_ON_STOP
+    // decides there; the script's own restart (and SAVE_ON_RESTART) runs only when someone calls it.
+    [
+      'SAVE_ON_STOP',
+      'saveOnStop',
+      `every stop (every shutdown, \`systemctl stop ${f.tool}\` and \`systemctl restart ${f.tool}\`, which stops first)`,
+    ],
+    [
+      'SAVE_ON_RESTART',
+      'saveOnRestart',
+      `\`${f.tool}.init restart\` run by hand (\`systemctl restart ${f.tool}\` runs the script's stop and start instead, where ${f.prefix}_SAVE_ON_STOP decides)`,
+    ],
   ] as const) {
     const name = `${f.prefix}_${suffix}`;
     const a = f.vars === undefined ? undefined : effectiveShellVar(f.vars.vars, name);
