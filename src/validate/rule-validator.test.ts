@@ -253,3 +253,42 @@ describe('rules iptables-restore 1.8.9 loads are never rejected', () => {
     }
   });
 });
+
+describe("the other family's ICMP: a rule that loads and matches nothing (iptables says nothing)", () => {
+  const filter = (rule: string) => `*filter\n:INPUT DROP [0:0]\n${rule}\nCOMMIT\n`;
+  const warned = (text: string, family: IpFamily) =>
+    validate(text, family).rejected.map((d) => [d.code, d.severity, d.at.line]);
+
+  it('warns on -p icmp in IPv6 (rules.v4 copied to rules.v6) and -p ipv6-icmp in IPv4, at the line', () => {
+    expect(warned(filter('-A INPUT -p icmp -j ACCEPT'), 'ipv6')).toEqual([
+      ['protocol-of-other-family', 'warning', 3],
+    ]);
+    expect(warned(filter('-A INPUT -p 1 -j ACCEPT'), 'ipv6')).toEqual([
+      ['protocol-of-other-family', 'warning', 3],
+    ]);
+    expect(warned(filter('-A INPUT -p ipv6-icmp -j ACCEPT'), 'ipv4')).toEqual([
+      ['protocol-of-other-family', 'warning', 3],
+    ]);
+    expect(validate(filter('-A INPUT -p icmp -j ACCEPT'), 'ipv6').rejected[0]?.message).toBe(
+      '-p icmp in an IPv6 rule is protocol 1 (ICMP for IPv4), which IPv6 packets do not carry: the rule loads and matches nothing; ICMPv6 (ping, neighbor discovery) is -p ipv6-icmp',
+    );
+  });
+
+  it('says nothing of the right ICMP, a negation, or a rule iptables refuses anyway', () => {
+    expect(warned(filter('-A INPUT -p ipv6-icmp -j ACCEPT'), 'ipv6')).toEqual([]);
+    expect(warned(filter('-A INPUT -p icmp -j ACCEPT'), 'ipv4')).toEqual([]);
+    expect(warned(filter('-A INPUT ! -p icmp -j ACCEPT'), 'ipv6')).toEqual([]);
+    // -m icmp does not exist for ip6tables: that is the error (iptables' words), not this warning.
+    const mIcmp = validate(filter('-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT'), 'ipv6').rejected;
+    expect(mIcmp.map((d) => [d.code, d.severity])).toEqual([['rule-rejected', 'error']]);
+    expect(mIcmp[0]?.message).toBe(
+      "Couldn't load match `icmp':No such file or directory: ip6tables matches ICMPv6 with -p ipv6-icmp -m icmp6 --icmpv6-type",
+    );
+    expect(
+      validate(filter('-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT'), 'ipv4').rejected[0]
+        ?.message,
+    ).toBe(
+      "Couldn't load match `icmp6':No such file or directory: iptables matches ICMP with -p icmp -m icmp --icmp-type",
+    );
+  });
+});

@@ -33,6 +33,71 @@ import { ChainFlow, type FlowBackends, type FlowTable } from './chain-flow.ts';
 import { builtinChains } from '../parsers/iptables-save.ts';
 
 export const RULE_REJECTED = 'rule-rejected';
+/**
+ * An extension iptables ships for the other family only (`-m icmp` in ip6tables, `-m icmp6` in iptables):
+ * xtables_find_match() finds no libip6t_/libxt_ library and iptables-restore fails with "Couldn't load match
+ * `icmp':No such file or directory" (measured with ip6tables-restore 1.8.9, both backends). Extensions
+ * iptables does not know for either family (xtables-addons' geoip ...) are left to the library checks.
+ */
+function otherFamilyExtensionError(rule: Rule, family: 'ipv4' | 'ipv6'): string | undefined {
+  const other = family === 'ipv6' ? 'ipv4' : 'ipv6';
+  const onlyOther = (kind: 'match' | 'target', name: string): boolean =>
+    grammarFor(kind, name, family) === undefined && grammarFor(kind, name, other) !== undefined;
+  const message = (kind: 'match' | 'target', name: string): string => {
+    const hint =
+      name === 'icmp'
+        ? ': ip6tables matches ICMPv6 with -p ipv6-icmp -m icmp6 --icmpv6-type'
+        : name === 'icmp6'
+          ? ': iptables matches ICMP with -p icmp -m icmp --icmp-type'
+          : `: ${name} is an ${other === 'ipv4' ? 'IPv4' : 'IPv6'}-only extension`;
+    return `Couldn't load ${kind} \`${name}':No such file or directory${hint}`;
+  };
+  for (const m of rule.matches) {
+    const name = matchLookupName(m.name);
+    if (onlyOther('match', name)) {
+      return message('match', m.name);
+    }
+  }
+  const target = rule.target;
+  if (target?.kind === 'extension' && onlyOther('target', target.name)) {
+    return message('target', target.name);
+  }
+  return undefined;
+}
+
+/** A rule that loads but can match nothing: the other family's ICMP protocol (otherFamilyIcmpWarning). */
+export const OTHER_FAMILY_ICMP = 'protocol-of-other-family';
+
+const ICMPV6_PROTOCOL = new Set(['ipv6-icmp', 'icmpv6', 'icmp6', '58']);
+
+/**
+ * `-p icmp` in an IPv6 rule (a rules.v4 copied to rules.v6) asks for next header 1, which IPv6 packets do not
+ * carry: ip6tables-restore loads it and it matches nothing, so with a DROP policy ping and neighbor
+ * discovery (ICMPv6, 58; RFC 4861) are dropped and IPv6 stops working. The other way round, `-p ipv6-icmp`
+ * in an IPv4 rule matches nothing either. Neither iptables prints a word (measured with iptables 1.8.9).
+ */
+export function otherFamilyIcmpWarning(
+  protocol: { readonly value: string; readonly negated: boolean } | undefined,
+  family: 'ipv4' | 'ipv6',
+): string | undefined {
+  if (protocol === undefined || protocol.negated) {
+    return undefined;
+  }
+  // Every name in question starts with "i" (icmp, ipv6-icmp, icmpv6, icmp6): tcp and udp, the protocol of most
+  // rules of a big file, are let go without a lower-cased copy.
+  const first = protocol.value.charCodeAt(0) | 0x20;
+  if (first !== 0x69 && protocol.value !== '1' && protocol.value !== '58') {
+    return undefined;
+  }
+  const value = protocol.value.toLowerCase();
+  if (family === 'ipv6' && (value === 'icmp' || value === '1')) {
+    return `-p ${protocol.value} in an IPv6 rule is protocol 1 (ICMP for IPv4), which IPv6 packets do not carry: the rule loads and matches nothing; ICMPv6 (ping, neighbor discovery) is -p ipv6-icmp`;
+  }
+  if (family === 'ipv4' && ICMPV6_PROTOCOL.has(value)) {
+    return `-p ${protocol.value} in an IPv4 rule is protocol 58 (ICMPv6), which IPv4 packets do not carry: the rule loads and matches nothing; ICMP is -p icmp`;
+  }
+  return undefined;
+}
 /** A rule only iptables-legacy-restore refuses (the kernel's checkentry where nf_tables uses its own expressions). */
 export const RULE_REJECTED_LEGACY = 'rule-rejected-legacy';
 /** A rule only iptables-nft-restore refuses (forBackend in resolve/check-rules.ts makes it an error there). */
@@ -352,6 +417,10 @@ export class RuleValidator {
       if (hostDependent !== undefined) {
         this.reject(rule.line, hostDependent, 'state-dependent-load', 'warning');
       }
+      const otherIcmp = otherFamilyIcmpWarning(rule.protocol, this.opts.family);
+      if (otherIcmp !== undefined) {
+        this.reject(rule.line, otherIcmp, OTHER_FAMILY_ICMP, 'warning');
+      }
     }
     const target = rule.target;
     if (target !== undefined && target.kind === 'extension' && !isKnownTarget(target.name)) {
@@ -536,6 +605,12 @@ export class RuleValidator {
       if (records[i]?.grammar === undefined) {
         allKnown = false;
         break;
+      }
+    }
+    if (!allKnown) {
+      const otherFamily = otherFamilyExtensionError(rule, this.opts.family);
+      if (otherFamily !== undefined) {
+        return otherFamily;
       }
     }
     for (let i = 0; i < this.loadedCount; i++) {
