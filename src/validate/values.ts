@@ -169,11 +169,20 @@ function unresolvableIpv6(host: string): boolean {
  * rule's family only, so an IPv4 literal in ip6tables (and an IPv6 one in iptables) is "not found".
  */
 export function hostError(value: string, family: Family, withMask: boolean): string | undefined {
-  const slash = withMask ? value.indexOf('/') : -1;
+  // xtables_ipparse_multiple()/xtables_ip6parse_multiple() split at the last '/', parse the mask first, and
+  // with a null mask ignore the name: "if a null mask is given, the name is ignored, like in "any/0""
+  // (libxtables/xtables.c), so ip6tables takes `-s 0.0.0.0/0` and iptables `-s anything/0` (measured, 1.8.9).
+  const slash = withMask ? value.lastIndexOf('/') : -1;
   const host = slash === -1 ? value : value.slice(0, slash);
   const mask = slash === -1 ? undefined : value.slice(slash + 1);
   if (host === '') {
     return "host/network `' not found"; // "a,,b" or a trailing comma: xtables_ipparse_multiple()
+  }
+  if (mask !== undefined) {
+    const error = maskError(mask, family);
+    if (error !== undefined || isNullMask(mask, family)) {
+      return error;
+    }
   }
   if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
     return `host/network \`${host}' not found`;
@@ -185,18 +194,25 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   ) {
     return `host/network \`${host}' not found`;
   }
-  if (mask !== undefined) {
-    const bits = family === 'ipv4' ? 32 : 128;
-    const numeric = smallDecimal(mask) ?? (/^\d+$/.test(mask) ? Infinity : undefined);
-    if (
-      numeric !== undefined
-        ? numeric > bits
-        : !(family === 'ipv4' ? IPV4_LITERAL.test(mask) : mask.includes(':'))
-    ) {
-      return `invalid mask \`${mask}' specified`;
-    }
-  }
   return undefined;
+}
+
+/** parse_ipmask()/parse_ip6mask(): a prefix length up to 32/128, or a dotted (IPv4) or colon (IPv6) mask. */
+function maskError(mask: string, family: Family): string | undefined {
+  const bits = family === 'ipv4' ? 32 : 128;
+  const numeric = smallDecimal(mask) ?? (/^\d+$/.test(mask) ? Infinity : undefined);
+  return (
+    numeric !== undefined
+      ? numeric > bits
+      : !(family === 'ipv4' ? IPV4_LITERAL.test(mask) : mask.includes(':'))
+  )
+    ? `invalid mask \`${mask}' specified`
+    : undefined;
+}
+
+/** A mask of no bits: "0", or "0.0.0.0" (IPv4), or "::" (IPv6). */
+function isNullMask(mask: string, family: Family): boolean {
+  return mask === '0' || (family === 'ipv4' ? /^0+(?:\.0+){3}$/ : /^[0:]*::?[0:]*$/).test(mask);
 }
 
 /** libxtables/xtables.c xtables_chain_protos[]: the names -p takes before getprotobyname(). */
@@ -507,8 +523,11 @@ export function resolvedAtLoad(value: string, family: Family): string | undefine
 }
 
 function resolvedHost(item: string, family: Family): string | undefined {
-  const slash = item.indexOf('/');
+  const slash = item.lastIndexOf('/');
   const host = slash === -1 ? item : item.slice(0, slash);
+  if (slash !== -1 && isNullMask(item.slice(slash + 1), family)) {
+    return undefined; // the name is ignored, not resolved (hostError)
+  }
   if (family === 'ipv6' && host.includes('%')) {
     return `${host}: iptables resolves a scoped address with getaddrinfo() when the rules load, which fails ("host/network \`${host}' not found") unless interface ${host.slice(host.indexOf('%') + 1)} exists then; write the address without the scope and match the interface with -i/-o`;
   }
