@@ -330,6 +330,18 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  // cp rules.v4 rules.v6: no header, every address IPv4; line 7 no longer a root of its own.
+  'v4-rules-copied-to-v6': {
+    roots: ['loader/rules-file-family#/etc/iptables/rules.v6'],
+    chain: [
+      ['loader/silent-failure#/etc/iptables/rules.v6:5', 'loader/rules-file-family#/etc/iptables/rules.v6'],
+      [
+        'loader/silent-failure#/etc/iptables/rules.v6:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v6:5',
+      ],
+    ],
+    worst: 'error',
+  },
   'chain-loop': {
     roots: ['loader/restore-failed#/etc/iptables/rules.v4:15'],
     chain: [

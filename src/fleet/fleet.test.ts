@@ -126,21 +126,22 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['g13', 'kmod/module-unavailable', 'blocked', ['hardening-install-true']],
       ['g14', 'loader/restore-failed', 'ruleInvalidExplained', ['chain-loop']],
       ['g15', 'loader/restore-failed', 'ruleMissingExplained', ['queue-verdict']],
-      ['g16', 'loader/rules-file-family', 'otherFamily', ['v4-rules-in-v6']],
+      ['g16', 'loader/rules-file-family', 'otherFamilyContent', ['v4-rules-copied-to-v6']],
+      ['g17', 'loader/rules-file-family', 'otherFamily', ['v4-rules-in-v6']],
       // Two test loads refused at rules.v4 line 6 for different reasons: told apart by the rule itself.
-      ['g17', 'loader/silent-failure', 'testLoadRejected', ['geoip-corrupt']],
-      ['g18', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
-      ['g19', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
-      ['g20', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
+      ['g18', 'loader/silent-failure', 'testLoadRejected', ['geoip-corrupt']],
+      ['g19', 'loader/silent-failure', 'testLoadRejected', ['hostname-in-rules']],
+      ['g20', 'loader/silent-failure', 'testLoadRejected', ['ipset-family']],
+      ['g21', 'userspace/backend-mismatch', 'blocksSaved', ['other-backend-lockdown']],
       [
-        'g21',
+        'g22',
         'kmod/no-modules-dir',
         expect.any(String),
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
-      ['g22', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g23', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
       // A docker container with nothing loaded: an info note, and the host counts as healthy.
-      ['g23', 'loader/no-rules-configured', 'containerNothing', ['dev-vm-no-modules']],
+      ['g24', 'loader/no-rules-configured', 'containerNothing', ['dev-vm-no-modules']],
     ]);
     // The same blacklist line on an nft host and on a legacy host: one cause, one group.
     expect(report.groups[2]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
@@ -158,14 +159,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 23, warnings: 4, incomplete: 1, ok: 3, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 24, warnings: 4, incomplete: 1, ok: 3, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 33 hosts: 23 with problems, 4 with warnings only, 3 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 23 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 34 hosts: 24 with problems, 4 with warnings only, 3 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 24 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g3] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

@@ -24,10 +24,36 @@ const QUOTED_LINES = 3;
 
 const FAMILY_NAME = { ipv4: 'IPv4', ipv6: 'IPv6' } as const;
 
+/** The refusals that name the other family: its address literal, or its ICMP match (rule-validator.ts). */
+function otherFamilyRefusals(
+  saved: SavedRules,
+  refused: readonly { d: Diagnostic; line: number }[],
+): { d: Diagnostic; line: number }[] {
+  const address =
+    saved.family === 'ipv6'
+      ? /^host\/network `\d{1,3}(?:\.\d{1,3}){3}' not found/
+      : /^host\/network `[0-9A-Fa-f]*:[0-9A-Fa-f:.]*' not found/;
+  const icmp = saved.family === 'ipv6' ? "Couldn't load match `icmp'" : "Couldn't load match `icmp6'";
+  return refused.filter((r) => address.test(r.d.message) || r.d.message.startsWith(icmp));
+}
+
+/** Whether any -s/-d of the file is an address of its own family (then a wrong address is a typo, not the file). */
+function hasOwnFamilyAddress(saved: SavedRules): boolean {
+  const own =
+    saved.family === 'ipv6'
+      ? (v: string) => v.includes(':')
+      : (v: string) => /^\d{1,3}(?:\.\d{1,3}){3}(?:\/|,|$)/.test(v);
+  return saved.ruleset.tables.some((t) =>
+    t.rules.some((r) =>
+      r.generic.some((o) => (o.name === '-s' || o.name === '-d') && own(o.values[0] ?? '')),
+    ),
+  );
+}
+
 function findingFor(
   model: HostModel,
   saved: SavedRules,
-  header: Diagnostic,
+  header: Diagnostic | undefined,
   refused: readonly { d: Diagnostic; line: number }[],
 ): FindingInput {
   const own = FAMILY_NAME[saved.family];
@@ -36,10 +62,12 @@ function findingFor(
   const tool = saved.ruleset.generatedBy?.tool ?? 'the other iptables-save';
   const restore = saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
   const unit = loaderUnitFor(saved);
-  const headerLine = header.at.line ?? 1;
+  const headerLine = header?.at.line ?? 1;
   const lines = refused.map((r) => r.line);
+  const written =
+    header === undefined ? `every address in it is ${other}` : `${tool} wrote it, line ${String(headerLine)}`;
   return {
-    messageId: 'otherFamily',
+    messageId: header === undefined ? 'otherFamilyContent' : 'otherFamily',
     key: saved.path,
     data: {
       file: saved.path,
@@ -52,12 +80,16 @@ function findingFor(
       lines: lines.length > 10 ? `${lines.slice(0, 10).join(', ')}, ...` : lines.join(', '),
     },
     evidence: [
-      evidenceAt(
-        saved.path,
-        headerLine,
-        rawLine(model, saved.path, headerLine),
-        `written by ${tool}: ${other} rules`,
-      ),
+      ...(header === undefined
+        ? []
+        : [
+            evidenceAt(
+              saved.path,
+              headerLine,
+              rawLine(model, saved.path, headerLine),
+              `written by ${tool}: ${other} rules`,
+            ),
+          ]),
       ...refused
         .slice(0, QUOTED_LINES)
         .map((r) => evidenceAt(saved.path, r.line, rawLine(model, saved.path, r.line), r.d.message)),
@@ -66,7 +98,7 @@ function findingFor(
     fix: {
       actions: [
         manual(
-          `Put ${own} rules into ${saved.path}: it holds the ${other} rules (${tool} wrote it, line ${String(headerLine)}). ` +
+          `Put ${own} rules into ${saved.path}: it holds the ${other} rules (${written}). ` +
             `Restore your ${own} copy of the file, or write the ${own} rules; \`sudo ${saveTool(saved)} > ${saved.path}\` saves the live ${own} rules, but while this file fails to load those are not the saved rules (often none at all).`,
           `${unit} restores ${saved.path} with ${restore}, which reads only ${own} addresses and options: line by line the ${other} ones fail, so correcting the first one only moves the failure.`,
           `sudoedit ${shQuote(saved.path)}`,
@@ -88,6 +120,8 @@ export default defineCheck({
     messages: {
       otherFamily:
         '{{file}} holds {{other}} rules ({{tool}} wrote it), but {{unit}} restores it with {{restore}} as {{own}}: {{count}} line(s) fail there (line {{lines}}), and with them the whole file',
+      otherFamilyContent:
+        '{{file}} holds {{other}} rules (every address in it is {{other}}), but {{unit}} restores it with {{restore}} as {{own}}: {{count}} line(s) fail there (line {{lines}}), and with them the whole file',
     },
   },
   run(ctx) {
@@ -96,15 +130,20 @@ export default defineCheck({
       return notApplicable('no saved iptables rules on this host');
     }
     for (const saved of model.savedRules) {
-      const header = saved.diagnostics.find((d) => d.code === OTHER_FAMILY);
-      if (header === undefined) {
-        continue;
-      }
       // Rules with nothing family-specific (-i lo, -p tcp --dport 22) load either way: only a file that
       // fails because of the mix-up is a finding.
       const refused = refusedLines(model.needs?.diagnostics ?? [], saved);
-      if (refused.length > 0) {
-        ctx.report(findingFor(model, saved, header, refused));
+      const header = saved.diagnostics.find((d) => d.code === OTHER_FAMILY);
+      if (header !== undefined) {
+        if (refused.length > 0) {
+          ctx.report(findingFor(model, saved, header, refused));
+        }
+        continue;
+      }
+      // No header (a rules.v4 copied by hand): the other family's addresses, and none of its own.
+      const other = otherFamilyRefusals(saved, refused);
+      if (other.length > 0 && !hasOwnFamilyAddress(saved)) {
+        ctx.report(findingFor(model, saved, undefined, other));
       }
     }
     return undefined;
