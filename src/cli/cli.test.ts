@@ -67,6 +67,20 @@ describe('nfdoctor command line', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: 1, ok: true });
   });
 
+  it('check --fail-on: a warning fails only at warning, a refusal not at none, a bad level is usage', () => {
+    const rules = join(scratch, 'icmp.v6');
+    writeFileSync(rules, '*filter\n:INPUT DROP [0:0]\n-A INPUT -p icmp -j ACCEPT\nCOMMIT\n');
+    expect(nfdoctor('check', rules, '--kernel', KERNEL).status).toBe(0);
+    const strict = nfdoctor('check', rules, '--kernel', KERNEL, '--fail-on', 'warning');
+    expect(strict.status).toBe(1);
+    expect(strict.stdout).toContain('-p icmp in an IPv6 rule is protocol 1');
+    const refused = join(scratch, 'port.v4');
+    writeFileSync(refused, '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n');
+    expect(nfdoctor('check', refused, '--kernel', KERNEL).status).toBe(1);
+    expect(nfdoctor('check', refused, '--kernel', KERNEL, '--fail-on', 'none').status).toBe(0);
+    expect(nfdoctor('check', refused, '--kernel', KERNEL, '--fail-on', 'sometimes').status).toBe(2);
+  });
+
   it('exits 1 when a module is missing from the target kernel', () => {
     const rules = join(scratch, 'clusterip.v4');
     writeFileSync(rules, '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m geoip --src-cc XX -j DROP\nCOMMIT\n');

@@ -16,7 +16,9 @@ import { checkResultToSarif } from '../../report/check-sarif.ts';
 import type { HostReader } from '../../sources/host-reader.ts';
 import { LiveReader, RootReader } from '../../sources/fs-readers.ts';
 import { InputError, UsageError, EXIT } from '../errors.ts';
-import { terminalStyle } from '../options.ts';
+import { parseFailOn, terminalStyle } from '../options.ts';
+import { SEVERITY_RANK } from '../../fleet/summary.ts';
+import type { Severity } from '../../checks/types.ts';
 import {
   readPiecewiseInput,
   readTextInput,
@@ -50,8 +52,12 @@ Options:
   --output FILE         write the report to FILE instead of standard output
   --verbose             also report quirks of the kernel's own metadata that do not affect the
                         rules (e.g. modules.softdep lines kmod ignores), as info diagnostics
+  --fail-on LEVEL       exit 1 at or above LEVEL: error (default: a rule or requirement that
+                        fails), warning (also a rule that loads only on some hosts or matches
+                        nothing), info, none
 
-Exit status: 0 everything can be provided, 1 something cannot, 2 unusable input.
+Exit status: 0 everything can be provided (and nothing at or above --fail-on), 1 something cannot,
+2 unusable input.
 `;
 
 export interface CommandOutput {
@@ -193,6 +199,7 @@ export async function runCheck(
       format: { type: 'string', default: 'text' },
       output: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
+      'fail-on': { type: 'string', default: 'error' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -202,6 +209,7 @@ export async function runCheck(
   if (positionals.length === 0) {
     throw new UsageError('check needs at least one rules file (try: nfdoctor check /etc/iptables/rules.v4)');
   }
+  const threshold = parseFailOn(values['fail-on']);
   const format = values.format;
   if (format !== 'text' && format !== 'json' && format !== 'sarif') {
     throw new UsageError(`--format must be text, json or sarif for check, not "${format}"`);
@@ -249,7 +257,24 @@ export async function runCheck(
       : format === 'sarif'
         ? `${reportJson(checkResultToSarif(result, version))}\n`
         : renderCheckText(result, style);
-  return { text, exitCode: result.ok ? EXIT.ok : EXIT.findings };
+  return { text, exitCode: checkExitCode(result, threshold) };
+}
+
+/**
+ * 1 when the rules cannot load (result.ok false; what --fail-on error means), or when a diagnostic is at or
+ * above the --fail-on threshold; none never fails on findings.
+ */
+export function checkExitCode(
+  result: { readonly ok: boolean; readonly diagnostics: readonly { readonly severity: Severity }[] },
+  threshold: number,
+): number {
+  if (threshold === Infinity) {
+    return EXIT.ok;
+  }
+  const failing =
+    (!result.ok && threshold <= SEVERITY_RANK.error) ||
+    result.diagnostics.some((d) => SEVERITY_RANK[d.severity] >= threshold);
+  return failing ? EXIT.findings : EXIT.ok;
 }
 
 /** A file with no table and no rule is not a ruleset at all (a wrong path, a config file): say so, exit 2. */
