@@ -17,6 +17,7 @@ import noRulesConfigured from './loader/no-rules-configured/check.ts';
 import restoreFailed from './loader/restore-failed/check.ts';
 import silentFailure from './loader/silent-failure/check.ts';
 import savedRulesRefused from './loader/saved-rules-refused/check.ts';
+import icmpv6Dropped from './rules/icmpv6-dropped/check.ts';
 import notEnabled from './loader/not-enabled/check.ts';
 import unitConfig from './loader/unit-config/check.ts';
 import rulesFileFamily from './loader/rules-file-family/check.ts';
@@ -47,6 +48,8 @@ export const CHECKS: readonly CheckDefinition[] = [
   silentFailure,
   // Last: a refused line of the saved file that nothing above explained (no failure yet on this boot).
   savedRulesRefused,
+  // Rules that load and break what they meant to allow.
+  icmpv6Dropped,
 ];
 
 export function findCheck(id: string): CheckDefinition | undefined {

@@ -140,8 +140,9 @@ describe('nfdoctor fleet on the lab snapshots', () => {
         ['linode-modules-load', 'linode-modules-load-requires'],
       ],
       ['g23', 'kmod/module-unavailable', 'loadedButBlocked', ['blacklisted-module.by-hand']],
+      ['g24', 'rules/icmpv6-dropped', 'icmpOnly', ['icmpv6-dropped']],
       // A docker container with nothing loaded: an info note, and the host counts as healthy.
-      ['g24', 'loader/no-rules-configured', 'containerNothing', ['dev-vm-no-modules']],
+      ['g25', 'loader/no-rules-configured', 'containerNothing', ['dev-vm-no-modules']],
     ]);
     // The same blacklist line on an nft host and on a legacy host: one cause, one group.
     expect(report.groups[2]?.cause.cause).toBe('/etc/modprobe.d/hardening.conf: blacklist xt_recent');
@@ -159,14 +160,14 @@ describe('nfdoctor fleet on the lab snapshots', () => {
       ['garbage', expect.stringMatching(/not a gzip file/)],
       ['hostile', expect.stringMatching(/contains "\.\."/)],
     ]);
-    expect(report.counts).toEqual({ problem: 24, warnings: 4, incomplete: 1, ok: 3, unreadable: 2 });
+    expect(report.counts).toEqual({ problem: 24, warnings: 5, incomplete: 1, ok: 3, unreadable: 2 });
     expect(fleetExitCode(report, SEVERITY_RANK.error)).toBe(2);
 
     const json = fleetToJson(report, '0.0.0');
     expect(validateFleet?.(json), JSON.stringify(validateFleet?.errors)).toBe(true);
     const text = renderFleetText(report);
     expect(text.split('\n')[0]).toBe(
-      'FLEET PROBLEM: 34 hosts: 24 with problems, 4 with warnings only, 3 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 24 distinct root causes. Worst first.',
+      'FLEET PROBLEM: 35 hosts: 24 with problems, 5 with warnings only, 3 healthy, 1 with no finding but checks that could not decide, 2 unreadable; 25 distinct root causes. Worst first.',
     );
     expect(text).toContain('[g3] 2 hosts: xt_recent');
     expect(text).toContain('unreadable: hostile: ');

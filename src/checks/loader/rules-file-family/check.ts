@@ -50,6 +50,14 @@ function hasOwnFamilyAddress(saved: SavedRules): boolean {
   );
 }
 
+function mentionsIcmp(saved: SavedRules): boolean {
+  return saved.ruleset.tables.some((t) =>
+    t.rules.some(
+      (r) => r.protocol !== undefined && !r.protocol.negated && r.protocol.value.toLowerCase() === 'icmp',
+    ),
+  );
+}
+
 function findingFor(
   model: HostModel,
   saved: SavedRules,
@@ -108,7 +116,7 @@ function findingFor(
       persistence: `${unit} loads ${saved.path} with ${restore} at every boot; once it holds ${own} rules, every boot loads them.`,
       verify: `${testCommand(saved)} && echo test passes`,
     },
-    next: `Until ${saved.path} loads, the host has no ${own} firewall from it (the built-in chains accept everything). Keep one file per family: ${saveTool(saved)} writes ${own} rules only.`,
+    next: `Until ${saved.path} loads, the host has no ${own} firewall from it (the built-in chains accept everything). Keep one file per family: ${saveTool(saved)} writes ${own} rules only.${saved.family === 'ipv6' && mentionsIcmp(saved) ? ' Its -p icmp lines match nothing in IPv6: the IPv6 rules need -p ipv6-icmp, or neighbor discovery is dropped once they load.' : ''}`,
   };
 }
 
