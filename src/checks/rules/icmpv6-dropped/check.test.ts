@@ -30,6 +30,14 @@ describe.skipIf(!labAvailable)('rules/icmpv6-dropped on the healthy lab host wit
     });
   });
 
+  it('rewrites the long form too', async () => {
+    const { run } = await runCheckOn(ID, host(V6('-A INPUT --protocol icmp -j ACCEPT')));
+    expect(run.findings[0]?.fix?.actions[0]).toMatchObject({
+      kind: 'replace-line',
+      text: '-A INPUT --protocol ipv6-icmp -j ACCEPT',
+    });
+  });
+
   it('passes with ICMPv6 accepted, with an ACCEPT policy, or without any -p icmp', async () => {
     expect((await runCheckOn(ID, host(V6('-A INPUT -p ipv6-icmp -j ACCEPT')))).run.status).toBe('pass');
     expect((await runCheckOn(ID, host(V6('-A INPUT -p icmp -j ACCEPT', 'ACCEPT')))).run.status).toBe('pass');

@@ -9,12 +9,16 @@ import type { HostModel, SavedRules } from '../../../model/host-model.ts';
 import type { Rule } from '../../../parsers/iptables-save.ts';
 import { evidenceAt } from '../../../findings/evidence.ts';
 import { loaderUnitFor } from '../../host-commands.ts';
-import { rawLine, replaceLine, restartLoader } from '../../fix-actions.ts';
+import { manual, rawLine, replaceLine, restartLoader } from '../../fix-actions.ts';
+import { shQuote } from '../../../fixes/actions.ts';
 import { testCommand } from '../../loader/evidence.ts';
 
 const ID = 'rules/icmpv6-dropped';
 
 const ICMPV6 = new Set(['ipv6-icmp', 'icmpv6', 'icmp6', '58']);
+
+const WHY_ICMPV6 =
+  'ICMPv6 (-p ipv6-icmp) carries ping and neighbor discovery in IPv6; the line accepted ICMP as its IPv4 original did.';
 
 function protocolIs(rule: Rule, names: ReadonlySet<string>): boolean {
   return (
@@ -33,7 +37,7 @@ function droppingInputPolicy(saved: SavedRules): { line: number } | undefined {
 
 function findingFor(model: HostModel, saved: SavedRules, icmp: Rule, policyLine: number): FindingInput {
   const unit = loaderUnitFor(saved);
-  const fixed = icmp.raw.replace(/(^|\s)-p\s+(?:icmp|1)(?=\s|$)/i, '$1-p ipv6-icmp');
+  const fixed = icmp.raw.replace(/(^|\s)(-p|--pro\w*)\s+(?:icmp|1)(?=\s|$)/i, '$1$2 ipv6-icmp');
   return {
     messageId: 'icmpOnly',
     key: `${saved.path}:${String(icmp.line)}`,
@@ -56,15 +60,21 @@ function findingFor(model: HostModel, saved: SavedRules, icmp: Rule, policyLine:
     subjects: [`rules:${saved.path}:${String(icmp.line)}`],
     fix: {
       actions: [
-        replaceLine(
-          model,
-          saved.path,
-          icmp.line,
-          fixed,
-          // review: it lets ICMPv6 in, which is what the line meant, but it is a change of what the host accepts.
-          'review',
-          'ICMPv6 (-p ipv6-icmp) carries ping and neighbor discovery in IPv6; the line accepted ICMP as its IPv4 original did.',
-        ),
+        fixed === icmp.raw
+          ? manual(
+              `In ${saved.path} line ${String(icmp.line)}, accept -p ipv6-icmp instead of ICMP.`,
+              WHY_ICMPV6,
+              `sudoedit ${shQuote(saved.path)}`,
+            )
+          : replaceLine(
+              model,
+              saved.path,
+              icmp.line,
+              fixed,
+              // review: it lets ICMPv6 in, which is what the line meant, but it changes what the host accepts.
+              'review',
+              WHY_ICMPV6,
+            ),
         restartLoader(model, `Loads ${saved.path} with ICMPv6 accepted.`, unit),
       ],
       persistence: `${unit} loads ${saved.path} at every boot; the corrected line accepts ICMPv6 from then on.`,
