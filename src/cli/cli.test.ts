@@ -24,6 +24,9 @@ const validateCheck = new Ajv2020({ allErrors: true, strict: true }).compile(
 const scratch = mkdtempSync(join(tmpdir(), 'nfdoctor-cli-'));
 const emptyRoot = join(scratch, 'empty-root');
 mkdirSync(emptyRoot);
+// An OpenRC system (Alpine): etc/ but no systemd unit directory.
+const openrcRoot = join(scratch, 'openrc-root');
+mkdirSync(join(openrcRoot, 'etc/init.d'), { recursive: true });
 const nftConf = join(scratch, 'nftables.conf');
 writeFileSync(
   nftConf,
@@ -94,6 +97,11 @@ describe('nfdoctor command line', () => {
     ['a directory', ['check', scratch], /is a directory/],
     ['binary junk', ['check', process.execPath], /contains NUL bytes/],
     ['a file that is not a ruleset', ['check', join(ROOT, 'package.json')], /not an iptables-save ruleset/],
+    [
+      'guard install onto a root without systemd (OpenRC)',
+      ['guard', 'install', '--root', openrcRoot],
+      /guard install: .*openrc-root does not run systemd \(no \/usr\/lib\/systemd\/system or \/lib\/systemd\/system\); the boot guard is a systemd unit and would never run there$/,
+    ],
     [
       'an nftables.conf',
       ['check', nftConf],

@@ -86,6 +86,20 @@ function versionOk(v: string): boolean {
   return major > 18 || (major === 18 && minor >= 18);
 }
 
+/**
+ * systemd runs this host (sd_booted(3): /run/systemd/system exists), or is installed on the mounted root
+ * (its unit directory exists).
+ */
+async function runsSystemd(root: string, live: boolean): Promise<boolean> {
+  const dirs = live ? ['/run/systemd/system'] : ['usr/lib/systemd/system', 'lib/systemd/system'];
+  for (const d of dirs) {
+    if (await exists(join(root, d))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** The node the boot unit's launcher will find (PATH of a systemd service, then the usual places). */
 async function systemNode(): Promise<{ ok: boolean; found: string }> {
   const found: string[] = [];
@@ -195,6 +209,13 @@ async function runInstall(
   const root = resolve(values.root ?? '/');
   const live = root === '/';
   const notes: string[] = [];
+  if (!(await runsSystemd(root, live))) {
+    // The guard is a pair of systemd units: written onto an OpenRC or SysV system they would never run,
+    // and "installed" would promise a boot check that never happens.
+    throw new UsageError(
+      `guard install: ${live ? 'this host does' : `${root} does`} not run systemd (no ${live ? '/run/systemd/system' : '/usr/lib/systemd/system or /lib/systemd/system'}); the boot guard is a systemd unit and would never run there`,
+    );
+  }
   if (live) {
     const node = await systemNode();
     if (!node.ok) {
