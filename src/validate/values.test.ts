@@ -30,6 +30,9 @@ describe('hostError: a null mask makes iptables ignore the name (xtables.c, "lik
     // The mask comes first: iptables says "invalid mask `99' specified", not that the name is unknown.
     expect(hostError('2001:db8::1/99', 'ipv4', true)).toBe("invalid mask `99' specified");
     expect(hostError('10.0.0.0/8', 'ipv6', true)).toBe("host/network `10.0.0.0' not found");
+    expect(hostError('10.0.0.1/0:0:0:0:0:0:0:0', 'ipv6', true)).toBeUndefined();
+    expect(hostError('10.0.0.1/0::0', 'ipv6', true)).toBeUndefined();
+    expect(hostError('10.0.0.1/ffff::', 'ipv6', true)).toBe("host/network `10.0.0.1' not found");
   });
 
   it('does not warn that a name is resolved at load when the mask is null', () => {

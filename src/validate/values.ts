@@ -210,10 +210,13 @@ function maskError(mask: string, family: Family): string | undefined {
     : undefined;
 }
 
-/** A mask of no bits: "0", or "0.0.0.0" (IPv4), or "::" (IPv6). */
+/** A mask of no bits: "0", or "0.0.0.0" (IPv4), or the IPv6 address of zeros ("::", "0::0", eight groups of 0). */
 function isNullMask(mask: string, family: Family): boolean {
-  return mask === '0' || (family === 'ipv4' ? /^0+(?:\.0+){3}$/ : /^[0:]*::?[0:]*$/).test(mask);
+  return mask === '0' || (family === 'ipv4' ? NULL_IPV4_MASK : NULL_IPV6_MASK).test(mask);
 }
+
+const NULL_IPV4_MASK = /^0+(?:\.0+){3}$/;
+const NULL_IPV6_MASK = /^(?:(?:0{1,4}:){7}0{1,4}|(?:0{1,4}(?::0{1,4})*)?::(?:0{1,4}(?::0{1,4})*)?)$/;
 
 /** libxtables/xtables.c xtables_chain_protos[]: the names -p takes before getprotobyname(). */
 const CHAIN_PROTOCOLS: ReadonlySet<string> = new Set([

@@ -271,9 +271,7 @@ export function checkExitCode(
   if (threshold === Infinity) {
     return EXIT.ok;
   }
-  const failing =
-    (!result.ok && threshold <= SEVERITY_RANK.error) ||
-    result.diagnostics.some((d) => SEVERITY_RANK[d.severity] >= threshold);
+  const failing = !result.ok || result.diagnostics.some((d) => SEVERITY_RANK[d.severity] >= threshold);
   return failing ? EXIT.findings : EXIT.ok;
 }
 
