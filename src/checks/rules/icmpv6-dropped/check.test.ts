@@ -30,6 +30,15 @@ describe.skipIf(!labAvailable)('rules/icmpv6-dropped on the healthy lab host wit
     });
   });
 
+  it('looks at OUTPUT the same way, each chain at its own line', async () => {
+    const out = V6('-A INPUT -p icmp -j ACCEPT')
+      .replace(':OUTPUT ACCEPT [0:0]', ':OUTPUT DROP [0:0]')
+      .replace('COMMIT', '-A OUTPUT -p icmp -j ACCEPT\nCOMMIT');
+    const { run } = await runCheckOn(ID, host(out));
+    expect(run.findings.map((f) => f.key)).toEqual(['/etc/iptables/rules.v6:7', '/etc/iptables/rules.v6:9']);
+    expect(run.findings[1]?.message).toContain('with the OUTPUT policy DROP (line 4)');
+  });
+
   it('rewrites the long form too', async () => {
     const { run } = await runCheckOn(ID, host(V6('-A INPUT --protocol icmp -j ACCEPT')));
     expect(run.findings[0]?.fix?.actions[0]).toMatchObject({

@@ -28,11 +28,14 @@ function protocolIs(rule: Rule, names: ReadonlySet<string>): boolean {
 
 const IPV4_ICMP: ReadonlySet<string> = new Set(['icmp', '1']);
 
-/** The filter table's INPUT policy line when it drops (DROP; a REJECT policy does not exist). */
-function droppingInputPolicy(saved: SavedRules): { line: number } | undefined {
+/** The chains whose policy drops what no rule accepts: neighbor discovery comes in and goes out. */
+const CHAINS = ['INPUT', 'OUTPUT'] as const;
+
+/** The filter table's policy line of `chain` when it drops (DROP; a REJECT policy does not exist). */
+function droppingPolicy(saved: SavedRules, chain: string): { line: number } | undefined {
   const filter = saved.ruleset.tables.find((t) => t.name === 'filter');
-  const input = filter?.chains.find((c) => c.name === 'INPUT' && c.builtin);
-  return input?.policy === 'DROP' ? { line: input.line } : undefined;
+  const decl = filter?.chains.find((c) => c.name === chain && c.builtin);
+  return decl?.policy === 'DROP' ? { line: decl.line } : undefined;
 }
 
 function findingFor(model: HostModel, saved: SavedRules, icmp: Rule, policyLine: number): FindingInput {
@@ -41,13 +44,13 @@ function findingFor(model: HostModel, saved: SavedRules, icmp: Rule, policyLine:
   return {
     messageId: 'icmpOnly',
     key: `${saved.path}:${String(icmp.line)}`,
-    data: { file: saved.path, line: icmp.line, policy: policyLine },
+    data: { file: saved.path, line: icmp.line, chain: icmp.chain, policy: policyLine },
     evidence: [
       evidenceAt(
         saved.path,
         policyLine,
         rawLine(model, saved.path, policyLine),
-        'INPUT drops what no rule accepts',
+        `${icmp.chain} drops what no rule accepts`,
       ),
       evidenceAt(
         saved.path,
@@ -78,20 +81,21 @@ function findingFor(model: HostModel, saved: SavedRules, icmp: Rule, policyLine:
         restartLoader(model, `Loads ${saved.path} with ICMPv6 accepted.`, unit),
       ],
       persistence: `${unit} loads ${saved.path} at every boot; the corrected line accepts ICMPv6 from then on.`,
-      verify: `${testCommand(saved)} && sudo ip6tables -S INPUT | grep -- '-p ipv6-icmp'`,
+      verify: `${testCommand(saved)} && sudo ip6tables -S ${icmp.chain} | grep -- '-p ipv6-icmp'`,
     },
-    next: 'Neighbor discovery must pass in OUTPUT too when its policy drops; an ICMPv6 rule limited by type should keep types 133-136 (RFC 4890 lists what a host must not filter).',
+    next: 'Neighbor discovery must pass both ways wherever a policy drops; an ICMPv6 rule limited by type should keep types 133-136 (RFC 4890 lists what a host must not filter).',
   };
 }
 
 export default defineCheck({
   meta: {
     id: ID,
-    title: 'The saved IPv6 rules let ICMPv6 in (neighbor discovery) where INPUT drops by default',
+    title:
+      'The saved IPv6 rules let ICMPv6 (neighbor discovery) through where INPUT or OUTPUT drops by default',
     severity: 'warning',
     messages: {
       icmpOnly:
-        '{{file}} line {{line}} accepts -p icmp, which in IPv6 matches nothing, and no rule accepts ICMPv6: with the INPUT policy DROP (line {{policy}}) neighbor discovery and ping are dropped, so the host loses IPv6 once these rules load',
+        '{{file}} line {{line}} accepts -p icmp, which in IPv6 matches nothing, and no rule accepts ICMPv6: with the {{chain}} policy DROP (line {{policy}}) neighbor discovery and ping are dropped, so the host loses IPv6 once these rules load',
     },
   },
   run(ctx) {
@@ -105,19 +109,21 @@ export default defineCheck({
       if (ctx.findingsAbout(`rules-family:${saved.path}`).length > 0) {
         continue;
       }
-      const policy = droppingInputPolicy(saved);
       const filter = saved.ruleset.tables.find((t) => t.name === 'filter');
-      if (policy === undefined || filter === undefined) {
+      if (
+        filter === undefined ||
+        filter.rules.some((r) => protocolIs(r, ICMPV6) || r.matches.some((m) => m.name === 'icmp6'))
+      ) {
         continue;
       }
-      if (filter.rules.some((r) => protocolIs(r, ICMPV6) || r.matches.some((m) => m.name === 'icmp6'))) {
-        continue;
-      }
-      const icmp = filter.rules.find(
-        (r) => r.chain === 'INPUT' && protocolIs(r, IPV4_ICMP) && r.target?.name === 'ACCEPT',
-      );
-      if (icmp !== undefined) {
-        ctx.report(findingFor(model, saved, icmp, policy.line));
+      for (const chain of CHAINS) {
+        const policy = droppingPolicy(saved, chain);
+        const icmp = filter.rules.find(
+          (r) => r.chain === chain && protocolIs(r, IPV4_ICMP) && r.target?.name === 'ACCEPT',
+        );
+        if (policy !== undefined && icmp !== undefined) {
+          ctx.report(findingFor(model, saved, icmp, policy.line));
+        }
       }
     }
     return undefined;
