@@ -14,7 +14,7 @@ import {
 } from '../fixes/actions.ts';
 import type { HostModel } from '../model/host-model.ts';
 import { renderCommand } from '../fixes/render-command.ts';
-import { loaderUnit, primaryLoader } from './host-commands.ts';
+import { iptablesInitFlavour, loaderUnit, primaryLoader } from './host-commands.ts';
 import { effectiveShellVar } from '../parsers/shell-vars.ts';
 
 export function manual(instruction: string, why: string, command?: string): ManualAction {
@@ -201,16 +201,12 @@ function saveOnStop(
   model: HostModel,
   unit: string,
 ): { setting: string; file: string; line: number } | undefined {
-  const [config, name] =
-    unit === 'iptables.service'
-      ? [model.sysconfigIptables, 'IPTABLES_SAVE_ON_STOP']
-      : unit === 'ip6tables.service'
-        ? [model.sysconfigIp6tables, 'IP6TABLES_SAVE_ON_STOP']
-        : [undefined, ''];
-  const a = config === undefined ? undefined : effectiveShellVar(config.vars, name);
-  return config === undefined || a?.value !== 'yes'
+  const f = iptablesInitFlavour(model, unit);
+  const name = `${f?.prefix ?? ''}_SAVE_ON_STOP`;
+  const a = f?.vars === undefined ? undefined : effectiveShellVar(f.vars.vars, name);
+  return f === undefined || a?.value !== 'yes'
     ? undefined
-    : { setting: `${name}="yes"`, file: config.path, line: a.line };
+    : { setting: `${name}="yes"`, file: f.config, line: a.line };
 }
 
 function reloadInstead(unit: string, saving: { setting: string; file: string; line: number }): string {

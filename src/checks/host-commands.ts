@@ -259,3 +259,40 @@ export function systemdVersion(model: HostModel): { major: number; source: strin
 }
 
 export { compareKernelReleases } from '../resolve/kernel-release.ts';
+
+/**
+ * iptables.init and its IPv6 twin (the spec's sed: iptables -> ip6tables, IPTABLES -> IP6TABLES): the file each
+ * restores and saves, its config file and the prefix of the settings in it.
+ */
+export interface InitFlavour {
+  readonly tool: 'iptables' | 'ip6tables';
+  readonly prefix: 'IPTABLES' | 'IP6TABLES';
+  readonly data: string;
+  readonly config: string;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly vars: HostModel['sysconfigIptables'];
+}
+
+export function iptablesInitFlavour(model: HostModel, unit: string): InitFlavour | undefined {
+  if (unit === 'iptables.service') {
+    return {
+      tool: 'iptables',
+      prefix: 'IPTABLES',
+      data: '/etc/sysconfig/iptables',
+      config: '/etc/sysconfig/iptables-config',
+      family: 'ipv4',
+      vars: model.sysconfigIptables,
+    };
+  }
+  if (unit === 'ip6tables.service') {
+    return {
+      tool: 'ip6tables',
+      prefix: 'IP6TABLES',
+      data: '/etc/sysconfig/ip6tables',
+      config: '/etc/sysconfig/ip6tables-config',
+      family: 'ipv6',
+      vars: model.sysconfigIp6tables,
+    };
+  }
+  return undefined;
+}

@@ -1,7 +1,13 @@
 // The host model: every fact the checks reason about, read once through a HostReader (live host, --root,
 // snapshot) and parsed. Unavailable facts are recorded with their reason; nothing is guessed.
 import { setRestoreUnits, type SetRestoreUnit } from './set-restore-units.ts';
-import type { CommandFact, DirFact, FileStatus, HostReader } from '../sources/host-reader.ts';
+import {
+  readTextFile,
+  type CommandFact,
+  type DirFact,
+  type FileStatus,
+  type HostReader,
+} from '../sources/host-reader.ts';
 import { RELEVANT_UNITS, UNIT_DIRS, MODULES_LOAD_DIRS, SYSCTL_DIRS } from '../sources/registry.ts';
 import { parseSysctlD, type SysctlEntry } from '../parsers/sysctl-d.ts';
 import { parseOsRelease, type OsRelease } from '../parsers/os-release.ts';
@@ -184,18 +190,13 @@ export const SAVED_RULES_LAYOUT: readonly { path: string; family: Family; loader
 
 const IPSET_FILES = ['/etc/iptables/ipsets', '/etc/sysconfig/ipset'];
 
-async function readText(reader: HostReader, path: string): Promise<string | undefined> {
-  const f = await reader.readFile(path);
-  return f.status === 'ok' ? f.content.toString('utf8') : undefined;
-}
-
 async function findRelease(reader: HostReader): Promise<HostModel['release']> {
   if (reader.kind !== 'root') {
     const uname = await reader.runCommand('uname-r');
     if (uname.status === 'ok' && uname.stdout.trim() !== '') {
       return { value: uname.stdout.trim(), source: 'command: uname -r' };
     }
-    const osrelease = await readText(reader, '/proc/sys/kernel/osrelease');
+    const osrelease = await readTextFile(reader, '/proc/sys/kernel/osrelease');
     if (osrelease !== undefined && osrelease.trim() !== '') {
       return { value: osrelease.trim(), source: '/proc/sys/kernel/osrelease' };
     }
@@ -228,7 +229,7 @@ async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
         masked ??= { path: `${dir}/${name}` };
       }
     }
-    const text = await readText(reader, `${dir}/${name}`);
+    const text = await readTextFile(reader, `${dir}/${name}`);
     if (text !== undefined) {
       fragments.push({ path: `${dir}/${name}`, text });
     }
@@ -236,7 +237,7 @@ async function loadUnit(reader: HostReader, name: string): Promise<UnitInfo> {
     dropInsUnread ||= dropDir.status === 'not-collected';
     if (dropDir.status === 'ok') {
       for (const e of dropDir.entries.filter((x) => x.name.endsWith('.conf'))) {
-        const t = await readText(reader, `${dir}/${name}.d/${e.name}`);
+        const t = await readTextFile(reader, `${dir}/${name}.d/${e.name}`);
         if (t !== undefined) {
           dropIns.push({ path: `${dir}/${name}.d/${e.name}`, text: t });
         }
@@ -342,7 +343,7 @@ async function loadModulesLoad(reader: HostReader): Promise<HostModel['modulesLo
     if (f.masked) {
       continue;
     }
-    const text = await readText(reader, f.path);
+    const text = await readTextFile(reader, f.path);
     if (text !== undefined) {
       files.push(f.path);
       entries.push(...parseModulesLoad(text, f.path).value);
@@ -492,9 +493,9 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   };
   const release = await findRelease(reader);
   // os-release(5): /etc/os-release, else /usr/lib/os-release.
-  const etcOs = await readText(reader, '/etc/os-release');
+  const etcOs = await readTextFile(reader, '/etc/os-release');
   const osPath = etcOs !== undefined ? '/etc/os-release' : '/usr/lib/os-release';
-  const osText = etcOs ?? (await readText(reader, osPath));
+  const osText = etcOs ?? (await readTextFile(reader, osPath));
   const os = osText === undefined ? undefined : { ...parseOsRelease(osText, osPath).value, source: osPath };
 
   // Each saved file is read once: its status (absent, permission-denied ...) and, when readable, its text.
@@ -575,12 +576,12 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   // No check reads the previous boot's journal yet: it is parsed only when something asks for it.
   const previousJournalFact = await run('journal.prev-boot');
   let previousJournal: JournalView | undefined;
-  const nfpText = await readText(reader, '/etc/default/netfilter-persistent');
-  const sysconfigText = await readText(reader, '/etc/sysconfig/iptables-config');
-  const sysconfig6Text = await readText(reader, '/etc/sysconfig/ip6tables-config');
+  const nfpText = await readTextFile(reader, '/etc/default/netfilter-persistent');
+  const sysconfigText = await readTextFile(reader, '/etc/sysconfig/iptables-config');
+  const sysconfig6Text = await readTextFile(reader, '/etc/sysconfig/ip6tables-config');
   // Kept in fileText for loader/unit-config: what the last iptables.init save() replaced.
-  await readText(reader, '/etc/sysconfig/iptables.save');
-  await readText(reader, '/etc/sysconfig/ip6tables.save');
+  await readTextFile(reader, '/etc/sysconfig/iptables.save');
+  await readTextFile(reader, '/etc/sysconfig/ip6tables.save');
   const plugins = await reader.listDir('/usr/share/netfilter-persistent/plugins.d');
   const virt = await run('systemd-detect-virt');
   const dpkg = await run('dpkg-query');
@@ -599,7 +600,7 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
   const sysctl = await loadSysctl(reader);
   let nftablesConf: FileText | undefined;
   for (const path of ['/etc/nftables.conf', '/etc/sysconfig/nftables.conf']) {
-    const text = nftablesConf === undefined ? await readText(reader, path) : undefined;
+    const text = nftablesConf === undefined ? await readTextFile(reader, path) : undefined;
     if (text !== undefined) {
       nftablesConf = { path, text };
     }
@@ -666,7 +667,7 @@ export async function buildHostModel(original: HostReader): Promise<HostModel> {
 async function loadBootLoader(reader: HostReader): Promise<BootLoaderFiles> {
   const first = async (paths: readonly string[]): Promise<FileText | undefined> => {
     for (const path of paths) {
-      const text = await readText(reader, path);
+      const text = await readTextFile(reader, path);
       if (text !== undefined) {
         return { path, text };
       }
@@ -764,7 +765,7 @@ async function loadBootScripts(reader: HostReader): Promise<FileText[]> {
   }
   const out: FileText[] = [];
   for (const path of paths) {
-    const text = await readText(reader, path);
+    const text = await readTextFile(reader, path);
     if (text !== undefined) {
       out.push({ path, text });
     }
@@ -803,7 +804,7 @@ async function loadSysctl(reader: HostReader): Promise<(SysctlEntry & { file: st
   const paths = [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
   const out: (SysctlEntry & { file: string })[] = [];
   for (const path of [...paths, '/etc/sysctl.conf']) {
-    const text = await readText(reader, path);
+    const text = await readTextFile(reader, path);
     if (text !== undefined) {
       out.push(...parseSysctlD(text, path).value.map((e) => ({ ...e, file: path })));
     }

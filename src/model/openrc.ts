@@ -5,7 +5,7 @@
 // linked into a runlevel (`rc-update add iptables default`: /etc/runlevels/default/iptables). With
 // SAVE_ON_STOP="yes" (the conf.d default of both distributions) stopping the service saves the live rules
 // over that file. Real files: src/parsers/__samples__/openrc-iptables (SOURCES.md).
-import type { HostReader } from '../sources/host-reader.ts';
+import { readTextFile, type HostReader } from '../sources/host-reader.ts';
 import type { Family } from '../knowledge/extensions.ts';
 import { effectiveShellVar, parseShellVars, type ShellAssignment } from '../parsers/shell-vars.ts';
 
@@ -50,11 +50,6 @@ export function isOpenRcScript(text: string): boolean {
   return /^#!\s*\S*\/(?:openrc-run|runscript)\b/.test(text);
 }
 
-async function readText(reader: HostReader, path: string): Promise<string | undefined> {
-  const f = await reader.readFile(path);
-  return f.status === 'ok' ? f.content.toString('utf8') : undefined;
-}
-
 function yes(a: ShellAssignment | undefined): boolean {
   return a !== undefined && /^(?:yes|true|on|1)$/i.test(a.value);
 }
@@ -82,12 +77,12 @@ export async function loadOpenRc(reader: HostReader): Promise<OpenRc> {
   const loaders: OpenRcLoader[] = [];
   for (const s of SERVICES) {
     const initScript = `/etc/init.d/${s.service}`;
-    const script = await readText(reader, initScript);
+    const script = await readTextFile(reader, initScript);
     if (script === undefined || !isOpenRcScript(script)) {
       continue;
     }
     const confd = `/etc/conf.d/${s.service}`;
-    const confText = await readText(reader, confd);
+    const confText = await readTextFile(reader, confd);
     const vars = confText === undefined ? [] : parseShellVars(confText, confd).value;
     const saveOnStop = effectiveShellVar(vars, 'SAVE_ON_STOP');
     loaders.push({

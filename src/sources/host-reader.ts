@@ -44,3 +44,9 @@ export interface HostReader {
   listDir(path: string): Promise<DirFact>;
   runCommand(id: string): Promise<CommandFact>;
 }
+
+/** The text of `path` (UTF-8), or undefined when it could not be read for any reason. */
+export async function readTextFile(reader: HostReader, path: string): Promise<string | undefined> {
+  const f = await reader.readFile(path);
+  return f.status === 'ok' ? f.content.toString('utf8') : undefined;
+}

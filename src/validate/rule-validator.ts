@@ -68,7 +68,29 @@ function otherFamilyExtensionError(rule: Rule, family: 'ipv4' | 'ipv6'): string 
 /** A rule that loads but can match nothing: the other family's ICMP protocol (otherFamilyIcmpWarning). */
 export const OTHER_FAMILY_ICMP = 'protocol-of-other-family';
 
-const ICMPV6_PROTOCOL = new Set(['ipv6-icmp', 'icmpv6', 'icmp6', '58']);
+/**
+ * The family whose ICMP `-p` names (MATCH_PROTOCOLS' icmp and icmp6 names), or undefined for another protocol
+ * or a negated one.
+ */
+export function icmpFamilyOf(
+  protocol: { readonly value: string; readonly negated: boolean } | undefined,
+): 'ipv4' | 'ipv6' | undefined {
+  if (protocol === undefined || protocol.negated) {
+    return undefined;
+  }
+  // Every name in question starts with "i" (icmp, ipv6-icmp, icmpv6, icmp6): tcp and udp, the protocol of most
+  // rules of a big file, are let go without a lower-cased copy.
+  const first = protocol.value.charCodeAt(0) | 0x20;
+  if (first !== 0x69 && protocol.value !== '1' && protocol.value !== '58') {
+    return undefined;
+  }
+  const value = protocol.value.toLowerCase();
+  return MATCH_PROTOCOLS.get('icmp')?.names.has(value) === true
+    ? 'ipv4'
+    : MATCH_PROTOCOLS.get('icmp6')?.names.has(value) === true
+      ? 'ipv6'
+      : undefined;
+}
 
 /**
  * `-p icmp` in an IPv6 rule (a rules.v4 copied to rules.v6) asks for next header 1, which IPv6 packets do not
@@ -80,23 +102,14 @@ export function otherFamilyIcmpWarning(
   protocol: { readonly value: string; readonly negated: boolean } | undefined,
   family: 'ipv4' | 'ipv6',
 ): string | undefined {
-  if (protocol === undefined || protocol.negated) {
+  const icmp = icmpFamilyOf(protocol);
+  if (icmp === undefined || icmp === family || protocol === undefined) {
     return undefined;
   }
-  // Every name in question starts with "i" (icmp, ipv6-icmp, icmpv6, icmp6): tcp and udp, the protocol of most
-  // rules of a big file, are let go without a lower-cased copy.
-  const first = protocol.value.charCodeAt(0) | 0x20;
-  if (first !== 0x69 && protocol.value !== '1' && protocol.value !== '58') {
-    return undefined;
-  }
-  const value = protocol.value.toLowerCase();
-  if (family === 'ipv6' && (value === 'icmp' || value === '1')) {
+  if (icmp === 'ipv4') {
     return `-p ${protocol.value} in an IPv6 rule is protocol 1 (ICMP for IPv4), which IPv6 packets do not carry: the rule loads and matches nothing; ICMPv6 (ping, neighbor discovery) is -p ipv6-icmp`;
   }
-  if (family === 'ipv4' && ICMPV6_PROTOCOL.has(value)) {
-    return `-p ${protocol.value} in an IPv4 rule is protocol 58 (ICMPv6), which IPv4 packets do not carry: the rule loads and matches nothing; ICMP is -p icmp`;
-  }
-  return undefined;
+  return `-p ${protocol.value} in an IPv4 rule is protocol 58 (ICMPv6), which IPv4 packets do not carry: the rule loads and matches nothing; ICMP is -p icmp`;
 }
 /** A rule only iptables-legacy-restore refuses (the kernel's checkentry where nf_tables uses its own expressions). */
 export const RULE_REJECTED_LEGACY = 'rule-rejected-legacy';

@@ -85,9 +85,13 @@ export function failedListEvidence(model: HostModel, unit: string): Evidence[] {
 }
 
 /** `iptables-restore --test` for the file's family: parses and (legacy) checks everything, changes nothing. */
+/** The restore tool the loaders run on a saved file of this family. */
+export function restoreTool(saved: { readonly family: 'ipv4' | 'ipv6' }): string {
+  return saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
+}
+
 export function testCommand(saved: SavedRules): string {
-  const tool = saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
-  return `sudo ${tool} --test < ${saved.path}`;
+  return `sudo ${restoreTool(saved)} --test < ${saved.path}`;
 }
 
 export function saveTool(saved: SavedRules): string {

@@ -5,6 +5,7 @@ import { release as osRelease } from 'node:os';
 import { promises as fsp } from 'node:fs';
 import {
   checkRules,
+  firstPiece,
   type BackendChoice,
   type IpsetInput,
   type RulesInput,
@@ -290,13 +291,6 @@ export function notARulesetProblem(head: string, path: string): string {
     return 'XML (a firewalld zone or service?), not an iptables-save ruleset';
   }
   return 'not an iptables-save ruleset (no "*table" line found)';
-}
-
-function firstPiece(text: PiecewiseText): string {
-  for (const piece of text.pieces()) {
-    return piece;
-  }
-  return '';
 }
 
 function assertLooksLikeRuleset(

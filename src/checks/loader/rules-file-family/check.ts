@@ -11,7 +11,8 @@ import { evidenceAt } from '../../../findings/evidence.ts';
 import { loaderUnitFor } from '../../host-commands.ts';
 import { manual, rawLine, restartLoaderLater } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
-import { saveTool, testCommand } from '../evidence.ts';
+import { restoreTool, saveTool, testCommand } from '../evidence.ts';
+import { icmpFamilyOf } from '../../../validate/rule-validator.ts';
 import { refusedLines } from '../saved-rules-refused/check.ts';
 
 const ID = 'loader/rules-file-family';
@@ -51,11 +52,7 @@ function hasOwnFamilyAddress(saved: SavedRules): boolean {
 }
 
 function mentionsIcmp(saved: SavedRules): boolean {
-  return saved.ruleset.tables.some((t) =>
-    t.rules.some(
-      (r) => r.protocol !== undefined && !r.protocol.negated && r.protocol.value.toLowerCase() === 'icmp',
-    ),
-  );
+  return saved.ruleset.tables.some((t) => t.rules.some((r) => icmpFamilyOf(r.protocol) === 'ipv4'));
 }
 
 function findingFor(
@@ -68,7 +65,7 @@ function findingFor(
   const other = saved.family === 'ipv6' ? 'IPv4' : 'IPv6';
   // The parser warns only about a header it read, so generatedBy is there.
   const tool = saved.ruleset.generatedBy?.tool ?? 'the other iptables-save';
-  const restore = saved.family === 'ipv6' ? 'ip6tables-restore' : 'iptables-restore';
+  const restore = restoreTool(saved);
   const unit = loaderUnitFor(saved);
   const headerLine = header?.at.line ?? 1;
   const lines = refused.map((r) => r.line);

@@ -25,7 +25,14 @@ import { evidenceAt, type Evidence } from '../../../findings/evidence.ts';
 import { effectiveShellVar } from '../../../parsers/shell-vars.ts';
 import { countRules } from '../../../model/ruleset-compare.ts';
 import { parseIptablesSaveFamily } from '../../../parsers/iptables-save.ts';
-import { distroFamily, loaderUnitFor, osMajorVersion, rpmInstalled } from '../../host-commands.ts';
+import {
+  distroFamily,
+  iptablesInitFlavour,
+  loaderUnitFor,
+  osMajorVersion,
+  rpmInstalled,
+  type InitFlavour,
+} from '../../host-commands.ts';
 import { daemonReload, manual, replaceLine, systemctl, writeFile } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
 import { loaderRun, type LoaderRun } from '../loader-unit.ts';
@@ -243,43 +250,6 @@ function rhel7Script(model: HostModel): { evidence: Evidence } | undefined {
   return undefined;
 }
 
-/**
- * iptables.init and its IPv6 twin (the spec's sed: iptables -> ip6tables, IPTABLES -> IP6TABLES): the file each
- * restores and saves, its config file and the prefix of the settings in it.
- */
-interface InitFlavour {
-  readonly tool: 'iptables' | 'ip6tables';
-  readonly prefix: 'IPTABLES' | 'IP6TABLES';
-  readonly data: string;
-  readonly config: string;
-  readonly family: 'ipv4' | 'ipv6';
-  readonly vars: HostModel['sysconfigIptables'];
-}
-
-function flavour(model: HostModel, unit: string): InitFlavour | undefined {
-  if (unit === 'iptables.service') {
-    return {
-      tool: 'iptables',
-      prefix: 'IPTABLES',
-      data: '/etc/sysconfig/iptables',
-      config: CONFIG,
-      family: 'ipv4',
-      vars: model.sysconfigIptables,
-    };
-  }
-  if (unit === 'ip6tables.service') {
-    return {
-      tool: 'ip6tables',
-      prefix: 'IP6TABLES',
-      data: '/etc/sysconfig/ip6tables',
-      config: '/etc/sysconfig/ip6tables-config',
-      family: 'ipv6',
-      vars: model.sysconfigIp6tables,
-    };
-  }
-  return undefined;
-}
-
 /** Rules in the copy iptables.init's save() kept of the file it overwrote ($IPTABLES_DATA.save), if any. */
 function previousSave(model: HostModel, f: InitFlavour): number | undefined {
   const copy = `${f.data}.save`;
@@ -288,7 +258,7 @@ function previousSave(model: HostModel, f: InitFlavour): number | undefined {
 }
 
 function saveOnStop(model: HostModel, l: Loader): FindingInput[] {
-  const f = flavour(model, l.unit);
+  const f = iptablesInitFlavour(model, l.unit);
   if (l.run.kind !== 'iptables-init' || f === undefined) {
     return [];
   }

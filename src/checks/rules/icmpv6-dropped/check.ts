@@ -12,21 +12,12 @@ import { loaderUnitFor } from '../../host-commands.ts';
 import { manual, rawLine, replaceLine, restartLoader } from '../../fix-actions.ts';
 import { shQuote } from '../../../fixes/actions.ts';
 import { testCommand } from '../../loader/evidence.ts';
+import { icmpFamilyOf } from '../../../validate/rule-validator.ts';
 
 const ID = 'rules/icmpv6-dropped';
 
-const ICMPV6 = new Set(['ipv6-icmp', 'icmpv6', 'icmp6', '58']);
-
 const WHY_ICMPV6 =
   'ICMPv6 (-p ipv6-icmp) carries ping and neighbor discovery in IPv6; the line accepted ICMP as its IPv4 original did.';
-
-function protocolIs(rule: Rule, names: ReadonlySet<string>): boolean {
-  return (
-    rule.protocol !== undefined && !rule.protocol.negated && names.has(rule.protocol.value.toLowerCase())
-  );
-}
-
-const IPV4_ICMP: ReadonlySet<string> = new Set(['icmp', '1']);
 
 /** The chains whose policy drops what no rule accepts: neighbor discovery comes in and goes out. */
 const CHAINS = ['INPUT', 'OUTPUT'] as const;
@@ -112,14 +103,16 @@ export default defineCheck({
       const filter = saved.ruleset.tables.find((t) => t.name === 'filter');
       if (
         filter === undefined ||
-        filter.rules.some((r) => protocolIs(r, ICMPV6) || r.matches.some((m) => m.name === 'icmp6'))
+        filter.rules.some(
+          (r) => icmpFamilyOf(r.protocol) === 'ipv6' || r.matches.some((m) => m.name === 'icmp6'),
+        )
       ) {
         continue;
       }
       for (const chain of CHAINS) {
         const policy = droppingPolicy(saved, chain);
         const icmp = filter.rules.find(
-          (r) => r.chain === chain && protocolIs(r, IPV4_ICMP) && r.target?.name === 'ACCEPT',
+          (r) => r.chain === chain && icmpFamilyOf(r.protocol) === 'ipv4' && r.target?.name === 'ACCEPT',
         );
         if (policy !== undefined && icmp !== undefined) {
           ctx.report(findingFor(model, saved, icmp, policy.line));
