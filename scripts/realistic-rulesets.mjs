@@ -369,7 +369,14 @@ export function realRestore(rs, netns) {
             timeout: 60_000,
           },
         );
-        out[`${backend}${test ? '-test' : ''}`] = { status: r.status, stderr: r.stderr.split('\n')[0] ?? '' };
+        // -h/--help and -V/--version print to stdout and exit 0 in the middle of the file: nothing after loads.
+        const exitedEarly = r.status === 0 && r.stdout.trim() !== '';
+        out[`${backend}${test ? '-test' : ''}`] = exitedEarly
+          ? {
+              status: -1,
+              stderr: `exit 0 after printing "${r.stdout.split('\n')[0]}" (the rest of the file never loads)`,
+            }
+          : { status: r.status, stderr: r.stderr.split('\n')[0] ?? '' };
       }
     }
   } finally {
