@@ -307,6 +307,10 @@ function parseFile(tree, file, headerEnv) {
   for (const m of text.matchAll(/struct\s+option\s+(\w+)\s*\[\s*\]\s*=\s*\{/g)) {
     old.set(m[1], oldOptions(braced(text, m.index + m[0].length - 1)));
   }
+  // `.name = MODULENAME` with `#define MODULENAME "NETMAP"` (libipt_NETMAP.c, libip6t_NETMAP.c).
+  const stringConstants = new Map(
+    [...text.matchAll(/^#define\s+(\w+)\s+("[^"\n]*")\s*$/gm)].map((d) => [d[1], d[2]]),
+  );
   const registrations = [];
   for (const m of text.matchAll(/struct\s+xtables_(match|target)\s+(\w+)(\s*\[\s*\])?\s*=\s*\{/g)) {
     const body = braced(text, m.index + m[0].length - 1);
@@ -314,7 +318,8 @@ function parseFile(tree, file, headerEnv) {
       const f = fields(group);
       const family = evaluate(f.get('family') ?? '0', env) ?? 0;
       if (FAMILIES[family] === undefined) continue; // arp, bridge
-      const name = f.get('name');
+      const written = f.get('name');
+      const name = stringConstants.get(written) ?? written;
       if (name === undefined || !name.startsWith('"')) continue;
       const reg = {
         lib: file.replace(/\.c$/, ''),

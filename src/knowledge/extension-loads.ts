@@ -42,6 +42,13 @@ function optionValue(
   return options.find((o) => o.name === name)?.values[0];
 }
 
+function hasOption(
+  options: readonly { readonly name: string; readonly values: readonly string[] }[],
+  name: string,
+): boolean {
+  return options.some((o) => o.name === name);
+}
+
 /** Most extensions load nothing more: one empty list for every match of a 100k-rule file. */
 const NONE: readonly ExtraLoad[] = Object.freeze([]);
 
@@ -100,7 +107,8 @@ export function extraLoadsFor(
     const helper = optionValue(options, '--helper');
     // xt_CT.c xt_ct_set_helper -> nf_conntrack_helper_try_module_get() requests "nfct-helper-%s"
     // (net/netfilter/nf_conntrack_helper.c); the helper module must exist or the rule is refused.
-    return helper === undefined || !/^[A-Za-z0-9._-]+$/.test(helper)
+    // xt_ct_tg_check() returns before any of that when XT_CT_NOTRACK is set: --notrack ignores --helper.
+    return helper === undefined || !/^[A-Za-z0-9._-]+$/.test(helper) || hasOption(options, '--notrack')
       ? NONE
       : [
           {

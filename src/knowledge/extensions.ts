@@ -58,7 +58,18 @@ function computeKernelNames(name: string, kind: ExtensionKind): string[] {
 }
 
 export function registrationsFor(name: string, kind: ExtensionKind): KnownRegistration[] {
-  return KNOWN_REGISTRATIONS.filter((r) => r.name === name && (r.kind === kind || r.kind === 'none'));
+  return KNOWN_REGISTRATIONS.filter(
+    (r) => r.name === name && (r.kind === kind || r.kind === 'none') && loadedByIptables(r),
+  );
+}
+
+/**
+ * iptables and ip6tables load libxt_, libipt_ and libip6t_ libraries only: ebtables' libebt_mark registers a
+ * target "mark", but `-j mark` in an iptables file is a jump to a chain of that name (measured, 1.8.9:
+ * "Chain 'mark' does not exist" / "Couldn't load target `mark'").
+ */
+function loadedByIptables(r: KnownRegistration): boolean {
+  return r.family !== 'bridge' && r.family !== 'arp';
 }
 
 /**
@@ -78,7 +89,9 @@ let knownTargets: ReadonlySet<string> | undefined;
  * after -j is a chain for iptables: both backends fail on it unless the table declares that chain.
  */
 export function isKnownTarget(name: string): boolean {
-  knownTargets ??= new Set(KNOWN_REGISTRATIONS.filter((r) => r.kind === 'target').map((r) => r.name));
+  knownTargets ??= new Set(
+    KNOWN_REGISTRATIONS.filter((r) => r.kind === 'target' && loadedByIptables(r)).map((r) => r.name),
+  );
   return knownTargets.has(name);
 }
 

@@ -404,6 +404,65 @@ describe('parseIptablesSave: rules', () => {
     ]);
   });
 
+  // Each case measured with iptables-restore 1.8.9 (both backends) in a network namespace.
+  it('reads options left to right as getopt_long does: order, abbreviations, required values', () => {
+    const refusedWith = (rule: string, file = 'rules.v4'): string | undefined =>
+      errors(parse(filter(rule), file).diagnostics)[0]?.message;
+    // an option before the -m/-j that has it
+    expect(refusedWith('-A INPUT -m limit --limit 3/min --log-prefix "x" -j LOG')).toContain(
+      'unknown option "--log-prefix"',
+    );
+    expect(refusedWith('-A INPUT -m connlimit --conlimit-above 10 -j DROP')).toContain(
+      'unknown option "--conlimit-above"',
+    );
+    // an abbreviation also matching a generic option, a command or --help/--version is ambiguous
+    expect(refusedWith('-A INPUT -j IDLETIMER --timeout 10 --l x')).toContain('unknown option "--l"');
+    expect(refusedWith('-A INPUT -m addrtype --ds LOCAL -j ACCEPT')).toContain('unknown option "--ds"');
+    expect(refusedWith('-A FORWARD -j CLASSIFY --set-c 1:10')).toContain('unknown option "--set-c"');
+    expect(refusedWith('-A INPUT --ver -j ACCEPT')).toContain('--ver');
+    expect(codes(parse(filter('-A INPUT --ver -j ACCEPT')).diagnostics)).toEqual(['unknown-option']);
+    expect(refusedWith('-A INPUT -m addrtype --dst-t LOCAL -j ACCEPT')).toBeUndefined();
+    // a required value is taken whatever it looks like, and what follows is a bad argument
+    expect(refusedWith('-A OUTPUT -m owner --uid-owner -j ACCEPT')).toContain('"ACCEPT" is not an option');
+    expect(
+      refusedWith(
+        '-A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-name --hashlimit-htable-max 100 -j DROP',
+      ),
+    ).toContain('"100" is not an option');
+    // generic options iptables knows that the rules rarely use
+    expect(refusedWith('-A INPUT -p tcp -M /sbin/modprobe --dport 22 -j ACCEPT')).toBeUndefined();
+    expect(refusedWith('-A INPUT --fragments -j ACCEPT')).toBeUndefined();
+    expect(refusedWith('-A INPUT -4 -4 ! -4 -j ACCEPT')).toBeUndefined();
+  });
+
+  it('-h/--help and -V/--version make iptables-restore print and exit 0 mid-file: an error, not a success', () => {
+    for (const word of ['-h', '--help', '--hel', '-V', '--version', '--vers']) {
+      const { diagnostics } = parse(filter(`-A INPUT -p tcp ${word} -j ACCEPT`));
+      expect(codes(diagnostics), word).toEqual(['restore-exits']);
+      expect(diagnostics[0]?.message).toContain('exits with status 0');
+    }
+    // with CT loaded, --hel also abbreviates --helper: ambiguous; --help itself is still the help
+    expect(codes(parse(filter('-A OUTPUT -j CT --hel ftp')).diagnostics)).toEqual(['unknown-option']);
+    expect(codes(parse(filter('-A OUTPUT -j CT --help ftp')).diagnostics)).toEqual(['restore-exits']);
+  });
+
+  it('skips a line marked for the other family (-6 in iptables-restore, -4 in ip6tables-restore), whatever follows', () => {
+    const v4 = parse(filter('-A INPUT -p tcp -6 --dport 99999 -j ACCEPT', '-A INPUT -j DROP'));
+    const [skipped] = v4.diagnostics;
+    expect(v4.diagnostics).toMatchObject([{ severity: 'info', code: 'other-family-line' }]);
+    expect(allRules(v4.value).map((r) => r.line)).toEqual([(skipped?.at.line ?? 0) + 1]);
+    const v6 = parse(filter('-A INPUT ! -4 -s 10.0.0.1 -j ACCEPT'), 'rules.v6');
+    expect(allRules(v6.value)).toEqual([]);
+    // a parse error before the flag stops the line first
+    expect(codes(parse(filter('-A INPUT -p tcp --bogus 1 -6 -j ACCEPT')).diagnostics)).toEqual([
+      'unknown-option',
+    ]);
+    // -p 135 and -p ipv6-mh load no match: find_proto() looks for "mobility-header" and "ipv6-mh"
+    expect(codes(parse(filter('-A INPUT -p ipv6-mh --mh-type 1 -j ACCEPT'), 'rules.v6').diagnostics)).toEqual(
+      ['unknown-option'],
+    );
+  });
+
   it('target options belong to an extension target; after a standard target they go back to the protocol', () => {
     const reject = onlyRule(filter('-A INPUT -p tcp -j REJECT --reject-with tcp-reset'));
     expect(reject.target).toEqual({

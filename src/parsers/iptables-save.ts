@@ -121,6 +121,8 @@ export interface Ruleset {
   /** Line of "# Warning: iptables-legacy tables present ...". */
   readonly legacyTablesPresentWarning?: number;
   readonly lineCount: number;
+  /** Lines of rules the parser refused (each also has an error diagnostic): iptables-restore stops there. */
+  readonly refusedRuleLines?: readonly number[];
 }
 
 export type IpFamily = 'ipv4' | 'ipv6';
@@ -199,6 +201,8 @@ export interface RulesetVisitor {
   openTable?(name: string, line: number): void;
   /** The parser keeps no reference to `rule`; names and values are not interned or shared. */
   rule(rule: Rule): void;
+  /** The line's rule (passed to rule() next) has a parse error: iptables-restore stops there. */
+  ruleParseFailed?(line: number): void;
   /**
    * `lateChainTargets`: lines of this table's rules reported with a target of kind 'extension' whose
    * name a later line declared as a chain. parseIptablesSave turns those targets into kind 'chain'
@@ -276,9 +280,10 @@ const PROTOCOL_EXTENSION: ReadonlyMap<string, string> = new Map([
   ['50', 'esp'],
   ['ah', 'ah'],
   ['51', 'ah'],
+  // xshared.c find_proto() loads the match named like the -p word, or for a number the first name of
+  // xtables_chain_protos[] with it: 135 is "mobility-header" and ipv6-mh no match's name, so only -p mh
+  // loads mh (measured: `-p 135 --mh-type 5` and `-p ipv6-mh ...` fail with "unknown option").
   ['mh', 'mh'],
-  ['ipv6-mh', 'mh'],
-  ['135', 'mh'],
   ['udplite', 'udplite'],
   ['136', 'udplite'],
 ]);
@@ -321,6 +326,8 @@ const EXTENSION_OPTION_ARITY: ReadonlyMap<string, number> = new Map([
   ['--destination-ports', 1],
   ['--source-ports', 1],
   ['--tcp-flags', 2],
+  // libxt_sctp.c: --chunk-types takes optarg and argv[optind] ("--chunk-types requires two args").
+  ['--chunk-types', 2],
   ['--syn', 0],
   ['--icmp-type', 1],
   ['--icmpv6-type', 1],
@@ -419,7 +426,7 @@ const GENERIC_OPTIONS: ReadonlyMap<string, GenericSpec> = buildGenericTable([
   [['-d', '--destination', '--dst'], 'plain', 1, true],
   [['-i', '--in-interface'], 'plain', 1, true],
   [['-o', '--out-interface'], 'plain', 1, true],
-  [['-f', '--fragment'], 'plain', 0, true],
+  [['-f', '--fragments'], 'plain', 0, true],
   [['-4', '--ipv4'], 'plain', 0, false],
   [['-6', '--ipv6'], 'plain', 0, false],
   [['-j', '--jump'], 'jump', 1, false],
@@ -431,7 +438,7 @@ const GENERIC_OPTIONS: ReadonlyMap<string, GenericSpec> = buildGenericTable([
   [['-n', '--numeric'], 'plain', 0, false],
   [['-x', '--exact'], 'plain', 0, false],
   [['--line-numbers'], 'plain', 0, false],
-  [['--modprobe'], 'plain', 1, false],
+  [['-M', '--modprobe'], 'plain', 1, false],
   [['-w', '--wait'], 'plain', 0, false, true],
   [['-W', '--wait-interval'], 'plain', 0, false, true],
 ]);
@@ -464,10 +471,27 @@ function buildGenericTable(
 /** The long names of GENERIC_OPTIONS and COMMANDS, for getopt_long abbreviations. */
 const GENERIC_LONG_NAMES: readonly string[] = [...GENERIC_OPTIONS.keys()].filter((n) => n.startsWith('--'));
 const COMMAND_LONG_NAMES: readonly string[] = [...COMMANDS.keys()].filter((n) => n.startsWith('--'));
+/** Long options of iptables.c original_opts[] that a rule line never uses well, but getopt_long still knows. */
+const OTHER_LONG_NAMES: readonly string[] = ['--version', '--help'];
+
 /** Every word that abbreviates a generic long option ("--p" .. "--protoco"): only these need genericAbbreviation. */
 const GENERIC_ABBREVIATIONS: ReadonlySet<string> = new Set(
   GENERIC_LONG_NAMES.flatMap((n) => Array.from({ length: n.length - 3 }, (_, i) => n.slice(0, 3 + i))),
 );
+
+/**
+ * getopt_long(3) (glibc posix/getopt.c process_long_option): a word that is a proper prefix of options with
+ * different results is ambiguous. An extension's options get values of their own (option_offset), so a word
+ * abbreviating one of them and also a generic option, a command or --version/--help is ambiguous, and
+ * iptables says "unknown option" (`--l` for IDLETIMER --label also abbreviates --list and --line-numbers).
+ */
+function abbreviatesIptablesOption(name: string): boolean {
+  return (
+    GENERIC_ABBREVIATIONS.has(name) ||
+    COMMAND_LONG_NAMES.some((c) => c.startsWith(name)) ||
+    OTHER_LONG_NAMES.some((c) => c.startsWith(name))
+  );
+}
 
 /** Short generic options that take an argument and may have it attached (`-ieth0`), as getopt allows. */
 const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
@@ -487,6 +511,7 @@ const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
   '-N',
   '-P',
   '-E',
+  '-M',
 ]);
 
 // ---------------------------------------------------------------------------------------------------
@@ -637,6 +662,7 @@ interface OpenTable {
 /** Where RestoreState puts rules: a RetainingSink for parseIptablesSave, the caller's visitor otherwise. */
 interface RuleSink {
   openTable?(name: string, line: number): void;
+  ruleParseFailed?(line: number): void;
   rule(rule: MutableRule): void;
   closeTable?(table: TableOutline, lateChainTargets: readonly number[]): void;
 }
@@ -692,6 +718,7 @@ class RestoreState {
   private current: OpenTable | undefined;
   private generatedBy: GeneratedBy | undefined;
   private legacyWarningLine: number | undefined;
+  private readonly refusedRuleLines: number[] = [];
   private lineCount = 0;
   private carriageReturnLines = 0;
   private firstHarmfulCarriageReturn: number | undefined;
@@ -853,6 +880,7 @@ class RestoreState {
     lineCount: number;
     generatedBy?: GeneratedBy;
     legacyTablesPresentWarning?: number;
+    refusedRuleLines?: readonly number[];
   } {
     const ruleset: {
       family: IpFamily;
@@ -860,12 +888,16 @@ class RestoreState {
       lineCount: number;
       generatedBy?: GeneratedBy;
       legacyTablesPresentWarning?: number;
+      refusedRuleLines?: readonly number[];
     } = { family: this.family, tables, lineCount: this.lineCount };
     if (this.generatedBy !== undefined) {
       ruleset.generatedBy = this.generatedBy;
     }
     if (this.legacyWarningLine !== undefined) {
       ruleset.legacyTablesPresentWarning = this.legacyWarningLine;
+    }
+    if (this.refusedRuleLines.length > 0) {
+      ruleset.refusedRuleLines = this.refusedRuleLines;
     }
     return ruleset;
   }
@@ -1183,6 +1215,19 @@ class RestoreState {
     if (parsed.error !== undefined) {
       this.report('error', line, parsed.error.code, parsed.error.message);
     }
+    if (parsed.otherFamilyFlag !== undefined && parsed.deprecatedNegation === undefined) {
+      const [tool, other] =
+        parsed.otherFamilyFlag === '-6'
+          ? ['iptables-restore', 'ip6tables-restore']
+          : ['ip6tables-restore', 'iptables-restore'];
+      this.report(
+        'info',
+        line,
+        'other-family-line',
+        `${parsed.otherFamilyFlag} marks this line for ${other}: ${tool} skips it, so this file does not load the rule`,
+      );
+      return;
+    }
     if (parsed.command === undefined) {
       return;
     }
@@ -1214,6 +1259,9 @@ class RestoreState {
       }
       if (parsed.error === undefined) {
         this.checkRuleChain(table, rule);
+      } else {
+        this.refusedRuleLines.push(line);
+        this.sink.ruleParseFailed?.(line);
       }
       this.sink.rule(rule);
       return;
@@ -1479,6 +1527,8 @@ interface ParsedCommandLine {
   error?: LineError;
   /** "-s ! x": fatal for iptables 1.8.9, but the meaning is clear, so parsing goes on. */
   deprecatedNegation?: LineError;
+  /** -6 in an IPv4 file or -4 in an IPv6 one: iptables-restore stops reading the line and skips it. */
+  otherFamilyFlag?: '-4' | '-6';
 }
 
 /** Bounds the shared-option tables on input where every value is distinct. */
@@ -1661,7 +1711,11 @@ class CommandLineParser {
     this.seenGeneric = 0;
     this.protocolExtension = undefined;
     const words = this.words;
-    while (this.index < this.wordCount && this.out.error === undefined) {
+    while (
+      this.index < this.wordCount &&
+      this.out.error === undefined &&
+      this.out.otherFamilyFlag === undefined
+    ) {
       const word = words[this.index] ?? '';
       this.index++;
       if (word === '!') {
@@ -1684,7 +1738,7 @@ class CommandLineParser {
       }
       this.option(word);
     }
-    if (this.out.error === undefined) {
+    if (this.out.error === undefined && this.out.otherFamilyFlag === undefined) {
       this.finish();
     }
     this.copyOutLists();
@@ -1749,6 +1803,16 @@ class CommandLineParser {
   }
 
   private option(word: string): void {
+    // getopt(3) reads "-6..." as the flag -6 first (then the rest as more short options): in a file of the
+    // other family the line is skipped before the rest is looked at (`-4294967295` in ip6tables-restore).
+    if (word.length > 2 && (word.startsWith('-4') || word.startsWith('-6'))) {
+      const flag = word.slice(0, 2);
+      const spec = GENERIC_OPTIONS.get(flag);
+      if (spec !== undefined && (flag === '-6') === (this.family === 'ipv4')) {
+        this.generic(flag, spec, undefined);
+        return;
+      }
+    }
     let name = word;
     let attached: string | undefined;
     const equals = word.startsWith('--') ? word.indexOf('=') : -1;
@@ -1762,6 +1826,14 @@ class CommandLineParser {
     ) {
       name = word.slice(0, 2);
       attached = word.slice(2);
+    }
+    const exits = this.exitingOption(name);
+    if (exits !== undefined) {
+      this.fail(
+        'restore-exits',
+        `${word}: iptables-restore prints its ${exits} here and exits with status 0 (xshared.c do_parse()), so this table and every line after it never load while the tables committed before stay, and the loader reports success: remove ${word}`,
+      );
+      return;
     }
     const command = COMMANDS.get(name);
     if (command !== undefined) {
@@ -1789,6 +1861,51 @@ class CommandLineParser {
   }
 
   /**
+   * -h/--help and -V/--version: do_parse() prints and calls exit(0) in the middle of the restore. Long forms
+   * by exact name or an abbreviation nothing else on the line shares (`--ver` also abbreviates --verbose).
+   */
+  private exitingOption(name: string): 'help' | 'version' | undefined {
+    if (name === '-h' || name === '--help' || (name.startsWith('-h') && !name.startsWith('--'))) {
+      return 'help';
+    }
+    if (name === '--version' || (name.startsWith('-V') && !name.startsWith('--'))) {
+      return 'version';
+    }
+    const long =
+      name.length >= 3 && name.startsWith('--')
+        ? OTHER_LONG_NAMES.find((n) => n.startsWith(name))
+        : undefined;
+    if (
+      long === undefined ||
+      GENERIC_ABBREVIATIONS.has(name) ||
+      COMMAND_LONG_NAMES.some((c) => c.startsWith(name)) ||
+      OTHER_LONG_NAMES.some((c) => c !== long && c.startsWith(name))
+    ) {
+      return undefined;
+    }
+    return this.loadedExtensionsMayClaim(name) ? undefined : long === '--help' ? 'help' : 'version';
+  }
+
+  /**
+   * Whether an extension loaded so far has `name` as an option or an abbreviation of one, or is unknown
+   * (and so may have it): then the word is not a generic option's abbreviation.
+   */
+  private loadedExtensionsMayClaim(name: string): boolean {
+    for (let k = 0; k < this.loadedCount; k++) {
+      const grammar = this.loadedGrammars[k];
+      if (
+        grammar === undefined ||
+        grammar.options.has(name) ||
+        grammar.getopt.has(name) ||
+        prefixOptions(grammar, name).length > 0
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * getopt_long(3) also takes a unique abbreviation of a generic long option (`--proto` for --protocol):
    * the full name when `name` abbreviates exactly one generic option and no command or loaded extension
    * option, else undefined.
@@ -1803,23 +1920,16 @@ class CommandLineParser {
         found ??= long;
       }
     }
-    if (found === undefined || COMMAND_LONG_NAMES.some((c) => c.startsWith(name))) {
+    if (
+      found === undefined ||
+      COMMAND_LONG_NAMES.some((c) => c.startsWith(name)) ||
+      OTHER_LONG_NAMES.some((c) => c.startsWith(name))
+    ) {
       return undefined;
     }
-    for (let k = 0; k < this.loadedCount; k++) {
-      const grammar = this.loadedGrammars[k];
-      // An exact option of a loaded extension wins (recent --set over --set-counters); an abbreviation of
-      // one makes the word ambiguous.
-      if (
-        grammar === undefined ||
-        grammar.options.has(name) ||
-        grammar.getopt.has(name) ||
-        prefixOptions(grammar, name).length > 0
-      ) {
-        return undefined;
-      }
-    }
-    return found;
+    // An exact option of a loaded extension wins (recent --set over --set-counters); an abbreviation of one
+    // makes the word ambiguous.
+    return this.loadedExtensionsMayClaim(name) ? undefined : found;
   }
 
   private wordAt(index: number): string | undefined {
@@ -1905,6 +2015,16 @@ class CommandLineParser {
 
   private generic(written: string, spec: GenericSpec, attached: string | undefined): void {
     let negated = this.takeNegation();
+    if (spec.flag === '-4' || spec.flag === '-6') {
+      // xshared.c do_parse(): -4/-6 of the file's own family does nothing (even after "!", and may be given twice); the
+      // other family's makes iptables-restore return from the line before running it, so the line is
+      // skipped, whatever follows ("line is ignored by iptables-restore", iptables(8) --ipv6). A value the
+      // validator would refuse before the flag (`--dport 99999 -6`) also stops iptables; that is not checked.
+      if ((spec.flag === '-6') === (this.family === 'ipv4')) {
+        this.out.otherFamilyFlag = spec.flag;
+      }
+      return;
+    }
     if (negated && !spec.invertible) {
       const what =
         spec.role === 'match' ? 'unexpected ! flag before --match' : `cannot have ! before ${spec.flag}`;
@@ -2081,10 +2201,11 @@ class CommandLineParser {
     }
     name = this.resolvedName;
     let values: string[];
-    const arity = EXTENSION_OPTION_ARITY.get(name);
+    const arity = EXTENSION_OPTION_ARITY.get(name) ?? this.grammarArity(owner, name);
     if (attached !== undefined) {
       values = [attached];
     } else if (
+      arity !== 0 &&
       this.wordAt(this.index) === '!' &&
       this.quoted[this.index] !== true &&
       this.nextIsValueAfterBang()
@@ -2105,6 +2226,30 @@ class CommandLineParser {
       values = this.takeLooseValues();
     }
     this.addOption(owner, this.option1(this.intern(name), values, negated));
+  }
+
+  /**
+   * libxtables xtables_options_xfrm(): an option of the xt_option_entry API takes one argument unless its
+   * type is XTTYPE_NONE, and getopt_long(3) hands that argument over whatever it looks like (`--uid-owner -j
+   * ACCEPT` makes "-j" the user, and "ACCEPT" a bad argument). Undefined for options of the old getopt API,
+   * whose parse() may read further words itself (tcp --tcp-flags, sctp --chunk-types, rateest).
+   */
+  private grammarArity(owner: number, name: string): number | undefined {
+    for (let k = 0; k < this.loadedCount; k++) {
+      if (this.loadedOwners[k] === owner) {
+        const grammar = this.loadedGrammars[k];
+        const entry = grammar?.options.get(name);
+        if (entry !== undefined) {
+          return entry.type === 'NONE' ? 0 : 1;
+        }
+        // An old-API required_argument (tcp --tcp-option): one word; EXTENSION_OPTION_ARITY lists the
+        // options whose parse() reads more. No-argument ones stay loose (rateest reads a word itself).
+        if (grammar?.getopt.get(name)?.arg === 1) {
+          return 1;
+        }
+      }
+    }
+    return undefined;
   }
 
   private nextIsValueAfterBang(): boolean {
@@ -2183,6 +2328,14 @@ class CommandLineParser {
         this.failUnknownOption(name);
         return undefined;
       }
+      if (this.loadedCount > 0 || protocolExtension !== undefined) {
+        // getopt_long(3) knows the options of what is loaded so far, left to right: an option written
+        // before its -m or -j (`--log-prefix X -j LOG`) is unknown when it is read.
+        this.fail(
+          'unknown-option',
+          `no match or target loaded before ${name} on this line has that option (iptables reads a line left to right: write it after the -m or -j it belongs to): iptables fails with "unknown option \"${name}\""`,
+        );
+      }
     }
     return this.heuristicOwnerOf(name);
   }
@@ -2205,18 +2358,25 @@ class CommandLineParser {
   private uniquePrefixOwner(name: string): number | undefined {
     let owner: number | undefined;
     let full: string | undefined;
+    let fullExtension: string | undefined;
     for (let k = 0; k < this.loadedCount; k++) {
       const grammar = this.loadedGrammars[k];
       if (grammar === undefined) {
         continue;
       }
       for (const option of prefixOptions(grammar, name)) {
-        if (full !== undefined && (full !== option || owner !== this.loadedOwners[k])) {
+        // The same option of a match given twice (`-m state ... -m state --sta X`) is not ambiguous
+        // (measured, 1.8.9): the newest instance takes it.
+        if (full !== undefined && (full !== option || fullExtension !== grammar.extension.name)) {
           return AMBIGUOUS;
         }
         owner = this.loadedOwners[k];
         full = option;
+        fullExtension = grammar.extension.name;
       }
+    }
+    if (full !== undefined && abbreviatesIptablesOption(name)) {
+      return AMBIGUOUS;
     }
     if (full !== undefined) {
       this.resolvedName = full;
@@ -2227,7 +2387,7 @@ class CommandLineParser {
   private failUnknownOption(name: string): void {
     this.fail(
       'unknown-option',
-      `option ${name} abbreviates more than one option of the extensions on this line (getopt_long finds it ambiguous): iptables fails with "unknown option \"${name}\""`,
+      `option ${name} abbreviates more than one option iptables knows on this line (getopt_long finds it ambiguous): iptables fails with "unknown option \"${name}\""`,
     );
   }
 

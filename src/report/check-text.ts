@@ -135,6 +135,8 @@ export function renderCheckText(r: CheckResult, style: Style = PLAIN): string {
   // Loads that depend on the target host (SECMARK without SELinux, -Z on a fresh table) or fail only on the
   // other backend: not a verdict, but what the user has to know before the boot.
   lines.push(...diagnosticBlock(r, 'warning', 'warning(s)', style.warn));
+  // What the file does that is not a fault, but changes what loads (a -6 line in an IPv4 file is skipped).
+  lines.push(...diagnosticBlock(r, 'info', 'note(s)', (s) => s));
   return `${lines.join('\n')}\n`;
 }
 
@@ -142,7 +144,7 @@ const SHOWN_DIAGNOSTICS = 20;
 
 function diagnosticBlock(
   r: CheckResult,
-  severity: 'error' | 'warning',
+  severity: 'error' | 'warning' | 'info',
   title: string,
   mark: (s: string) => string,
 ): string[] {

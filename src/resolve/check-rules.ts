@@ -254,6 +254,9 @@ function parseAndDerive(
   const family = input.family ?? familyNamedBy(input.path) ?? familyOfHeader(input.text) ?? 'ipv4';
   const validator = new RuleValidator({ family, file: input.path, ...names });
   if (input.parsed !== undefined) {
+    for (const line of input.parsed.value.refusedRuleLines ?? []) {
+      validator.ruleParseFailed(line);
+    }
     for (const table of input.parsed.value.tables) {
       for (const rule of table.rules) {
         validator.rule(rule);
@@ -275,6 +278,9 @@ function parseAndDerive(
       for (const collector of collectors) {
         collector.table(name, line);
       }
+    },
+    ruleParseFailed(line) {
+      validator.ruleParseFailed(line);
     },
     rule(rule) {
       for (const collector of collectors) {

@@ -70,10 +70,12 @@ describe('loops and jump depth', () => {
       const conditional = rejected(
         table('filter', ':A - [0:0]', '-A INPUT -j A', `-A A ${condition} -j ACCEPT`, '-A A -j A'),
       );
+      // iptables-nft 1.8.9 cannot express an inverted /0 and refuses the rule itself (measured).
+      const nftRefusal = condition.startsWith('!') ? [[4, 'rule-rejected-nft']] : [];
       expect(
         conditional.map(([line, code]) => [line, code]),
         condition,
-      ).toEqual([[5, 'rule-rejected']]);
+      ).toEqual([...nftRefusal, [5, 'rule-rejected']]);
     }
   });
 

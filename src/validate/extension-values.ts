@@ -339,6 +339,16 @@ const REJECT_V6: readonly string[] = [
   'reject-route',
 ];
 
+/**
+ * Whether REJECT_parse() picks tcp-reset for the value: the first entry of the table whose name or alias
+ * the value is a case-insensitive prefix of (`TCP-RESET`, `tcp-r`, even `t` in IPv4).
+ */
+export function rejectsWithTcpReset(arg: string, family: 'ipv4' | 'ipv6'): boolean {
+  const table = family === 'ipv4' ? REJECT_V4 : REJECT_V6;
+  const chosen = table.find((n) => startsWithCaseless(n, arg));
+  return chosen === 'tcp-reset' || chosen === 'tcp-rst';
+}
+
 /** REJECT_parse(): the value is a case-insensitive prefix of a name or alias of the family's table. */
 function rejectWithError(option: OptionUse, ctx: ValueContext): string | undefined {
   const arg = option.values[0] ?? '';
@@ -590,9 +600,25 @@ function ownerError(option: OptionUse, ctx: ValueContext): string | undefined {
 }
 
 /** libxt_iprange.c iprange_parse_range(): "from[-to]", each an address of the rule's family (inet_pton). */
+/**
+ * libxtables xtables_numeric_to_ipaddr(), which iprange uses: the first 19 characters, one to four parts
+ * each read by xtables_strtoui() (decimal, 0x hex or 0 octal, up to 255); missing parts are zero, so
+ * `10.1` is 10.1.0.0 and `10.0.0.0x10` is 10.0.0.16 (measured, 1.8.9).
+ */
+function isXtablesNumericIpv4(s: string): boolean {
+  const parts = s.slice(0, 19).split('.');
+  return (
+    parts.length <= 4 &&
+    parts.every((part) => {
+      const n = strtoumax(part);
+      return n !== undefined && n.rest === '' && n.value <= 255n;
+    })
+  );
+}
+
 function iprangeError(option: OptionUse, ctx: ValueContext): string | undefined {
   const arg = option.values[0] ?? '';
-  const valid = ctx.family === 'ipv4' ? isIpv4Literal : isIpv6Literal;
+  const valid = ctx.family === 'ipv4' ? isXtablesNumericIpv4 : isIpv6Literal;
   const dash = arg.indexOf('-');
   const from = dash === -1 ? arg : arg.slice(0, dash);
   const bad = !valid(from)
@@ -605,9 +631,21 @@ function iprangeError(option: OptionUse, ctx: ValueContext): string | undefined 
 
 /** strtoul(s, &e, 10) as libxt_time.c uses it: the number at the start (0 when none) and the rest. */
 function decimalPrefix(s: string): { value: number; rest: string } {
-  const m = /^\s*[+]?(\d*)/.exec(s);
-  const digits = m?.[1] ?? '';
-  return { value: digits === '' ? 0 : Number(digits), rest: digits === '' ? s : s.slice(m?.[0].length ?? 0) };
+  const m = /^\s*([+-]?)(\d*)/.exec(s);
+  const digits = m?.[2] ?? '';
+  if (digits === '') {
+    return { value: 0, rest: s };
+  }
+  // strtoul(3) negates a "-" number in unsigned arithmetic and gives ULONG_MAX past it; libxt_time.c keeps
+  // the result in an unsigned int (`10:4294967296` is 10:00, measured).
+  const magnitude = BigInt(digits);
+  const unsignedLong =
+    magnitude > 0xffffffffffffffffn
+      ? 0xffffffffffffffffn
+      : m?.[1] === '-'
+        ? BigInt.asUintN(64, -magnitude)
+        : magnitude;
+  return { value: Number(BigInt.asUintN(32, unsignedLong)), rest: s.slice(m?.[0].length ?? 0) };
 }
 
 /** Seconds into the day of a valid "hh:mm[:ss]" (time_parse_minutes()'s value). */
@@ -911,6 +949,96 @@ function ctdirError(option: OptionUse): string | undefined {
     : `conntrack: Bad value for "--ctdir" option: "${arg}"`;
 }
 
+/**
+ * libxt_policy.c parse_direction(), parse_policy(), parse_mode(): exact lower-case words (strcmp), each
+ * refused with its own wording ("policy_match:" for the direction, as the source has it).
+ */
+function exactWordCheck(words: readonly string[], what: string, prefix = 'policy match'): ValueCheck {
+  return (option) => {
+    const arg = option.values[0] ?? '';
+    return words.includes(arg) ? undefined : `${prefix}: invalid ${what} "${arg}"`;
+  };
+}
+
+/** IP6T_OPTS_OPTSNR (include/linux/netfilter_ipv6/ip6t_opts.h). */
+const IP6T_OPTS_OPTSNR = 16;
+
+/**
+ * strtoul(s, &ep, 0) as libip6t_dst.c/libip6t_hbh.c parse_opts_num() reads it: undefined when no digit is
+ * read, else the value (a "-" number wrapped as unsigned long), whether it overflowed, and what follows.
+ */
+function strtoulAny(s: string): { value: bigint; overflow: boolean; rest: string } | undefined {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (m == null) {
+    return undefined;
+  }
+  const digits = m[2] ?? '0';
+  const magnitude = /^0[xX]/.test(digits)
+    ? BigInt(digits)
+    : digits.length > 1 && digits.startsWith('0')
+      ? BigInt(`0o${digits.slice(1)}`)
+      : BigInt(digits);
+  return {
+    value: m[1] === '-' ? BigInt.asUintN(64, -magnitude) : magnitude,
+    overflow: magnitude > 0xffffffffffffffffn,
+    rest: s.slice(m[0].length),
+  };
+}
+
+/**
+ * libip6t_dst.c / libip6t_hbh.c parse_options(): up to 16 "type[:length]" items, each number read by
+ * parse_opts_num() (any base strtoul, nothing after it), type 0 (Pad1) without a length.
+ */
+function ipv6OptionsError(ext: 'dst' | 'hbh'): ValueCheck {
+  const pad0 = ext === 'dst' ? "PAD0 hasn't got length" : 'PAD0 has not got length';
+  const number = (text: string, what: string): string | undefined => {
+    const n = strtoulAny(text);
+    if (n === undefined) {
+      return `${ext}: no valid digits in ${what} \`${text}'`;
+    }
+    if (n.overflow) {
+      return `${what} \`${text}' specified too big: would overflow`;
+    }
+    return text !== '' && n.rest !== '' ? `${ext}: error parsing ${what} \`${text}'` : undefined;
+  };
+  return (option) => {
+    const items = (option.values[0] ?? '').split(',');
+    if (items.length > IP6T_OPTS_OPTSNR) {
+      return 'too many addresses specified';
+    }
+    for (const [i, item] of items.entries()) {
+      const colon = item.indexOf(':');
+      if (colon !== -1 && i === IP6T_OPTS_OPTSNR - 1) {
+        return 'too many ports specified';
+      }
+      const type = colon === -1 ? item : item.slice(0, colon);
+      const error = number(type, 'opt');
+      if (error !== undefined) {
+        return error;
+      }
+      if (colon !== -1) {
+        const typeByte = Number(BigInt.asUintN(8, strtoulAny(type)?.value ?? 0n));
+        if (typeByte === 0) {
+          return pad0;
+        }
+        const lengthError = number(item.slice(colon + 1), 'length');
+        if (lengthError !== undefined) {
+          return lengthError;
+        }
+      }
+    }
+    return undefined;
+  };
+}
+
+/** libxtables xtables_parse_interface(), which physdev uses too: a name of IFNAMSIZ - 1 bytes at most. */
+function interfaceNameError(option: OptionUse): string | undefined {
+  const arg = option.values[0] ?? '';
+  return Buffer.byteLength(arg, 'utf8') > 15
+    ? `interface name \`${arg}' must be shorter than IFNAMSIZ (15)`
+    : undefined;
+}
+
 /** XT_HASHLIMIT_BURST_MAX (include/linux/netfilter/xt_hashlimit.h). */
 const HASHLIMIT_BURST_MAX = 1000000n;
 
@@ -1017,7 +1145,45 @@ function hmarkFinalError(options: readonly OptionUse[]): string | undefined {
       given.add(implied);
     }
   }
-  return undefined;
+  return hmarkCheckError(hmarkOptionsGiven(options), hmarkTracksConnections(options));
+}
+
+/** The options HMARK_OPT_PKT_MASK stands for (libxt_HMARK.c): what the hash is computed over. */
+const HMARK_PACKET_OPTIONS: readonly string[] = [
+  '--hmark-src-prefix',
+  '--hmark-dst-prefix',
+  '--hmark-spi-mask',
+  '--hmark-sport-mask',
+  '--hmark-dport-mask',
+  '--hmark-proto-mask',
+  '--hmark-sport',
+  '--hmark-dport',
+  '--hmark-spi',
+];
+
+/** --hmark-tuple ct (O_HMARK_CT): hash the conntrack tuple. */
+function hmarkTracksConnections(options: readonly OptionUse[]): boolean {
+  return options.some(
+    (o) =>
+      o.name === '--hmark-tuple' &&
+      (o.values[0] ?? '').split(',').some((item) => hmarkTupleType(item)?.[0] === 'ct'),
+  );
+}
+
+/** libxt_HMARK.c HMARK_check(), in its order. */
+function hmarkCheckError(given: ReadonlySet<string>, ct: boolean): string | undefined {
+  if (!given.has('--hmark-mod')) {
+    return '--hmark-mod is mandatory';
+  }
+  if (!given.has('--hmark-rnd')) {
+    return '--hmark-rnd is mandatory';
+  }
+  if (given.has('--hmark-spi-mask') && (given.has('--hmark-sport-mask') || given.has('--hmark-dport-mask'))) {
+    return 'you cannot use --hmark-spi-mask and --hmark-?port-mask,at the same time';
+  }
+  return ct || HMARK_PACKET_OPTIONS.some((o) => given.has(o))
+    ? undefined
+    : 'you have to specify --hmark-tuple at least';
 }
 
 /** extension -> option -> check. */
@@ -1028,6 +1194,7 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
       'hashlimit',
       new Map<string, ValueCheck>([
         ['--hashlimit-upto', hashlimitRateError],
+        ['--hashlimit', hashlimitRateError],
         ['--hashlimit-above', hashlimitRateError],
         ['--hashlimit-mode', hashlimitModeError],
         ['--hashlimit-rate-interval', hashlimitIntervalError],
@@ -1084,6 +1251,23 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
       ]),
     ],
     ['connbytes', new Map([['--connbytes', connbytesError]])],
+    ['dst', new Map([['--dst-opts', ipv6OptionsError('dst')]])],
+    ['hbh', new Map([['--hbh-opts', ipv6OptionsError('hbh')]])],
+    [
+      'physdev',
+      new Map<string, ValueCheck>([
+        ['--physdev-in', interfaceNameError],
+        ['--physdev-out', interfaceNameError],
+      ]),
+    ],
+    [
+      'policy',
+      new Map<string, ValueCheck>([
+        ['--dir', exactWordCheck(['in', 'out'], 'dir', 'policy_match')],
+        ['--pol', exactWordCheck(['none', 'ipsec'], 'policy')],
+        ['--mode', exactWordCheck(['transport', 'tunnel'], 'mode')],
+      ]),
+    ],
     ['conntrack', new Map([['--ctdir', ctdirError]])],
     ['sctp', new Map([['--chunk-types', sctpChunksError]])],
     ['dccp', new Map([['--dccp-types', dccpTypesError]])],

@@ -93,12 +93,6 @@ describe('rules iptables-restore 1.8.9 rejects, with its message', () => {
       'recent: option "--set" cannot be used together with "--update".',
     ],
     [
-      'an unknown option',
-      'ipv4',
-      '-A INPUT -m connlimit --conlimit-above 10 -j DROP',
-      'unknown option "--conlimit-above"',
-    ],
-    [
       'a jump to an undeclared chain',
       'ipv4',
       '-A INPUT -j LOGGING',

@@ -25,9 +25,15 @@
 // and matches usable only from some hooks: owner (xt_owner.c: OUTPUT, POSTROUTING), mac (xt_mac.c) and
 // eui64 (ip6t_eui64.c): PREROUTING, INPUT, FORWARD.
 import type { MatchUse, Rule } from '../parsers/iptables-save.ts';
-import type { Family } from '../knowledge/extensions.ts';
-import { hmarkOptionsGiven, ownerRange, parseRate, XT_LIMIT_SCALE } from './extension-values.ts';
-import { L4_PROTOCOLS, strtoumax } from './values.ts';
+import { nftNativeTranslation, type Family } from '../knowledge/extensions.ts';
+import {
+  hmarkOptionsGiven,
+  ownerRange,
+  parseRate,
+  rejectsWithTcpReset,
+  XT_LIMIT_SCALE,
+} from './extension-values.ts';
+import { isNullMask, L4_PROTOCOLS, strtoumax } from './values.ts';
 
 interface Placement {
   /** Undefined: the target registers no table, only hooks. */
@@ -159,6 +165,9 @@ export function hookRestrictions(rule: Rule): HookLimit[] | undefined {
  */
 export const LEGACY_HOOK_CHECKED: ReadonlySet<string> = new Set(['physdev', 'policy', 'TCPMSS']);
 
+/** INT_MAX / 1000 (xt_IDLETIMER.c). */
+const IDLETIMER_MAX_TIMEOUT = 2147483n;
+
 const REFUSED =
   'the kernel refuses the rule (iptables-restore: line N failed / RULE_APPEND failed (Invalid argument))';
 
@@ -177,7 +186,7 @@ export function checkentryError(rule: Rule, family: Family): string | undefined 
     }
     if (target.name === 'REJECT' && !hasProtocol(rule, TCP)) {
       const withReset = target.options.some(
-        (o) => o.name === '--reject-with' && ['tcp-reset', 'tcp-rst'].includes(o.values[0] ?? ''),
+        (o) => o.name === '--reject-with' && rejectsWithTcpReset(o.values[0] ?? '', family),
       );
       if (withReset) {
         return `REJECT --reject-with tcp-reset: TCP_RESET invalid for non-tcp: ${REFUSED}`;
@@ -185,6 +194,17 @@ export function checkentryError(rule: Rule, family: Family): string | undefined 
     }
   }
   for (const match of rule.matches) {
+    // x_tables.c xt_check_match(): tcp and udp are registered for their protocol and refuse an inverted -p.
+    // iptables-nft writes ports and flags as native expressions, which have no such check, but any other use
+    // (no such option, --tcp-option) goes through nft_compat, which runs the same check (measured, 1.8.9:
+    // both backends fail); the native case is legacy's alone (backendCheckentryErrors).
+    if (
+      (match.name === 'tcp' || match.name === 'udp') &&
+      rule.protocol?.negated === true &&
+      nftNativeTranslation(match.name, match.options) === undefined
+    ) {
+      return `${match.name} match: only valid for protocol ${match.name === 'tcp' ? 6 : 17} (the rule has ! -p): ${REFUSED}`;
+    }
     // xt_ecn.c ecn_mt_check4/6: the TCP ECE/CWR bits need -p tcp.
     const tcpEcn = match.name === 'ecn' && match.options.some((o) => o.name.startsWith('--ecn-tcp-'));
     if (tcpEcn && !hasProtocol(rule, TCP)) {
@@ -301,6 +321,19 @@ function ipv6AddrtypeError(m: MatchUse): string | undefined {
   return undefined;
 }
 
+/**
+ * xt_recent.c and xt_hashlimit.c name a /proc/net/xt_recent or /proc/net/ipt_hashlimit file after the table,
+ * and proc_create_data() refuses a name with '/' or one that is "." or ".." (fs/proc/generic.c
+ * __xlate_proc_name / proc_create_reg), so the rule is refused on both backends (measured, 1.8.9).
+ */
+function procEntryNameError(ext: 'recent' | 'hashlimit', name: string | undefined): string | undefined {
+  if (name === undefined || !(name.includes('/') || name === '.' || name === '..')) {
+    return undefined;
+  }
+  const option = ext === 'recent' ? '--name' : '--hashlimit-name';
+  return `${ext} match: ${option} "${name}" cannot name a file in /proc/net ("/", "." and ".." are refused): ${REFUSED}`;
+}
+
 const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined> =
   new Map<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined>([
     [
@@ -321,7 +354,13 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
           : undefined;
       },
     ],
-    ['hashlimit', (m, _rule, family) => hashlimitMaskError(m, family) ?? hashlimitTableError(m)],
+    [
+      'hashlimit',
+      (m, _rule, family) =>
+        hashlimitMaskError(m, family) ??
+        hashlimitTableError(m) ??
+        procEntryNameError('hashlimit', option(m, '--hashlimit-name')),
+    ],
     [
       'devgroup',
       (m, rule) => {
@@ -355,8 +394,13 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
       (m) => {
         // xt_recent.c recent_mt_check(): an empty --name is -EINVAL, and so is --set or --remove with a
         // --seconds or --hitcount (those only mean something to --rcheck and --update).
-        if (option(m, '--name') === '') {
+        const name = option(m, '--name');
+        if (name === '') {
           return 'recent match: empty --name';
+        }
+        const procError = procEntryNameError('recent', name);
+        if (procError !== undefined) {
+          return procError;
         }
         const hitcount = option(m, '--hitcount');
         const when =
@@ -454,7 +498,8 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
   // xt_CT.c xt_ct_set_helper() / xt_ct_find_proto(): a helper needs the rule's -p, not inverted, and is
   // looked up by name, family and that protocol (nf_conntrack_helper_try_module_get()).
   const helper = target.name === 'CT' ? option(target, '--helper') : undefined;
-  if (helper !== undefined) {
+  // xt_ct_tg_check() with XT_CT_NOTRACK set returns before the helper is looked at.
+  if (helper !== undefined && !target.options.some((o) => o.name === '--notrack')) {
     const p = rule.protocol;
     if (p === undefined || p.negated || ['0', 'all'].includes(p.value.toLowerCase())) {
       return `CT target: You must specify a L4 protocol and not use inversions on it (--helper): ${REFUSED}`;
@@ -481,6 +526,11 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
   const timeout = target.name === 'IDLETIMER' ? option(target, '--timeout') : undefined;
   if (timeout !== undefined && strtoumax(timeout)?.value === 0n) {
     return `IDLETIMER target: timeout value is zero: ${REFUSED}`;
+  }
+  // xt_IDLETIMER.c idletimer_tg_checkentry(_v1)(): "timeout value is too big" from INT_MAX / 1000 seconds
+  // (measured on both backends: 2147482 loads, 2147483 fails).
+  if (timeout !== undefined && (strtoumax(timeout)?.value ?? 0n) >= IDLETIMER_MAX_TIMEOUT) {
+    return `IDLETIMER target: timeout value is too big (${IDLETIMER_MAX_TIMEOUT - 1n} seconds at most): ${REFUSED}`;
   }
   const hmark = target.name === 'HMARK' ? hmarkError(target.options) : undefined;
   if (hmark !== undefined) {
@@ -590,7 +640,13 @@ const LEGACY_REFUSED =
  * What the kernel refuses only when the rule goes through x_tables (iptables-legacy): iptables-nft turns
  * these into native nf_tables expressions, or nft_compat skips the check (xt_TCPMSS.c: par->nft_compat).
  */
-export function backendCheckentryErrors(rule: Rule): BackendErrors | undefined {
+export function backendCheckentryErrors(rule: Rule, family: Family): BackendErrors | undefined {
+  const neverMatches = invertedNullMask(rule, family);
+  if (neverMatches !== undefined) {
+    return {
+      nft: `! ${neverMatches.name} ${neverMatches.value}: the inverted zero-length prefix matches no packet, and iptables-nft 1.8.9 sends it as a comparison of no bytes, which the kernel refuses: iptables-nft-restore fails with "RULE_APPEND failed (Invalid argument)" (measured; iptables-legacy loads it as a rule that never matches). Remove the rule, or the "!" if the rule should match every address`,
+    };
+  }
   const target = rule.target;
   // iptables/nft.c add_action() writes ACCEPT, DROP and RETURN as verdicts but QUEUE as an xtables target
   // named "QUEUE" (add_target), which nft_compat.c nft_target_select_ops() looks up with
@@ -627,6 +683,21 @@ export function backendCheckentryErrors(rule: Rule): BackendErrors | undefined {
           ? { legacy: message }
           : { legacyAtHz: { hz: refusal.hz, message } };
       }
+    }
+  }
+  return undefined;
+}
+
+/** `! -s ADDR/0` or `! -d ADDR/0` (a null mask: 0, 0.0.0.0 or ::), which iptables-nft cannot express. */
+function invertedNullMask(rule: Rule, family: Family): { name: string; value: string } | undefined {
+  for (const option of rule.generic) {
+    const value = option.values[0];
+    if (!option.negated || value === undefined || (option.name !== '-s' && option.name !== '-d')) {
+      continue;
+    }
+    const slash = value.lastIndexOf('/');
+    if (slash !== -1 && !value.includes(',') && isNullMask(value.slice(slash + 1), family)) {
+      return { name: option.name, value };
     }
   }
   return undefined;

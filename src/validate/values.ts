@@ -131,11 +131,17 @@ export function inetAton(s: string): boolean {
     if (parts > 0 && last > 255) {
       return false; // only the last part may fill more than one byte
     }
-    const base = s.charCodeAt(i) === 0x30 && i + 1 < n && s.charCodeAt(i + 1) !== 0x2e ? 8 : 10;
-    const start = i;
+    let base = 10;
+    if (s.charCodeAt(i) === 0x30 && i + 1 < n && s.charCodeAt(i + 1) !== 0x2e) {
+      // glibc inet_aton(): "0x" starts a hexadecimal part (`-s 10.0x10.0.1` is 10.16.0.1, measured), "0" an octal one.
+      const x = s.charCodeAt(i + 1) | 0x20;
+      base = x === 0x78 ? 16 : 8;
+      i += base === 16 ? 2 : 0;
+    }
+    const start = i; // "0x" needs a digit after it (glibc strtoul() stops at the x)
     let value = 0;
     for (; i < n && s.charCodeAt(i) !== 0x2e; i++) {
-      const d = s.charCodeAt(i) - 0x30;
+      const d = hexDigit(s.charCodeAt(i));
       if (d < 0 || d >= base) {
         return false;
       }
@@ -157,6 +163,15 @@ export function inetAton(s: string): boolean {
     }
   }
   return i >= n && parts > 0 && last <= 2 ** (8 * (5 - parts)) - 1;
+}
+
+/** The value of a hexadecimal digit's character code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) {
+    return code - 0x30;
+  }
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /** An IPv6 host with ':' that inet_pton() refuses (a scope "%if" is left to getaddrinfo()). */
@@ -211,7 +226,7 @@ function maskError(mask: string, family: Family): string | undefined {
 }
 
 /** A mask of no bits: "0", or "0.0.0.0" (IPv4), or the IPv6 address of zeros ("::", "0::0", eight groups of 0). */
-function isNullMask(mask: string, family: Family): boolean {
+export function isNullMask(mask: string, family: Family): boolean {
   return mask === '0' || (family === 'ipv4' ? NULL_IPV4_MASK : NULL_IPV6_MASK).test(mask);
 }
 
@@ -266,6 +281,19 @@ export function protocolNameError(value: string, protocols: NameSet | undefined)
   }
   const unknown = protocols === undefined ? /^\d+$/.test(name) : !protocols.has(name);
   return unknown ? `unknown protocol "${name}" specified` : undefined;
+}
+
+/**
+ * XTTYPE_PROTOCOL (policy --proto): libxtables xtables_parse_protocol() on the word as written. Only -p is
+ * lower-cased first (xshared.c); getprotobyname() compares names exactly, so `--proto ESP` is unknown
+ * where /etc/protocols has "esp ... IPSEC-ESP" (measured, 1.8.9).
+ */
+function extensionProtocolError(value: string, protocols: NameSet | undefined): string | undefined {
+  if (CHAIN_PROTOCOLS.has(value) || wholeNumberIn(value, 0n, 255n)) {
+    return undefined;
+  }
+  const unknown = protocols === undefined ? /^\d+$/.test(value) : !protocols.has(value);
+  return unknown ? `unknown protocol "${value}" specified` : undefined;
 }
 
 /** libxtables/xtoptions.c tos_symbol_names[], compared with strcasecmp. */
@@ -346,7 +374,7 @@ export function valueError(
       return ok ? undefined : `Illegal value: "${value}"`;
     }
     case 'PROTOCOL':
-      return protocolNameError(value, protocols);
+      return extensionProtocolError(value, protocols);
     case 'HOST':
       return hostError(value, family, false);
     case 'HOSTMASK': {
@@ -540,6 +568,10 @@ function resolvedHost(item: string, family: Family): string | undefined {
     (family === 'ipv4' ? inetAton(host) : isIpv6Literal(host))
   ) {
     return undefined;
+  }
+  if (host.startsWith('-')) {
+    // getopt_long(3) hands a required argument over whatever it looks like: `-s -j ACCEPT` makes "-j" the host.
+    return `${host}: the option before it took this word as its address (iptables hands a required value over even when it looks like an option), so iptables looks up a host named "${host}" when the rules load and fails ("host/network \`${host}' not found") unless /etc/hosts lists it: give the address, or remove the option`;
   }
   return `${host}: iptables resolves the name when the rules load; at boot the loader runs before the network is up, so a name /etc/hosts does not list fails the whole table ("host/network \`${host}' not found"), and a name that resolves is fixed to the addresses of that moment: write the address`;
 }
