@@ -1805,7 +1805,8 @@ class CommandLineParser {
   private option(word: string): void {
     // getopt(3) reads "-6..." as the flag -6 first (then the rest as more short options): in a file of the
     // other family the line is skipped before the rest is looked at (`-4294967295` in ip6tables-restore).
-    if (word.length > 2 && (word.startsWith('-4') || word.startsWith('-6'))) {
+    const flagChar = word.charCodeAt(1);
+    if ((flagChar === 0x34 || flagChar === 0x36) && word.length > 2) {
       const flag = word.slice(0, 2);
       const spec = GENERIC_OPTIONS.get(flag);
       if (spec !== undefined && (flag === '-6') === (this.family === 'ipv4')) {
@@ -1865,11 +1866,17 @@ class CommandLineParser {
    * by exact name or an abbreviation nothing else on the line shares (`--ver` also abbreviates --verbose).
    */
   private exitingOption(name: string): 'help' | 'version' | undefined {
-    if (name === '-h' || name === '--help' || (name.startsWith('-h') && !name.startsWith('--'))) {
-      return 'help';
+    // Every option of every rule comes through here: decided on one or two characters in nearly all cases.
+    const first = name.charCodeAt(1);
+    if (first !== 0x2d) {
+      return first === 0x68 ? 'help' : first === 0x56 ? 'version' : undefined; // -h..., -V...
     }
-    if (name === '--version' || (name.startsWith('-V') && !name.startsWith('--'))) {
-      return 'version';
+    const second = name.charCodeAt(2);
+    if (second !== 0x68 && second !== 0x76) {
+      return undefined; // not --h... or --v...
+    }
+    if (name === '--help' || name === '--version') {
+      return name === '--help' ? 'help' : 'version';
     }
     const long =
       name.length >= 3 && name.startsWith('--')
