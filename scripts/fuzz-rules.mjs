@@ -6,8 +6,12 @@
 // legacy) in a throwaway network namespace and compared with `check`, as scripts/single-rules.mjs does.
 // Prints every disagreement and the agreement figure. Root only.
 //
-// usage: node scripts/fuzz-rules.mjs [--seed N] [--count N] [--print]   (--print: the mutants only, no run)
-import { readFileSync } from 'node:fs';
+// --from corpus mutates the rules iptables' own extension tests (extensions/*.t of the 1.8.9 source) mark
+// OK instead: every extension, not only the ones people use most.
+//
+// usage: node scripts/fuzz-rules.mjs [--seed N] [--count N] [--from corpus] [--print]   (--print: the mutants only)
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRandom } from './gen-ruleset.mjs';
 import { SINGLE_RULES, compareSingleRules, singleRuleFiles } from './single-rules.mjs';
@@ -150,6 +154,24 @@ function pick(rnd, items) {
   return items[Math.floor(rnd() * items.length)];
 }
 
+/** The corpus rules every backend loads, as "FAMILY TABLE -A CHAIN RULE" lines (set-up free files only). */
+export async function corpusRuleLines() {
+  const { parseTestFile } = await import('./iptables-corpus.mjs');
+  const { iptablesSourceTree } = await import('./iptables-source.mjs');
+  const dir = join(iptablesSourceTree(), 'extensions');
+  const lines = [];
+  for (const f of readdirSync(dir).filter((name) => /^lib(xt|ipt|ip6t)_\w+\.t$/.test(name))) {
+    const family = f.startsWith('libip6t_') ? '6' : '4';
+    for (const t of parseTestFile(readFileSync(join(dir, f), 'utf8'))) {
+      const [chain] = t.chains;
+      if (!t.needsSetup && chain !== undefined && t.fields[2]?.trim() === 'OK' && t.fields.length <= 3) {
+        lines.push(`${family} ${t.table} -A ${chain} ${t.rule}`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
 /** `count` distinct mutants of the rules in `text`, none equal to a rule of the file itself. */
 export function mutants(text, seed, count) {
   const rnd = createRandom(seed);
@@ -176,7 +198,9 @@ async function main() {
     const i = process.argv.indexOf(name);
     return i === -1 ? fallback : Number(process.argv[i + 1]);
   };
-  const lines = mutants(readFileSync(SINGLE_RULES, 'utf8'), flag('--seed', 1), flag('--count', 500));
+  const from = process.argv.includes('--from') ? process.argv[process.argv.indexOf('--from') + 1] : 'single';
+  const source = from === 'corpus' ? await corpusRuleLines() : readFileSync(SINGLE_RULES, 'utf8');
+  const lines = mutants(source, flag('--seed', 1), flag('--count', 500));
   if (process.argv.includes('--print')) {
     console.log(lines.join('\n'));
     return;

@@ -284,6 +284,9 @@ const PROTOCOL_EXTENSION: ReadonlyMap<string, string> = new Map([
   // xtables_chain_protos[] with it: 135 is "mobility-header" and ipv6-mh no match's name, so only -p mh
   // loads mh (measured: `-p 135 --mh-type 5` and `-p ipv6-mh ...` fail with "unknown option").
   ['mh', 'mh'],
+  // and by protocol name or number any match so named: /etc/protocols gives 108 the name ipcomp.
+  ['ipcomp', 'ipcomp'],
+  ['108', 'ipcomp'],
   ['udplite', 'udplite'],
   ['136', 'udplite'],
 ]);
@@ -301,12 +304,13 @@ const PROTOCOL_MATCH_OPTIONS: ReadonlyMap<string, ReadonlySet<string>> = new Map
   ['esp', new Set(['--espspi'])],
   ['ah', new Set(['--ahspi', '--ahlen', '--ahres'])],
   ['mh', new Set(['--mh-type'])],
+  ['ipcomp', new Set(['--ipcompspi', '--compres'])],
 ]);
 
 /** Protocol extensions that exist as userspace libraries for a family (libipt_icmp is IPv4-only, libip6t_icmp6/mh IPv6-only). */
 const FAMILY_PROTOCOL_MATCHES: Readonly<Record<IpFamily, ReadonlySet<string>>> = {
-  ipv4: new Set(['tcp', 'udp', 'udplite', 'icmp', 'sctp', 'dccp', 'esp', 'ah']),
-  ipv6: new Set(['tcp', 'udp', 'udplite', 'icmp6', 'sctp', 'dccp', 'esp', 'ah', 'mh']),
+  ipv4: new Set(['tcp', 'udp', 'udplite', 'icmp', 'sctp', 'dccp', 'esp', 'ah', 'ipcomp']),
+  ipv6: new Set(['tcp', 'udp', 'udplite', 'icmp6', 'sctp', 'dccp', 'esp', 'ah', 'mh', 'ipcomp']),
 };
 
 /**
@@ -2128,6 +2132,12 @@ class CommandLineParser {
     const first = this.requiredValues('-c', 1, attached);
     if (first === undefined) {
       return undefined;
+    }
+    // xshared.c: the byte counter follows a comma of the same word (`-c 1,2`), else it is the next word.
+    const packets = first[0] ?? '';
+    const comma = packets.indexOf(',', 1);
+    if (comma !== -1) {
+      return [packets, packets.slice(comma + 1)];
     }
     const bytes = this.wordAt(this.index);
     if (bytes === undefined || bytes.startsWith('-') || bytes.startsWith('!')) {

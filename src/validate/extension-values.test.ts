@@ -216,6 +216,35 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A PREROUTING -j HMARK --hmark-tuple src,foo --hmark-mod 10 --hmark-rnd 0x1',
     'Bad type "foo"',
   ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m realm --realm 0x1/256x2a',
+    'realm: trailing garbage after value for option "--realm".',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m realm --realm 0x1/0x4294967295a',
+    'realm: bad integer value for option "--realm", or out of range.',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m policy --dir in --pol ipsec --proto esp --proto esp',
+    'policy match: double --proto option',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m policy --dir in --pol ipsec --proto tcp',
+    'policy match: protocol must be ah/esp/ipcomp',
+  ],
+  ['ipv4', 'filter', '-A INPUT -m bpf', 'bpf: one of --bytecode or --pinned is required'],
+  ['ipv6', 'filter', '-A INPUT -m dst --dst-opts ACCEPT -j ACCEPT', "dst: no valid digits in opt `ACCEPT'"],
+  ['ipv6', 'filter', '-A INPUT -m hbh --hbh-opts 0:2 -j ACCEPT', 'PAD0 has not got length'],
+  ['ipv4', 'filter', '-A INPUT -c 1 x -j ACCEPT', '-c byte counter not numeric'],
+  ['ipv4', 'filter', '-A INPUT -s 10.0.0.0/0x21 -j ACCEPT', "invalid mask `0x21' specified"],
   // HMARK_check() refuses masks the kernel would also refuse, before the kernel sees them (measured, 1.8.9).
   [
     'ipv4',
@@ -400,6 +429,15 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -m conntrack --ctorigdstport 99999999999 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -m conntrack --ctorigsrc 10.0.0.0/33 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0" -j ACCEPT'],
+  // read the way libxtables reads them (measured, 1.8.9)
+  ['ipv4', 'filter', '-A INPUT -m ttl ! --ttl 0'],
+  ['ipv4', 'filter', '-A INPUT -c 1,2 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -s 10.0x10.0.1/0x10 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m iprange --src-range 010.1-10.0.0.0x10 -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -m time --timestart 10:4294967296 --timestop 09:00 --contiguous -j ACCEPT'],
+  ['ipv6', 'nat', '-A PREROUTING -p tcp -j DNAT --to-destination [dead::beef-dead::fee7]:1000-2000/1x'],
+  ['ipv4', 'filter', '-A INPUT -m connlabel --label 65537'],
+  ['ipv4', 'raw', '-A PREROUTING -p tcp -j CT --notrack --helper CT'],
 ];
 
 describe('their neighbours that load', () => {
@@ -476,6 +514,14 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       "spi-set and port-set can't be combined",
     ],
     ['ipv4', 'filter', '-A INPUT -j IDLETIMER --timeout 2147483 --label t', 'timeout value is too big'],
+    ['ipv4', 'filter', '-A INPUT -m connlabel --label 128', 'label bit 128 is past the 128 labels'],
+    ['ipv4', 'filter', '-A INPUT -m recent --name a/b --set', 'cannot name a file in /proc/net'],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 1/s --hashlimit-name ..',
+      'cannot name a file',
+    ],
     ['ipv4', 'filter', '-A INPUT ! -p tcp -m tcp -j ACCEPT', 'tcp match: only valid for protocol 6'],
     ['ipv4', 'filter', '-A INPUT ! -p tcp --tcp-option 8 -j ACCEPT', 'tcp match: only valid for protocol 6'],
     ['ipv4', 'filter', '-A INPUT -j REJECT --reject-with TCP-RESET', 'TCP_RESET invalid for non-tcp'],
@@ -568,6 +614,22 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
 });
 
 describe('what only iptables-nft-restore refuses', () => {
+  it('an inverted zero-length prefix, which iptables-nft 1.8.9 cannot express (legacy loads a rule that never matches)', () => {
+    for (const [family, rule] of [
+      ['ipv4', '-A INPUT ! -s 0.0.0.0/0 -j ACCEPT'],
+      ['ipv4', '-A INPUT ! -s 10.0.0.0/0x0 -j ACCEPT'],
+      ['ipv6', '-A INPUT ! -d ::/0 -j ACCEPT'],
+    ] as const) {
+      const { rejected } = validate(family, 'filter', rule);
+      expect(
+        rejected.map((d) => d.code),
+        rule,
+      ).toEqual([RULE_REJECTED_NFT]);
+      expect(rejected[0]?.message).toContain('RULE_APPEND failed (Invalid argument)');
+    }
+    expect(validate('ipv4', 'filter', '-A INPUT ! -s 10.0.0.0/1 -j ACCEPT').rejected).toEqual([]);
+  });
+
   it('-j QUEUE, which iptables-nft sends as an xtables target no kernel has (r23; legacy makes it a verdict)', () => {
     for (const family of ['ipv4', 'ipv6'] as const) {
       const { rejected } = validate(family, 'filter', '-A INPUT -p udp --dport 9999 -j QUEUE');

@@ -747,9 +747,10 @@ const WEEK_DAYS: readonly string[] = ['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
 /** libxt_time.c time_parse_weekdays(): numbers (0 refused) or day names, each item its first three characters. */
 function weekdaysError(option: OptionUse): string | undefined {
   for (const day of segments(option.values[0] ?? '', 3)) {
-    const n = strtoumax(day);
+    // strtoul(day, &err, 0) taking the whole item: any number but 0 (`-1` loads, measured), kept as unsigned int.
+    const n = day === '' ? { value: 0n, rest: '' } : strtoulAny(day);
     if (n !== undefined && n.rest === '') {
-      if (n.value === 0n) {
+      if (BigInt.asUintN(32, n.value) === 0n) {
         return 'No, the week does NOT begin with Sunday.';
       }
       continue;
@@ -957,6 +958,25 @@ function exactWordCheck(words: readonly string[], what: string, prefix = 'policy
   return (option) => {
     const arg = option.values[0] ?? '';
     return words.includes(arg) ? undefined : `${prefix}: invalid ${what} "${arg}"`;
+  };
+}
+
+/**
+ * libxtables xtables_parse_val_mask() as realm and devgroup call it: "VALUE[/MASK]", both read by
+ * xtables_strtoui() in any base up to 2^32-1. Anything but a number before the '/' is looked up as a name in
+ * the host's /etc/iproute2 map (rt_realms, group), which is left alone here.
+ */
+function valueMaskError(ext: string): ValueCheck {
+  return (option) => {
+    const value = strtoumax(option.values[0] ?? '');
+    if (value === undefined || value.value > 0xffffffffn || !value.rest.startsWith('/')) {
+      return undefined;
+    }
+    const mask = strtoumax(value.rest.slice(1));
+    if (mask === undefined || mask.value > 0xffffffffn) {
+      return `${ext}: bad integer value for option "${option.name}", or out of range.`;
+    }
+    return mask.rest === '' ? undefined : `${ext}: trailing garbage after value for option "${option.name}".`;
   };
 }
 
@@ -1252,6 +1272,14 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
     ],
     ['connbytes', new Map([['--connbytes', connbytesError]])],
     ['dst', new Map([['--dst-opts', ipv6OptionsError('dst')]])],
+    ['realm', new Map([['--realm', valueMaskError('realm')]])],
+    [
+      'devgroup',
+      new Map<string, ValueCheck>([
+        ['--src-group', valueMaskError('devgroup')],
+        ['--dst-group', valueMaskError('devgroup')],
+      ]),
+    ],
     ['hbh', new Map([['--hbh-opts', ipv6OptionsError('hbh')]])],
     [
       'physdev',
@@ -1266,6 +1294,7 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
         ['--dir', exactWordCheck(['in', 'out'], 'dir', 'policy_match')],
         ['--pol', exactWordCheck(['none', 'ipsec'], 'policy')],
         ['--mode', exactWordCheck(['transport', 'tunnel'], 'mode')],
+        ['--proto', policyProtocolError],
       ]),
     ],
     ['conntrack', new Map([['--ctdir', ctdirError]])],
@@ -1443,14 +1472,57 @@ interface PolicyElement {
   modeInverted: boolean;
 }
 
+/** IPPROTO_ESP, IPPROTO_AH, IPPROTO_COMP: what policy --proto takes (policy_parse()). */
+const POLICY_PROTOCOLS: ReadonlySet<bigint> = new Set([50n, 51n, 108n]);
+
+/**
+ * policy_parse() O_PROTO: the protocol (already known to xtables_parse_protocol(), see valueError) must be
+ * ah, esp or ipcomp. A name is resolved through the host's /etc/protocols when it is known.
+ */
+function policyProtocolError(option: OptionUse, ctx: ValueContext): string | undefined {
+  const arg = option.values[0] ?? '';
+  const n = strtoumax(arg);
+  const number =
+    n !== undefined && n.rest === ''
+      ? n.value
+      : arg === 'esp'
+        ? 50n
+        : arg === 'ah'
+          ? 51n
+          : ctx.protocols?.numberOf(arg) !== undefined
+            ? BigInt(ctx.protocols.numberOf(arg) ?? 0)
+            : undefined;
+  return number === undefined || POLICY_PROTOCOLS.has(number)
+    ? undefined
+    : 'policy match: protocol must be ah/esp/ipcomp';
+}
+
+/** The options of one policy element (libxt_policy.c struct xt_policy_elem). */
+const POLICY_ELEMENT_OPTIONS: ReadonlySet<string> = new Set([
+  '--reqid',
+  '--spi',
+  '--tunnel-src',
+  '--tunnel-dst',
+  '--proto',
+  '--mode',
+]);
+
 /** libxt_policy.c policy_parse() and policy_check(): elements separated by --next. */
 function policyFinalError(options: readonly OptionUse[]): string | undefined {
   const elements: PolicyElement[] = [{ given: false, tunnelAddress: false, modeInverted: false }];
   let none = false;
   let strict = false;
   let dir = false;
+  let elementOptions = new Set<string>();
   for (const o of options) {
     const e = elements[elements.length - 1] as PolicyElement;
+    // policy_parse(): each of these once per element ("double --proto option"), as it is read.
+    if (POLICY_ELEMENT_OPTIONS.has(o.name)) {
+      if (elementOptions.has(o.name)) {
+        return `policy match: double ${o.name} option`;
+      }
+      elementOptions.add(o.name);
+    }
     switch (o.name) {
       case '--dir':
         dir = true;
@@ -1463,6 +1535,7 @@ function policyFinalError(options: readonly OptionUse[]): string | undefined {
         break;
       case '--next':
         elements.push({ given: false, tunnelAddress: false, modeInverted: false });
+        elementOptions = new Set();
         break;
       case '--tunnel-src':
       case '--tunnel-dst':
@@ -1554,6 +1627,14 @@ const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => strin
   ['policy', policyFinalError],
   ['HMARK', hmarkFinalError],
   ['time', timeFinalError],
+  // libxt_bpf.c bpf_fcheck_v1(): exactly one program source.
+  [
+    'bpf',
+    (options) =>
+      options.filter((o) => o.name === '--bytecode' || o.name === '--object-pinned').length === 1
+        ? undefined
+        : 'bpf: one of --bytecode or --pinned is required',
+  ],
   // libxt_CONNSECMARK.c CONNSECMARK_check(): --save or --restore.
   ['CONNSECMARK', (options) => (options.length === 0 ? 'CONNSECMARK target: parameter required' : undefined)],
 ]);

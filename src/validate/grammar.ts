@@ -87,6 +87,15 @@ let index: Index | undefined;
  * iptables uses the highest revision the kernel supports; a current kernel supports every revision
  * 1.8.9 knows, so the highest one registered for the family (or NFPROTO_UNSPEC) is the grammar.
  */
+/**
+ * libxtables hands an extension's parse the first xt_option_entry with the option's id
+ * (xtables_option_lookup): an alias such as ttl's `--ttl` (id of --ttl-eq) is checked, and named in
+ * messages, as that entry (`-m ttl ! --ttl 0` loads: --ttl-eq may be inverted; measured, 1.8.9).
+ */
+function firstOfId(extension: ExtensionGrammar, entry: OptionGrammar): OptionGrammar {
+  return extension.options?.find((o) => o.id === entry.id) ?? entry;
+}
+
 function buildIndex(): Index {
   const best = new Map<string, ExtensionGrammar>();
   for (const g of EXTENSION_GRAMMAR) {
@@ -111,7 +120,7 @@ function buildIndex(): Index {
     const family = key.split('/')[1] === 'ipv6' ? 'ipv6' : 'ipv4';
     built[extension.kind][family].set(extension.name, {
       extension,
-      options: new Map((extension.options ?? []).map((o) => [`--${o.name}`, o])),
+      options: new Map((extension.options ?? []).map((o) => [`--${o.name}`, firstOfId(extension, o)])),
       getopt: new Map((extension.getopt ?? []).map((o) => [`--${o.name}`, o])),
       mandatory: (extension.options ?? []).reduce((m, o) => ((o.flags & 2) !== 0 ? m | (2 ** o.id) : m), 0),
       constrained: (extension.options ?? []).filter((o) => (o.excl ?? 0) !== 0 || (o.also ?? 0) !== 0),

@@ -189,6 +189,7 @@ const MATCH_PROTOCOLS: ReadonlyMap<string, { readonly number: number; readonly n
     ['esp', { number: 50, names: new Set(['esp', '50']) }],
     ['ah', { number: 51, names: new Set(['ah', '51']) }],
     ['mh', { number: 135, names: new Set(['mh', 'ipv6-mh', 'mobility-header', '135']) }],
+    ['ipcomp', { number: 108, names: new Set(['ipcomp', '108']) }],
   ]);
 
 /** libxt_multiport.c proto_to_name(): the protocols whose ports multiport matches. */
@@ -360,6 +361,9 @@ const GETOPT_ONCE: ReadonlyMap<string, { readonly bit: number; readonly message:
 
 /** IFNAMSIZ is 16 with the NUL (xtables_parse_interface). */
 const MAX_INTERFACE = 15;
+
+/** What sscanf("%llu") reads a number from: blanks, a sign, then a digit. */
+const SCANS_AS_NUMBER = /^\s*[+-]?\d/;
 
 export interface HzDependentRule extends HzDependent {
   readonly line: number;
@@ -597,7 +601,18 @@ export class RuleValidator {
       if (value === undefined) {
         continue;
       }
-      if (option.name === '-i' || option.name === '-o') {
+      if (option.name === '-c') {
+        // xshared.c: sscanf("%llu") of each counter must read a number.
+        const [packets = '', bytes = ''] = option.values;
+        const bad = !SCANS_AS_NUMBER.test(packets)
+          ? 'packet'
+          : !SCANS_AS_NUMBER.test(bytes)
+            ? 'byte'
+            : undefined;
+        if (bad !== undefined) {
+          return `-c ${bad} counter not numeric`;
+        }
+      } else if (option.name === '-i' || option.name === '-o') {
         if (value.length > MAX_INTERFACE) {
           return `interface name \`${value}' must be shorter than IFNAMSIZ (${MAX_INTERFACE})`;
         }

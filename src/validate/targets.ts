@@ -165,6 +165,9 @@ export function hookRestrictions(rule: Rule): HookLimit[] | undefined {
  */
 export const LEGACY_HOOK_CHECKED: ReadonlySet<string> = new Set(['physdev', 'policy', 'TCPMSS']);
 
+/** NF_CT_LABELS_MAX_SIZE * 8 (include/net/netfilter/nf_conntrack_labels.h). */
+const CONNLABEL_BITS = 128;
+
 /** INT_MAX / 1000 (xt_IDLETIMER.c). */
 const IDLETIMER_MAX_TIMEOUT = 2147483n;
 
@@ -387,6 +390,21 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
         return reversed === undefined
           ? undefined
           : `owner match: ${reversed.name} ${reversed.values[0] ?? ''} ends below its start: ${REFUSED}`;
+      },
+    ],
+    [
+      'connlabel',
+      (m) => {
+        // libxt_connlabel.c takes a whole number as the bit (kept in a u16); xt_connlabel.c
+        // connlabel_mt_check() -> nf_connlabels_get() refuses a bit past the 128 the conntrack entry has
+        // (-ERANGE; measured, 1.8.9: --label 255 fails on both backends).
+        const label = option(m, '--label') ?? '';
+        const n = strtoumax(label);
+        const bit =
+          n !== undefined && n.rest === '' && n.value < 2n ** 31n ? Number(n.value & 0xffffn) : undefined;
+        return bit !== undefined && bit >= CONNLABEL_BITS
+          ? `connlabel match: label bit ${bit} is past the ${CONNLABEL_BITS} labels a connection has: ${REFUSED}`
+          : undefined;
       },
     ],
     [

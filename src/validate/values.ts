@@ -212,25 +212,44 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   return undefined;
 }
 
-/** parse_ipmask()/parse_ip6mask(): a prefix length up to 32/128, or a dotted (IPv4) or colon (IPv6) mask. */
-function maskError(mask: string, family: Family): string | undefined {
+/**
+ * parse_ipmask()/parse_ip6mask() (libxtables/xtables.c): an IPv4 mask of four dotted parts, an IPv6 one with
+ * ':' (inet_pton), else a prefix length read by xtables_strtoui() in any base (`/0x10` is /16, measured) up
+ * to 32/128. 'null' for a mask of zeros, which matches every address.
+ */
+function maskClass(mask: string, family: Family): 'null' | 'mask' | 'invalid' {
   const bits = family === 'ipv4' ? 32 : 128;
-  const numeric = smallDecimal(mask) ?? (/^\d+$/.test(mask) ? Infinity : undefined);
-  return (
-    numeric !== undefined
-      ? numeric > bits
-      : !(family === 'ipv4' ? IPV4_LITERAL.test(mask) : mask.includes(':'))
-  )
-    ? `invalid mask \`${mask}' specified`
-    : undefined;
+  const small = smallDecimal(mask);
+  if (small !== undefined) {
+    return small > bits ? 'invalid' : small === 0 ? 'null' : 'mask';
+  }
+  if (family === 'ipv4' && mask.includes('.')) {
+    const parts = mask.split('.').map((part) => strtoumax(part));
+    if (parts.length === 4 && parts.every((p) => p !== undefined && p.rest === '' && p.value <= 255n)) {
+      return parts.every((p) => p?.value === 0n) ? 'null' : 'mask';
+    }
+    return 'invalid';
+  }
+  if (family === 'ipv6' && mask.includes(':')) {
+    return !isIpv6Literal(mask) ? 'invalid' : NULL_IPV6_MASK.test(mask) ? 'null' : 'mask';
+  }
+  const n = strtoumax(mask);
+  return n === undefined || n.rest !== '' || n.value > BigInt(bits)
+    ? 'invalid'
+    : n.value === 0n
+      ? 'null'
+      : 'mask';
 }
 
-/** A mask of no bits: "0", or "0.0.0.0" (IPv4), or the IPv6 address of zeros ("::", "0::0", eight groups of 0). */
+function maskError(mask: string, family: Family): string | undefined {
+  return maskClass(mask, family) === 'invalid' ? `invalid mask \`${mask}' specified` : undefined;
+}
+
+/** A mask of zeros (`/0`, `/0.0.0.0`, `/::`, `/0x0`): the address is ignored and every one matches. */
 export function isNullMask(mask: string, family: Family): boolean {
-  return mask === '0' || (family === 'ipv4' ? NULL_IPV4_MASK : NULL_IPV6_MASK).test(mask);
+  return maskClass(mask, family) === 'null';
 }
 
-const NULL_IPV4_MASK = /^0+(?:\.0+){3}$/;
 const NULL_IPV6_MASK = /^(?:(?:0{1,4}:){7}0{1,4}|(?:0{1,4}(?::0{1,4})*)?::(?:0{1,4}(?::0{1,4})*)?)$/;
 
 /** libxtables/xtables.c xtables_chain_protos[]: the names -p takes before getprotobyname(). */
@@ -526,10 +545,11 @@ export function natPortsError(
   if (!max.rest.startsWith('/')) {
     return `Garbage after port range: \`${max.rest}'`;
   }
+  // The base port is read with an end pointer that nothing looks at: `/1x` is port 1 (measured).
   const base = max.rest.slice(1);
-  return wholeNumberIn(base, 1n, 65535n) || serviceResolves(base, undefined, services)
-    ? undefined
-    : `Port \`${base}' not valid`;
+  const baseNumber = strtoumax(base);
+  const inRange = baseNumber !== undefined && baseNumber.value >= 1n && baseNumber.value <= 65535n;
+  return inRange || serviceResolves(base, undefined, services) ? undefined : `Port \`${base}' not valid`;
 }
 
 /**
