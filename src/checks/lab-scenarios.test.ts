@@ -342,6 +342,18 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
     ],
     worst: 'error',
   },
+  // `-h 192.0.2.10` meant as a host: iptables-restore printed its usage and exited 0 at line 7, the unit is
+  // green, no IPv4 rule loaded. The line is the root; the empty ruleset hangs under it (its fix: edit, then restart).
+  'help-in-rules': {
+    roots: ['loader/silent-failure#/etc/iptables/rules.v4:7'],
+    chain: [
+      [
+        'loader/silent-failure#/etc/iptables/rules.v4:no-rules',
+        'loader/silent-failure#/etc/iptables/rules.v4:7',
+      ],
+    ],
+    worst: 'error',
+  },
   // The IPv6 rules load (nothing failed) and drop neighbor discovery: one warning, the line to change.
   'icmpv6-dropped': { roots: ['rules/icmpv6-dropped#/etc/iptables/rules.v6:7'], chain: [], worst: 'warning' },
   'chain-loop': {

@@ -1535,6 +1535,9 @@ interface ParsedCommandLine {
   otherFamilyFlag?: '-4' | '-6';
 }
 
+/** The code of a line with -h/--help or -V/--version, at which iptables-restore exits 0 (CommandLineParser.exitingOption). */
+export const RESTORE_EXITS = 'restore-exits';
+
 /** Bounds the shared-option tables on input where every value is distinct. */
 const MAX_SHARED_VALUES_PER_OPTION = 20_000;
 
@@ -1834,9 +1837,12 @@ class CommandLineParser {
     }
     const exits = this.exitingOption(name);
     if (exits !== undefined) {
+      // -h followed by an address is usually meant as a host (as mysql and psql take it).
+      const meant =
+        word === '-h' ? ' (-h is not a host option: a source address is -s, a destination -d)' : '';
       this.fail(
-        'restore-exits',
-        `${word}: iptables-restore prints its ${exits} here and exits with status 0 (xshared.c do_parse()), so this table and every line after it never load while the tables committed before stay, and the loader reports success: remove ${word}`,
+        RESTORE_EXITS,
+        `${word}: iptables-restore prints its ${exits} here and exits with status 0 (xshared.c do_parse()), so this table and every line after it never load while the tables committed before stay, and the loader reports success: remove ${word}${meant}`,
       );
       return;
     }

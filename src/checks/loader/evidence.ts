@@ -7,6 +7,7 @@ import type { LoaderMessage, Location, RestoreIssue } from './journal-errors.ts'
 import { parseSystemctlListUnits } from '../../parsers/systemctl-text.ts';
 import type { Diagnostic } from '../../parsers/types.ts';
 import { RULE_REJECTED, RULE_REJECTED_LEGACY, RULE_REJECTED_NFT } from '../../validate/rule-validator.ts';
+import { GEOIP_DATABASE_CORRUPT, GEOIP_DATABASE_MISSING } from '../../resolve/geoip-database.ts';
 
 export function journalLine(model: HostModel, m: LoaderMessage, note?: string): Evidence {
   return {
@@ -121,8 +122,26 @@ export function uniqueIds(findings: readonly Finding[]): string[] {
 /** `check`'s codes for a line the loader will refuse, or may, depending on the host that loads it. */
 const LOAD_REFUSALS: ReadonlySet<string> = new Set([RULE_REJECTED, 'state-dependent-load']);
 
+/**
+ * Errors of `check` that are not a refusal of the line itself for every host: one backend's only (weighed
+ * against the host's backend by the callers), one HZ's only, or a missing or cut-off geoip database (the line
+ * is fine; userspace/geoip-database tells what to build).
+ */
+const NOT_A_LINE_REFUSAL: ReadonlySet<string> = new Set([
+  RULE_REJECTED_NFT,
+  RULE_REJECTED_LEGACY,
+  'rule-rejected-at-hz',
+  'jump-before-chain-declared',
+  GEOIP_DATABASE_MISSING,
+  GEOIP_DATABASE_CORRUPT,
+]);
+
+/**
+ * A refusal by the kernel or the extensions (rule-rejected), a load that depends on the host, or a line the
+ * parser already refuses (an unknown option, -h/--help where iptables-restore exits early ...).
+ */
 export function isLoadRefusal(d: Diagnostic): boolean {
-  return LOAD_REFUSALS.has(d.code);
+  return LOAD_REFUSALS.has(d.code) || (d.severity === 'error' && !NOT_A_LINE_REFUSAL.has(d.code));
 }
 
 /**

@@ -41,6 +41,7 @@ import { escapeRe, loaderUnitFor } from '../host-commands.ts';
 
 export type LoaderMessageKind =
   | 'restore-header'
+  | 'usage-printed'
   | 'rule-failed'
   | 'commit-failed'
   | 'error-at-line'
@@ -189,6 +190,12 @@ const PATTERNS: readonly Pattern[] = [
     kind: 'modules-failed',
     re: /\b(ip6?tables): Loading additional modules: (.*?)\s*\[FAILED\]/,
     build: (m) => ({ family: familyOfTool(m[1]), name: (m[2] ?? '').trim() }),
+  },
+  {
+    // -h/--help in the rules file: iptables-restore printed its usage and exited 0 (lab capture help-in-rules).
+    kind: 'usage-printed',
+    re: /^Usage: (ip6?tables)(?:-nft|-legacy)?-restore -\[ACD\]/,
+    build: (m) => ({ family: familyOfTool(m[1]) }),
   },
   {
     kind: 'restore-header',

@@ -63,6 +63,24 @@ describe.skipIf(!labAvailable)(
   },
 );
 
+describe.skipIf(!labAvailable)('loader/saved-rules-refused on lines the parser already refuses', () => {
+  it('an option before its -m or -p, and -h that stops the restore with status 0, each at its line', async () => {
+    const { run } = await runCheckOn(
+      ID,
+      edited(
+        '-A INPUT --dport 2222 -p tcp -j ACCEPT\n-A INPUT -h 192.0.2.10 -p tcp --dport 5432 -j ACCEPT\n',
+      ),
+    );
+    expect(run.status).toBe('fail');
+    expect(run.findings.map((f) => [f.key, f.severity])).toEqual([
+      ['/etc/iptables/rules.v4:12', 'error'],
+      ['/etc/iptables/rules.v4:13', 'error'],
+    ]);
+    expect(run.findings[0]?.message).toContain('unknown option \\"--dport\\"');
+    expect(run.findings[1]?.message).toContain('prints its help here and exits with status 0');
+  });
+});
+
 describe.skipIf(!labAvailable)('loader/saved-rules-refused on a file with many refused lines', () => {
   it('gives the first ten their own finding and lists the rest in one', async () => {
     const bad = Array.from(

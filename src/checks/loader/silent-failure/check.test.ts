@@ -237,3 +237,27 @@ describe('loader/silent-failure on an OpenRC host whose iptables service is in n
     });
   });
 });
+
+const HELP_SNAPSHOT = join(import.meta.dirname, '../../../../fixtures/hosts/help-in-rules.tar.gz');
+
+describe('loader/silent-failure on the lab capture help-in-rules (-h meant as a host)', () => {
+  it('makes the line the cause: iptables-restore printed its usage and exited 0, nothing of filter loaded', async () => {
+    const { run } = await runCheckOn(ID, await openSnapshot(HELP_SNAPSHOT));
+    expect(run.status).toBe('fail');
+    const line = run.findings.find((f) => f.messageId === 'restoreExits');
+    expect(line?.message).toContain('/etc/iptables/rules.v4 line 7 has -h');
+    expect(line?.evidence.map((e) => e.text ?? '')).toEqual(
+      expect.arrayContaining([
+        '-A INPUT -h 192.0.2.10 -p tcp -m tcp --dport 5432 -j ACCEPT',
+        expect.stringMatching(/^Usage: iptables-restore -\[ACD\]/),
+      ]),
+    );
+    expect(line?.fix?.actions[0]).toMatchObject({ kind: 'manual' });
+    const empty = run.findings.find((f) => f.messageId === 'noRules');
+    expect(empty?.causedBy).toEqual([line?.id]);
+    // The restart comes after the edit, not instead of it.
+    expect(JSON.stringify(empty?.fix?.actions)).toContain(
+      'After the steps above, restart netfilter-persistent',
+    );
+  });
+});

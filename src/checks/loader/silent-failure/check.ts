@@ -32,6 +32,9 @@ import {
   unitStateEvidence,
 } from '../evidence.ts';
 import { liveEvidence, liveLabel, liveView, otherBackendRules, type LiveView } from '../live-rules.ts';
+import { RESTORE_EXITS } from '../../../parsers/iptables-save.ts';
+import { evidenceAt } from '../../../findings/evidence.ts';
+import { rawLine } from '../../fix-actions.ts';
 import { geoipDatabaseSteps } from '../../userspace/geoip-database/check.ts';
 import { manual, restartLoaderLater, systemctl, thenRestart } from '../../fix-actions.ts';
 import { shQuote, type Action } from '../../../fixes/actions.ts';
@@ -134,6 +137,58 @@ function unitState(model: HostModel, unit: string): string {
   return active === undefined ? 'state unknown' : `${active}${sub === undefined ? '' : ` (${sub})`}`;
 }
 
+/** The first line of the saved file at which iptables-restore prints its help or version and exits 0. */
+function restoreExitsAt(saved: SavedRules): { line: number; message: string } | undefined {
+  const d = saved.diagnostics.find((x) => x.code === RESTORE_EXITS && x.at.line !== undefined);
+  return d?.at.line === undefined ? undefined : { line: d.at.line, message: d.message };
+}
+
+/**
+ * The saved file has -h/--help or -V/--version in a rule: iptables-restore (the test load too) printed and
+ * exited 0 at that line, so the unit succeeded with nothing of that table loaded (lab capture help-in-rules).
+ */
+function restoreExitsFinding(
+  model: HostModel,
+  unit: string,
+  saved: SavedRules,
+  exits: { line: number; message: string },
+  messages: readonly LoaderMessage[],
+): FindingInput {
+  const usage = messages.find(
+    (m) => m.kind === 'usage-printed' && (m.family ?? saved.family) === saved.family,
+  );
+  return {
+    messageId: 'restoreExits',
+    key: `${saved.path}:${String(exits.line)}`,
+    data: {
+      file: saved.path,
+      line: exits.line,
+      unit,
+      word: exits.message.slice(0, Math.max(0, exits.message.indexOf(':'))),
+      what: /prints its version/.test(exits.message) ? 'version' : 'help',
+    },
+    evidence: [
+      evidenceAt(saved.path, exits.line, rawLine(model, saved.path, exits.line), exits.message),
+      ...(usage === undefined
+        ? []
+        : [journalLine(model, usage, 'iptables-restore printed its usage instead of loading the file')]),
+      ...unitStateEvidence(model, unit),
+    ],
+    subjects: [`rules:${saved.path}:${String(exits.line)}`],
+    fix: {
+      actions: [
+        manual(
+          `Correct ${saved.path} line ${String(exits.line)}: ${exits.message}`,
+          'iptables-restore stops at that word and exits 0: no restart loads the file until the line is corrected.',
+          `sudoedit ${shQuote(saved.path)}`,
+        ),
+      ],
+      persistence: `${unit} loads ${saved.path} at every boot; once the line is corrected, every boot loads the whole file.`,
+      verify: `nfdoctor check ${saved.path} && ${testCommand(saved)}`,
+    },
+  };
+}
+
 function checkSays(model: HostModel, saved: SavedRules, line: number | undefined): string | undefined {
   const d = checkReadingAt(model, saved.path, line);
   return d === undefined ? undefined : `nfdoctor check says: ${d.message}`;
@@ -231,6 +286,8 @@ export default defineCheck({
     messages: {
       testLoadRejected:
         '{{unit}} test-loaded {{file}}, the test failed at line {{line}} ("{{reason}}"), and it loaded nothing while reporting success',
+      restoreExits:
+        '{{file}} line {{line}} has {{word}}, at which iptables-restore prints its {{what}} and exits with status 0 before the table is committed: {{unit}} reports success, but that table and every line after it never loaded',
       testLoadFailed:
         '{{unit}} test-loaded {{file}}, the test failed before reading a rule ("{{reason}}"), and it loaded nothing while reporting success',
       noRules:
@@ -393,6 +450,14 @@ export default defineCheck({
         }
         extraEvidence.push(journalLine(model, rejection, 'nothing was loaded; the plugin still returned 0'));
       }
+      // Only an empty ruleset is what that early exit leaves; rules that are there came from an older file.
+      const exits = rejection === undefined && empty ? restoreExitsAt(saved) : undefined;
+      if (exits !== undefined) {
+        const f = restoreExitsFinding(model, unit, saved, exits, messages);
+        ctx.report(f);
+        testLoadFixes.push(f);
+        causeIds.push(`${ID}#${f.key}`);
+      }
 
       const show = model.units.get(unit)?.show;
       const active = show?.get('ActiveState');
@@ -467,11 +532,13 @@ export default defineCheck({
           data: base,
           evidence,
           next:
-            causeIds.length > 0
-              ? 'The unit stays green while the test load fails: nothing alerts on this, so watch the journal for "New rules NOT loaded" after each change.'
-              : loaderCauses.length > 0
-                ? `Nothing loaded ${saved.path} on this boot because ${unit} did not start: the fix above makes every boot load it.`
-                : 'If the rules were loaded and later flushed, look for what flushed them (firewalld, ufw, a cron job, `netfilter-persistent flush`).',
+            exits !== undefined
+              ? `The unit stays green whatever the file does after that line: run \`nfdoctor check ${saved.path}\` after every edit, since iptables-restore itself reports success.`
+              : causeIds.length > 0
+                ? 'The unit stays green while the test load fails: nothing alerts on this, so watch the journal for "New rules NOT loaded" after each change.'
+                : loaderCauses.length > 0
+                  ? `Nothing loaded ${saved.path} on this boot because ${unit} did not start: the fix above makes every boot load it.`
+                  : 'If the rules were loaded and later flushed, look for what flushed them (firewalld, ufw, a cron job, `netfilter-persistent flush`).',
         });
       } else {
         const missing =
