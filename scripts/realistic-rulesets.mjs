@@ -369,8 +369,13 @@ export function realRestore(rs, netns) {
             timeout: 60_000,
           },
         );
-        // -h/--help and -V/--version print to stdout and exit 0 in the middle of the file: nothing after loads.
-        const exitedEarly = r.status === 0 && r.stdout.trim() !== '';
+        // -h/--help and -V/--version print iptables' banner to stdout and exit 0 in the middle of the file:
+        // nothing after loads. (-v also prints, each rule, and loads them.)
+        const exitedEarly =
+          r.status === 0 &&
+          /^(?:ip6?tables(?:-nft|-legacy)?-restore v[\d.]+ \((?:nf_tables|legacy)\)\s*$|Not )/.test(
+            r.stdout.split('\n')[0] ?? '',
+          );
         out[`${backend}${test ? '-test' : ''}`] = exitedEarly
           ? {
               status: -1,
