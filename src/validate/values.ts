@@ -165,6 +165,26 @@ export function inetAton(s: string): boolean {
   return i >= n && parts > 0 && last <= 2 ** (8 * (5 - parts)) - 1;
 }
 
+/**
+ * libxtables xtopt_parse_ethermac(): six groups, each read by strtoul(arg, &end, 16) and ended by ':' (the
+ * last by the end of the string), each at most two characters long as strtoul counts them: blanks and a sign
+ * count, so `-1` is a group (measured: 42:-1:02:03:04:05 loads), and an empty group reads as 0.
+ */
+function etherMacParses(value: string): boolean {
+  let at = 0;
+  for (let group = 0; group < 6; group++) {
+    const m = /^\s*[+-]?(?:0[xX])?[0-9a-fA-F]+/.exec(value.slice(at));
+    const used = m == null ? 0 : m[0].length;
+    const end = at + used;
+    const last = group === 5;
+    if (used > 2 || (last ? end !== value.length : value[end] !== ':')) {
+      return false;
+    }
+    at = end + 1;
+  }
+  return true;
+}
+
 /** The value of a hexadecimal digit's character code, or -1. */
 function hexDigit(code: number): number {
   if (code >= 0x30 && code <= 0x39) {
@@ -416,10 +436,7 @@ export function valueError(
       return TOS_NAMES.has(value.toLowerCase()) ? undefined : `Symbolic name "${value}" is unknown`;
     }
     case 'ETHERMAC':
-      // xtopt_parse_ethermac(): six ':'-separated groups of one or two hex digits.
-      return /^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(value)
-        ? undefined
-        : 'Invalid MAC address specified.';
+      return etherMacParses(value) ? undefined : 'Invalid MAC address specified.';
     case 'DOUBLE': {
       // xtopt_parse_float(): strtod() of the whole string, within [min, max] when they differ.
       const n = Number(value);
