@@ -497,6 +497,9 @@ function abbreviatesIptablesOption(name: string): boolean {
   );
 }
 
+/** Generic options a line may give more than once. */
+const REPEATABLE: ReadonlySet<string> = new Set(['-v', '-M']);
+
 /** Short generic options that take an argument and may have it attached (`-ieth0`), as getopt allows. */
 const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
   '-p',
@@ -2062,7 +2065,8 @@ class CommandLineParser {
       );
       return;
     }
-    if ((this.seenGeneric & spec.bit) !== 0 && spec.role !== 'match') {
+    // xshared.c do_parse(): -v counts (set_option() only the first time) and -M just replaces the program.
+    if ((this.seenGeneric & spec.bit) !== 0 && spec.role !== 'match' && !REPEATABLE.has(spec.flag)) {
       this.fail(
         'duplicate-option',
         `${written} given twice: iptables fails with "multiple ${spec.flag} flags not allowed"`,
