@@ -497,8 +497,8 @@ function abbreviatesIptablesOption(name: string): boolean {
   );
 }
 
-/** Generic options a line may give more than once. */
-const REPEATABLE: ReadonlySet<string> = new Set(['-v', '-M']);
+/** Generic options a line may give more than once (-M returns before the test: see generic()). */
+const REPEATABLE: ReadonlySet<string> = new Set(['-v']);
 
 /** Short generic options that take an argument and may have it attached (`-ieth0`), as getopt allows. */
 const ATTACHABLE_SHORT_OPTIONS: ReadonlySet<string> = new Set([
@@ -2035,6 +2035,14 @@ class CommandLineParser {
 
   private generic(written: string, spec: GenericSpec, attached: string | undefined): void {
     let negated = this.takeNegation();
+    if (spec.flag === '-M') {
+      // xshared.c: -M only replaces the modprobe program, and a "!" before it is dropped (`! -M x -j
+      // ACCEPT` loads, measured).
+      if (attached === undefined) {
+        this.requiredValue(written);
+      }
+      return;
+    }
     if (spec.flag === '-4' || spec.flag === '-6') {
       // xshared.c do_parse(): -4/-6 of the file's own family does nothing (even after "!", and may be given twice); the
       // other family's makes iptables-restore return from the line before running it, so the line is
@@ -2065,7 +2073,7 @@ class CommandLineParser {
       );
       return;
     }
-    // xshared.c do_parse(): -v counts (set_option() only the first time) and -M just replaces the program.
+    // xshared.c do_parse(): -v counts (set_option() only the first time).
     if ((this.seenGeneric & spec.bit) !== 0 && spec.role !== 'match' && !REPEATABLE.has(spec.flag)) {
       this.fail(
         'duplicate-option',
