@@ -490,10 +490,14 @@ const GENERIC_ABBREVIATIONS: ReadonlySet<string> = new Set(
  * iptables says "unknown option" (`--l` for IDLETIMER --label also abbreviates --list and --line-numbers).
  */
 function abbreviatesIptablesOption(name: string): boolean {
+  return GENERIC_ABBREVIATIONS.has(name) || abbreviatesCommandOrOther(name);
+}
+
+/** `name` is a prefix of a command's long name or of --help/--version (other than `except`). */
+function abbreviatesCommandOrOther(name: string, except?: string): boolean {
   return (
-    GENERIC_ABBREVIATIONS.has(name) ||
     COMMAND_LONG_NAMES.some((c) => c.startsWith(name)) ||
-    OTHER_LONG_NAMES.some((c) => c.startsWith(name))
+    OTHER_LONG_NAMES.some((c) => c !== except && c.startsWith(name))
   );
 }
 
@@ -1891,16 +1895,8 @@ class CommandLineParser {
     if (name === '--help' || name === '--version') {
       return name === '--help' ? 'help' : 'version';
     }
-    const long =
-      name.length >= 3 && name.startsWith('--')
-        ? OTHER_LONG_NAMES.find((n) => n.startsWith(name))
-        : undefined;
-    if (
-      long === undefined ||
-      GENERIC_ABBREVIATIONS.has(name) ||
-      COMMAND_LONG_NAMES.some((c) => c.startsWith(name)) ||
-      OTHER_LONG_NAMES.some((c) => c !== long && c.startsWith(name))
-    ) {
+    const long = OTHER_LONG_NAMES.find((n) => n.startsWith(name));
+    if (long === undefined || GENERIC_ABBREVIATIONS.has(name) || abbreviatesCommandOrOther(name, long)) {
       return undefined;
     }
     return this.loadedExtensionsMayClaim(name) ? undefined : long === '--help' ? 'help' : 'version';
@@ -1940,11 +1936,7 @@ class CommandLineParser {
         found ??= long;
       }
     }
-    if (
-      found === undefined ||
-      COMMAND_LONG_NAMES.some((c) => c.startsWith(name)) ||
-      OTHER_LONG_NAMES.some((c) => c.startsWith(name))
-    ) {
+    if (found === undefined || abbreviatesCommandOrOther(name)) {
       return undefined;
     }
     // An exact option of a loaded extension wins (recent --set over --set-counters); an abbreviation of one

@@ -4,7 +4,7 @@
 import type { Family } from '../knowledge/extensions.ts';
 import type { OptionUse } from '../parsers/iptables-save.ts';
 import type { NameSet } from '../parsers/name-databases.ts';
-import { strtoumax } from './values.ts';
+import { numericIpv4Parts, strtoul, strtoumax } from './values.ts';
 import { isIpv4Literal, isIpv6Literal } from './addresses.ts';
 
 export interface ValueContext {
@@ -606,14 +606,7 @@ function ownerError(option: OptionUse, ctx: ValueContext): string | undefined {
  * `10.1` is 10.1.0.0 and `10.0.0.0x10` is 10.0.0.16 (measured, 1.8.9).
  */
 function isXtablesNumericIpv4(s: string): boolean {
-  const parts = s.slice(0, 19).split('.');
-  return (
-    parts.length <= 4 &&
-    parts.every((part) => {
-      const n = strtoumax(part);
-      return n !== undefined && n.rest === '' && n.value <= 255n;
-    })
-  );
+  return (numericIpv4Parts(s.slice(0, 19))?.length ?? 5) <= 4;
 }
 
 function iprangeError(option: OptionUse, ctx: ValueContext): string | undefined {
@@ -748,9 +741,9 @@ const WEEK_DAYS: readonly string[] = ['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
 function weekdaysError(option: OptionUse): string | undefined {
   for (const day of segments(option.values[0] ?? '', 3)) {
     // strtoul(day, &err, 0) taking the whole item: any number but 0 (`-1` loads, measured), kept as unsigned int.
-    const n = day === '' ? { value: 0n, rest: '' } : strtoulAny(day);
+    const n = day === '' ? { magnitude: 0n, rest: '' } : strtoul(day);
     if (n !== undefined && n.rest === '') {
-      if (BigInt.asUintN(32, n.value) === 0n) {
+      if (BigInt.asUintN(32, n.magnitude) === 0n) {
         return 'No, the week does NOT begin with Sunday.';
       }
       continue;
@@ -984,39 +977,18 @@ function valueMaskError(ext: string): ValueCheck {
 const IP6T_OPTS_OPTSNR = 16;
 
 /**
- * strtoul(s, &ep, 0) as libip6t_dst.c/libip6t_hbh.c parse_opts_num() reads it: undefined when no digit is
- * read, else the value (a "-" number wrapped as unsigned long), whether it overflowed, and what follows.
- */
-function strtoulAny(s: string): { value: bigint; overflow: boolean; rest: string } | undefined {
-  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
-  if (m == null) {
-    return undefined;
-  }
-  const digits = m[2] ?? '0';
-  const magnitude = /^0[xX]/.test(digits)
-    ? BigInt(digits)
-    : digits.length > 1 && digits.startsWith('0')
-      ? BigInt(`0o${digits.slice(1)}`)
-      : BigInt(digits);
-  return {
-    value: m[1] === '-' ? BigInt.asUintN(64, -magnitude) : magnitude,
-    overflow: magnitude > 0xffffffffffffffffn,
-    rest: s.slice(m[0].length),
-  };
-}
-
-/**
  * libip6t_dst.c / libip6t_hbh.c parse_options(): up to 16 "type[:length]" items, each number read by
  * parse_opts_num() (any base strtoul, nothing after it), type 0 (Pad1) without a length.
  */
 function ipv6OptionsError(ext: 'dst' | 'hbh'): ValueCheck {
   const pad0 = ext === 'dst' ? "PAD0 hasn't got length" : 'PAD0 has not got length';
+  // parse_opts_num(): strtoul(s, &ep, 0) with any sign, nothing after the number.
   const number = (text: string, what: string): string | undefined => {
-    const n = strtoulAny(text);
+    const n = strtoul(text);
     if (n === undefined) {
       return `${ext}: no valid digits in ${what} \`${text}'`;
     }
-    if (n.overflow) {
+    if (n.magnitude > 0xffffffffffffffffn) {
       return `${what} \`${text}' specified too big: would overflow`;
     }
     return text !== '' && n.rest !== '' ? `${ext}: error parsing ${what} \`${text}'` : undefined;
@@ -1037,8 +1009,8 @@ function ipv6OptionsError(ext: 'dst' | 'hbh'): ValueCheck {
         return error;
       }
       if (colon !== -1) {
-        const typeByte = Number(BigInt.asUintN(8, strtoulAny(type)?.value ?? 0n));
-        if (typeByte === 0) {
+        const n = strtoul(type);
+        if (n === undefined || BigInt.asUintN(8, n.negative ? -n.magnitude : n.magnitude) === 0n) {
           return pad0;
         }
         const lengthError = number(item.slice(colon + 1), 'length');
@@ -1482,16 +1454,8 @@ const POLICY_PROTOCOLS: ReadonlySet<bigint> = new Set([50n, 51n, 108n]);
 function policyProtocolError(option: OptionUse, ctx: ValueContext): string | undefined {
   const arg = option.values[0] ?? '';
   const n = strtoumax(arg);
-  const number =
-    n !== undefined && n.rest === ''
-      ? n.value
-      : arg === 'esp'
-        ? 50n
-        : arg === 'ah'
-          ? 51n
-          : ctx.protocols?.numberOf(arg) !== undefined
-            ? BigInt(ctx.protocols.numberOf(arg) ?? 0)
-            : undefined;
+  const known = arg === 'esp' ? 50 : arg === 'ah' ? 51 : ctx.protocols?.numberOf(arg);
+  const number = n !== undefined && n.rest === '' ? n.value : known === undefined ? undefined : BigInt(known);
   return number === undefined || POLICY_PROTOCOLS.has(number)
     ? undefined
     : 'policy match: protocol must be ah/esp/ipcomp';

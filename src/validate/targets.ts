@@ -517,7 +517,7 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
   // looked up by name, family and that protocol (nf_conntrack_helper_try_module_get()).
   const helper = target.name === 'CT' ? option(target, '--helper') : undefined;
   // xt_ct_tg_check() with XT_CT_NOTRACK set returns before the helper is looked at.
-  if (helper !== undefined && !target.options.some((o) => o.name === '--notrack')) {
+  if (helper !== undefined && !has(target, '--notrack')) {
     const p = rule.protocol;
     if (p === undefined || p.negated || ['0', 'all'].includes(p.value.toLowerCase())) {
       return `CT target: You must specify a L4 protocol and not use inversions on it (--helper): ${REFUSED}`;

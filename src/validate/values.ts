@@ -14,22 +14,45 @@ const TYPE_MAX: Readonly<Record<string, bigint>> = {
   UINT64: 0xffffffffffffffffn,
 };
 
-/** strtoumax(s, &end, 0) as xtables_strtoul() calls it: a leading '-' refused; returns the value and the rest. */
-export function strtoumax(s: string): { value: bigint; rest: string } | undefined {
-  const m = /^\s*\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(s);
-  if (m == null || /^\s*-/.test(s)) {
+/**
+ * strtoul(s, &end, 0): blanks, a sign, then a decimal, 0x hexadecimal or 0 octal number; undefined when no
+ * digit is read. `magnitude` is the number as written (callers wrap a negative one, or refuse it).
+ */
+export function strtoul(s: string): { magnitude: bigint; negative: boolean; rest: string } | undefined {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(s);
+  if (m == null) {
     return undefined;
   }
-  const digits = m[1] ?? '';
-  let value: bigint;
-  if (/^0[xX]/.test(digits)) {
-    value = BigInt(digits);
-  } else if (digits.length > 1 && digits.startsWith('0')) {
-    value = BigInt(`0o${digits.slice(1)}`);
-  } else {
-    value = BigInt(digits);
+  const digits = m[2] ?? '0';
+  const magnitude = /^0[xX]/.test(digits)
+    ? BigInt(digits)
+    : digits.length > 1 && digits.startsWith('0')
+      ? BigInt(`0o${digits.slice(1)}`)
+      : BigInt(digits);
+  return { magnitude, negative: m[1] === '-', rest: s.slice(m[0].length) };
+}
+
+/** strtoumax(s, &end, 0) as xtables_strtoul() calls it: a leading '-' refused; returns the value and the rest. */
+export function strtoumax(s: string): { value: bigint; rest: string } | undefined {
+  const n = strtoul(s);
+  return n === undefined || n.negative ? undefined : { value: n.magnitude, rest: n.rest };
+}
+
+/**
+ * xtables_numeric_to_ipaddr() / _ipmask(): the dotted parts of an IPv4 address, each read by xtables_strtoui()
+ * (any base, the whole part, up to 255), or undefined. The address form takes one to four parts, the mask
+ * form exactly four (callers count).
+ */
+export function numericIpv4Parts(s: string): bigint[] | undefined {
+  const parts: bigint[] = [];
+  for (const part of s.split('.')) {
+    const n = strtoumax(part);
+    if (n === undefined || n.rest !== '' || n.value > 255n) {
+      return undefined;
+    }
+    parts.push(n.value);
   }
-  return { value, rest: s.slice(m[0].length) };
+  return parts;
 }
 
 /**
@@ -214,9 +237,12 @@ export function hostError(value: string, family: Family, withMask: boolean): str
     return "host/network `' not found"; // "a,,b" or a trailing comma: xtables_ipparse_multiple()
   }
   if (mask !== undefined) {
-    const error = maskError(mask, family);
-    if (error !== undefined || isNullMask(mask, family)) {
-      return error;
+    const kind = maskClass(mask, family);
+    if (kind === 'invalid') {
+      return invalidMask(mask);
+    }
+    if (kind === 'null') {
+      return undefined;
     }
   }
   if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
@@ -244,11 +270,8 @@ function maskClass(mask: string, family: Family): 'null' | 'mask' | 'invalid' {
     return small > bits ? 'invalid' : small === 0 ? 'null' : 'mask';
   }
   if (family === 'ipv4' && mask.includes('.')) {
-    const parts = mask.split('.').map((part) => strtoumax(part));
-    if (parts.length === 4 && parts.every((p) => p !== undefined && p.rest === '' && p.value <= 255n)) {
-      return parts.every((p) => p?.value === 0n) ? 'null' : 'mask';
-    }
-    return 'invalid';
+    const parts = numericIpv4Parts(mask);
+    return parts?.length !== 4 ? 'invalid' : parts.every((p) => p === 0n) ? 'null' : 'mask';
   }
   if (family === 'ipv6' && mask.includes(':')) {
     return !isIpv6Literal(mask) ? 'invalid' : NULL_IPV6_MASK.test(mask) ? 'null' : 'mask';
@@ -261,8 +284,8 @@ function maskClass(mask: string, family: Family): 'null' | 'mask' | 'invalid' {
       : 'mask';
 }
 
-function maskError(mask: string, family: Family): string | undefined {
-  return maskClass(mask, family) === 'invalid' ? `invalid mask \`${mask}' specified` : undefined;
+function invalidMask(mask: string): string {
+  return `invalid mask \`${mask}' specified`;
 }
 
 /** A mask of zeros (`/0`, `/0.0.0.0`, `/::`, `/0x0`): the address is ignored and every one matches. */
