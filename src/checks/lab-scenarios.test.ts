@@ -356,6 +356,18 @@ const SNAPSHOT_SCENARIOS: Readonly<Record<string, Expectation>> = {
   },
   // The IPv6 rules load (nothing failed) and drop neighbor discovery: one warning, the line to change.
   'icmpv6-dropped': { roots: ['rules/icmpv6-dropped#/etc/iptables/rules.v6:7'], chain: [], worst: 'warning' },
+  // recent --hitcount 300 on Debian 12's 6.1: --test passes, the kernel refuses the rule (limit 255 before
+  // Linux 6.11), netfilter-persistent fails. The line is the root, with the kernel's words and release.
+  'recent-hitcount': {
+    roots: ['loader/restore-failed#/etc/iptables/rules.v4:8'],
+    chain: [
+      [
+        'loader/restore-failed#unit:netfilter-persistent.service',
+        'loader/restore-failed#/etc/iptables/rules.v4:8',
+      ],
+    ],
+    worst: 'error',
+  },
   'chain-loop': {
     roots: ['loader/restore-failed#/etc/iptables/rules.v4:15'],
     chain: [

@@ -6,6 +6,7 @@ import type { RequirementResult } from '../resolve/evaluate.ts';
 import type { ModuleStatus } from '../resolve/module-state.ts';
 import type { Diagnostic } from '../parsers/types.ts';
 import { formatEvidence } from '../findings/evidence.ts';
+import { RULE_REJECTED_BEFORE_KERNEL } from '../validate/kernel-release.ts';
 
 const SARIF_SCHEMA =
   'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -100,12 +101,23 @@ const REJECTION_HELP: ReadonlyMap<string, { readonly short: string; readonly hel
     },
   ],
   [
+    RULE_REJECTED_BEFORE_KERNEL,
+    {
+      short: 'The kernel refuses this rule before some Linux version',
+      help:
+        'Kernels older than the version the message names refuse this rule when it is inserted (for -m recent, ' +
+        'a --hitcount of 256 or more before Linux 6.11), and the target kernel release named no version. ' +
+        'Give check --kernel-release, or lower the value.',
+    },
+  ],
+  [
     'rule-rejected-at-hz',
     {
-      short: 'iptables-legacy-restore refuses this rule on some kernels',
+      short: 'The kernel refuses this rule when built with some CONFIG_HZ values',
       help:
-        "The kernel's xt_limit refuses this rate and burst when it was built with one of the CONFIG_HZ values " +
-        "named; the kernel's config was not found to tell. Lower the burst or raise the rate.",
+        "The kernel's xt_limit (through iptables-legacy-restore) or xt_hashlimit (both backends) refuses this " +
+        "rate and burst when it was built with one of the CONFIG_HZ values named; the kernel's config was not " +
+        'found to tell. Lower the burst or raise the rate.',
     },
   ],
 ]);

@@ -40,6 +40,7 @@ import {
   RuleValidator,
   type HzDependentRule,
 } from '../validate/rule-validator.ts';
+import { versionRejections, type VersionDependentRule } from '../validate/kernel-release.ts';
 import { lazyServices, type Services } from '../parsers/services.ts';
 import { accountNames, lazyNames, protocolNames, type NameSet } from '../parsers/name-databases.ts';
 
@@ -197,9 +198,11 @@ function modulesToProbe(view: KernelView, reqs: readonly Requirement[]): Set<str
   return names;
 }
 
-interface HzDependentFile {
+/** A file's rules that the target kernel's CONFIG_HZ or version decides. */
+interface KernelDependentFile {
   readonly file: string;
-  readonly rules: readonly HzDependentRule[];
+  readonly hz: readonly HzDependentRule[];
+  readonly version: readonly VersionDependentRule[];
 }
 
 interface ParsedRules {
@@ -249,7 +252,7 @@ function parseAndDerive(
   setTypes: ReadonlyMap<string, string>,
   diagnostics: Diagnostic[],
   names: HostNames,
-  hzDependent: HzDependentFile[],
+  kernelDependent: KernelDependentFile[],
 ): ParsedRules {
   const family = input.family ?? familyNamedBy(input.path) ?? familyOfHeader(input.text) ?? 'ipv4';
   const validator = new RuleValidator({ family, file: input.path, ...names });
@@ -265,7 +268,11 @@ function parseAndDerive(
     }
     const derived = deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
     diagnostics.push(...validator.finish());
-    hzDependent.push({ file: input.path, rules: validator.hzDependentRules() });
+    kernelDependent.push({
+      file: input.path,
+      hz: validator.hzDependentRules(),
+      version: validator.versionDependentRules(),
+    });
     return derived;
   }
   const collectors = backends.map(
@@ -294,7 +301,11 @@ function parseAndDerive(
     },
   });
   diagnostics.push(...visited.diagnostics, ...validator.finish());
-  hzDependent.push({ file: input.path, rules: validator.hzDependentRules() });
+  kernelDependent.push({
+    file: input.path,
+    hz: validator.hzDependentRules(),
+    version: validator.versionDependentRules(),
+  });
   const needs = new Map<Backend, RulesetNeeds>();
   if (seen.lateChainTargets) {
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was
@@ -430,9 +441,9 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const candidates: readonly Backend[] = known === undefined ? ['nft', 'legacy'] : [known.value];
   const parserDiagnostics: Diagnostic[] = [];
   const names = await readHostNames(opts.userspaceReader, opts.accountsReader);
-  const hzDependent: HzDependentFile[] = [];
+  const kernelDependent: KernelDependentFile[] = [];
   const parsed = opts.rules.map((r) =>
-    parseAndDerive(r, candidates, setTypes, parserDiagnostics, names, hzDependent),
+    parseAndDerive(r, candidates, setTypes, parserDiagnostics, names, kernelDependent),
   );
   const backend = chooseBackend(
     opts,
@@ -449,16 +460,17 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const requirements = needs.flatMap((n) => n.requirements);
 
   const baseView = await loadKernelView(opts.kernelReader, opts.layout);
-  if (hzDependent.some((f) => f.rules.length > 0)) {
+  if (kernelDependent.some((f) => f.hz.length > 0)) {
     const hz = Number(baseView.config?.values.get('CONFIG_HZ')?.value);
     const known = Number.isInteger(hz) && hz > 0 ? hz : undefined;
     diagnostics.push(
       ...forBackend(
-        hzDependent.flatMap((f) => hzRejections(f.file, f.rules, known)),
+        kernelDependent.flatMap((f) => hzRejections(f.file, f.hz, known)),
         backend.value,
       ),
     );
   }
+  diagnostics.push(...kernelDependent.flatMap((f) => versionRejections(f.file, f.version, baseView.release)));
   const moduleFiles =
     baseView.deps === undefined
       ? undefined

@@ -43,6 +43,89 @@ function validate(family: IpFamily, table: string, rule: string) {
 
 /** [family, table, rule, what iptables-nft-restore 1.8.9 printed] */
 const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][] = [
+  // Found by scripts/fuzz-rules.mjs; RATEEST_get_time() and RATEEST_final_check() of libxt_RATEEST.c.
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval RE1 --rateest-ewmalog 500.0ms',
+    'RATEEST: bad interval value "RE1"',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval 1s --rateest-ewmalog 1m',
+    'RATEEST: bad ewmalog value "1m"',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval -1.0ms --rateest-ewmalog 500.0ms',
+    'RATEEST: interval value is too large',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval 8.1s --rateest-ewmalog 16s',
+    'RATEEST: interval value is too large',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval 1s --rateest-ewmalog 1s',
+    'RATEEST: ewmalog value is out of range',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval 0 --rateest-ewmalog 1s',
+    'RATEEST: ewmalog value is out of range',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -j RATEEST --rateest-name a --rateest-interval 250ms --rateest-ewmalog 360ms',
+    'RATEEST: ewmalog value is out of range',
+  ],
+  // libxt_hashlimit.c hashlimit_mt_check(): a byte rate's burst covers at least one chunk; a packet burst's k or m.
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 1023 --hashlimit-name a',
+    'burst cannot be smaller than 1024b',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 1mb/s --hashlimit-burst 900k --hashlimit-name a',
+    'burst cannot be smaller than 1048576b',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 1000k --hashlimit-name a',
+    'bad value for option "--hashlimit-burst", or out of range (1-1000000).',
+  ],
+  // xtopt_parse_host() prints getaddrinfo()'s own error; glibc refuses these names without asking DNS.
+  [
+    'ipv4',
+    'mangle',
+    '-A PREROUTING -p udp -j TPROXY --on-port 12345 --on-ip 0x23/0xff',
+    'getaddrinfo: Name or service not known',
+  ],
+  [
+    'ipv6',
+    'mangle',
+    '-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip 1.2.3.4',
+    'getaddrinfo: Address family for hostname not supported',
+  ],
+  ['ipv4', 'filter', '-A INPUT -s a..b -j DROP', "host/network `a..b' not found"],
+  ['ipv4', 'filter', '-A INPUT -d x!y -j DROP', "host/network `x!y' not found"],
+  [
+    'ipv4',
+    'filter',
+    `-A INPUT -s ${'a'.repeat(64)}.example -j DROP`,
+    `host/network \`${'a'.repeat(64)}.example' not found`,
+  ],
   ['ipv4', 'filter', '-A INPUT -p tcp --dport 80:70 -j ACCEPT', 'invalid portrange (min > max)'],
   ['ipv4', 'filter', '-A INPUT -p tcp -m multiport --dports 80:80 -j ACCEPT', 'invalid portrange specified'],
   ['ipv4', 'filter', '-A INPUT -s 10.0.0.256 -j ACCEPT', "host/network `10.0.0.256' not found"],
@@ -386,6 +469,21 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -p 0x11 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s 10.1 -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -s localhost -j ACCEPT'],
+  ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name b --rateest-interval 250ms --rateest-ewmalog 361ms'],
+  ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 1k --hashlimit-name a'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 100kb/s --hashlimit-burst 200kb --hashlimit-name a',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 976k --hashlimit-name a',
+  ],
+  ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name c --rateest-interval 1SEC --rateest-ewmalog 2Secs'],
+  ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name d --rateest-interval 0x10ms --rateest-ewmalog 1s'],
+  ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name e --rateest-interval 8s --rateest-ewmalog 16s'],
   ['ipv4', 'security', '-A INPUT -j CONNSECMARK --save'],
   ['ipv4', 'filter', '-A INPUT -m time --timestart 22:00 --timestop 06:00 --contiguous -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -m recent --rcheck --seconds 60 --hitcount 3 --name x -j DROP'],
@@ -666,6 +764,36 @@ describe('what only iptables-legacy-restore refuses (nf_tables uses its own expr
       ['warning', expect.stringContaining('CONFIG_HZ=250 or 1000')],
     ]);
   });
+
+  it('decides hashlimit overflows the same way, refused on both backends (xt_hashlimit user2credits, u64)', () => {
+    // 1/day with the default burst 5: measured on a CONFIG_HZ=250 kernel, ERANGE with nft and legacy alike;
+    // burst 1 loads. At HZ=100 and 300 the product's credits do not wrap below avg's.
+    const { rejected, hz } = validate(
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-above 1/day --hashlimit-name a',
+    );
+    expect(rejected).toEqual([]);
+    expect(hz.map((r) => [r.line, r.hz, r.backends])).toEqual([[2, [250, 1000], 'both']]);
+    expect(hzRejections('rules', hz, 250).map((d) => [d.code, d.severity])).toEqual([
+      [RULE_REJECTED, 'error'],
+    ]);
+    expect(hzRejections('rules', hz, 250)[0]?.message).toContain('overflow, try lower: 86400000000/5');
+    expect(hzRejections('rules', hz, 100)).toEqual([]);
+    const lower = validate(
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-above 1/day --hashlimit-burst 1 --hashlimit-name b',
+    );
+    expect(lower.hz).toEqual([]);
+    // 1/hour with burst 40: the product wraps past 2^64 at HZ=250, but not below avg's credits (measured: loads).
+    const wraps = validate(
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 1/hour --hashlimit-burst 40 --hashlimit-name c',
+    );
+    expect([...wraps.hz, ...wraps.rejected]).toEqual([]);
+  });
 });
 
 describe('the parse functions ported from iptables', () => {
@@ -700,5 +828,46 @@ describe('the parse functions ported from iptables', () => {
     expect(icmpTypeError('echo-r', names, 'ICMP')).toContain('Ambiguous');
     expect(icmpTypeError('8/0', names, 'ICMP')).toBeUndefined();
     expect(icmpTypeError('8x', names, 'ICMP')).toBe('unknown character x');
+  });
+});
+
+describe('host names an extension option resolves when the rules load (xtopt_parse_host -> getaddrinfo)', () => {
+  it('warns as for -s/-d, naming the option', () => {
+    const { rejected } = validate(
+      'ipv4',
+      'mangle',
+      '-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip proxy.example.org',
+    );
+    expect(rejected.map((d) => [d.severity, d.code])).toEqual([['warning', 'state-dependent-load']]);
+    expect(rejected[0]?.message).toMatch(
+      /^--on-ip proxy\.example\.org: iptables resolves the name when the rules load/,
+    );
+    expect(
+      validate('ipv4', 'mangle', '-A PREROUTING -p tcp -j TPROXY --on-port 80 --on-ip 10.0.0.1').rejected,
+    ).toEqual([]);
+  });
+
+  it('refuses a word getopt handed over as the value, and says so', () => {
+    const { rejected } = validate('ipv4', 'filter', '-A INPUT -m recent --rcheck --mask --rsource -j DROP');
+    expect(rejected.map((d) => d.severity)).toEqual(['error']);
+    expect(rejected[0]?.message).toMatch(
+      /^getaddrinfo: Name or service not known \(the option before "--rsource" took it/,
+    );
+  });
+});
+
+describe('cgroup --path, looked up when the rule is inserted (xt_cgroup.c cgroup_mt_check_v1)', () => {
+  it('warns for a cgroup that may not exist when the rules load, and says why a unit cgroup does not', () => {
+    const unit = validate(
+      'ipv4',
+      'mangle',
+      '-A OUTPUT -m cgroup --path system.slice/nginx.service -j MARK --set-mark 1',
+    );
+    expect(unit.rejected.map((d) => [d.severity, d.code])).toEqual([['warning', 'state-dependent-load']]);
+    expect(unit.rejected[0]?.message).toMatch(/exists only while the unit runs/);
+    const slice = validate('ipv4', 'mangle', '-A OUTPUT -m cgroup --path user.slice -j ACCEPT');
+    expect(slice.rejected[0]?.message).not.toMatch(/exists only while the unit runs/);
+    expect(validate('ipv4', 'mangle', '-A OUTPUT -m cgroup --path / -j ACCEPT').rejected).toEqual([]);
+    expect(validate('ipv4', 'mangle', '-A OUTPUT -m cgroup --cgroup 1 -j ACCEPT').rejected).toEqual([]);
   });
 });

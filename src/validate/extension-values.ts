@@ -4,7 +4,7 @@
 import type { Family } from '../knowledge/extensions.ts';
 import type { OptionUse } from '../parsers/iptables-save.ts';
 import type { NameSet } from '../parsers/name-databases.ts';
-import { numericIpv4Parts, strtoul, strtoumax } from './values.ts';
+import { numericIpv4Parts, strtod, strtoul, strtoumax } from './values.ts';
 import { isIpv4Literal, isIpv6Literal } from './addresses.ts';
 
 export interface ValueContext {
@@ -124,6 +124,65 @@ function hashlimitModeError(option: OptionUse): string | undefined {
 function hashlimitIntervalError(option: OptionUse): string | undefined {
   const arg = option.values[0] ?? '';
   return atoi(arg) > 0 ? undefined : `hashlimit: Bad value for "--hashlimit-rate-interval" option: "${arg}"`;
+}
+
+/** libxt_RATEEST.c TIME_UNITS_PER_SEC (copied there from iproute2): times are kept in microseconds. */
+const RATEEST_UNITS_PER_SEC = 1_000_000;
+const RATEEST_TIME_UNITS: ReadonlyMap<string, number> = new Map([
+  ...['s', 'sec', 'secs'].map((u): [string, number] => [u, RATEEST_UNITS_PER_SEC]),
+  ...['ms', 'msec', 'msecs'].map((u): [string, number] => [u, RATEEST_UNITS_PER_SEC / 1000]),
+  ...['us', 'usec', 'usecs'].map((u): [string, number] => [u, 1]),
+]);
+
+/**
+ * libxt_RATEEST.c RATEEST_get_time(): strtod(), then an optional unit (strcasecmp), stored into an unsigned
+ * int. That conversion truncates through a 64-bit integer on x86-64 (cvttsd2si), so "-1.0ms" becomes
+ * 4294966296 us (measured: "interval value is too large"), and a value out of its range becomes 0.
+ * Undefined when the text is not a time.
+ */
+function rateestTime(text: string): number | undefined {
+  const n = strtod(text);
+  if (n === undefined) {
+    return undefined;
+  }
+  const scale = n.rest === '' ? 1 : RATEEST_TIME_UNITS.get(n.rest.toLowerCase());
+  if (scale === undefined) {
+    return undefined;
+  }
+  const t = n.value * scale;
+  return Number.isFinite(t) && Math.abs(t) < 2 ** 63 ? Number(BigInt.asUintN(32, BigInt(Math.trunc(t)))) : 0;
+}
+
+function rateestTimeError(what: 'interval' | 'ewmalog'): ValueCheck {
+  return (option) => {
+    const arg = option.values[0] ?? '';
+    return rateestTime(arg) === undefined ? `RATEEST: bad ${what} value "${arg}"` : undefined;
+  };
+}
+
+/**
+ * libxt_RATEEST.c RATEEST_final_check(): the interval must be at most 8 s (2^5 quarter seconds), and the
+ * averaging constant must give an ewma_log between 1 and 30 for that interval.
+ */
+function rateestFinalError(options: readonly OptionUse[]): string | undefined {
+  const valueOf = (name: string): number =>
+    rateestTime(options.find((o) => o.name === name)?.values[0] ?? '') ?? 0;
+  const interval = valueOf('--rateest-interval');
+  const ewma = valueOf('--rateest-ewmalog');
+  let step = 0;
+  while (step <= 5 && interval > (1 << step) * (RATEEST_UNITS_PER_SEC / 4)) {
+    step++;
+  }
+  if (step > 5) {
+    return 'RATEEST: interval value is too large';
+  }
+  let ewmaLog = 1;
+  // (1 << 31) is INT_MIN in C as in JavaScript: the last step never breaks, and the log ends out of range.
+  while (ewmaLog < 32 && !(interval / -Math.log(1 - 1 / (1 << ewmaLog)) > ewma)) {
+    ewmaLog++;
+  }
+  ewmaLog--;
+  return ewmaLog === 0 || ewmaLog >= 31 ? 'RATEEST: ewmalog value is out of range' : undefined;
 }
 
 /** dscp_helper.c ds_classes[]; class_to_dscp() accepts a value that starts with one of them (strncasecmp). */
@@ -1042,6 +1101,56 @@ function hashlimitBurstError(option: OptionUse): string | undefined {
     : undefined;
 }
 
+/** libxt_hashlimit.c get_factor(): the letter before "b/s" of a byte rate, or after a burst's number. */
+function byteFactor(letter: string | undefined): bigint {
+  return letter === 'm' ? 1024n * 1024n : letter === 'k' ? 1024n : 1n;
+}
+
+/** XT_HASHLIMIT_BYTE_SHIFT (xt_hashlimit.h); costs are u32 quotients of UINT32_MAX. */
+const HASHLIMIT_BYTE_SHIFT = 4n;
+const U32_MAX = 0xffffffffn;
+
+/** libxt_hashlimit.c parse_bytes() then bytes_to_cost(): the cost of one chunk at a byte rate ("1kb/s"). */
+function byteRateCost(rate: string): bigint {
+  const at = rate.indexOf('b/s');
+  const bytes = BigInt.asUintN(64, BigInt(Math.trunc(atoi(rate))) * byteFactor(rate[at - 1]));
+  const chunks = BigInt.asUintN(32, bytes >> HASHLIMIT_BYTE_SHIFT);
+  return U32_MAX / (chunks + 1n);
+}
+
+/** libxt_hashlimit.c cost_to_bytes(): the smallest burst, in bytes, a byte rate of that cost takes. */
+function costToBytes(cost: bigint): bigint {
+  return ((cost === 0n ? U32_MAX : U32_MAX / cost) - 1n) << HASHLIMIT_BYTE_SHIFT;
+}
+
+/**
+ * libxt_hashlimit.c hashlimit_mt_check(): with a byte rate, a --hashlimit-burst (parse_burst(): a number and
+ * an optional k or m) below what one chunk of that rate costs; with a packet rate, a burst that its letter
+ * takes past XT_HASHLIMIT_BURST_MAX (measured: --hashlimit-upto 1kb/s --hashlimit-burst 100 fails).
+ */
+function hashlimitFinalError(options: readonly OptionUse[]): string | undefined {
+  const rate = options.find((o) => HASHLIMIT_RATE_OPTIONS.has(o.name))?.values[0];
+  const burstText = options.find((o) => o.name === '--hashlimit-burst')?.values[0];
+  const burst = burstText === undefined ? undefined : strtoumax(burstText);
+  if (rate === undefined || burst === undefined) {
+    return undefined;
+  }
+  const bytes = burst.value * byteFactor(burst.rest[0]);
+  if (!isByteRate(rate)) {
+    return bytes > HASHLIMIT_BURST_MAX
+      ? `bad value for option "--hashlimit-burst", or out of range (1-${HASHLIMIT_BURST_MAX}).`
+      : undefined;
+  }
+  const least = costToBytes(byteRateCost(rate));
+  return bytes < least ? `burst cannot be smaller than ${least}b` : undefined;
+}
+
+const HASHLIMIT_RATE_OPTIONS: ReadonlySet<string> = new Set([
+  '--hashlimit-upto',
+  '--hashlimit-above',
+  '--hashlimit',
+]);
+
 /** XT_BPF_MAX_NUM_INSTR (include/linux/netfilter/xt_bpf.h). */
 const BPF_MAX_INSTRUCTIONS = 64;
 
@@ -1194,6 +1303,13 @@ const CHECKS: ReadonlyMap<string, ReadonlyMap<string, ValueCheck>> = new Map<str
       ]),
     ],
     ['dscp', new Map([['--dscp-class', dscpClassError]])],
+    [
+      'RATEEST',
+      new Map<string, ValueCheck>([
+        ['--rateest-interval', rateestTimeError('interval')],
+        ['--rateest-ewmalog', rateestTimeError('ewmalog')],
+      ]),
+    ],
     ['DSCP', new Map([['--set-dscp-class', dscpClassError]])],
     ['HMARK', new Map([['--hmark-tuple', hmarkTupleError]])],
     [
@@ -1591,6 +1707,8 @@ const FINAL_CHECKS: ReadonlyMap<string, (options: readonly OptionUse[]) => strin
   ['policy', policyFinalError],
   ['HMARK', hmarkFinalError],
   ['time', timeFinalError],
+  ['RATEEST', rateestFinalError],
+  ['hashlimit', hashlimitFinalError],
   // libxt_bpf.c bpf_fcheck_v1(): exactly one program source.
   [
     'bpf',

@@ -24,13 +24,18 @@ import { extensionChecks, extensionValueError } from './extension-values.ts';
 import {
   backendCheckentryErrors,
   checkentryError,
+  hzCheckentryRefusal,
+  KERNEL_HZ_CHOICES,
+  kernelVersionRefusal,
   securityContextWarning,
+  cgroupPathWarning,
   targetPlacementError,
   type HzDependent,
 } from './targets.ts';
 import type { NameSet } from '../parsers/name-databases.ts';
 import { ChainFlow, type FlowBackends, type FlowTable } from './chain-flow.ts';
 import { builtinChains } from '../parsers/iptables-save.ts';
+import type { VersionDependentRule } from './kernel-release.ts';
 
 export const RULE_REJECTED = 'rule-rejected';
 /**
@@ -398,7 +403,7 @@ export function hzRejections(
             {
               at: { file, line: r.line },
               severity: 'error',
-              code: RULE_REJECTED_LEGACY,
+              code: r.backends === 'both' ? RULE_REJECTED : RULE_REJECTED_LEGACY,
               message: `${r.message} (CONFIG_HZ=${hz})`,
             },
           ]
@@ -435,6 +440,9 @@ export class RuleValidator {
   private readonly loadedRecords: Loaded[] = [];
   private loadedCount = 0;
   private readonly hzDependent: HzDependentRule[] = [];
+  private readonly versionDependent: VersionDependentRule[] = [];
+  /** The first host name an extension option of the rule being checked gives (TPROXY --on-ip, recent --mask). */
+  private extensionHostName: { readonly option: string; readonly host: string } | undefined;
   /** The open table's jumps and commands (chain-flow.ts). */
   private flow: ChainFlow | undefined;
 
@@ -465,6 +473,7 @@ export class RuleValidator {
     if (this.parseFailedLines.size > 0 && this.parseFailedLines.has(rule.line)) {
       return;
     }
+    this.extensionHostName = undefined;
     const message = this.firstError(rule) ?? this.idleTimerError(rule);
     if (message !== undefined) {
       this.reject(rule.line, message);
@@ -481,7 +490,20 @@ export class RuleValidator {
           this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });
         }
       }
-      const hostDependent = securityContextWarning(rule) ?? this.resolvedAtLoadWarning(rule);
+      const atHz = rule.matches.length === 0 ? undefined : hzCheckentryRefusal(rule);
+      if (atHz !== undefined) {
+        if (atHz.hz.length === KERNEL_HZ_CHOICES.length) {
+          this.reject(rule.line, atHz.message);
+        } else {
+          this.hzDependent.push({ line: rule.line, ...atHz });
+        }
+      }
+      const byVersion = rule.matches.length === 0 ? undefined : kernelVersionRefusal(rule);
+      if (byVersion !== undefined) {
+        this.versionDependent.push({ line: rule.line, ...byVersion });
+      }
+      const hostDependent =
+        securityContextWarning(rule) ?? cgroupPathWarning(rule) ?? this.resolvedAtLoadWarning(rule);
       if (hostDependent !== undefined) {
         this.reject(rule.line, hostDependent, 'state-dependent-load', 'warning');
       }
@@ -572,6 +594,11 @@ export class RuleValidator {
     return this.hzDependent;
   }
 
+  /** Rules that kernels before some version refuse (decided with the target kernel's release: versionRejections). */
+  versionDependentRules(): readonly VersionDependentRule[] {
+    return this.versionDependent;
+  }
+
   /** iptables stops at the first problem of a line: one message per rule. */
   private firstError(rule: Rule): string | undefined {
     return (
@@ -649,7 +676,9 @@ export class RuleValidator {
         }
       }
     }
-    return undefined;
+    const named = this.extensionHostName;
+    const warning = named === undefined ? undefined : resolvedAtLoad(named.host, this.opts.family);
+    return warning === undefined ? undefined : `${named?.option ?? ''} ${warning}`;
   }
 
   /** Fills the loaded records with the rule's matches, then its extension target. */
@@ -770,6 +799,13 @@ export class RuleValidator {
           (valueChecks === undefined ? undefined : extensionValueError(valueChecks, option, this.opts));
         if (error !== undefined) {
           return error;
+        }
+        if ((entry.type === 'HOST' || entry.type === 'HOSTMASK') && this.extensionHostName === undefined) {
+          const slash = value.indexOf('/');
+          this.extensionHostName = {
+            option: option.name,
+            host: slash === -1 ? value : value.slice(0, slash),
+          };
         }
       }
       seen |= bit;

@@ -34,6 +34,7 @@ import {
   XT_LIMIT_SCALE,
 } from './extension-values.ts';
 import { isNullMask, L4_PROTOCOLS, strtoumax } from './values.ts';
+import type { VersionDependent } from './kernel-release.ts';
 
 interface Placement {
   /** Undefined: the target registers no table, only hooks. */
@@ -334,9 +335,10 @@ function procEntryNameError(ext: 'recent' | 'hashlimit', name: string | undefine
     return undefined;
   }
   const option = ext === 'recent' ? '--name' : '--hashlimit-name';
-  return `${ext} match: ${option} "${name}" cannot name a file in /proc/net ("/", "." and ".." are refused): ${REFUSED}`;
+  return `${ext} match: ${option} "${name}" cannot name a file in /proc/net ("/", "." and ".." are refused)`;
 }
 
+/** The kernel's checkentry of a match, in its words (checkentryError adds that the kernel refuses the rule). */
 const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined> =
   new Map<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined>([
     [
@@ -389,7 +391,7 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
         });
         return reversed === undefined
           ? undefined
-          : `owner match: ${reversed.name} ${reversed.values[0] ?? ''} ends below its start: ${REFUSED}`;
+          : `owner match: ${reversed.name} ${reversed.values[0] ?? ''} ends below its start`;
       },
     ],
     [
@@ -403,7 +405,7 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
         const bit =
           n !== undefined && n.rest === '' && n.value < 2n ** 31n ? Number(n.value & 0xffffn) : undefined;
         return bit !== undefined && bit >= CONNLABEL_BITS
-          ? `connlabel match: label bit ${bit} is past the ${CONNLABEL_BITS} labels a connection has: ${REFUSED}`
+          ? `connlabel match: label bit ${bit} is past the ${CONNLABEL_BITS} labels a connection has`
           : undefined;
       },
     ],
@@ -421,13 +423,17 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
           return procError;
         }
         const hitcount = option(m, '--hitcount');
+        const hits = hitcount === undefined ? undefined : strtoumax(hitcount)?.value;
+        if (hits !== undefined && hits > RECENT_MAX_HITCOUNT) {
+          return `recent match: hitcount (${hits}) is larger than allowed maximum (${RECENT_MAX_HITCOUNT})`;
+        }
         const when =
           has(m, '--seconds') || (hitcount !== undefined && strtoumax(hitcount)?.value !== 0n)
             ? ['--set', '--remove'].find((o) => has(m, o))
             : undefined;
         return when === undefined
           ? undefined
-          : `recent match: ${when} takes no --seconds or --hitcount (only --rcheck and --update do): ${REFUSED}`;
+          : `recent match: ${when} takes no --seconds or --hitcount (only --rcheck and --update do)`;
       },
     ],
     [
@@ -635,13 +641,101 @@ function limitRefusal(match: MatchUse): HzDependent | undefined {
   const burstValue = option(match, '--limit-burst');
   const burst = burstValue === undefined ? LIMIT_DEFAULT_BURST : Number(strtoumax(burstValue)?.value ?? 0n);
   const hz = avg > 0 ? limitOverflowsAt(avg, burst) : [];
-  return hz.length === 0 ? undefined : { hz, message: `limit match: Overflow, try lower: ${avg}/${burst}` };
+  return hz.length === 0
+    ? undefined
+    : { hz, message: `limit match: Overflow, try lower: ${avg}/${burst}`, backends: 'legacy' };
+}
+
+const U64 = 2n ** 64n - 1n;
+/** XT_HASHLIMIT_SCALE_v2: the revisions 2 and 3 iptables 1.8.9 sends. */
+const HASHLIMIT_SCALE = 1000000n;
+const HASHLIMIT_DEFAULT_BURST = 5n;
+const HASHLIMIT_RATES = ['--hashlimit-upto', '--hashlimit-above', '--hashlimit'];
+
+/**
+ * xt_hashlimit.c user2credits() for revision 2 and 3: CREDITS_PER_JIFFY is the power of two below
+ * 2^64 / (HZ * 86400), and the product wraps at 64 bits.
+ */
+function hashlimitCredits(user: bigint, hz: number): bigint {
+  const maxCpj = U64 / BigInt(hz * 86400);
+  const creditsPerJiffy = 1n << BigInt(maxCpj.toString(2).length - 1);
+  const hzCpj = BigInt(hz) * creditsPerJiffy;
+  return HASHLIMIT_SCALE >= hzCpj
+    ? user / (HASHLIMIT_SCALE / hzCpj)
+    : (user * (hzCpj / HASHLIMIT_SCALE)) & U64;
+}
+
+/**
+ * xt_hashlimit.c hashlimit_mt_check_common(): in packet mode, avg * burst whose credits come out below avg's
+ * is -ERANGE ("overflow, try lower: AVG/BURST"), on both backends (nft_compat runs the same checkentry).
+ * Measured on this host's kernel: --hashlimit-above 1/day (default burst 5) fails, with --hashlimit-burst 1
+ * it loads. Byte rates ("1kb/s") and --hashlimit-rate-match take other paths.
+ */
+function hashlimitRefusal(match: MatchUse): HzDependent | undefined {
+  const rateOption = match.options.find((o) => HASHLIMIT_RATES.includes(o.name));
+  const rate = rateOption?.values[0];
+  if (rate === undefined || rate.includes('b/s') || has(match, '--hashlimit-rate-match')) {
+    return undefined;
+  }
+  const avg = BigInt(parseRate(rate, Number(HASHLIMIT_SCALE)));
+  const burstValue = option(match, '--hashlimit-burst');
+  const burst = burstValue === undefined ? HASHLIMIT_DEFAULT_BURST : (strtoumax(burstValue)?.value ?? 0n);
+  if (avg === 0n || burst === 0n) {
+    return undefined; // refused by the parser already
+  }
+  const product = (avg * burst) & U64;
+  const hz = KERNEL_HZ_CHOICES.filter((h) => hashlimitCredits(product, h) < hashlimitCredits(avg, h));
+  return hz.length === 0
+    ? undefined
+    : {
+        hz,
+        message: `hashlimit match: overflow, try lower: ${avg}/${burst}: the kernel refuses the rule (iptables-restore: line N failed / RULE_APPEND failed (Numerical result out of range)); lower --hashlimit-burst or raise the rate`,
+        backends: 'both',
+      };
+}
+
+/** What only some CONFIG_HZ values refuse on both backends (the legacy-only ones: backendCheckentryErrors). */
+export function hzCheckentryRefusal(rule: Rule): HzDependent | undefined {
+  for (const match of rule.matches) {
+    if (match.name === 'hashlimit') {
+      return hashlimitRefusal(match);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * xt_recent.c recent_mt_check() refuses a hitcount of XT_RECENT_MAX_NSTAMPS or more: 256 until Linux 6.10,
+ * 65536 since "netfilter: xt_recent: Lift restrictions on max hitcount value" (nf-next, June 2024; Linux
+ * 6.11). Measured: --hitcount 65536 fails and 65535 loads on Linux 6.18; Debian 12's 6.1 source has 256.
+ */
+const RECENT_MAX_HITCOUNT = 65535n;
+const RECENT_MAX_HITCOUNT_BEFORE_6_11 = 255n;
+
+/** A refusal by kernels older than some version (versionRejections decides with the target's release). */
+export function kernelVersionRefusal(rule: Rule): VersionDependent | undefined {
+  for (const match of rule.matches) {
+    if (match.name !== 'recent') {
+      continue;
+    }
+    const hitcount = option(match, '--hitcount');
+    const hits = hitcount === undefined ? undefined : strtoumax(hitcount)?.value;
+    if (hits !== undefined && hits > RECENT_MAX_HITCOUNT_BEFORE_6_11 && hits <= RECENT_MAX_HITCOUNT) {
+      return {
+        fixedIn: [6, 11],
+        message: `recent match: hitcount (${hits}) is larger than allowed maximum (${RECENT_MAX_HITCOUNT_BEFORE_6_11}): ${REFUSED}`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** A refusal that depends on the kernel's CONFIG_HZ: the values that refuse, and the kernel's words. */
 export interface HzDependent {
   readonly hz: readonly number[];
   readonly message: string;
+  /** Who refuses it at those values: iptables-legacy only (xt_limit), or both backends (xt_hashlimit). */
+  readonly backends: 'legacy' | 'both';
 }
 
 export interface BackendErrors {
@@ -699,7 +793,7 @@ export function backendCheckentryErrors(rule: Rule, family: Family): BackendErro
         const message = `${refusal.message}: ${LEGACY_REFUSED}`;
         return refusal.hz.length === KERNEL_HZ_CHOICES.length
           ? { legacy: message }
-          : { legacyAtHz: { hz: refusal.hz, message } };
+          : { legacyAtHz: { hz: refusal.hz, message, backends: 'legacy' } };
       }
     }
   }
@@ -735,4 +829,23 @@ export function securityContextWarning(rule: Rule): string | undefined {
   }
   const context = target.options.find((o) => o.name === '--selctx')?.values[0] ?? '?';
   return `SECMARK target: the kernel asks SELinux to map --selctx ${context} when the rule loads (xt_SECMARK.c checkentry_lsm): on a kernel without SELinux enabled, or whose policy lacks that context, the whole table is refused although iptables-restore --test passes`;
+}
+
+/**
+ * xt_cgroup.c cgroup_mt_check_v1/v2(): --path is looked up in the cgroup v2 hierarchy when the rule is
+ * inserted (cgroup_get_from_path), and a cgroup that does not exist then is -EINVAL on both backends while
+ * `iptables-restore --test` passes (measured: dmesg "xt_cgroup: invalid path, errno=-2"; "/" loads). A unit's
+ * cgroup exists only while the unit runs, and netfilter-persistent starts before the services. Whether the
+ * path exists at that moment is not in the rules, so this is a warning.
+ */
+export function cgroupPathWarning(rule: Rule): string | undefined {
+  for (const match of rule.matches) {
+    const path = match.name === 'cgroup' ? option(match, '--path') : undefined;
+    if (path === undefined || /^\/*$/.test(path)) {
+      continue;
+    }
+    const unit = /\.(service|scope|socket|mount|swap)\/*$/.test(path);
+    return `cgroup match: the kernel looks up --path ${path} when the rule loads and refuses the whole table if that cgroup does not exist then (xt_cgroup: invalid path, errno=-2), although iptables-restore --test passes${unit ? ": a unit's cgroup exists only while the unit runs, and netfilter-persistent loads the rules before the services start; add such rules from the unit (ExecStartPost=) or match its traffic by --uid-owner or a --cgroup classid" : ''}`;
+  }
+  return undefined;
 }

@@ -4,10 +4,7 @@
 // A false rejection (nfdoctor refuses a file a backend loads) fails the test on its own.
 import { describe, it, expect } from 'vitest';
 import { checkRules } from '../resolve/check-rules.ts';
-import { hostKernelLayout } from '../resolve/kernel-view.ts';
-import { memoryReader } from '../testing/memory-reader.ts';
-import { kernelFiles } from '../testing/kernel-fixture.ts';
-import { LiveReader } from '../sources/fs-readers.ts';
+import { comparisonKernel } from '../testing/comparison-kernel.ts';
 import { canRunRealIptables } from '../testing/real-iptables.ts';
 
 interface RulesFile {
@@ -26,12 +23,7 @@ interface Generator {
 
 const canRun = canRunRealIptables();
 
-const RELEASE = '6.1.0-56-cloud-amd64';
-const KERNEL = {
-  kernelReader: memoryReader({ files: kernelFiles(RELEASE) }),
-  layout: hostKernelLayout(RELEASE, 'snapshot', 'netns comparison'),
-  userspaceReader: new LiveReader(),
-};
+const KERNEL = comparisonKernel();
 
 async function generator(): Promise<Generator> {
   const script = '../../scripts/realistic-rulesets.mjs';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { hostError, portOk, resolvedAtLoad } from './values.ts';
+import { dnsRefusesName, hostError, portOk, resolvedAtLoad, strtod } from './values.ts';
 
 describe('portOk without the host /etc/services', () => {
   it('takes any name as a possible service, but never a number out of range (no services(5) name is all digits)', () => {
@@ -38,5 +38,60 @@ describe('hostError: a null mask makes iptables ignore the name (xtables.c, "lik
   it('does not warn that a name is resolved at load when the mask is null', () => {
     expect(resolvedAtLoad('admin.example.org/0', 'ipv4')).toBeUndefined();
     expect(resolvedAtLoad('admin.example.org/24', 'ipv4')).toMatch(/^admin\.example\.org: /);
+  });
+});
+
+describe('dnsRefusesName: what glibc 2.36 refuses without asking DNS (measured with getaddrinfo in a netns)', () => {
+  it('refuses a leading "-", characters outside letters, digits, "-" and "_", empty and over-long labels', () => {
+    for (const name of [
+      '-a',
+      '--rsource',
+      'a/b',
+      'a!b',
+      'a b',
+      'a*',
+      'a..b',
+      '.a',
+      `${'a'.repeat(64)}.org`,
+    ]) {
+      expect(dnsRefusesName(name), name).toBe(true);
+    }
+    expect(dnsRefusesName(`${'a'.repeat(60)}.`.repeat(4) + 'a'.repeat(10))).toBe(true); // 254 characters
+  });
+
+  it('leaves to DNS what it would ask about', () => {
+    for (const name of [
+      'a',
+      'a-',
+      'x.-y',
+      'a_b',
+      '_x',
+      '1a',
+      'a.b.',
+      'a\\065',
+      `${'a'.repeat(60)}.`.repeat(4) + 'a'.repeat(9),
+    ]) {
+      expect(dnsRefusesName(name), name).toBe(false);
+    }
+  });
+
+  it('makes -s/-d say which option took the word when a value looks like an option', () => {
+    expect(hostError('-j', 'ipv4', true)).toMatch(
+      /^host\/network `-j' not found \(the option before "-j" took it as its value/,
+    );
+    expect(hostError('gw.example.net', 'ipv4', true)).toBeUndefined();
+  });
+});
+
+describe('strtod as C reads it (RATEEST times)', () => {
+  it('reads a prefix and leaves the rest', () => {
+    expect(strtod(' -1.0ms')).toEqual({ value: -1, rest: 'ms' });
+    expect(strtod('.5s')).toEqual({ value: 0.5, rest: 's' });
+    expect(strtod('0x1.8p3s')).toEqual({ value: 12, rest: 's' });
+    expect(strtod('0x')).toEqual({ value: 0, rest: 'x' });
+    expect(strtod('1e')).toEqual({ value: 1, rest: 'e' });
+    expect(strtod('INF')).toEqual({ value: Infinity, rest: '' });
+    expect(strtod('RE1')).toBeUndefined();
+    expect(strtod('+.')).toBeUndefined();
   });
 });

@@ -32,6 +32,38 @@ export function strtoul(s: string): { magnitude: bigint; negative: boolean; rest
   return { magnitude, negative: m[1] === '-', rest: s.slice(m[0].length) };
 }
 
+/**
+ * strtod(s, &end) in the C locale: blanks, a sign, then a decimal or 0x hexadecimal number with an optional
+ * fraction and exponent, or inf/infinity/nan; undefined when nothing is read (end == s).
+ */
+export function strtod(s: string): { value: number; rest: string } | undefined {
+  const m =
+    /^\s*([+-]?)(?:(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?)|((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(infinity|inf)|(nan(?:\([0-9A-Za-z_]*\))?))/i.exec(
+      s,
+    );
+  if (m == null) {
+    return undefined;
+  }
+  const sign = m[1] === '-' ? -1 : 1;
+  const value =
+    m[2] !== undefined
+      ? hexFloat(m[2])
+      : m[3] !== undefined
+        ? Number(m[3])
+        : m[4] !== undefined
+          ? Infinity
+          : NaN;
+  return { value: sign * value, rest: s.slice(m[0].length) };
+}
+
+/** "0x1.8p3" -> 12: the mantissa's hexadecimal digits, then the binary exponent. */
+function hexFloat(text: string): number {
+  const [mantissa = '', exponent = '0'] = text.slice(2).split(/[pP]/);
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = whole + fraction;
+  return parseInt(digits === '' ? '0' : digits, 16) * 2 ** (Number(exponent) - 4 * fraction.length);
+}
+
 /** strtoumax(s, &end, 0) as xtables_strtoul() calls it: a leading '-' refused; returns the value and the rest. */
 export function strtoumax(s: string): { value: bigint; rest: string } | undefined {
   const n = strtoul(s);
@@ -250,12 +282,78 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   }
   if (
     family === 'ipv4'
-      ? !inetAton(host) && (digitsAndDots(host) || letterlessTopLabel(host))
-      : unresolvableIpv6(host) || (!host.includes(':') && (digitsAndDots(host) || letterlessTopLabel(host)))
+      ? !inetAton(host) && (digitsAndDots(host) || letterlessTopLabel(host) || dnsRefusesName(host))
+      : unresolvableIpv6(host) ||
+        (!host.includes(':') && (digitsAndDots(host) || letterlessTopLabel(host) || dnsRefusesName(host)))
   ) {
-    return `host/network \`${host}' not found`;
+    return `host/network \`${host}' not found${tookOptionHint(host)}`;
   }
   return undefined;
+}
+
+/**
+ * getopt_long(3) hands a required argument over whatever it looks like: `-s -j ACCEPT` makes "-j" the host,
+ * and `--mask --rsource` makes "--rsource" the mask. Said after iptables' own message.
+ */
+function tookOptionHint(host: string): string {
+  return host.startsWith('-')
+    ? ` (the option before "${host}" took it as its value, as iptables hands a required value over even when it looks like an option: give the value, or remove the option)`
+    : '';
+}
+
+/**
+ * A HOST or HOSTMASK value of an extension: xtopt_parse_host() (libxtables/xtoptions.c) calls getaddrinfo()
+ * itself and prints its error, not "host/network not found" (measured: TPROXY --on-ip a/b, recent --mask
+ * --rsource; an address of the other family is "Address family for hostname not supported").
+ */
+function extensionHostError(host: string, family: Family): string | undefined {
+  if (hostError(host, family, false) === undefined) {
+    return undefined;
+  }
+  const otherFamily = family === 'ipv6' ? IPV4_LITERAL.test(host) : isIpv6Literal(host);
+  return `getaddrinfo: ${otherFamily ? 'Address family for hostname not supported' : 'Name or service not known'}${tookOptionHint(host)}`;
+}
+
+/** The longest name ns_pton() encodes (NS_MAXCDNAME 255 with the length bytes) and the longest label. */
+const MAX_DNS_NAME = 253;
+const MAX_DNS_LABEL = 63;
+
+/**
+ * A name glibc's resolver refuses before asking any server, so that getaddrinfo() answers "Name or service
+ * not known" whatever the network (resolv/res-name-checking.c res_hnok(), which nss_dns applies to the name it
+ * looks up; ns_pton() for the lengths): a character other than an ASCII letter, digit, '-' or '_', a name
+ * that starts with '-', an empty label ("a..b"), a label over 63 or a name over 253 characters. Measured with
+ * glibc 2.36 in a netns without a network: "-a", "a/b", "a!b", "--rsource" are not found at once; "a_b",
+ * "x.-y", "a-" go to DNS. hosts(5) allows no such name in /etc/hosts either. A backslash (an ns_pton escape)
+ * is left to the resolver.
+ */
+export function dnsRefusesName(name: string): boolean {
+  const body = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (body === '' || body.includes('\\')) {
+    return false;
+  }
+  if (body.length > MAX_DNS_NAME || body.charCodeAt(0) === 0x2d) {
+    return true;
+  }
+  let labelStart = 0;
+  for (let i = 0; i <= body.length; i++) {
+    const c = i === body.length ? 0x2e : body.charCodeAt(i);
+    if (c === 0x2e) {
+      const length = i - labelStart;
+      if (length === 0 || length > MAX_DNS_LABEL) {
+        return true;
+      }
+      labelStart = i + 1;
+    } else if (!isHostnameCharacter(c)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function isHostnameCharacter(c: number): boolean {
+  const lower = c | 0x20;
+  return (lower >= 0x61 && lower <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
 }
 
 /**
@@ -438,11 +536,11 @@ export function valueError(
     case 'PROTOCOL':
       return extensionProtocolError(value, protocols);
     case 'HOST':
-      return hostError(value, family, false);
+      return extensionHostError(value, family);
     case 'HOSTMASK': {
       const slash = value.indexOf('/');
       return (
-        hostError(slash === -1 ? value : value.slice(0, slash), family, false) ??
+        extensionHostError(slash === -1 ? value : value.slice(0, slash), family) ??
         (slash === -1 ? undefined : plenError(ext, entry, value.slice(slash + 1), family))
       );
     }
@@ -628,10 +726,6 @@ function resolvedHost(item: string, family: Family): string | undefined {
     (family === 'ipv4' ? inetAton(host) : isIpv6Literal(host))
   ) {
     return undefined;
-  }
-  if (host.startsWith('-')) {
-    // getopt_long(3) hands a required argument over whatever it looks like: `-s -j ACCEPT` makes "-j" the host.
-    return `${host}: the option before it took this word as its address (iptables hands a required value over even when it looks like an option), so iptables looks up a host named "${host}" when the rules load and fails ("host/network \`${host}' not found") unless /etc/hosts lists it: give the address, or remove the option`;
   }
   return `${host}: iptables resolves the name when the rules load; at boot the loader runs before the network is up, so a name /etc/hosts does not list fails the whole table ("host/network \`${host}' not found"), and a name that resolves is fixed to the addresses of that moment: write the address`;
 }

@@ -8,6 +8,7 @@ import { parseSystemctlListUnits } from '../../parsers/systemctl-text.ts';
 import type { Diagnostic } from '../../parsers/types.ts';
 import { RULE_REJECTED, RULE_REJECTED_LEGACY, RULE_REJECTED_NFT } from '../../validate/rule-validator.ts';
 import { GEOIP_DATABASE_CORRUPT, GEOIP_DATABASE_MISSING } from '../../resolve/geoip-database.ts';
+import { RULE_REJECTED_BEFORE_KERNEL } from '../../validate/kernel-release.ts';
 
 export function journalLine(model: HostModel, m: LoaderMessage, note?: string): Evidence {
   return {
@@ -131,6 +132,7 @@ const NOT_A_LINE_REFUSAL: ReadonlySet<string> = new Set([
   RULE_REJECTED_NFT,
   RULE_REJECTED_LEGACY,
   'rule-rejected-at-hz',
+  RULE_REJECTED_BEFORE_KERNEL,
   'jump-before-chain-declared',
   GEOIP_DATABASE_MISSING,
   GEOIP_DATABASE_CORRUPT,
