@@ -55,3 +55,22 @@ export function isIpv6Literal(s: string): boolean {
   }
   return halves.length === 2 ? count < 8 : count === 8;
 }
+
+/** The 128 bits of an IPv6 literal, most significant first, or undefined when inet_pton() refuses it. */
+export function ipv6Bits(s: string): string | undefined {
+  if (!isIpv6Literal(s)) {
+    return undefined;
+  }
+  const groupBits = (g: string): string =>
+    g.includes('.')
+      ? g
+          .split('.')
+          .map((b) => Number(b).toString(2).padStart(8, '0'))
+          .join('')
+      : parseInt(g, 16).toString(2).padStart(16, '0');
+  const [head = '', tail] = s.split('::');
+  const bits = (part: string): string => (part === '' ? '' : part.split(':').map(groupBits).join(''));
+  const front = bits(head);
+  const back = tail === undefined ? '' : bits(tail);
+  return front + '0'.repeat(128 - front.length - back.length) + back;
+}

@@ -105,6 +105,18 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 1000k --hashlimit-name a',
     'bad value for option "--hashlimit-burst", or out of range (1-1000000).',
   ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-above -1gb/s --hashlimit-name a -j DROP',
+    'iptables-restore is killed by SIGFPE at this line (a division by zero in libxt_hashlimit.so bytes_to_cost(), iptables 1.8.9; measured, exit status 136): nothing of the file loads. Write a byte rate below 4096mb/s',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 65536mb/s --hashlimit-burst 900k --hashlimit-name a',
+    'iptables-restore is killed by SIGFPE at this line (a division by zero in libxt_hashlimit.so hashlimit_mt_check(), iptables 1.8.9; measured, exit status 136): nothing of the file loads. Write a byte rate below 4096mb/s',
+  ],
   // xtopt_parse_host() prints getaddrinfo()'s own error; glibc refuses these names without asking DNS.
   [
     'ipv4',
@@ -471,6 +483,22 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -s localhost -j ACCEPT'],
   ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name b --rateest-interval 250ms --rateest-ewmalog 361ms'],
   ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 1k --hashlimit-name a'],
+  ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 65536mb/s --hashlimit-name a'],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask 4294967295 --hashlimit-name a',
+  ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask 255.255.0xff00 --hashlimit-name a',
+  ],
+  [
+    'ipv6',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 1/s --hashlimit-srcmask ffff:ffff:: --hashlimit-name a',
+  ],
   [
     'ipv4',
     'filter',
@@ -682,6 +710,25 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'filter',
       '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-srcmask 33 --hashlimit-name x -j ACCEPT',
       'no prefix length of 32 bits or less',
+    ],
+    ['ipv4', 'filter', '-A INPUT -m osf --genre linux', 'osf match: only valid for protocol 6'],
+    [
+      'ipv4',
+      'filter',
+      '-A OUTPUT -p tcp -m osf --genre linux',
+      'osf match: used from hooks OUTPUT, but only valid from PREROUTING/INPUT/FORWARD',
+    ],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-srcmask 255.0.255.0 --hashlimit-name x -j ACCEPT',
+      'no prefix length of 32 bits or less',
+    ],
+    [
+      'ipv6',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 10/sec --hashlimit-srcmask ffff::ffff --hashlimit-name x -j ACCEPT',
+      'no prefix length of 128 bits or less',
     ],
     [
       'ipv6',

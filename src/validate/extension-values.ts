@@ -104,9 +104,15 @@ function isByteRate(rate: string): boolean {
 
 function hashlimitRateError(option: OptionUse): string | undefined {
   const arg = option.values[0] ?? '';
-  return isByteRate(arg)
-    ? undefined
-    : rateError(arg, XT_HASHLIMIT_SCALE_V2, `hashlimit: Bad value for "${option.name}" option: "${arg}"`);
+  if (isByteRate(arg)) {
+    return byteRateCost(arg) === undefined ? hashlimitDivisionByZero('bytes_to_cost()') : undefined;
+  }
+  return rateError(arg, XT_HASHLIMIT_SCALE_V2, `hashlimit: Bad value for "${option.name}" option: "${arg}"`);
+}
+
+/** iptables 1.8.9 divides by zero in libxt_hashlimit.so at some byte rates: the restore dies by SIGFPE. */
+function hashlimitDivisionByZero(where: string): string {
+  return `iptables-restore is killed by SIGFPE at this line (a division by zero in libxt_hashlimit.so ${where}, iptables 1.8.9; measured, exit status 136): nothing of the file loads. Write a byte rate below 4096mb/s`;
 }
 
 const HASHLIMIT_MODES: ReadonlySet<string> = new Set(['dstip', 'srcip', 'srcport', 'dstport']);
@@ -1110,12 +1116,15 @@ function byteFactor(letter: string | undefined): bigint {
 const HASHLIMIT_BYTE_SHIFT = 4n;
 const U32_MAX = 0xffffffffn;
 
-/** libxt_hashlimit.c parse_bytes() then bytes_to_cost(): the cost of one chunk at a byte rate ("1kb/s"). */
-function byteRateCost(rate: string): bigint {
+/**
+ * libxt_hashlimit.c parse_bytes() then bytes_to_cost(): the cost of one chunk at a byte rate ("1kb/s").
+ * Undefined where it divides by zero: the chunk count is a uint32_t, and count + 1 wraps (-1gb/s, measured).
+ */
+function byteRateCost(rate: string): bigint | undefined {
   const at = rate.indexOf('b/s');
   const bytes = BigInt.asUintN(64, BigInt(Math.trunc(atoi(rate))) * byteFactor(rate[at - 1]));
   const chunks = BigInt.asUintN(32, bytes >> HASHLIMIT_BYTE_SHIFT);
-  return U32_MAX / (chunks + 1n);
+  return chunks === U32_MAX ? undefined : U32_MAX / (chunks + 1n);
 }
 
 /** libxt_hashlimit.c cost_to_bytes(): the smallest burst, in bytes, a byte rate of that cost takes. */
@@ -1141,8 +1150,16 @@ function hashlimitFinalError(options: readonly OptionUse[]): string | undefined 
       ? `bad value for option "--hashlimit-burst", or out of range (1-${HASHLIMIT_BURST_MAX}).`
       : undefined;
   }
-  const least = costToBytes(byteRateCost(rate));
-  return bytes < least ? `burst cannot be smaller than ${least}b` : undefined;
+  const cost = byteRateCost(rate);
+  if (cost === undefined) {
+    return undefined; // the rate's own check said so
+  }
+  const least = costToBytes(cost);
+  if (bytes < least) {
+    return `burst cannot be smaller than ${least}b`;
+  }
+  // burst /= cost_to_bytes(avg): zero from 4096mb/s up (65536mb/s with a burst, measured).
+  return least === 0n ? hashlimitDivisionByZero('hashlimit_mt_check()') : undefined;
 }
 
 const HASHLIMIT_RATE_OPTIONS: ReadonlySet<string> = new Set([

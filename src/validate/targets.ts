@@ -33,7 +33,8 @@ import {
   rejectsWithTcpReset,
   XT_LIMIT_SCALE,
 } from './extension-values.ts';
-import { isNullMask, L4_PROTOCOLS, strtoumax } from './values.ts';
+import { inetAtonValue, isNullMask, L4_PROTOCOLS, strtoumax } from './values.ts';
+import { ipv6Bits } from './addresses.ts';
 import type { VersionDependent } from './kernel-release.ts';
 
 interface Placement {
@@ -127,6 +128,8 @@ const MATCH_HOOKS: ReadonlyMap<string, readonly string[]> = new Map([
   // xt_socket.c: PRE_ROUTING and LOCAL_IN; xt_rpfilter.c: PRE_ROUTING.
   ['socket', ['PREROUTING', 'INPUT']],
   ['rpfilter', ['PREROUTING']],
+  // xt_osf.c: PRE_ROUTING, LOCAL_IN and FORWARD (measured: OUTPUT is refused on both backends).
+  ['osf', ['PREROUTING', 'INPUT', 'FORWARD']],
 ]);
 
 interface HookLimit {
@@ -221,8 +224,9 @@ export function checkentryError(rule: Rule, family: Family): string | undefined 
         return `cgroup match: ${given === 0 ? 'no path or classid specified' : 'path and classid specified'}: ${REFUSED}`;
       }
     }
-    if (match.name === 'tcpmss' && !hasProtocol(rule, TCP)) {
-      return `tcpmss match: only valid for protocol 6: ${REFUSED}`;
+    // xt_tcpmss.c and xt_osf.c register for IPPROTO_TCP (measured for osf: -p tcp loads, without it refused).
+    if ((match.name === 'tcpmss' || match.name === 'osf') && !hasProtocol(rule, TCP)) {
+      return `${match.name} match: only valid for protocol 6: ${REFUSED}`;
     }
     const hooks = MATCH_HOOKS.get(match.name);
     if (hooks !== undefined && BUILTIN_HOOKS.has(rule.chain) && !hooks.includes(rule.chain)) {
@@ -259,7 +263,10 @@ function hashlimitMaskError(m: MatchUse, family: Family): string | undefined {
       continue;
     }
     const n = strtoumax(value);
-    const prefix = n !== undefined && n.rest === '' ? Number(n.value) : maskPrefixLength(value, family);
+    const prefix =
+      n !== undefined && n.rest === '' && n.value <= BigInt(bits)
+        ? Number(n.value)
+        : maskPrefixLength(value, family);
     if (prefix === undefined || prefix > bits) {
       return `hashlimit match: ${name} ${value} is no prefix length of ${bits} bits or less`;
     }
@@ -277,21 +284,19 @@ function hashlimitTableError(m: MatchUse): string | undefined {
   return undefined;
 }
 
-/** The prefix length of a dotted IPv4 mask (255.255.255.0 -> 24), undefined when it is not contiguous. */
+/**
+ * xtopt_parse_plen() takes a value that is no prefix length as a mask, through getaddrinfo(AI_NUMERICHOST)
+ * (every inet_aton(3) form for IPv4: 0xffffff00 and 255.255.0xff00 are /24, 4294967295 is /32, measured), and
+ * xtables_ipmask_to_cidr() makes it a prefix length, or -1 when its ones are not contiguous. Undefined then.
+ */
 function maskPrefixLength(value: string, family: Family): number | undefined {
-  if (family !== 'ipv4') {
-    return undefined;
-  }
-  const parts = value.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    return undefined;
-  }
-  const bits = parts.map((p) => Number(p).toString(2).padStart(8, '0')).join('');
-  if (!/^1*0*$/.test(bits)) {
+  const address = family === 'ipv4' ? inetAtonValue(value) : undefined;
+  const bits = family === 'ipv4' ? address?.toString(2).padStart(32, '0') : ipv6Bits(value);
+  if (bits === undefined || !/^1*0*$/.test(bits)) {
     return undefined;
   }
   const zero = bits.indexOf('0');
-  return zero === -1 ? 32 : zero;
+  return zero === -1 ? bits.length : zero;
 }
 
 /** A number option's value (strtoul of the whole string), or the default. */

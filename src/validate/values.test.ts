@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { dnsRefusesName, hostError, portOk, resolvedAtLoad, strtod } from './values.ts';
+import { dnsRefusesName, hostError, inetAtonValue, portOk, resolvedAtLoad, strtod } from './values.ts';
 
 describe('portOk without the host /etc/services', () => {
   it('takes any name as a possible service, but never a number out of range (no services(5) name is all digits)', () => {
@@ -93,5 +93,20 @@ describe('strtod as C reads it (RATEEST times)', () => {
     expect(strtod('INF')).toEqual({ value: Infinity, rest: '' });
     expect(strtod('RE1')).toBeUndefined();
     expect(strtod('+.')).toBeUndefined();
+  });
+});
+
+describe('inetAtonValue: the address inet_aton(3) reads', () => {
+  it('reads one to four parts, the last filling the remaining bytes, in any base', () => {
+    expect(inetAtonValue('255.255.255.0')).toBe(0xffffff00);
+    expect(inetAtonValue('4294967295')).toBe(0xffffffff);
+    expect(inetAtonValue('0xffffff00')).toBe(0xffffff00);
+    expect(inetAtonValue('255.255.0xff00')).toBe(0xffffff00);
+    expect(inetAtonValue('10.1')).toBe(0x0a000001);
+    expect(inetAtonValue('010.0.0.1')).toBe(0x08000001);
+    expect(inetAtonValue('256.0.0.1')).toBeUndefined();
+    expect(inetAtonValue('1.2.3.4.5')).toBeUndefined();
+    expect(inetAtonValue('4294967296')).toBeUndefined();
+    expect(inetAtonValue('1.')).toBeUndefined();
   });
 });

@@ -177,14 +177,23 @@ function letterlessTopLabel(s: string): boolean {
  * address cannot resolve (no top-level domain is numeric), so iptables prints "not found".
  */
 export function inetAton(s: string): boolean {
+  return inetAtonValue(s) !== undefined;
+}
+
+/** The address inet_aton(3) reads from `s` as a 32-bit number, or undefined when it reads none. */
+export function inetAtonValue(s: string): number | undefined {
   // A loop over the characters, nothing allocated: -s/-d of every rule of a big file come through here.
   let parts = 0;
   let last = 0;
+  let high = 0; // the parts before the last, one byte each
   let i = 0;
   const n = s.length;
   while (i < n && parts < 4) {
-    if (parts > 0 && last > 255) {
-      return false; // only the last part may fill more than one byte
+    if (parts > 0) {
+      if (last > 255) {
+        return undefined; // only the last part may fill more than one byte
+      }
+      high = high * 256 + last;
     }
     let base = 10;
     if (s.charCodeAt(i) === 0x30 && i + 1 < n && s.charCodeAt(i + 1) !== 0x2e) {
@@ -198,26 +207,29 @@ export function inetAton(s: string): boolean {
     for (; i < n && s.charCodeAt(i) !== 0x2e; i++) {
       const d = hexDigit(s.charCodeAt(i));
       if (d < 0 || d >= base) {
-        return false;
+        return undefined;
       }
       value = value * base + d;
       if (value > 0xffffffff) {
-        return false;
+        return undefined;
       }
     }
     if (i === start) {
-      return false;
+      return undefined;
     }
     last = value;
     parts++;
     if (i < n) {
       i++; // the dot
       if (i === n) {
-        return false;
+        return undefined;
       }
     }
   }
-  return i >= n && parts > 0 && last <= 2 ** (8 * (5 - parts)) - 1;
+  const lastBytes = 5 - parts;
+  return i >= n && parts > 0 && last <= 2 ** (8 * lastBytes) - 1
+    ? high * 2 ** (8 * lastBytes) + last
+    : undefined;
 }
 
 /**
