@@ -484,6 +484,7 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name b --rateest-interval 250ms --rateest-ewmalog 361ms'],
   ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 1k --hashlimit-name a'],
   ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 65536mb/s --hashlimit-name a'],
+  ['ipv6', 'mangle', '-A POSTROUTING -j SNPT --src-pfx fd00::/0x30 --dst-pfx 2001:db8:1::/48'],
   [
     'ipv4',
     'filter',
@@ -712,6 +713,18 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'no prefix length of 32 bits or less',
     ],
     ['ipv4', 'filter', '-A INPUT -m osf --genre linux', 'osf match: only valid for protocol 6'],
+    [
+      'ipv6',
+      'mangle',
+      '-A PREROUTING -j DNPT --src-pfx 2001:db8::1/64 --dst-pfx fd00::/64',
+      'DNPT target: --src-pfx 2001:db8::1/64: the address has bits set past its /64 prefix',
+    ],
+    [
+      'ipv6',
+      'mangle',
+      '-A PREROUTING -j DNPT --src-pfx dead::beef --dst-pfx 1c3::/64',
+      'DNPT target: --src-pfx dead::beef: the prefix is longer than 64 bits (no length is /128)',
+    ],
     [
       'ipv4',
       'filter',

@@ -35,6 +35,7 @@ import {
 } from './extension-values.ts';
 import { inetAtonValue, isNullMask, L4_PROTOCOLS, strtoumax } from './values.ts';
 import { ipv6Bits } from './addresses.ts';
+import { classicBpfError } from './bpf.ts';
 import type { VersionDependent } from './kernel-release.ts';
 
 interface Placement {
@@ -347,6 +348,16 @@ function procEntryNameError(ext: 'recent' | 'hashlimit', name: string | undefine
 const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined> =
   new Map<string, (match: MatchUse, rule: Rule, family: Family) => string | undefined>([
     [
+      'bpf',
+      (m) => {
+        const bytecode = option(m, '--bytecode');
+        const error = bytecode === undefined ? undefined : classicBpfError(bytecode);
+        return error === undefined
+          ? undefined
+          : `bpf match: the kernel's classic BPF check refuses the program: ${error}`;
+      },
+    ],
+    [
       'string',
       (m) => {
         const algo = option(m, '--algo');
@@ -519,6 +530,29 @@ const CONNTRACK_HELPERS: ReadonlyMap<
 ]);
 
 /** Target checkentry refusals both backends meet (nft_compat runs the same xt check). */
+/**
+ * net/ipv6/netfilter/ip6t_NPT.c ip6t_npt_checkentry(): each prefix at most /64 (a value without a length is
+ * /128), with no bit set past its length (measured: dead::beef, 2001:db8::1/64 and a /72 are refused).
+ */
+function nptPrefixError(target: NonNullable<Rule['target']>): string | undefined {
+  for (const name of ['--src-pfx', '--dst-pfx']) {
+    const value = option(target, name);
+    if (value === undefined) {
+      continue;
+    }
+    const slash = value.indexOf('/');
+    const length = slash === -1 ? 128 : Number(strtoumax(value.slice(slash + 1))?.value ?? 128n);
+    const bits = ipv6Bits(slash === -1 ? value : value.slice(0, slash));
+    if (length > 64) {
+      return `${name} ${value}: the prefix is longer than 64 bits${slash === -1 ? ' (no length is /128)' : ''}`;
+    }
+    if (bits !== undefined && bits.slice(length).includes('1')) {
+      return `${name} ${value}: the address has bits set past its /${length} prefix (write the network address)`;
+    }
+  }
+  return undefined;
+}
+
 function targetCheckError(rule: Rule, family: Family): string | undefined {
   const target = rule.target;
   if (target === undefined) {
@@ -541,6 +575,12 @@ function targetCheckError(rule: Rule, family: Family): string | undefined {
       (!known.protocols.includes(proto) || !known.families.includes(family))
     ) {
       return `CT target: No such helper "${helper}" for ${family === 'ipv4' ? 'IPv4' : 'IPv6'} -p ${proto} (it tracks ${known.protocols.join('/')} over ${known.families.join('/')}): ${REFUSED}`;
+    }
+  }
+  if (target.name === 'SNPT' || target.name === 'DNPT') {
+    const error = nptPrefixError(target);
+    if (error !== undefined) {
+      return `${target.name} target: ${error}: ${REFUSED}`;
     }
   }
   // net/ipv4/netfilter/ipt_ECN.c ecn_tg_check(): the TCP ECE/CWR operations need -p tcp.
