@@ -484,6 +484,7 @@ const LOADED: readonly [IpFamily, string, string][] = [
   ['ipv4', 'filter', '-A INPUT -j RATEEST --rateest-name b --rateest-interval 250ms --rateest-ewmalog 361ms'],
   ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 1k --hashlimit-name a'],
   ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 65536mb/s --hashlimit-name a'],
+  ['ipv4', 'filter', '-A INPUT -m hashlimit --hashlimit-upto 32767mb/s --hashlimit-name a'],
   ['ipv6', 'mangle', '-A POSTROUTING -j SNPT --src-pfx fd00::/0x30 --dst-pfx 2001:db8:1::/48'],
   [
     'ipv4',
@@ -713,6 +714,12 @@ describe('what the kernel refuses when the rule is inserted (both backends)', ()
       'no prefix length of 32 bits or less',
     ],
     ['ipv4', 'filter', '-A INPUT -m osf --genre linux', 'osf match: only valid for protocol 6'],
+    [
+      'ipv4',
+      'filter',
+      '-A INPUT -m hashlimit --hashlimit-upto 32768mb/s --hashlimit-name a',
+      'hashlimit match: overflow, rate too high: 1',
+    ],
     [
       'ipv6',
       'mangle',

@@ -97,7 +97,7 @@ function limitRateError(option: OptionUse): string | undefined {
 }
 
 /** libxt_hashlimit.c parse_bytes(): "N<k|m|g>b/s" (the letter before "b/s" any character). */
-function isByteRate(rate: string): boolean {
+export function isByteRate(rate: string): boolean {
   const at = rate.indexOf('b/s');
   return at > 0 && atoi(rate) !== 0;
 }
@@ -1120,7 +1120,7 @@ const U32_MAX = 0xffffffffn;
  * libxt_hashlimit.c parse_bytes() then bytes_to_cost(): the cost of one chunk at a byte rate ("1kb/s").
  * Undefined where it divides by zero: the chunk count is a uint32_t, and count + 1 wraps (-1gb/s, measured).
  */
-function byteRateCost(rate: string): bigint | undefined {
+export function byteRateCost(rate: string): bigint | undefined {
   const at = rate.indexOf('b/s');
   const bytes = BigInt.asUintN(64, BigInt(Math.trunc(atoi(rate))) * byteFactor(rate[at - 1]));
   const chunks = BigInt.asUintN(32, bytes >> HASHLIMIT_BYTE_SHIFT);

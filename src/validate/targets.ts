@@ -29,6 +29,8 @@ import { nftNativeTranslation, type Family } from '../knowledge/extensions.ts';
 import {
   hmarkOptionsGiven,
   ownerRange,
+  byteRateCost,
+  isByteRate,
   parseRate,
   rejectsWithTcpReset,
   XT_LIMIT_SCALE,
@@ -275,6 +277,21 @@ function hashlimitMaskError(m: MatchUse, family: Family): string | undefined {
   return undefined;
 }
 
+/**
+ * xt_hashlimit.c hashlimit_mt_check_common(): in byte mode, user2credits_byte(avg) == 0 is -EINVAL ("overflow,
+ * rate too high"). It multiplies the cost by HZ * CREDITS_PER_JIFFY_BYTES (2^31 to 2^32 at every CONFIG_HZ)
+ * and keeps the high 32 bits: zero exactly when the cost is 1, that is when the chunk count (bytes / 16, cut
+ * to 32 bits) is 2^31 or more: 32768mb/s to 65535mb/s, and 4294967295mb/s, whose count wraps (measured).
+ */
+function hashlimitByteRateError(m: MatchUse): string | undefined {
+  const rate = m.options.find((o) => HASHLIMIT_RATES.includes(o.name))?.values[0];
+  if (rate === undefined || !isByteRate(rate) || has(m, '--hashlimit-rate-match')) {
+    return undefined;
+  }
+  const cost = byteRateCost(rate);
+  return cost !== undefined && cost <= 1n ? `hashlimit match: overflow, rate too high: ${cost}` : undefined;
+}
+
 /** xt_hashlimit.c hashlimit_mt_check_common(): gc_interval == 0 || expire == 0 is -EINVAL. */
 function hashlimitTableError(m: MatchUse): string | undefined {
   for (const name of ['--hashlimit-htable-expire', '--hashlimit-htable-gcinterval']) {
@@ -380,6 +397,7 @@ const MATCH_CHECKS: ReadonlyMap<string, (match: MatchUse, rule: Rule, family: Fa
       (m, _rule, family) =>
         hashlimitMaskError(m, family) ??
         hashlimitTableError(m) ??
+        hashlimitByteRateError(m) ??
         procEntryNameError('hashlimit', option(m, '--hashlimit-name')),
     ],
     [
