@@ -9,6 +9,7 @@ import {
   familySavedBy,
   parseIptablesSave,
   parseIptablesSaveFamily,
+  UNKNOWN_OPTION_NFT,
   type Rule,
   type Ruleset,
 } from './iptables-save.ts';
@@ -607,6 +608,21 @@ describe('parseIptablesSave: which extension takes an option (getopt_long over t
   it('an ambiguous abbreviation is an unknown option, as getopt_long makes it', () => {
     const parsed = parse(filter('-A INPUT -m conntrack --ctorig 10.0.0.1 -j ACCEPT'));
     expect(codes(errors(parsed.diagnostics))).toEqual(['unknown-option']);
+  });
+
+  it('--fragm in ip6tables is ambiguous with --fragments for iptables-nft only (legacy has no --fragments)', () => {
+    const frag = parseIptablesSaveFamily(
+      '*filter\n-A INPUT -m frag --fragm -j DROP\nCOMMIT\n',
+      'rules',
+      'ipv6',
+    );
+    expect(codes(errors(frag.diagnostics))).toEqual([UNKNOWN_OPTION_NFT]);
+    const conntrack = parseIptablesSaveFamily(
+      '*filter\n-A INPUT -m conntrack --ctorig ::1 -m frag --fragm -j DROP\nCOMMIT\n',
+      'rules',
+      'ipv6',
+    );
+    expect(codes(errors(conntrack.diagnostics))).toEqual(['unknown-option']);
   });
 });
 

@@ -493,6 +493,19 @@ function abbreviatesIptablesOption(name: string): boolean {
   return GENERIC_ABBREVIATIONS.has(name) || abbreviatesCommandOrOther(name);
 }
 
+/**
+ * ip6tables-legacy's option table (ip6tables.c original_opts[]) has no --fragments, iptables-nft's (xtables.c,
+ * both families) has: a word that abbreviates --fragments and nothing else of iptables' own, and an option
+ * of a loaded extension, is ambiguous for ip6tables-nft only (measured: `-m frag --fragm` loads on legacy).
+ */
+function abbreviatesOnlyFragment(name: string): boolean {
+  return (
+    '--fragments'.startsWith(name) &&
+    GENERIC_LONG_NAMES.every((n) => n === '--fragments' || !n.startsWith(name)) &&
+    !abbreviatesCommandOrOther(name)
+  );
+}
+
 /** `name` is a prefix of a command's long name or of --help/--version (other than `except`). */
 function abbreviatesCommandOrOther(name: string, except?: string): boolean {
   return (
@@ -1544,6 +1557,8 @@ interface ParsedCommandLine {
 
 /** The code of a line with -h/--help or -V/--version, at which iptables-restore exits 0 (CommandLineParser.exitingOption). */
 export const RESTORE_EXITS = 'restore-exits';
+/** A parse error only ip6tables-nft-restore makes (abbreviatesOnlyFragment). */
+export const UNKNOWN_OPTION_NFT = 'unknown-option-nft';
 
 /** Bounds the shared-option tables on input where every value is distinct. */
 const MAX_SHARED_VALUES_PER_OPTION = 20_000;
@@ -1627,6 +1642,8 @@ class CommandLineParser {
   private loadedCount = 0;
   /** The option's full name as getopt_long resolved it (a unique prefix written short, e.g. --to). */
   private resolvedName = '';
+  /** The last ambiguity found involves --fragments, which only iptables-nft knows for IPv6. */
+  private ambiguousForNftOnly = false;
   /**
    * A line's generic options, matches and extension options are collected in these (the first *Count
    * entries; they keep their room from line to line) and copied out as exact arrays when the line is done.
@@ -2383,6 +2400,7 @@ class CommandLineParser {
    * several do (getopt_long: ambiguous, and iptables says "unknown option").
    */
   private uniquePrefixOwner(name: string): number | undefined {
+    this.ambiguousForNftOnly = false;
     let owner: number | undefined;
     let full: string | undefined;
     let fullExtension: string | undefined;
@@ -2403,6 +2421,7 @@ class CommandLineParser {
       }
     }
     if (full !== undefined && abbreviatesIptablesOption(name)) {
+      this.ambiguousForNftOnly = this.family === 'ipv6' && abbreviatesOnlyFragment(name);
       return AMBIGUOUS;
     }
     if (full !== undefined) {
@@ -2412,6 +2431,13 @@ class CommandLineParser {
   }
 
   private failUnknownOption(name: string): void {
+    if (this.ambiguousForNftOnly) {
+      this.fail(
+        UNKNOWN_OPTION_NFT,
+        `option ${name} abbreviates --fragments and an option of an extension on this line: ip6tables-nft-restore finds it ambiguous and fails with "unknown option \"${name}\"" (ip6tables-legacy has no --fragments and takes the extension's option); write the option in full`,
+      );
+      return;
+    }
     this.fail(
       'unknown-option',
       `option ${name} abbreviates more than one option iptables knows on this line (getopt_long finds it ambiguous): iptables fails with "unknown option \"${name}\""`,

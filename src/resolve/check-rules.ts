@@ -5,6 +5,7 @@ import {
   familySavedBy,
   parseIptablesSaveFamily,
   visitIptablesSave,
+  UNKNOWN_OPTION_NFT,
   type GeneratedBy,
   type Ruleset,
   type RulesetOutline,
@@ -362,7 +363,11 @@ const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set([
  * (assert_valid_chain_name) and knows only the five tables; legacy creates the chain, and asks the
  * kernel for any table (a missing one is then a requirement it cannot meet).
  */
-const NFT_ONLY_ERRORS: ReadonlySet<string> = new Set(['invalid-chain-name', 'unknown-table']);
+const NFT_ONLY_ERRORS: ReadonlySet<string> = new Set([
+  'invalid-chain-name',
+  'unknown-table',
+  UNKNOWN_OPTION_NFT,
+]);
 
 /**
  * Rules only one backend's restore refuses (RuleValidator): for that backend a "rule-rejected" error, for the

@@ -938,3 +938,17 @@ describe('cgroup --path, looked up when the rule is inserted (xt_cgroup.c cgroup
     expect(validate('ipv4', 'mangle', '-A OUTPUT -m cgroup --cgroup 1 -j ACCEPT').rejected).toEqual([]);
   });
 });
+
+describe('rt --rt-0-addrs (libip6t_rt.c parse_addresses: inet_pton, at most 16)', () => {
+  it('refuses what is no IPv6 address, and a 17th address', () => {
+    const list = (n: number) => Array.from({ length: n }, (_, i) => `::${(i + 1).toString(16)}`).join(',');
+    const rule = (addrs: string) => `-A INPUT -m rt --rt-type 0 --rt-0-addrs ${addrs} -j DROP`;
+    expect(validate('ipv6', 'filter', rule('1.5:db8::1')).rejected.map((d) => d.message)).toEqual([
+      'bad address: 1.5:db8::1',
+    ]);
+    expect(validate('ipv6', 'filter', rule(list(17))).rejected.map((d) => d.message)).toEqual([
+      'too many addresses specified',
+    ]);
+    expect(validate('ipv6', 'filter', rule(list(16))).rejected).toEqual([]);
+  });
+});

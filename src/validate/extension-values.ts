@@ -1688,6 +1688,19 @@ function clusterFinalError(options: readonly OptionUse[]): string | undefined {
     : undefined;
 }
 
+/** IP6T_RT_HOPS (ip6t_rt.h): the addresses --rt-0-addrs holds. */
+const RT_HOPS = 16;
+
+/** libip6t_rt.c parse_addresses(): up to 16 addresses, each read by inet_pton(AF_INET6) (numeric_to_addr). */
+function rtAddressesError(list: string): string | undefined {
+  const addresses = list.split(',');
+  const bad = addresses.slice(0, RT_HOPS).find((a) => !isIpv6Literal(a));
+  if (bad !== undefined) {
+    return `bad address: ${bad}`;
+  }
+  return addresses.length > RT_HOPS ? 'too many addresses specified' : undefined;
+}
+
 /**
  * libip6t_rt.c rt_parse(), in the order the options are written: --rt-0-res and --rt-0-addrs need an earlier
  * --rt-type 0 (not negated), --rt-0-not-strict an earlier --rt-0-addrs.
@@ -1705,7 +1718,13 @@ function rtOrderError(options: readonly OptionUse[]): string | undefined {
         if (!typeZero) {
           return `\`--rt-type 0' required before \`${o.name}'`;
         }
-        addrs ||= o.name === '--rt-0-addrs';
+        if (o.name === '--rt-0-addrs') {
+          const error = rtAddressesError(o.values[0] ?? '');
+          if (error !== undefined) {
+            return error;
+          }
+          addrs = true;
+        }
         break;
       case '--rt-0-not-strict':
         if (!addrs) {
