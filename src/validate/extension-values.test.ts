@@ -117,6 +117,12 @@ const REFUSED_WITH_IPTABLES_WORDS: readonly [IpFamily, string, string, string][]
     '-A INPUT -m hashlimit --hashlimit-upto 65536mb/s --hashlimit-burst 900k --hashlimit-name a',
     'iptables-restore is killed by SIGFPE at this line (a division by zero in libxt_hashlimit.so hashlimit_mt_check(), iptables 1.8.9; measured, exit status 136): nothing of the file loads. Write a byte rate below 4096mb/s',
   ],
+  [
+    'ipv4',
+    'filter',
+    '-A INPUT -m hashlimit --hashlimit-upto 4/s --hashlimit-name a --hashlimit-rate-match --hashlimit-rate-interval 4294967295',
+    'hashlimit: Bad value for "--hashlimit-rate-interval" option: "4294967295"',
+  ],
   // xtopt_parse_host() prints getaddrinfo()'s own error; glibc refuses these names without asking DNS.
   [
     'ipv4',

@@ -41,6 +41,20 @@ function atoi(s: string): number {
   return m?.[1] === undefined ? 0 : Number(m[1]);
 }
 
+/**
+ * atoi(3) as glibc computes it into an int: strtol() (clamped to a 64-bit long), then the low 32 bits
+ * (measured: --hashlimit-rate-interval 4294967295 is -1 and 4294967296 is 0, both refused).
+ */
+function atoiInt(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  if (m?.[1] === undefined) {
+    return 0;
+  }
+  const long = BigInt(m[1]);
+  const clamped = long > 2n ** 63n - 1n ? 2n ** 63n - 1n : long < -(2n ** 63n) ? -(2n ** 63n) : long;
+  return Number(BigInt.asIntN(32, clamped));
+}
+
 const RATE_UNITS: readonly [string, number][] = [
   ['second', 1],
   ['minute', 60],
@@ -129,7 +143,9 @@ function hashlimitModeError(option: OptionUse): string | undefined {
 /** libxt_hashlimit.c parse_interval(): atoi() > 0. */
 function hashlimitIntervalError(option: OptionUse): string | undefined {
   const arg = option.values[0] ?? '';
-  return atoi(arg) > 0 ? undefined : `hashlimit: Bad value for "--hashlimit-rate-interval" option: "${arg}"`;
+  return atoiInt(arg) > 0
+    ? undefined
+    : `hashlimit: Bad value for "--hashlimit-rate-interval" option: "${arg}"`;
 }
 
 /** libxt_RATEEST.c TIME_UNITS_PER_SEC (copied there from iproute2): times are kept in microseconds. */

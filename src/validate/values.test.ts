@@ -33,6 +33,10 @@ describe('hostError: a null mask makes iptables ignore the name (xtables.c, "lik
     expect(hostError('10.0.0.1/0:0:0:0:0:0:0:0', 'ipv6', true)).toBeUndefined();
     expect(hostError('10.0.0.1/0::0', 'ipv6', true)).toBeUndefined();
     expect(hostError('10.0.0.1/ffff::', 'ipv6', true)).toBe("host/network `10.0.0.1' not found");
+    // No name at all: with a null mask it is any address (`-d /0` loads, measured), else not found.
+    expect(hostError('/0', 'ipv4', true)).toBeUndefined();
+    expect(hostError('/0', 'ipv6', true)).toBeUndefined();
+    expect(hostError('/8', 'ipv4', true)).toBe("host/network `' not found");
   });
 
   it('does not warn that a name is resolved at load when the mask is null', () => {

@@ -277,8 +277,9 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   const slash = withMask ? value.lastIndexOf('/') : -1;
   const host = slash === -1 ? value : value.slice(0, slash);
   const mask = slash === -1 ? undefined : value.slice(slash + 1);
-  if (host === '') {
-    return "host/network `' not found"; // "a,,b" or a trailing comma: xtables_ipparse_multiple()
+  // "a,,b" or a trailing comma (xtables_ipparse_multiple()); `-d /0` is any address (measured: it loads).
+  if (host === '' && (mask === undefined || maskClass(mask, family) !== 'null')) {
+    return "host/network `' not found";
   }
   if (mask !== undefined) {
     const kind = maskClass(mask, family);
