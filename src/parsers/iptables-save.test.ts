@@ -617,6 +617,9 @@ describe('parseIptablesSave: which extension takes an option (getopt_long over t
       'ipv6',
     );
     expect(codes(errors(frag.diagnostics))).toEqual([UNKNOWN_OPTION_NFT]);
+    // The line is kept as legacy reads it, so that the validation sees --fragmore (and a second one).
+    expect(allRules(frag.value)[0]?.matches[0]?.options.map((o) => o.name)).toEqual(['--fragmore']);
+    expect(frag.value.refusedRuleLines ?? []).toEqual([]);
     const conntrack = parseIptablesSaveFamily(
       '*filter\n-A INPUT -m conntrack --ctorig ::1 -m frag --fragm -j DROP\nCOMMIT\n',
       'rules',

@@ -1236,6 +1236,9 @@ class RestoreState {
     if (parsed.deprecatedNegation !== undefined) {
       this.report('error', line, parsed.deprecatedNegation.code, parsed.deprecatedNegation.message);
     }
+    if (parsed.nftOnlyError !== undefined) {
+      this.report('error', line, parsed.nftOnlyError.code, parsed.nftOnlyError.message);
+    }
     if (parsed.error !== undefined) {
       this.report('error', line, parsed.error.code, parsed.error.message);
     }
@@ -1551,6 +1554,8 @@ interface ParsedCommandLine {
   error?: LineError;
   /** "-s ! x": fatal for iptables 1.8.9, but the meaning is clear, so parsing goes on. */
   deprecatedNegation?: LineError;
+  /** What only iptables-nft refuses (abbreviatesOnlyFragment): parsing goes on as iptables-legacy reads the line. */
+  nftOnlyError?: LineError;
   /** -6 in an IPv4 file or -4 in an IPv6 one: iptables-restore stops reading the line and skips it. */
   otherFamilyFlag?: '-4' | '-6';
 }
@@ -1642,8 +1647,6 @@ class CommandLineParser {
   private loadedCount = 0;
   /** The option's full name as getopt_long resolved it (a unique prefix written short, e.g. --to). */
   private resolvedName = '';
-  /** The last ambiguity found involves --fragments, which only iptables-nft knows for IPv6. */
-  private ambiguousForNftOnly = false;
   /**
    * A line's generic options, matches and extension options are collected in these (the first *Count
    * entries; they keep their room from line to line) and copied out as exact arrays when the line is done.
@@ -2400,7 +2403,6 @@ class CommandLineParser {
    * several do (getopt_long: ambiguous, and iptables says "unknown option").
    */
   private uniquePrefixOwner(name: string): number | undefined {
-    this.ambiguousForNftOnly = false;
     let owner: number | undefined;
     let full: string | undefined;
     let fullExtension: string | undefined;
@@ -2421,8 +2423,14 @@ class CommandLineParser {
       }
     }
     if (full !== undefined && abbreviatesIptablesOption(name)) {
-      this.ambiguousForNftOnly = this.family === 'ipv6' && abbreviatesOnlyFragment(name);
-      return AMBIGUOUS;
+      if (this.family !== 'ipv6' || !abbreviatesOnlyFragment(name)) {
+        return AMBIGUOUS;
+      }
+      // ip6tables-legacy takes the extension's option; the line is checked as it loads there.
+      this.out.nftOnlyError ??= {
+        code: UNKNOWN_OPTION_NFT,
+        message: `option ${name} abbreviates --fragments and ${full} on this line: ip6tables-nft-restore finds it ambiguous and fails with "unknown option \"${name}\"" (ip6tables-legacy has no --fragments and takes ${full}); write ${full} in full`,
+      };
     }
     if (full !== undefined) {
       this.resolvedName = full;
@@ -2431,13 +2439,6 @@ class CommandLineParser {
   }
 
   private failUnknownOption(name: string): void {
-    if (this.ambiguousForNftOnly) {
-      this.fail(
-        UNKNOWN_OPTION_NFT,
-        `option ${name} abbreviates --fragments and an option of an extension on this line: ip6tables-nft-restore finds it ambiguous and fails with "unknown option \"${name}\"" (ip6tables-legacy has no --fragments and takes the extension's option); write the option in full`,
-      );
-      return;
-    }
     this.fail(
       'unknown-option',
       `option ${name} abbreviates more than one option iptables knows on this line (getopt_long finds it ambiguous): iptables fails with "unknown option \"${name}\""`,
