@@ -361,7 +361,8 @@ const LEGACY_ONLY_ERRORS: ReadonlySet<string> = new Set([
 /**
  * And those only iptables-nft-restore fails on: xtables-restore.c checks ":" chain names
  * (assert_valid_chain_name) and knows only the five tables; legacy creates the chain, and asks the
- * kernel for any table (a missing one is then a requirement it cannot meet).
+ * kernel for any table (a missing one is then a requirement it cannot meet). ip6tables-nft's option table
+ * has --fragments, ip6tables-legacy's has not, so `-m frag --fragm` is ambiguous for nft only.
  */
 const NFT_ONLY_ERRORS: ReadonlySet<string> = new Set([
   'invalid-chain-name',
