@@ -206,6 +206,10 @@ interface KernelDependentFile {
   readonly version: readonly VersionDependentRule[];
 }
 
+function kernelDependentOf(file: string, validator: RuleValidator): KernelDependentFile {
+  return { file, hz: validator.hzDependentRules(), version: validator.versionDependentRules() };
+}
+
 interface ParsedRules {
   readonly input: RulesInput;
   readonly family: Family;
@@ -269,11 +273,7 @@ function parseAndDerive(
     }
     const derived = deriveFromFull(input, family, input.parsed, backends, setTypes, diagnostics);
     diagnostics.push(...validator.finish());
-    kernelDependent.push({
-      file: input.path,
-      hz: validator.hzDependentRules(),
-      version: validator.versionDependentRules(),
-    });
+    kernelDependent.push(kernelDependentOf(input.path, validator));
     return derived;
   }
   const collectors = backends.map(
@@ -302,11 +302,7 @@ function parseAndDerive(
     },
   });
   diagnostics.push(...visited.diagnostics, ...validator.finish());
-  kernelDependent.push({
-    file: input.path,
-    hz: validator.hzDependentRules(),
-    version: validator.versionDependentRules(),
-  });
+  kernelDependent.push(kernelDependentOf(input.path, validator));
   const needs = new Map<Backend, RulesetNeeds>();
   if (seen.lateChainTargets) {
     // Rare (and an error for the legacy backend): a -j to a chain declared further down the table was

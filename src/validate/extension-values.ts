@@ -103,7 +103,7 @@ function rateError(arg: string, scale: number, unreadable: string): string | und
 /** XT_LIMIT_SCALE (include/linux/netfilter/xt_limit.h). */
 export const XT_LIMIT_SCALE = 10000;
 /** XT_HASHLIMIT_SCALE_v2: revisions 2 and 3, the ones iptables 1.8.9 uses. */
-const XT_HASHLIMIT_SCALE_V2 = 1000000;
+export const XT_HASHLIMIT_SCALE_V2 = 1000000;
 
 function limitRateError(option: OptionUse): string | undefined {
   const arg = option.values[0] ?? '';
@@ -1154,7 +1154,7 @@ function costToBytes(cost: bigint): bigint {
  * takes past XT_HASHLIMIT_BURST_MAX (measured: --hashlimit-upto 1kb/s --hashlimit-burst 100 fails).
  */
 function hashlimitFinalError(options: readonly OptionUse[]): string | undefined {
-  const rate = options.find((o) => HASHLIMIT_RATE_OPTIONS.has(o.name))?.values[0];
+  const rate = hashlimitRate(options);
   const burstText = options.find((o) => o.name === '--hashlimit-burst')?.values[0];
   const burst = burstText === undefined ? undefined : strtoumax(burstText);
   if (rate === undefined || burst === undefined) {
@@ -1183,6 +1183,11 @@ const HASHLIMIT_RATE_OPTIONS: ReadonlySet<string> = new Set([
   '--hashlimit-above',
   '--hashlimit',
 ]);
+
+/** The rate a hashlimit match gives (--hashlimit-upto, --hashlimit-above or --hashlimit). */
+export function hashlimitRate(options: readonly OptionUse[]): string | undefined {
+  return options.find((o) => HASHLIMIT_RATE_OPTIONS.has(o.name))?.values[0];
+}
 
 /** XT_BPF_MAX_NUM_INSTR (include/linux/netfilter/xt_bpf.h). */
 const BPF_MAX_INSTRUCTIONS = 64;

@@ -490,7 +490,7 @@ export class RuleValidator {
           this.hzDependent.push({ line: rule.line, ...byBackend.legacyAtHz });
         }
       }
-      const atHz = rule.matches.length === 0 ? undefined : hzCheckentryRefusal(rule);
+      const atHz = hzCheckentryRefusal(rule);
       if (atHz !== undefined) {
         if (atHz.hz.length === KERNEL_HZ_CHOICES.length) {
           this.reject(rule.line, atHz.message);
@@ -498,7 +498,7 @@ export class RuleValidator {
           this.hzDependent.push({ line: rule.line, ...atHz });
         }
       }
-      const byVersion = rule.matches.length === 0 ? undefined : kernelVersionRefusal(rule);
+      const byVersion = kernelVersionRefusal(rule);
       if (byVersion !== undefined) {
         this.versionDependent.push({ line: rule.line, ...byVersion });
       }

@@ -30,9 +30,11 @@ import {
   hmarkOptionsGiven,
   ownerRange,
   byteRateCost,
+  hashlimitRate,
   isByteRate,
   parseRate,
   rejectsWithTcpReset,
+  XT_HASHLIMIT_SCALE_V2,
   XT_LIMIT_SCALE,
 } from './extension-values.ts';
 import { inetAtonValue, isNullMask, L4_PROTOCOLS, strtoumax } from './values.ts';
@@ -284,7 +286,7 @@ function hashlimitMaskError(m: MatchUse, family: Family): string | undefined {
  * to 32 bits) is 2^31 or more: 32768mb/s to 65535mb/s, and 4294967295mb/s, whose count wraps (measured).
  */
 function hashlimitByteRateError(m: MatchUse): string | undefined {
-  const rate = m.options.find((o) => HASHLIMIT_RATES.includes(o.name))?.values[0];
+  const rate = hashlimitRate(m.options);
   if (rate === undefined || !isByteRate(rate) || has(m, '--hashlimit-rate-match')) {
     return undefined;
   }
@@ -710,10 +712,8 @@ function limitRefusal(match: MatchUse): HzDependent | undefined {
 }
 
 const U64 = 2n ** 64n - 1n;
-/** XT_HASHLIMIT_SCALE_v2: the revisions 2 and 3 iptables 1.8.9 sends. */
-const HASHLIMIT_SCALE = 1000000n;
+const HASHLIMIT_SCALE = BigInt(XT_HASHLIMIT_SCALE_V2);
 const HASHLIMIT_DEFAULT_BURST = 5n;
-const HASHLIMIT_RATES = ['--hashlimit-upto', '--hashlimit-above', '--hashlimit'];
 
 /**
  * xt_hashlimit.c user2credits() for revision 2 and 3: CREDITS_PER_JIFFY is the power of two below
@@ -735,12 +735,11 @@ function hashlimitCredits(user: bigint, hz: number): bigint {
  * it loads. Byte rates ("1kb/s") and --hashlimit-rate-match take other paths.
  */
 function hashlimitRefusal(match: MatchUse): HzDependent | undefined {
-  const rateOption = match.options.find((o) => HASHLIMIT_RATES.includes(o.name));
-  const rate = rateOption?.values[0];
-  if (rate === undefined || rate.includes('b/s') || has(match, '--hashlimit-rate-match')) {
+  const rate = hashlimitRate(match.options);
+  if (rate === undefined || isByteRate(rate) || has(match, '--hashlimit-rate-match')) {
     return undefined;
   }
-  const avg = BigInt(parseRate(rate, Number(HASHLIMIT_SCALE)));
+  const avg = BigInt(parseRate(rate, XT_HASHLIMIT_SCALE_V2));
   const burstValue = option(match, '--hashlimit-burst');
   const burst = burstValue === undefined ? HASHLIMIT_DEFAULT_BURST : (strtoumax(burstValue)?.value ?? 0n);
   if (avg === 0n || burst === 0n) {

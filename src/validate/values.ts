@@ -277,18 +277,16 @@ export function hostError(value: string, family: Family, withMask: boolean): str
   const slash = withMask ? value.lastIndexOf('/') : -1;
   const host = slash === -1 ? value : value.slice(0, slash);
   const mask = slash === -1 ? undefined : value.slice(slash + 1);
+  const kind = mask === undefined ? undefined : maskClass(mask, family);
   // "a,,b" or a trailing comma (xtables_ipparse_multiple()); `-d /0` is any address (measured: it loads).
-  if (host === '' && (mask === undefined || maskClass(mask, family) !== 'null')) {
+  if (host === '' && kind !== 'null') {
     return "host/network `' not found";
   }
-  if (mask !== undefined) {
-    const kind = maskClass(mask, family);
-    if (kind === 'invalid') {
-      return invalidMask(mask);
-    }
-    if (kind === 'null') {
-      return undefined;
-    }
+  if (mask !== undefined && kind === 'invalid') {
+    return invalidMask(mask);
+  }
+  if (kind === 'null') {
+    return undefined;
   }
   if (family === 'ipv6' ? IPV4_LITERAL.test(host) : host.includes(':')) {
     return `host/network \`${host}' not found`;
